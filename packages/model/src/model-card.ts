@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+import { ZTaxiType } from './ride';
+
+/** Named features the runtime can feed to a model input (see `@tripcast/model/features`). */
+export const ZFeatureName = z
+  .enum(['PULocationID', 'DOLocationID', 'PU_DO', 'trip_distance', 'pair_index'])
+  .describe('Feature computed by the one feature function');
+export type TFeatureName = z.infer<typeof ZFeatureName>;
+
+export const ZTensorType = z.enum(['int64', 'int32', 'float32', 'float64', 'string']);
+export type TTensorType = z.infer<typeof ZTensorType>;
+
+export const ZModelInput = z.object({
+  name: z.string().min(1).describe('ONNX graph input name'),
+  feature: ZFeatureName,
+  type: ZTensorType.describe('Element type the ONNX input expects'),
+  /** true when the input is [N, 1] (sklearn-onnx style) rather than [N]. */
+  isColumn: z.boolean().default(false),
+});
+export type TModelInput = z.infer<typeof ZModelInput>;
+
+export const ZMetrics = z.object({
+  rmse: z.number().describe('Root mean squared error, minutes'),
+  mae: z.number().describe('Mean absolute error, minutes'),
+  rows: z.number().int().nonnegative().describe('Rows evaluated'),
+  unseenPairShare: z.number().min(0).max(1).optional().describe('Share of rows whose PU_DO pair was not seen in training'),
+});
+export type TMetrics = z.infer<typeof ZMetrics>;
+
+export const ZDataSource = z.object({
+  uri: z.string().describe('Where the month was read from'),
+  taxiType: ZTaxiType.optional(),
+  year: z.number().int().optional(),
+  month: z.number().int().min(1).max(12).optional(),
+  sha256: z.string().length(64).optional().describe('sha256 of the Parquet file'),
+  rowsRead: z.number().int().nonnegative(),
+  rowsUsed: z.number().int().nonnegative().describe('Rows kept by the course filter (1 <= duration <= 60 min)'),
+  isSynthetic: z.boolean().default(false),
+});
+export type TDataSource = z.infer<typeof ZDataSource>;
+
+/** The JSON card stored next to `model.onnx`: everything needed to load, feed and trust a model. */
+export const ZModelCard = z.object({
+  schemaVersion: z.literal(1),
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'name may use letters, digits, _ . -' }),
+  version: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'version may use letters, digits, _ . -' }),
+  createdAt: z.iso.datetime(),
+  description: z.string().optional(),
+  /** sha256 (hex) of model.onnx: loadModel refuses a file that does not match. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  inputs: z.array(ZModelInput).min(1),
+  output: z.object({
+    name: z.string().min(1),
+    unit: z.literal('minutes'),
+  }),
+  training: z
+    .object({
+      algorithm: z.string(),
+      features: z.array(z.string()),
+      target: z.string(),
+      filter: z.string(),
+      trainData: z.array(ZDataSource),
+      validationData: ZDataSource.optional(),
+      trainSeconds: z.number().nonnegative().optional(),
+      pairsSeen: z.number().int().nonnegative().optional(),
+      coefficients: z
+        .object({ intercept: z.number(), tripDistance: z.number() })
+        .optional()
+        .describe('For linear models: intercept and trip_distance coefficient'),
+    })
+    .optional(),
+  metrics: z.object({ train: ZMetrics.optional(), validation: ZMetrics.optional() }).default({}),
+});
+export type TModelCard = z.infer<typeof ZModelCard>;
+export type TModelCardInput = z.input<typeof ZModelCard>;

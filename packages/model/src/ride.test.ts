@@ -1,0 +1,95 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+import { formatFieldErrors, parseZoneLookup, ZModelCard, ZPredictRequest, ZRide, ZRideEvent } from './index';
+import { sharedDataPath } from './testing/shared-data';
+
+const course = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
+
+function errorsOf(schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) {
+  const result = schema.safeParse(value);
+  expect(result.success).toBe(false);
+  return formatFieldErrors(result.error as never);
+}
+
+describe('ZRide', () => {
+  it('accepts the course body and strips unknown fields', () => {
+    expect(ZRide.parse({ ...course, fare_amount: 12 })).toEqual(course);
+  });
+
+  it.each([
+    [{ ...course, PULocationID: 0 }, 'PULocationID', 'between 1 and 265'],
+    [{ ...course, DOLocationID: 266 }, 'DOLocationID', 'between 1 and 265'],
+    [{ ...course, PULocationID: 10.5 }, 'PULocationID', 'integer'],
+    [{ ...course, PULocationID: '10' }, 'PULocationID', 'must be a number'],
+    [{ DOLocationID: 50, trip_distance: 4 }, 'PULocationID', 'is required'],
+    [{ ...course, trip_distance: 0 }, 'trip_distance', 'greater than 0'],
+    [{ ...course, trip_distance: -3 }, 'trip_distance', 'greater than 0'],
+    [{ ...course, trip_distance: 501 }, 'trip_distance', 'at most 500'],
+    [{ ...course, trip_distance: Number.POSITIVE_INFINITY }, 'trip_distance', ''],
+    [{ ...course, trip_distance: null }, 'trip_distance', 'must be a number'],
+  ])('rejects %j naming %s', (value, path, message) => {
+    const errors = errorsOf(ZRide, value);
+    expect(errors[0]?.path).toBe(path);
+    expect(errors[0]?.message).toContain(message);
+  });
+});
+
+describe('ZRideEvent', () => {
+  it('accepts the course stream record', () => {
+    const event = { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, ride_id: 256 };
+    expect(ZRideEvent.parse(event)).toEqual(event);
+  });
+  it('names the nested field', () => {
+    const errors = errorsOf(ZRideEvent, { ride: { PULocationID: 130, DOLocationID: 999, trip_distance: 1 }, ride_id: 1 });
+    expect(errors).toEqual([{ path: 'ride.DOLocationID', message: expect.stringContaining('1 and 265') as string }]);
+    expect(errorsOf(ZRideEvent, { ride: course })[0]?.path).toBe('ride_id');
+  });
+});
+
+describe('ZPredictRequest', () => {
+  it('normalizes the course body to one ride', () => {
+    expect(ZPredictRequest.parse(course)).toEqual({ isBatch: false, rides: [course] });
+  });
+  it('takes a list with optional ride ids', () => {
+    const body = { rides: [{ ...course, ride_id: 'a' }, course] };
+    expect(ZPredictRequest.parse(body)).toEqual({ isBatch: true, rides: body.rides });
+  });
+  it('names the failing ride and field', () => {
+    const errors = errorsOf(ZPredictRequest, { rides: [course, { ...course, trip_distance: -1 }] });
+    expect(errors[0]?.path).toBe('rides.1.trip_distance');
+    expect(errorsOf(ZPredictRequest, { rides: [] })[0]?.message).toContain('at least one');
+    expect(errorsOf(ZPredictRequest, [course])[0]?.message).toContain('JSON object');
+  });
+});
+
+describe('ZModelCard', () => {
+  it('rejects a card without a valid sha256', () => {
+    const errors = errorsOf(ZModelCard, {
+      schemaVersion: 1,
+      name: 'm',
+      version: '1',
+      createdAt: new Date().toISOString(),
+      sha256: 'xyz',
+      inputs: [{ name: 'x', feature: 'PU_DO', type: 'string' }],
+      output: { name: 'y', unit: 'minutes' },
+    });
+    expect(errors.map((e) => e.path)).toEqual(['sha256']);
+  });
+});
+
+describe('parseZoneLookup', () => {
+  it('parses quoted cells and reports bad lines', () => {
+    const zones = parseZoneLookup('"LocationID","Borough","Zone","service_zone"\n1,"EWR","Newark Airport","EWR"\n4,"Manhattan","Alphabet City, East","Yellow Zone"\n');
+    expect(zones[1]).toEqual({ locationId: 4, borough: 'Manhattan', zone: 'Alphabet City, East', serviceZone: 'Yellow Zone' });
+    expect(() => parseZoneLookup('LocationID,Borough,Zone,service_zone\n300,a,b,c')).toThrow(/line 2/);
+    expect(() => parseZoneLookup('id,Borough\n1,a')).toThrow(/locationid/);
+  });
+
+  const csvPath = sharedDataPath('taxi_zone_lookup.csv');
+  it.skipIf(!existsSync(csvPath))(`reads the TLC table (${csvPath})`, () => {
+    const zones = parseZoneLookup(readFileSync(csvPath, 'utf8'));
+    expect(zones).toHaveLength(265);
+    expect(zones[264]).toMatchObject({ locationId: 265, borough: 'Unknown' });
+  });
+});

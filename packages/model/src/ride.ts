@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/** TLC taxi zones are LocationIDs 1..265 (264 and 265 are "Unknown"): see taxi_zone_lookup.csv. */
+export const MIN_ZONE_ID = 1;
+export const MAX_ZONE_ID = 265;
+/**
+ * Upper bound for a ride's trip_distance in miles. The longest plausible NYC taxi trip
+ * (e.g. to the far end of Long Island and back) is well under 500 miles; real TLC files carry
+ * odometer glitches of 10^5 miles, which a model must not be asked to extrapolate to.
+ */
+export const MAX_TRIP_DISTANCE_MILES = 500;
+/** The course model predicts trip duration in minutes. */
+export const MODEL_OUTPUT_UNIT = 'minutes';
+
+export const ZTaxiType = z.enum(['yellow', 'green', 'fhv']).describe('TLC taxi type');
+export type TTaxiType = z.infer<typeof ZTaxiType>;
+
+const zoneId = (field: string) =>
+  z
+    .number({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a number`) })
+    .int({ error: `${field} must be an integer TLC LocationID` })
+    .min(MIN_ZONE_ID, { error: `${field} must be a TLC LocationID between ${MIN_ZONE_ID} and ${MAX_ZONE_ID}` })
+    .max(MAX_ZONE_ID, { error: `${field} must be a TLC LocationID between ${MIN_ZONE_ID} and ${MAX_ZONE_ID}` });
+
+/**
+ * A ride as the course sends it to `/predict` and on the `ride_events` stream.
+ *
+ * Unknown fields are IGNORED (stripped), never an error: course producers and TLC-row
+ * clients send extra columns (fare_amount, VendorID, ...), and every field the model reads is
+ * required, so a misspelt name still fails loudly as "<field> is required".
+ */
+export const ZRide = z.object({
+  PULocationID: zoneId('PULocationID').describe('Pickup TLC zone (LocationID 1..265)'),
+  DOLocationID: zoneId('DOLocationID').describe('Dropoff TLC zone (LocationID 1..265)'),
+  trip_distance: z
+    .number({
+      error: (issue) => (issue.input === undefined ? 'trip_distance is required' : 'trip_distance must be a number'),
+    })
+    .refine(Number.isFinite, { error: 'trip_distance must be a finite number' })
+    .refine((d) => d > 0, { error: 'trip_distance must be greater than 0 miles' })
+    .refine((d) => d <= MAX_TRIP_DISTANCE_MILES, {
+      error: `trip_distance must be at most ${MAX_TRIP_DISTANCE_MILES} miles`,
+    })
+    .describe('Trip distance in miles (0 < d <= 500)'),
+});
+export type TRide = z.infer<typeof ZRide>;
+
+/** The course's ride_id is an integer; we also accept a string id (echoed back unchanged). */
+export const ZRideId = z
+  .union([z.number().int({ error: 'ride_id must be an integer or a string' }), z.string().min(1).max(200)], {
+    error: 'ride_id must be an integer or a non-empty string',
+  })
+  .describe('Caller id of the ride, echoed back with its prediction');
+export type TRideId = z.infer<typeof ZRideId>;
+
+/** One record of the course's `ride_events` stream: `{"ride": {...}, "ride_id": 256}`. */
+export const ZRideEvent = z.object({
+  ride: ZRide,
+  ride_id: ZRideId,
+});
+export type TRideEvent = z.infer<typeof ZRideEvent>;
+
+export const ZRideWithId = ZRide.extend({ ride_id: ZRideId.optional() });
+export type TRideWithId = z.infer<typeof ZRideWithId>;
+
+/** At most this many rides per online request: larger jobs belong to a batch run. */
+export const MAX_RIDES_PER_REQUEST = 10_000;
+
+const ZBatchPredictBody = z.object({
+  rides: z
+    .array(ZRideWithId, { error: 'rides must be a list of rides' })
+    .min(1, { error: 'rides must contain at least one ride' })
+    .max(MAX_RIDES_PER_REQUEST, { error: `rides must contain at most ${MAX_RIDES_PER_REQUEST} rides` }),
+});
+
+/** What a client may send to `POST /predict`. */
+export type TPredictRequestInput = TRideWithId | { rides: TRideWithId[] };
+/** One normalized shape for handlers: always a list, `isBatch` says which form came in. */
+export type TPredictRequest = { isBatch: boolean; rides: TRideWithId[] };
+
+/**
+ * Body of `POST /predict`: the course's single ride, or `{ rides: [...] }` with an optional
+ * `ride_id` per ride. The form is chosen by the presence of `rides` (not a zod union) so a
+ * bad ride gets the error of the form the client meant, with a path like `rides.3.DOLocationID`.
+ */
+export const ZPredictRequest: z.ZodType<TPredictRequest, TPredictRequestInput> = z
+  .custom<TPredictRequestInput>((body) => typeof body === 'object' && body !== null && !Array.isArray(body), {
+    error: 'body must be a JSON object: a ride or { rides: [...] }',
+  })
+  .transform((body, ctx): TPredictRequest => {
+    const isBatch = 'rides' in body;
+    const result = isBatch ? ZBatchPredictBody.safeParse(body) : ZRideWithId.safeParse(body);
+    if (!result.success) {
+      for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      return z.NEVER;
+    }
+    return { isBatch, rides: 'rides' in result.data ? result.data.rides : [result.data] };
+  });
+
+export type TFieldError = { path: string; message: string };
+
+/** Flatten zod issues to `{ path: "rides.3.PULocationID", message }` for 4xx bodies and reject reasons. */
+export function formatFieldErrors(error: z.ZodError): TFieldError[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}
