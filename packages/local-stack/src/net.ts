@@ -1,0 +1,49 @@
+import net from 'node:net';
+
+/** A port the local stack needs is taken; the message is the one line we show the user. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly service: string,
+    readonly host: string,
+    readonly port: number,
+    hint?: string,
+  ) {
+    super(`${service} cannot start: port ${port} on ${host} is already in use${hint ? ` (${hint})` : ''}.`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Resolves true when nothing listens on host:port (we can bind it ourselves). */
+export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES') resolve(false);
+      else reject(error);
+    });
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** Asks the kernel for a free port on host (bind to port 0, read it back, release it). */
+export function getFreePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen({ port: 0, host }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Throws PortInUseError when host:port is taken; port 0 always passes. */
+export async function assertPortFree(options: { service: string; host: string; port: number; hint?: string }): Promise<void> {
+  if (options.port === 0) return;
+  if (!(await isPortFree(options.port, options.host))) {
+    throw new PortInUseError(options.service, options.host, options.port, options.hint);
+  }
+}
