@@ -1,0 +1,93 @@
+import type { TFeatureName, TModelInput } from './model-card';
+import { MAX_ZONE_ID, type TRide } from './ride';
+
+/** Rides in columnar form: the one shape batch, online and streaming all hand to the model. */
+export type TRideColumns = {
+  pu: Int32Array;
+  do: Int32Array;
+  distance: Float32Array | Float64Array;
+};
+
+export type TFeatureValues = Int32Array | BigInt64Array | Float32Array | Float64Array | string[];
+export type TFeatures = Partial<Record<TFeatureName, TFeatureValues>>;
+
+const ZONE_SLOTS = MAX_ZONE_ID + 1;
+
+/** Rides (already validated by ZRide) to columns. */
+export function ridesToColumns(rides: readonly Pick<TRide, 'PULocationID' | 'DOLocationID' | 'trip_distance'>[]): TRideColumns {
+  const n = rides.length;
+  const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
+  for (let i = 0; i < n; i++) {
+    const ride = rides[i]!;
+    columns.pu[i] = ride.PULocationID;
+    columns.do[i] = ride.DOLocationID;
+    columns.distance[i] = ride.trip_distance;
+  }
+  return columns;
+}
+
+function zoneSlot(id: number): number {
+  // Rows are validated before scoring; this guard only keeps one stray id from failing a whole
+  // batch inside onnxruntime (Gather out of range). Slot 0 holds the intercept-only weight.
+  return id >= 1 && id <= MAX_ZONE_ID ? id : 0;
+}
+
+function computeFeature(columns: TRideColumns, feature: TFeatureName, type: TModelInput['type']): TFeatureValues {
+  const n = columns.pu.length;
+  switch (feature) {
+    case 'pair_index': {
+      const out = new Int32Array(n);
+      for (let i = 0; i < n; i++) out[i] = zoneSlot(columns.pu[i]!) * ZONE_SLOTS + zoneSlot(columns.do[i]!);
+      return castNumeric(out, type);
+    }
+    case 'PULocationID':
+      return castNumeric(columns.pu, type);
+    case 'DOLocationID':
+      return castNumeric(columns.do, type);
+    case 'trip_distance':
+      return castNumeric(columns.distance, type);
+    case 'PU_DO': {
+      // The course's categorical feature: f"{PULocationID}_{DOLocationID}".
+      const out = new Array<string>(n);
+      for (let i = 0; i < n; i++) out[i] = `${columns.pu[i]}_${columns.do[i]}`;
+      return out;
+    }
+  }
+}
+
+function castNumeric(values: Int32Array | Float32Array | Float64Array, type: TModelInput['type']): TFeatureValues {
+  switch (type) {
+    case 'int32':
+      return values instanceof Int32Array ? values : Int32Array.from(values);
+    case 'float32':
+      return values instanceof Float32Array ? values : Float32Array.from(values);
+    case 'float64':
+      return values instanceof Float64Array ? values : Float64Array.from(values);
+    case 'int64': {
+      const out = new BigInt64Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = BigInt(Math.trunc(values[i]!));
+      return out;
+    }
+    case 'string':
+      return Array.from(values, String);
+  }
+}
+
+/**
+ * THE feature function: every mode (batch, online, streaming) and training go through it, so they
+ * can never disagree. Computes only the features the model's card asks for, in the element type
+ * each ONNX input expects. Columnar in, columnar out: no row objects, whatever the batch size.
+ */
+export function computeFeatures(columns: TRideColumns, inputs: readonly Pick<TModelInput, 'feature' | 'type'>[]): TFeatures {
+  if (columns.do.length !== columns.pu.length || columns.distance.length !== columns.pu.length) {
+    throw new Error('computeFeatures: pu, do and distance must have the same length');
+  }
+  const features: TFeatures = {};
+  for (const input of inputs) features[input.feature] = computeFeature(columns, input.feature, input.type);
+  return features;
+}
+
+/** Index of a zone pair in the linear model's weight table (PU*266+DO). */
+export function pairIndexOf(pu: number, dropoff: number): number {
+  return zoneSlot(pu) * ZONE_SLOTS + zoneSlot(dropoff);
+}

@@ -1,0 +1,160 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+
+/**
+ * How to reach S3. Library code never reads process.env: a deployable's env.ts passes
+ * `S3_ENDPOINT_URL` here (`endpoint`), and `forcePathStyle` follows from it (local S3 servers).
+ */
+export type TS3Options = {
+  client?: S3Client;
+  endpoint?: string;
+  region?: string;
+  credentials?: S3ClientConfig['credentials'];
+};
+export type TObjectStoreOptions = { s3?: TS3Options };
+
+export type TS3Location = { bucket: string; key: string };
+
+export function isS3Uri(uri: string): boolean {
+  return uri.startsWith('s3://');
+}
+
+export function parseS3Uri(uri: string): TS3Location {
+  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!match) throw new Error(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1]!, key: match[2] ?? '' };
+}
+
+/** Join a store root (folder or s3://bucket/prefix) with a relative key. */
+export function joinUri(root: string, ...parts: string[]): string {
+  const rel = parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+  if (isS3Uri(root)) return `${root.replace(/\/+$/, '')}/${rel}`;
+  return path.join(root, rel);
+}
+
+const clients = new WeakMap<TS3Options, S3Client>();
+
+export function createS3Client(options: TS3Options = {}): S3Client {
+  if (options.client) return options.client;
+  const cached = clients.get(options);
+  if (cached) return cached;
+  const client = new S3Client({
+    region: options.region ?? 'us-east-1',
+    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  clients.set(options, client);
+  return client;
+}
+
+export class ObjectNotFoundError extends Error {
+  constructor(readonly uri: string) {
+    super(`object not found: ${uri}`);
+    this.name = 'ObjectNotFoundError';
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  return (
+    error instanceof NoSuchKey ||
+    (error as { name?: string }).name === 'NoSuchKey' ||
+    (error as { code?: string }).code === 'ENOENT'
+  );
+}
+
+export async function readObject(uri: string, options: TObjectStoreOptions = {}): Promise<Uint8Array> {
+  try {
+    if (!isS3Uri(uri)) return new Uint8Array(await readFile(uri));
+    const { bucket, key } = parseS3Uri(uri);
+    const response = await createS3Client(options.s3).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!response.Body) throw new ObjectNotFoundError(uri);
+    return await response.Body.transformToByteArray();
+  } catch (error) {
+    if (isMissing(error)) throw new ObjectNotFoundError(uri);
+    throw error;
+  }
+}
+
+/** Write an object; local writes go through a temp file + rename so a reader never sees half a file. */
+export async function writeObject(uri: string, bytes: Uint8Array | string, options: TObjectStoreOptions = {}): Promise<void> {
+  if (isS3Uri(uri)) {
+    const { bucket, key } = parseS3Uri(uri);
+    await createS3Client(options.s3).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+    return;
+  }
+  await mkdir(path.dirname(uri), { recursive: true });
+  const tmp = `${uri}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, bytes);
+  await rename(tmp, uri);
+}
+
+export async function downloadToFile(uri: string, filePath: string, options: TObjectStoreOptions = {}): Promise<void> {
+  await mkdir(path.dirname(filePath), { recursive: true });
+  if (!isS3Uri(uri)) {
+    await pipeline(createReadStream(uri), createWriteStream(filePath));
+    return;
+  }
+  const { bucket, key } = parseS3Uri(uri);
+  try {
+    const response = await createS3Client(options.s3).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!response.Body) throw new ObjectNotFoundError(uri);
+    await pipeline(response.Body as Readable, createWriteStream(filePath));
+  } catch (error) {
+    if (isMissing(error)) throw new ObjectNotFoundError(uri);
+    throw error;
+  }
+}
+
+export async function uploadFile(filePath: string, uri: string, options: TObjectStoreOptions = {}): Promise<void> {
+  if (!isS3Uri(uri)) {
+    await mkdir(path.dirname(uri), { recursive: true });
+    const tmp = `${uri}.${process.pid}.${Date.now()}.tmp`;
+    await pipeline(createReadStream(filePath), createWriteStream(tmp));
+    await rename(tmp, uri);
+    return;
+  }
+  const { bucket, key } = parseS3Uri(uri);
+  const { size } = await stat(filePath);
+  await createS3Client(options.s3).send(
+    new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(filePath), ContentLength: size }),
+  );
+}
+
+/** All object URIs under a prefix (recursive), sorted. */
+export async function listObjects(prefix: string, options: TObjectStoreOptions = {}): Promise<string[]> {
+  if (!isS3Uri(prefix)) {
+    try {
+      const entries = await readdir(prefix, { recursive: true, withFileTypes: true });
+      return entries
+        .filter((e) => e.isFile() && !e.name.endsWith('.tmp'))
+        .map((e) => path.join(e.parentPath, e.name))
+        .sort();
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw error;
+    }
+  }
+  const { bucket, key } = parseS3Uri(prefix);
+  const client = createS3Client(options.s3);
+  const uris: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key) uris.push(`s3://${bucket}/${object.Key}`);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return uris.sort();
+}
+

@@ -1,0 +1,3 @@
+// ONNX writing without Python: the fast linear-pair export and the generic protobuf encoder.
+export * from './linear-pair-model';
+export * from './onnx-proto';

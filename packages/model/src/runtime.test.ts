@@ -1,0 +1,175 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { TRideColumns } from './features';
+import type { TModelCardInput } from './model-card';
+import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from './onnx/linear-pair-model';
+import { encodeOnnxModel } from './onnx/onnx-proto';
+import { loadModel, ModelIntegrityError, sha256Hex } from './runtime';
+
+/** Deterministic PRNG (mulberry32) so a failure reproduces. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function cardFor(bytes: Uint8Array, io: Pick<TModelCardInput, 'inputs' | 'output'>, version = '1'): TModelCardInput {
+  return { schemaVersion: 1, name: 'test_model', version, createdAt: new Date().toISOString(), sha256: sha256Hex(bytes), ...io };
+}
+
+async function writeModelDir(dir: string, bytes: Uint8Array, card: unknown) {
+  await writeFile(path.join(dir, 'model.onnx'), bytes);
+  await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
+}
+
+function randomRides(n: number, seed: number): TRideColumns {
+  const next = rng(seed);
+  const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
+  for (let i = 0; i < n; i++) {
+    columns.pu[i] = 1 + Math.floor(next() * 265);
+    columns.do[i] = 1 + Math.floor(next() * 265);
+    columns.distance[i] = 0.1 + next() * 30;
+  }
+  return columns;
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tripcast-runtime-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('linear pair model (standard ops)', () => {
+  // Half the pairs "seen" with a coefficient, the rest unseen (0): unseen rows must get intercept only.
+  const next = rng(7);
+  const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
+  for (let i = 0; i < PAIR_TABLE_SIZE; i++) if (next() < 0.5) pairCoefficients[i] = (next() - 0.5) * 40;
+  const spec = { pairCoefficients, distanceCoefficient: 2.3456, intercept: 9.87 };
+
+  it('predicts what the linear model computes in float64, to 1e-4 minutes, at batch 1 and 100k', async () => {
+    const bytes = buildLinearPairModel(spec);
+    const modelDir = path.join(dir, 'linear');
+    await mkdir(modelDir);
+    await writeModelDir(modelDir, bytes, cardFor(bytes, linearPairCardIo()));
+    const model = await loadModel(modelDir);
+    expect(model.version).toBe('1');
+    for (const n of [1, 100_000]) {
+      const rides = randomRides(n, n);
+      const predicted = await model.predict(rides);
+      expect(predicted).toBeInstanceOf(Float32Array);
+      expect(predicted).toHaveLength(n);
+      let maxError = 0;
+      let unseen = 0;
+      for (let i = 0; i < n; i++) {
+        const coef = pairCoefficients[rides.pu[i]! * 266 + rides.do[i]!]!;
+        if (coef === 0) unseen++;
+        const expected = spec.intercept + coef + rides.distance[i]! * spec.distanceCoefficient;
+        maxError = Math.max(maxError, Math.abs(predicted[i]! - expected));
+      }
+      expect(maxError).toBeLessThan(1e-4);
+      if (n > 1) expect(unseen).toBeGreaterThan(n / 3);
+    }
+    await model.close();
+  });
+
+  it('refuses a model whose sha256 does not match its card', async () => {
+    const bytes = buildLinearPairModel(spec);
+    const modelDir = path.join(dir, 'tampered');
+    await mkdir(modelDir);
+    const tampered = Uint8Array.from(bytes);
+    tampered[tampered.length - 1]! ^= 1;
+    await writeModelDir(modelDir, tampered, cardFor(bytes, linearPairCardIo()));
+    await expect(loadModel(modelDir)).rejects.toBeInstanceOf(ModelIntegrityError);
+  });
+
+  it('refuses a card whose input names are not in the graph', async () => {
+    const bytes = buildLinearPairModel(spec);
+    const modelDir = path.join(dir, 'misnamed');
+    await mkdir(modelDir);
+    const io = linearPairCardIo();
+    io.inputs[0]!.name = 'nope';
+    await writeModelDir(modelDir, bytes, cardFor(bytes, io));
+    await expect(loadModel(modelDir)).rejects.toThrow(/"nope" is not an input/);
+  });
+});
+
+describe('a foreign model (ai.onnx.ml LabelEncoder on PU_DO strings, float64 [N,1] distance)', () => {
+  // Built the way sklearn-onnx style exporters do it: string categories, column tensors, doubles,
+  // and an operator domain our own exporter never uses. It must score through the same API.
+  const weights = new Map([
+    ['10_50', 5.5],
+    ['130_205', -2.25],
+    ['1_1', 12],
+  ]);
+  const intercept = 3.5;
+  const coef = 1.75;
+  const bytes = encodeOnnxModel({
+    name: 'foreign_label_encoder',
+    opsets: [
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 2 },
+    ],
+    inputs: [
+      { name: 'pu_do_str', type: 'string', shape: ['N', 1] },
+      { name: 'distance_d', type: 'double', shape: ['N', 1] },
+    ],
+    outputs: [{ name: 'variable', type: 'double', shape: ['N', 1] }],
+    initializers: [
+      { name: 'coef', type: 'double', dims: [], values: [coef] },
+      { name: 'intercept', type: 'double', dims: [], values: [intercept] },
+    ],
+    nodes: [
+      {
+        opType: 'LabelEncoder',
+        domain: 'ai.onnx.ml',
+        inputs: ['pu_do_str'],
+        outputs: ['pair_w'],
+        attributes: [
+          { name: 'keys_strings', strings: [...weights.keys()] },
+          { name: 'values_floats', floats: [...weights.values()] },
+          { name: 'default_float', float: 0 },
+        ],
+      },
+      { opType: 'Cast', inputs: ['pair_w'], outputs: ['pair_w_d'], attributes: [{ name: 'to', int: 11 }] },
+      { opType: 'Mul', inputs: ['distance_d', 'coef'], outputs: ['dist_part'] },
+      { opType: 'Add', inputs: ['pair_w_d', 'dist_part'], outputs: ['sum'] },
+      { opType: 'Add', inputs: ['sum', 'intercept'], outputs: ['variable'] },
+    ],
+  });
+
+  it('loads through the card input mapping and scores', async () => {
+    const modelDir = path.join(dir, 'foreign');
+    await mkdir(modelDir);
+    await writeModelDir(
+      modelDir,
+      bytes,
+      cardFor(bytes, {
+        inputs: [
+          { name: 'pu_do_str', feature: 'PU_DO', type: 'string', isColumn: true },
+          { name: 'distance_d', feature: 'trip_distance', type: 'float64', isColumn: true },
+        ],
+        output: { name: 'variable', unit: 'minutes' },
+      }),
+    );
+    const model = await loadModel(modelDir);
+    const rides: TRideColumns = {
+      pu: Int32Array.from([10, 130, 1, 7]),
+      do: Int32Array.from([50, 205, 1, 8]),
+      distance: Float64Array.from([2, 3.66, 0.5, 10]),
+    };
+    const predicted = await model.predict(rides);
+    const expected = [5.5 + 2 * coef, -2.25 + 3.66 * coef, 12 + 0.5 * coef, 10 * coef].map((v) => v + intercept);
+    expected.forEach((v, i) => expect(predicted[i]).toBeCloseTo(v, 4));
+    await model.close();
+  });
+});
