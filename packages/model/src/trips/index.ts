@@ -1,0 +1,3 @@
+// TLC trip months: read (DuckDB), validate (reject reason codes), generate synthetic months.
+export * from './read';
+export * from './validate';
