@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+
+import { ListShardsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+
+import type { THandlerDeps } from '../core/process-records';
+import { createLeaseStore } from '../stores/lease-store';
+import { createConsumerMetrics } from './metrics';
+import { planLeases, selectReadableShards } from './shard-graph';
+import type { TShardInfo } from './shard-graph';
+import { runShardWorker } from './shard-worker';
+
+export type TConsumerOptions = {
+  kinesis: KinesisClient;
+  pool: Pool;
+  streamName: string;
+  handler: THandlerDeps;
+  log: Logger;
+  /** Unique per process; defaults to host-pid-random. */
+  owner?: string;
+  /** A lease not renewed for this long is considered dead and may be taken over. */
+  leaseTtlMs: number;
+  batchSize: number;
+  idlePollMs: number;
+  initialPosition: 'TRIM_HORIZON' | 'LATEST';
+};
+
+type TWorker = { isLost: boolean; done: Promise<void> };
+
+/**
+ * The standalone consumer: every tick (a third of the lease TTL) it renews its leases,
+ * lists the shards, and takes its share of the readable ones (parents finished first); one
+ * async reader per owned shard runs the shared handler core. `stop()` lets every reader finish
+ * and checkpoint its batch, then releases the leases so another instance takes over at once.
+ */
+export function createConsumer(options: TConsumerOptions) {
+  const { kinesis, streamName, log } = options;
+  const owner = options.owner ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const leases = createLeaseStore({ pool: options.pool, streamName, owner, leaseTtlMs: options.leaseTtlMs });
+  const metrics = createConsumerMetrics();
+  const workers = new Map<string, TWorker>();
+  const tickMs = Math.max(100, Math.floor(options.leaseTtlMs / 3));
+  let isStopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | null = null;
+  let lastTickOkAt = 0;
+
+  async function listShards(): Promise<TShardInfo[]> {
+    const shards: TShardInfo[] = [];
+    let nextToken: string | undefined;
+    do {
+      const response = await kinesis.send(
+        new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }),
+      );
+      for (const shard of response.Shards ?? []) {
+        shards.push({
+          shardId: shard.ShardId!,
+          parentShardId: shard.ParentShardId,
+          adjacentParentShardId: shard.AdjacentParentShardId,
+        });
+      }
+      nextToken = response.NextToken;
+    } while (nextToken);
+    return shards;
+  }
+
+  function startWorker(shardId: string) {
+    const worker: TWorker = { isLost: false, done: Promise.resolve() };
+    workers.set(shardId, worker);
+    worker.done = runShardWorker({
+      kinesis,
+      streamName,
+      shardId,
+      leases,
+      handler: options.handler,
+      metrics,
+      log,
+      batchSize: options.batchSize,
+      idlePollMs: options.idlePollMs,
+      initialPosition: options.initialPosition,
+      shouldStop: () => isStopping || worker.isLost,
+    })
+      .then(async (end) => {
+        if (end !== 'lease-lost') await leases.releaseLease(shardId);
+        if (end === 'ended' && !isStopping) scheduleTick(0); // start the children now
+      })
+      .catch((error: unknown) => {
+        log.error({ shardId, err: error }, 'shard worker crashed; the next tick restarts it');
+      })
+      .finally(() => {
+        workers.delete(shardId);
+        metrics.forgetShard(shardId);
+      });
+  }
+
+  async function tick() {
+    const held = await leases.renewLeases();
+    for (const [shardId, worker] of workers) {
+      if (!held.has(shardId) && !worker.isLost) {
+        worker.isLost = true;
+        metrics.totals.leasesLost += 1;
+        log.warn({ shardId }, 'lease taken over by another instance; stopping after this batch');
+      }
+    }
+    const [shards, checkpoints, allLeases] = await Promise.all([listShards(), leases.listCheckpoints(), leases.listLeases()]);
+    const readable = selectReadableShards(shards, checkpoints);
+    const readableIds = new Set(readable.map((shard) => shard.shardId));
+    // Leases we hold without a reader (a crashed worker): read them again.
+    for (const shardId of held) if (!workers.has(shardId) && readableIds.has(shardId)) startWorker(shardId);
+
+    const plan = planLeases({ readable, leases: allLeases, owner });
+    for (const shardId of plan.acquire) {
+      if (isStopping) return;
+      if (!workers.has(shardId) && (await leases.acquireLease(shardId))) {
+        log.info({ shardId }, 'lease acquired');
+        startWorker(shardId);
+      }
+    }
+    for (const { shardId, leaseCounter, from } of plan.steal) {
+      if (isStopping) return;
+      if (!workers.has(shardId) && (await leases.stealLease(shardId, leaseCounter))) {
+        log.info({ shardId, from }, 'lease taken over to balance the shards');
+        startWorker(shardId);
+      }
+    }
+    lastTickOkAt = Date.now();
+  }
+
+  function scheduleTick(delayMs: number) {
+    if (isStopping) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (ticking) return scheduleTick(tickMs);
+      ticking = tick()
+        .catch((error: unknown) => log.error({ err: error }, 'lease tick failed'))
+        .finally(() => {
+          ticking = null;
+          scheduleTick(tickMs);
+        });
+    }, delayMs);
+  }
+
+  return {
+    owner,
+    metrics,
+    start() {
+      log.info({ owner, streamName, leaseTtlMs: options.leaseTtlMs }, 'consumer starting');
+      scheduleTick(0);
+    },
+    snapshot() {
+      return metrics.snapshot({ owner, shards: [...workers.keys()].sort(), isStopping });
+    },
+    isHealthy() {
+      return !isStopping && Date.now() - lastTickOkAt < options.leaseTtlMs;
+    },
+    /** Finish in-flight batches, checkpoint them, release every lease. */
+    async stop() {
+      if (isStopping) return;
+      isStopping = true;
+      clearTimeout(timer);
+      await ticking;
+      await Promise.all([...workers.values()].map((worker) => worker.done));
+      log.info({ owner }, 'consumer stopped; leases released');
+    },
+  };
+}
+
+export type TConsumer = ReturnType<typeof createConsumer>;

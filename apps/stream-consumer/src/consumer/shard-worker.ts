@@ -1,0 +1,144 @@
+import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, _Record as TKinesisRecord } from '@aws-sdk/client-kinesis';
+import type { Logger } from 'pino';
+
+import { processRecords } from '../core/process-records';
+import type { THandlerDeps } from '../core/process-records';
+import type { TInputRecord } from '../core/types';
+import type { TLeaseStore } from '../stores/lease-store';
+import type { TConsumerMetrics } from './metrics';
+
+export type TShardWorkerOptions = {
+  kinesis: KinesisClient;
+  streamName: string;
+  shardId: string;
+  leases: TLeaseStore;
+  handler: THandlerDeps;
+  metrics: TConsumerMetrics;
+  log: Logger;
+  /** GetRecords Limit (AWS max 10,000). */
+  batchSize: number;
+  /** Pause after an empty read: AWS allows 5 GetRecords per second per shard. */
+  idlePollMs: number;
+  /** Where to start a shard that has no checkpoint. */
+  initialPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** True once this worker should stop after its current batch (SIGTERM, or lease lost). */
+  shouldStop: () => boolean;
+};
+
+export type TShardWorkerEnd = 'ended' | 'stopped' | 'lease-lost';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function toInputRecord(streamName: string, shardId: string, record: TKinesisRecord): TInputRecord {
+  return {
+    streamName,
+    shardId,
+    sequenceNumber: record.SequenceNumber!,
+    partitionKey: record.PartitionKey ?? '',
+    data: record.Data ?? new Uint8Array(),
+    arrivalMs: record.ApproximateArrivalTimestamp?.getTime(),
+  };
+}
+
+/**
+ * Read one leased shard from its checkpoint to its end (or until told to stop).
+ *
+ * Per batch: handler core (output + history + dead letters) THEN checkpoint, so a crash at any
+ * point re-reads at most the batch in flight, whose history rows are idempotent. The
+ * checkpoint is fenced by the lease: if another instance took the shard, we stop.
+ */
+export async function runShardWorker(options: TShardWorkerOptions): Promise<TShardWorkerEnd> {
+  const { kinesis, streamName, shardId, leases, metrics, log } = options;
+  const checkpoint = await leases.getCheckpoint(shardId);
+  if (checkpoint?.isShardEnded) return 'ended';
+  let position = checkpoint?.sequenceNumber ?? null;
+
+  const openIterator = async (): Promise<string | undefined> => {
+    const response = await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shardId,
+        ...(position
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: position }
+          : { ShardIteratorType: options.initialPosition }),
+      }),
+    );
+    return response.ShardIterator;
+  };
+
+  let iterator = await openIterator();
+  log.info({ shardId, from: position ?? options.initialPosition }, 'shard worker started');
+  let failureDelayMs = 200;
+
+  while (iterator && !options.shouldStop()) {
+    let response;
+    try {
+      response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize }));
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'ExpiredIteratorException') {
+        iterator = await openIterator();
+        continue;
+      }
+      log.warn({ shardId, err: error }, 'GetRecords failed, backing off');
+      await sleep(failureDelayMs);
+      failureDelayMs = Math.min(failureDelayMs * 2, 10_000);
+      continue;
+    }
+    failureDelayMs = 200;
+    metrics.recordIteratorAge(shardId, response.MillisBehindLatest);
+    const records = (response.Records ?? []).map((record) => toInputRecord(streamName, shardId, record));
+
+    if (records.length > 0) {
+      const isDone = await processUntilDone(records, options);
+      if (!isDone) return 'stopped';
+      position = records[records.length - 1]!.sequenceNumber;
+      const isHeld = await leases.writeCheckpoint(shardId, position);
+      if (!isHeld) {
+        log.warn({ shardId }, 'lease lost to another instance; stopping this shard');
+        metrics.totals.leasesLost += 1;
+        return 'lease-lost';
+      }
+      metrics.totals.checkpoints += 1;
+    }
+
+    if (!response.NextShardIterator) {
+      // A closed shard read to its end: children may start once this is recorded.
+      const isHeld = await leases.writeCheckpoint(shardId, position, true);
+      if (!isHeld) return 'lease-lost';
+      log.info({ shardId }, 'shard ended (split or merge): finished');
+      return 'ended';
+    }
+    iterator = response.NextShardIterator;
+    if (records.length === 0) await sleep(options.idlePollMs);
+  }
+  return 'stopped';
+}
+
+/**
+ * Run the core on a batch until every record is published and recorded. Publish failures that
+ * outlived PutRecords' own retries, and database errors, are retried here (only the failed
+ * records; history is idempotent). False when asked to stop before the batch was done: then
+ * no checkpoint is written and the next owner re-reads the batch.
+ */
+async function processUntilDone(records: TInputRecord[], options: TShardWorkerOptions): Promise<boolean> {
+  let pending = records;
+  let delayMs = 500;
+  while (pending.length > 0) {
+    try {
+      const result = await processRecords(pending, options.handler);
+      options.metrics.recordBatch({ ...result.counters, modelVersion: result.modelVersion });
+      pending = result.failedRecords;
+      if (pending.length === 0) return true;
+      options.log.warn({ shardId: options.shardId, failed: pending.length }, 'output not accepted after retries; retrying those records');
+    } catch (error) {
+      options.metrics.totals.batchFailures += 1;
+      options.log.error({ shardId: options.shardId, err: error }, 'batch failed; retrying');
+    }
+    if (options.shouldStop()) return false;
+    await sleep(delayMs);
+    delayMs = Math.min(delayMs * 2, 10_000);
+  }
+  return true;
+}

@@ -1,0 +1,49 @@
+import { ZRideEvent, formatFieldErrors } from '@tripcast/model';
+
+import type { TDecodeResult } from './types';
+
+// fatal: invalid UTF-8 is a poison record with a clear reason, not a string full of U+FFFD.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Bytes -> UTF-8 text, or null when the bytes are not valid UTF-8. */
+export function decodeUtf8(data: Uint8Array): string | null {
+  try {
+    return utf8.decode(data);
+  } catch {
+    return null;
+  }
+}
+
+/** Raw payload as kept in a dead letter: the text itself, or base64 when it is not UTF-8. */
+export function describePayload(data: Uint8Array): string {
+  return decodeUtf8(data) ?? `base64:${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}`;
+}
+
+/**
+ * Decode one record's data as a course ride event (`{"ride": {...}, "ride_id": 256}`).
+ * Never throws: a record that is not UTF-8, not JSON or not a valid ride event comes back
+ * with the reason (field and rule), and with its ride_id when one could be read, so the
+ * rejection can be found by ride id in the history.
+ */
+export function decodeRideEvent(data: Uint8Array): TDecodeResult {
+  const text = decodeUtf8(data);
+  if (text === null) return { ok: false, reason: 'data is not valid UTF-8' };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { ok: false, reason: `data is not JSON: ${(error as Error).message}` };
+  }
+  const parsed = ZRideEvent.safeParse(json);
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const reason = formatFieldErrors(parsed.error)
+    .map((issue) => `${issue.path}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, reason, rideId: readRideId(json) };
+}
+
+function readRideId(json: unknown): string | undefined {
+  if (typeof json !== 'object' || json === null || !('ride_id' in json)) return undefined;
+  const id = (json).ride_id;
+  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 200) : undefined;
+}

@@ -1,0 +1,138 @@
+import { decodeRideEvent, describePayload } from './decode';
+import { buildIdempotencyKey } from './idempotency';
+import { buildOutputRecord, buildPutEntry } from './output';
+import type {
+  TBatchCounters,
+  TDeadLetterRow,
+  TDeadLetterWriter,
+  THistoryRow,
+  THistoryWriter,
+  TInputRecord,
+  TOutputPublisher,
+  TPutEntry,
+  TScoringModel,
+} from './types';
+import type { TRideEvent } from '@tripcast/model';
+
+export type THandlerDeps = {
+  /** The model to score this batch with (the production model, re-resolved on promotion). */
+  getModel(): TScoringModel;
+  /** Output stream; `null` under TEST_RUN (predict and record, do not publish: the course's flag). */
+  publisher: TOutputPublisher | null;
+  history: THistoryWriter;
+  deadLetters: TDeadLetterWriter;
+  now?: () => number;
+};
+
+export type TBatchResult = {
+  counters: TBatchCounters;
+  /** Records whose prediction could not be published after retries: retry them, do not checkpoint past them. */
+  failedRecords: TInputRecord[];
+  modelVersion: string | null;
+};
+
+/**
+ * The one handler core of both runtimes (Lambda and standalone consumer).
+ *
+ * decode + validate every record -> ONE model call for the valid ones -> PutRecords of the
+ * course output (retrying only failed entries) -> history rows (scored and rejected) and dead
+ * letters. Poison records never fail the batch: they are dead-lettered and recorded as
+ * rejected. Throws only when the database cannot be written, so the runtime retries the batch
+ * (every write is idempotent on the record's position, so a retry never duplicates a row).
+ */
+export async function processRecords(records: TInputRecord[], deps: THandlerDeps): Promise<TBatchResult> {
+  const now = deps.now ?? Date.now;
+  const counters: TBatchCounters = { received: records.length, scored: 0, rejected: 0, published: 0, publishFailed: 0 };
+  const valid: { record: TInputRecord; event: TRideEvent }[] = [];
+  const history: THistoryRow[] = [];
+  const deadLetters: TDeadLetterRow[] = [];
+
+  for (const record of records) {
+    const decoded = decodeRideEvent(record.data);
+    if (decoded.ok) {
+      valid.push({ record, event: decoded.event });
+      continue;
+    }
+    counters.rejected += 1;
+    deadLetters.push({
+      streamName: record.streamName,
+      shardId: record.shardId,
+      sequenceNumber: record.sequenceNumber,
+      payload: describePayload(record.data),
+      reason: decoded.reason,
+    });
+    history.push({
+      idempotencyKey: buildIdempotencyKey(record),
+      status: 'rejected',
+      rideId: decoded.rideId ?? null,
+      puLocationId: null,
+      doLocationId: null,
+      tripDistance: null,
+      predictedDuration: null,
+      modelName: null,
+      modelVersion: null,
+      latencyMs: null,
+      reason: decoded.reason,
+    });
+  }
+
+  let modelVersion: string | null = null;
+  const failedRecords: TInputRecord[] = [];
+  if (valid.length > 0) {
+    const model = deps.getModel();
+    modelVersion = model.version;
+    const columns = {
+      pu: new Int32Array(valid.length),
+      do: new Int32Array(valid.length),
+      distance: new Float32Array(valid.length),
+    };
+    valid.forEach(({ event }, i) => {
+      columns.pu[i] = event.ride.PULocationID;
+      columns.do[i] = event.ride.DOLocationID;
+      columns.distance[i] = event.ride.trip_distance;
+    });
+    const predictions = await model.predict(columns);
+
+    const entries: TPutEntry[] = valid.map(({ event }, i) =>
+      buildPutEntry(
+        buildOutputRecord({
+          modelName: model.name,
+          modelVersion: model.version,
+          rideId: event.ride_id,
+          rideDuration: predictions[i]!,
+        }),
+      ),
+    );
+    const failed = new Set(deps.publisher ? (await deps.publisher.publish(entries)).failedIndexes : []);
+    counters.published = deps.publisher ? entries.length - failed.size : 0;
+    counters.publishFailed = failed.size;
+
+    const scoredAt = now();
+    valid.forEach(({ record, event }, i) => {
+      if (failed.has(i)) {
+        failedRecords.push(record);
+        return;
+      }
+      counters.scored += 1;
+      history.push({
+        idempotencyKey: buildIdempotencyKey(record),
+        status: 'scored',
+        rideId: String(event.ride_id),
+        puLocationId: event.ride.PULocationID,
+        doLocationId: event.ride.DOLocationID,
+        tripDistance: event.ride.trip_distance,
+        predictedDuration: predictions[i]!,
+        modelName: model.name,
+        modelVersion: model.version,
+        latencyMs: record.arrivalMs === undefined ? null : Math.max(0, scoredAt - record.arrivalMs),
+        reason: null,
+      });
+    });
+  }
+
+  await Promise.all([
+    deadLetters.length > 0 ? deps.deadLetters.insertDeadLetters(deadLetters) : undefined,
+    history.length > 0 ? deps.history.insertStreamHistory(history) : undefined,
+  ]);
+  return { counters, failedRecords, modelVersion };
+}

@@ -1,0 +1,80 @@
+import type { TRideEvent } from '@tripcast/model';
+
+/**
+ * One input record, whichever runtime read it. `data` is the record's raw bytes (already
+ * base64-decoded for Lambda events); the position fields make the idempotency key and the
+ * dead-letter position.
+ */
+export type TInputRecord = {
+  streamName: string;
+  shardId: string;
+  sequenceNumber: string;
+  partitionKey: string;
+  data: Uint8Array;
+  /** Kinesis ApproximateArrivalTimestamp in epoch ms (for latency), when known. */
+  arrivalMs?: number;
+};
+
+/** The columns a model scores: typed arrays, one row per ride. */
+export type TRideColumns = { pu: Int32Array; do: Int32Array; distance: Float32Array };
+
+/**
+ * What the handler needs from a model: its registry name and version (the course output's
+ * `model` and `version` fields) and one batched predict call (minutes).
+ */
+export type TScoringModel = {
+  name: string;
+  version: string;
+  predict(columns: TRideColumns): Promise<Float32Array>;
+};
+
+export type TDecodeResult =
+  | { ok: true; event: TRideEvent }
+  | { ok: false; reason: string; rideId?: string };
+
+export type THistoryRow = {
+  idempotencyKey: string;
+  status: 'scored' | 'rejected';
+  rideId: string | null;
+  puLocationId: number | null;
+  doLocationId: number | null;
+  tripDistance: number | null;
+  predictedDuration: number | null;
+  modelName: string | null;
+  modelVersion: string | null;
+  latencyMs: number | null;
+  reason: string | null;
+};
+
+export type TDeadLetterRow = {
+  streamName: string;
+  shardId: string;
+  sequenceNumber: string;
+  /** Raw record data as UTF-8 text, or `base64:<...>` when the bytes were not valid UTF-8. */
+  payload: string;
+  reason: string;
+};
+
+/** Writes stream predictions; must be idempotent on (source 'stream', idempotencyKey). */
+export type THistoryWriter = { insertStreamHistory(rows: THistoryRow[]): Promise<void> };
+/** Keeps poison records aside; must be idempotent on the record's position. */
+export type TDeadLetterWriter = { insertDeadLetters(rows: TDeadLetterRow[]): Promise<void> };
+
+/** Course output record (`ride_predictions`), before serialisation. */
+export type TOutputRecord = {
+  model: string;
+  version: string;
+  prediction: { ride_duration: number; ride_id: number | string };
+};
+
+export type TPutEntry = { data: Uint8Array; partitionKey: string };
+/** Puts entries on the output stream; resolves with the indexes of entries that still failed. */
+export type TOutputPublisher = { publish(entries: TPutEntry[]): Promise<{ failedIndexes: number[] }> };
+
+export type TBatchCounters = {
+  received: number;
+  scored: number;
+  rejected: number;
+  published: number;
+  publishFailed: number;
+};

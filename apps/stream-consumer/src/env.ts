@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** The course sets TEST_RUN=True; accept the usual spellings of a boolean. */
+const zBoolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(value), { error: 'must be true or false' })
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const zOptionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.url().optional());
+
+export const ZEnv = z.object({
+  DATABASE_URL: z.string().min(1, { error: 'DATABASE_URL is required (any Postgres)' }),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  KINESIS_ENDPOINT_URL: zOptionalUrl.describe('Kinesis endpoint override (local stack); unset = real AWS'),
+  S3_ENDPOINT_URL: zOptionalUrl.describe('S3 endpoint override for the object store'),
+  INPUT_STREAM_NAME: z.string().min(1).default('ride_events'),
+  PREDICTIONS_STREAM_NAME: z.string().min(1).default('ride_predictions'),
+  MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
+  /** Course: load the model from this folder / s3:// prefix instead of the registry's production version. */
+  MODEL_LOCATION: z.string().min(1).optional(),
+  OBJECT_STORE_URI: z.string().min(1).optional(),
+  TEST_RUN: zBoolean.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CONSUMER_LEASE_TTL_MS: z.coerce.number().int().min(300).default(10_000),
+  CONSUMER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  CONSUMER_IDLE_POLL_MS: z.coerce.number().int().min(0).default(250),
+  CONSUMER_INITIAL_POSITION: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+  MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8_081),
+});
+export type TEnv = z.infer<typeof ZEnv>;
+
+/** Parse and validate the environment once; throws naming every bad variable. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
+  const parsed = ZEnv.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+  throw new Error(`Invalid environment for the stream consumer:\n${problems}`);
+}
+
+/** The producer only talks to Kinesis: no database needed. */
+export const ZProducerEnv = ZEnv.pick({ AWS_REGION: true, KINESIS_ENDPOINT_URL: true, INPUT_STREAM_NAME: true, LOG_LEVEL: true });
+export type TProducerEnv = z.infer<typeof ZProducerEnv>;
+
+export function readProducerEnv(source: NodeJS.ProcessEnv = process.env): TProducerEnv {
+  const parsed = ZProducerEnv.safeParse(source);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+  throw new Error(`Invalid environment for the producer:\n${problems}`);
+}

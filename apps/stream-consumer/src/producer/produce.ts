@@ -1,0 +1,86 @@
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+
+import type { TRideEvent } from '@tripcast/model';
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same rides, for repeatable demos. */
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Plausible course ride events: zones 1..263 (264/265 are "Unknown"), distance log-normal
+ * around 2.5 miles like the TLC's green taxis, ride ids counting up from `firstRideId`.
+ */
+export function* generateRideEvents(options: { count: number; firstRideId: number; seed: number }): Generator<TRideEvent> {
+  const random = createRandom(options.seed);
+  for (let i = 0; i < options.count; i++) {
+    const normal = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    yield {
+      ride: {
+        PULocationID: 1 + Math.floor(random() * 263),
+        DOLocationID: 1 + Math.floor(random() * 263),
+        trip_distance: Math.min(60, Math.max(0.1, Math.round(Math.exp(0.9 + 0.8 * normal) * 100) / 100)),
+      },
+      ride_id: options.firstRideId + i,
+    };
+  }
+}
+
+export type TProduceStats = { sent: number; failed: number; seconds: number };
+
+/**
+ * Put events on a stream at about `ratePerSecond`, in PutRecords calls of up to 500, partition
+ * key `str(ride_id)`. Entries the stream refuses (throttling) are re-sent, so `sent` counts
+ * events that are on the stream. `payloads` may be strings to put poison records on purpose.
+ */
+export async function produceEvents(options: {
+  kinesis: KinesisClient;
+  streamName: string;
+  events: Iterable<TRideEvent | string> | AsyncIterable<TRideEvent | string>;
+  ratePerSecond: number;
+  onProgress?: (stats: TProduceStats) => void;
+  signal?: AbortSignal;
+}): Promise<TProduceStats> {
+  const started = performance.now();
+  let sent = 0;
+  let failed = 0;
+  let pending: { Data: Uint8Array; PartitionKey: string }[] = [];
+
+  const flush = async () => {
+    let entries = pending;
+    pending = [];
+    for (let attempt = 0; entries.length > 0; attempt++) {
+      const response = await options.kinesis.send(new PutRecordsCommand({ StreamName: options.streamName, Records: entries }));
+      const retry = entries.filter((_, i) => response.Records?.[i]?.ErrorCode);
+      sent += entries.length - retry.length;
+      if (retry.length > 0) {
+        failed += retry.length;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt)));
+      }
+      entries = retry;
+    }
+    // Pace: never ahead of the requested rate.
+    const aheadMs = (sent / options.ratePerSecond) * 1000 - (performance.now() - started);
+    if (aheadMs > 0) await new Promise((resolve) => setTimeout(resolve, aheadMs));
+    options.onProgress?.({ sent, failed, seconds: (performance.now() - started) / 1000 });
+  };
+
+  const batchSize = Math.max(1, Math.min(500, Math.ceil(options.ratePerSecond / 10)));
+  for await (const event of options.events) {
+    if (options.signal?.aborted) break;
+    const text = typeof event === 'string' ? event : JSON.stringify(event);
+    const partitionKey = typeof event === 'string' ? `poison-${sent + pending.length}` : String(event.ride_id);
+    pending.push({ Data: Buffer.from(text, 'utf8'), PartitionKey: partitionKey });
+    if (pending.length >= batchSize) await flush();
+  }
+  if (pending.length > 0) await flush();
+  return { sent, failed, seconds: (performance.now() - started) / 1000 };
+}
