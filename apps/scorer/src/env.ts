@@ -1,0 +1,72 @@
+// The only module of the scorer that reads process.env. Validated once, failing fast with the
+// variable's name. Names follow the course (INPUT_FILE_PATTERN, OUTPUT_FILE_PATTERN,
+// S3_ENDPOINT_URL, DATE, MODEL_LOCATION) and the platform (INTERFACES.md).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { z } from 'zod';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+const optionalList = z.preprocess(
+  emptyAsUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
+);
+
+export const ZScorerEnv = z.object({
+  DATABASE_URL: optionalString.describe('Postgres for run records and predictions; without it runs write Parquet only'),
+  TRIPCAST_HOME: optionalString.describe('local state folder, default <repo>/.tripcast'),
+  OBJECT_STORE_URI: optionalString.describe('object store root: a folder or s3://bucket[/prefix]'),
+  S3_ENDPOINT_URL: optionalString.describe('S3-compatible endpoint override (path-style)'),
+  AWS_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
+  MODEL_NAME: z.preprocess(emptyAsUndefined, z.string().default('ride_duration_prediction_model')),
+  MODEL_LOCATION: optionalString.describe('course form: a model folder/URI to use instead of the registry'),
+  INPUT_FILE_PATTERN: optionalString,
+  OUTPUT_FILE_PATTERN: optionalString,
+  DATE: optionalString.describe('container form: score the month before this YYYY-MM-DD date'),
+  TAXI_TYPE: z.preprocess(emptyAsUndefined, z.enum(['yellow', 'green', 'fhv']).optional()),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  SCORER_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().default('0 3 2 * *')),
+  SCORER_SCHEDULE_TAXI_TYPES: z.preprocess(emptyAsUndefined, z.string().default('green')),
+  SCORER_HEARTBEAT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(5_000)),
+  SCORER_STALE_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(60_000)),
+  SCORER_LAUNCHER: z.preprocess(emptyAsUndefined, z.enum(['local', 'ecs']).default('local')),
+  ECS_CLUSTER: optionalString,
+  ECS_TASK_DEFINITION: optionalString,
+  ECS_CONTAINER_NAME: z.preprocess(emptyAsUndefined, z.string().default('scorer')),
+  ECS_SUBNETS: optionalList,
+  ECS_SECURITY_GROUPS: optionalList,
+  ECS_ASSIGN_PUBLIC_IP: z.preprocess(emptyAsUndefined, z.enum(['ENABLED', 'DISABLED']).default('DISABLED')),
+});
+
+export type TScorerEnv = z.infer<typeof ZScorerEnv> & { tripcastHome: string; objectStoreUri: string; repoRoot: string };
+
+export function parseScorerEnv(source: NodeJS.ProcessEnv): TScorerEnv {
+  const result = ZScorerEnv.safeParse(source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`invalid environment: ${problems}`);
+  }
+  const env = result.data;
+  const tripcastHome = path.resolve(env.TRIPCAST_HOME ?? path.join(REPO_ROOT, '.tripcast'));
+  const objectStoreUri = env.OBJECT_STORE_URI ?? path.join(tripcastHome, 'store');
+  return { ...env, tripcastHome, objectStoreUri, repoRoot: REPO_ROOT };
+}
+
+let cached: TScorerEnv | undefined;
+
+/** The validated environment of this process (read once). */
+export function getScorerEnv(): TScorerEnv {
+  cached ??= parseScorerEnv(process.env);
+  return cached;
+}
+
+/** The environment to hand to a child scorer process (the launcher's local mode). */
+export function getChildProcessEnv(): NodeJS.ProcessEnv {
+  return { ...process.env };
+}

@@ -1,0 +1,449 @@
+// Scores one month of one taxi type: the batch mode of the course (its score.py), as a job that
+// can be killed and rerun. Plain function over explicit dependencies; the CLI, the scheduler and
+// tests call it with real ones.
+//
+// Flow: input (local or s3://, downloaded) -> DuckDB reads the month in file order -> validate
+// (reason per rejected row) -> features + ONNX predict in batches -> predictions appended to a
+// DuckDB table in row order -> one COPY joins them back to the input positionally and writes the
+// course's Parquet to scratch -> published by temp + rename/copy -> optionally COPY into Postgres
+// (one transaction per run) -> run record succeeded with counts and statistics.
+import { mkdtemp, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { DuckDBDataChunk, DuckDBInstance, FLOAT, INTEGER, UTINYINT, type DuckDBConnection } from '@duckdb/node-api';
+import type { TLoadedModel } from '@tripcast/model/runtime';
+import { downloadToFile, isS3Uri, ObjectNotFoundError, type TS3Options } from '@tripcast/model/object-store';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+
+import type { TMonth } from './month';
+import type { TTaxiType } from './paths';
+import { publishFile, removeScratch } from './publish';
+import { SILENT_PROGRESS, type TProgressReporter } from './progress';
+import {
+  claimRun,
+  completeRun,
+  createRunRecord,
+  failRun,
+  recordModel,
+  recordRunProgress,
+  type TRunTrigger,
+} from './run-records';
+import { createSummaryAccumulator, type TRunSummary } from './stats';
+import { buildTripSelect, countParquetRows, readTripChunks, sqlString, tripColumnNames, type TTripChunk } from './trip-reader';
+import { REJECT_REASONS, validateTripChunk } from './validate';
+
+/** Rows per predict call: large enough that onnxruntime's per-call cost vanishes, small enough to bound memory. */
+const PREDICT_BATCH_ROWS = 65_536;
+/** DuckDB's vector size: the most one appended data chunk may hold. */
+const DUCKDB_VECTOR = 2_048;
+
+export type TBatchPredictionChunk = {
+  rowIndex: Int32Array;
+  rideId: string[];
+  pickupMs: Float64Array;
+  pu: Int32Array;
+  do: Int32Array;
+  /** NaN = unknown */
+  actual: Float32Array;
+  predicted: Float32Array;
+};
+
+/** Replaces one run's rows in Postgres atomically (@tripcast/db/batch-predictions). */
+export type TWritePredictions = (input: { pool: Pool; runKey: number; rows: AsyncIterable<TBatchPredictionChunk> }) => Promise<unknown>;
+
+export type TScoreRequest = TMonth & {
+  runId: string;
+  taxiType: TTaxiType;
+  inputUri: string;
+  outputUri: string;
+  rejectsUri: string;
+  trigger: TRunTrigger;
+  requestedBy?: string | null;
+  backfillId?: string | null;
+  /** Take over a run still marked running (its process was killed): skip the stale-heartbeat wait. */
+  force?: boolean;
+};
+
+export type TScoreDeps = {
+  log: Logger;
+  /** Loads the model to score with (registry production, a named version, or a location). */
+  loadModel: () => Promise<TLoadedModel>;
+  s3?: TS3Options;
+  /** Run records and the predictions sink; null = Parquet only (no DATABASE_URL). */
+  pool?: Pool | null;
+  writePredictions?: TWritePredictions | null;
+  progress?: TProgressReporter;
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+  scratchRoot?: string;
+};
+
+export type TScoreResult = {
+  runId: string;
+  rowsRead: number;
+  rowsScored: number;
+  rowsRejected: number;
+  outputUri: string;
+  rejectsUri: string;
+  modelName: string;
+  modelVersion: string;
+  summary: TRunSummary & { timings: Record<string, number> };
+};
+
+/** A failure whose message is meant for the user as it is (missing input, unreadable file, bad model). */
+export class ScoreRunError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ScoreRunError';
+  }
+}
+
+export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Promise<TScoreResult> {
+  const { log } = deps;
+  const pool = deps.pool ?? null;
+  const progress = deps.progress ?? SILENT_PROGRESS;
+  const staleAfterMs = deps.staleAfterMs ?? 60_000;
+  const runLog = log.child({ runId: request.runId });
+  let runKey: number | null = null;
+  const counters = { rowsRead: 0, rowsScored: 0, rowsRejected: 0, totalRows: 0 };
+  let heartbeat: NodeJS.Timeout | null = null;
+  let lastBeat: Promise<void> = Promise.resolve();
+
+  if (pool) {
+    await createRunRecord(pool, { ...request, id: request.runId, modelName: null });
+    const claimed = await claimRun(pool, {
+      runId: request.runId,
+      staleAfterMs: request.force ? 0 : staleAfterMs,
+      inputUri: request.inputUri,
+      outputUri: request.outputUri,
+      rejectsUri: request.rejectsUri,
+    });
+    runKey = claimed.key;
+    heartbeat = setInterval(() => {
+      lastBeat = recordRunProgress(pool, request.runId, {
+        ...counters,
+        progress: counters.totalRows ? counters.rowsRead / counters.totalRows : 0,
+      }).catch((error: unknown) => runLog.warn({ err: error }, 'heartbeat write failed'));
+    }, deps.heartbeatMs ?? 5_000);
+    heartbeat.unref();
+  }
+
+  const scratch = await mkdtemp(path.join(deps.scratchRoot ?? os.tmpdir(), `tripcast-score-${request.runId}-`));
+  let instance: DuckDBInstance | null = null;
+  let connection: DuckDBConnection | null = null;
+  let model: TLoadedModel | null = null;
+  const timings: Record<string, number> = {};
+  const startedAt = performance.now();
+  const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await fn();
+    } finally {
+      timings[name] = Math.round(performance.now() - t0);
+    }
+  };
+
+  try {
+    runLog.info({ input: request.inputUri, output: request.outputUri }, 'run started');
+    const inputFile = await time('fetchMs', () => fetchInput(request.inputUri, scratch, deps.s3));
+
+    instance = await DuckDBInstance.create(':memory:', {
+      threads: '2',
+      memory_limit: '512MB',
+      temp_directory: path.join(scratch, 'duckdb-tmp'),
+      preserve_insertion_order: 'true',
+    });
+    connection = await instance.connect();
+    const conn = connection;
+
+    try {
+      counters.totalRows = await countParquetRows(conn, inputFile);
+      await buildTripSelect(conn, inputFile, request.taxiType);
+    } catch (error) {
+      if (error instanceof ScoreRunError) throw error;
+      throw new ScoreRunError(`input ${request.inputUri} is not a readable Parquet file: ${firstLine(error)}`, { cause: error });
+    }
+
+    model = await time('loadModelMs', async () => {
+      try {
+        return await deps.loadModel();
+      } catch (error) {
+        throw new ScoreRunError(`model failed to load: ${firstLine(error)}`, { cause: error });
+      }
+    });
+    if (pool) await recordModel(pool, request.runId, { name: model.name, version: model.version });
+    runLog.info({ model: `${model.name}@${model.version}`, rows: counters.totalRows }, 'model loaded');
+
+    await conn.run('CREATE TABLE predictions (predicted FLOAT)');
+    await conn.run('CREATE TABLE rejects (row_index INTEGER, reason UTINYINT)');
+    const predictionsAppender = await conn.createAppender('predictions');
+    const rejectsAppender = await conn.createAppender('rejects');
+    const summary = createSummaryAccumulator();
+    const rejectCounts = new Float64Array(REJECT_REASONS.length);
+
+    progress.start(`${request.taxiType} ${request.year}-${String(request.month).padStart(2, '0')}`, counters.totalRows);
+    const loadedModel = model;
+    await time('scoreMs', async () => {
+      for await (const batch of batchChunks(readTripChunks(conn, { file: inputFile, taxiType: request.taxiType }), PREDICT_BATCH_ROWS)) {
+        const reasons = validateTripChunk(batch, request);
+        let valid = 0;
+        for (let i = 0; i < batch.length; i++) if (reasons[i] === 0) valid++;
+        const pu = new Int32Array(valid);
+        const dropoff = new Int32Array(valid);
+        const distance = new Float32Array(valid);
+        const actual = new Float32Array(valid);
+        for (let i = 0, j = 0; i < batch.length; i++) {
+          if (reasons[i] !== 0) continue;
+          pu[j] = batch.pu[i]!;
+          dropoff[j] = batch.do[i]!;
+          distance[j] = batch.distance[i]!;
+          actual[j] = (batch.dropoffMs[i]! - batch.pickupMs[i]!) / 60_000;
+          j++;
+        }
+        const predicted = valid > 0 ? await loadedModel.predict({ pu, do: dropoff, distance }) : new Float32Array(0);
+        summary.addScored(predicted, actual, valid);
+        appendPredictions(predictionsAppender, rejectsAppender, batch, reasons, predicted, rejectCounts);
+        counters.rowsRead += batch.length;
+        counters.rowsScored += valid;
+        counters.rowsRejected += batch.length - valid;
+        progress.update(counters);
+      }
+    });
+    predictionsAppender.flushSync();
+    predictionsAppender.closeSync();
+    rejectsAppender.flushSync();
+    rejectsAppender.closeSync();
+    progress.stop();
+
+    if (counters.rowsRead !== counters.totalRows) {
+      throw new ScoreRunError(`read ${counters.rowsRead} rows but the file's metadata says ${counters.totalRows}`);
+    }
+    const reasonCounts: Record<string, number> = {};
+    rejectCounts.forEach((n, i) => {
+      if (i > 0 && n > 0) reasonCounts[REJECT_REASONS[i]!] = n;
+    });
+    summary.addRejects(reasonCounts);
+
+    const localOutput = path.join(scratch, 'predictions.parquet');
+    const localRejects = path.join(scratch, 'rejects.parquet');
+    await time('writeMs', async () => {
+      await conn.run(buildOutputCopy({ ...request, inputFile, modelVersion: loadedModel.version, target: localOutput }));
+      await conn.run(buildRejectsCopy({ inputFile, target: localRejects }));
+    });
+    await time('publishMs', async () => {
+      await publishFile(localOutput, request.outputUri, { s3: deps.s3, runId: request.runId });
+      await publishFile(localRejects, request.rejectsUri, { s3: deps.s3, runId: request.runId });
+    });
+
+    if (pool && deps.writePredictions && runKey !== null) {
+      const key = runKey;
+      await time('databaseMs', () =>
+        deps.writePredictions!({ pool, runKey: key, rows: readPredictionChunks(conn, localOutput) }),
+      );
+    }
+
+    timings.totalMs = Math.round(performance.now() - startedAt);
+    const result: TScoreResult = {
+      runId: request.runId,
+      ...counters,
+      outputUri: request.outputUri,
+      rejectsUri: request.rejectsUri,
+      modelName: loadedModel.name,
+      modelVersion: loadedModel.version,
+      summary: { ...summary.summarize(), timings },
+    };
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = null;
+    await lastBeat;
+    if (pool) await completeRun(pool, request.runId, { ...counters, progress: 1, summary: result.summary });
+    runLog.info(
+      { rowsRead: result.rowsRead, rowsScored: result.rowsScored, rowsRejected: result.rowsRejected, timings },
+      'run succeeded',
+    );
+    return result;
+  } catch (error) {
+    progress.stop();
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = null;
+    await lastBeat;
+    const message = error instanceof ScoreRunError ? error.message : `unexpected error: ${firstLine(error)}`;
+    runLog.error({ err: error }, `run failed: ${message}`);
+    if (pool) await failRun(pool, request.runId, message).catch(() => undefined);
+    throw error instanceof ScoreRunError ? error : new ScoreRunError(message, { cause: error });
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+    connection?.closeSync();
+    instance?.closeSync();
+    await model?.close().catch(() => undefined);
+    await removeScratch(scratch);
+  }
+}
+
+async function fetchInput(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
+  if (!isS3Uri(uri)) {
+    try {
+      const info = await stat(uri);
+      if (!info.isFile()) throw new ScoreRunError(`input ${uri} is not a file`);
+    } catch (error) {
+      if (error instanceof ScoreRunError) throw error;
+      throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
+    }
+    return uri;
+  }
+  const local = path.join(scratch, 'input.parquet');
+  try {
+    await downloadToFile(uri, local, { s3 });
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
+    throw new ScoreRunError(`input ${uri} could not be downloaded: ${firstLine(error)}`, { cause: error });
+  }
+  return local;
+}
+
+/** Regroups DuckDB's 2,048-row chunks into batches of about `rows` rows (fewer predict calls). */
+async function* batchChunks(chunks: AsyncIterable<TTripChunk>, rows: number): AsyncGenerator<TTripChunk> {
+  let pending: TTripChunk[] = [];
+  let pendingRows = 0;
+  for await (const chunk of chunks) {
+    pending.push(chunk);
+    pendingRows += chunk.length;
+    if (pendingRows >= rows) {
+      yield concatChunks(pending, pendingRows);
+      pending = [];
+      pendingRows = 0;
+    }
+  }
+  if (pendingRows > 0) yield concatChunks(pending, pendingRows);
+}
+
+function concatChunks(chunks: TTripChunk[], total: number): TTripChunk {
+  if (chunks.length === 1) return chunks[0]!;
+  const out: TTripChunk = {
+    rowOffset: chunks[0]!.rowOffset,
+    length: total,
+    pickupMs: new Float64Array(total),
+    dropoffMs: new Float64Array(total),
+    pu: new Int32Array(total),
+    do: new Int32Array(total),
+    distance: new Float64Array(total),
+  };
+  let at = 0;
+  for (const c of chunks) {
+    out.pickupMs.set(c.pickupMs, at);
+    out.dropoffMs.set(c.dropoffMs, at);
+    out.pu.set(c.pu, at);
+    out.do.set(c.do, at);
+    out.distance.set(c.distance, at);
+    at += c.length;
+  }
+  return out;
+}
+
+type TFloatVector = { setItem(i: number, v: number | null): void; flush(): void };
+type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
+
+/**
+ * One predictions row per input row, in input order (NULL for a rejected row), so the output
+ * COPY can join them to the file POSITIONALly; rejected rows also go to `rejects` with their code.
+ */
+function appendPredictions(
+  predictions: TAppender,
+  rejects: TAppender,
+  batch: TTripChunk,
+  reasons: Uint8Array,
+  predicted: Float32Array,
+  rejectCounts: Float64Array,
+): void {
+  let j = 0;
+  for (let start = 0; start < batch.length; start += DUCKDB_VECTOR) {
+    const n = Math.min(DUCKDB_VECTOR, batch.length - start);
+    const chunk = DuckDBDataChunk.create([FLOAT], n);
+    const vector = chunk.getColumnVector(0) as unknown as TFloatVector;
+    const rejectRows: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const reason = reasons[start + i]!;
+      if (reason === 0) vector.setItem(i, predicted[j++]!);
+      else {
+        vector.setItem(i, null);
+        rejectRows.push(start + i);
+        rejectCounts[reason]!++;
+      }
+    }
+    vector.flush();
+    predictions.appendDataChunk(chunk);
+    if (rejectRows.length > 0) {
+      const rejectChunk = DuckDBDataChunk.create([INTEGER, UTINYINT], rejectRows.length);
+      rejectChunk.setColumnValues(
+        0,
+        rejectRows.map((i) => batch.rowOffset + i),
+      );
+      rejectChunk.setColumnValues(
+        1,
+        rejectRows.map((i) => reasons[i]!),
+      );
+      rejects.appendDataChunk(rejectChunk);
+    }
+  }
+}
+
+/** The course's output, exactly: columns, names and ride_id format of the homework. */
+export function buildOutputCopy(options: TMonth & { taxiType: TTaxiType; inputFile: string; modelVersion: string; target: string }): string {
+  const names = tripColumnNames(options.taxiType);
+  return `COPY (
+    SELECT printf('%04d/%02d_%d', ${options.year}, ${options.month}, i.file_row_number) AS ride_id,
+           i.${names.pickup}::TIMESTAMP AS pickup_datetime,
+           i.${names.pu}::INTEGER AS PULocationID,
+           i.${names.do}::INTEGER AS DOLocationID,
+           date_diff('microsecond', i.${names.pickup}::TIMESTAMP, i.${names.dropoff}::TIMESTAMP) / 60e6 AS actual_duration,
+           p.predicted::DOUBLE AS predicted_duration,
+           actual_duration - predicted_duration AS diff,
+           ${sqlString(options.modelVersion)} AS model_version
+    FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true) i POSITIONAL JOIN predictions p
+    WHERE p.predicted IS NOT NULL
+  ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+/** Every rejected input row as it was in the file, plus its row index and reason. */
+function buildRejectsCopy(options: { inputFile: string; target: string }): string {
+  const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(' ');
+  return `COPY (
+    SELECT r.row_index, CASE r.reason ${reasonCase} END AS reason, i.* EXCLUDE (file_row_number)
+    FROM rejects r JOIN read_parquet(${sqlString(options.inputFile)}, file_row_number = true) i ON i.file_row_number = r.row_index
+    ORDER BY r.row_index
+  ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+type TReadVector = { getItem(i: number): unknown; items?: ArrayLike<number> };
+
+/** Reads the written Parquet back in chunks for the Postgres COPY: the DB gets exactly the file's rows. */
+async function* readPredictionChunks(connection: DuckDBConnection, file: string): AsyncGenerator<TBatchPredictionChunk> {
+  const result = await connection.stream(
+    `SELECT CAST(split_part(ride_id, '_', 2) AS INTEGER) AS row_index, ride_id, epoch_ms(pickup_datetime)::DOUBLE,
+            PULocationID, DOLocationID, actual_duration::FLOAT, predicted_duration::FLOAT
+     FROM read_parquet(${sqlString(file)})`,
+  );
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const vectors = Array.from({ length: 7 }, (_, k) => chunk.getColumnVector(k) as unknown as TReadVector);
+    const rideIds = vectors[1]!;
+    const out: TBatchPredictionChunk = {
+      rowIndex: Int32Array.from({ length: n }, (_, i) => vectors[0]!.getItem(i) as number),
+      rideId: Array.from({ length: n }, (_, i) => rideIds.getItem(i) as string),
+      pickupMs: Float64Array.from({ length: n }, (_, i) => vectors[2]!.getItem(i) as number),
+      pu: Int32Array.from({ length: n }, (_, i) => vectors[3]!.getItem(i) as number),
+      do: Int32Array.from({ length: n }, (_, i) => vectors[4]!.getItem(i) as number),
+      actual: Float32Array.from({ length: n }, (_, i) => (vectors[5]!.getItem(i) as number | null) ?? NaN),
+      predicted: Float32Array.from({ length: n }, (_, i) => vectors[6]!.getItem(i) as number),
+    };
+    yield out;
+  }
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // One Postgres + kinesalite + s3rver for the whole `vitest run`, stopped at the end.
+    globalSetup: ['@tripcast/local-stack/vitest-global-setup'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
