@@ -13,12 +13,26 @@ export type TLocalAws = {
 /** s3rver only accepts its own fixed key pair; kinesalite accepts any. */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
-export function createLocalS3Client(aws: Pick<TLocalAws, 'region' | 'credentials' | 's3'>): S3Client {
+export function createLocalS3Client(
+  aws: Pick<TLocalAws, 'region' | 'credentials' | 's3'>,
+): S3Client {
   // Local endpoints have no per-bucket DNS names, so buckets go in the path.
-  return new S3Client({ region: aws.region, credentials: aws.credentials, endpoint: aws.s3.endpoint, forcePathStyle: true });
+  return new S3Client({
+    region: aws.region,
+    credentials: aws.credentials,
+    endpoint: aws.s3.endpoint,
+    forcePathStyle: true,
+  });
 }
 
-export function createLocalKinesisClient(aws: Pick<TLocalAws, 'region' | 'credentials' | 'kinesis'>): KinesisClient {
+export function createLocalKinesisClient(
+  aws: Pick<TLocalAws, 'region' | 'credentials' | 'kinesis'>,
+): KinesisClient {
   // The SDK's default HTTP/2 handler fails against plain http:// endpoints (ERR_HTTP2_ERROR).
-  return new KinesisClient({ region: aws.region, credentials: aws.credentials, endpoint: aws.kinesis.endpoint, requestHandler: new NodeHttpHandler() });
+  return new KinesisClient({
+    region: aws.region,
+    credentials: aws.credentials,
+    endpoint: aws.kinesis.endpoint,
+    requestHandler: new NodeHttpHandler(),
+  });
 }

@@ -1,4 +1,9 @@
-import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  ResourceInUseException,
+  waitUntilStreamExists,
+} from '@aws-sdk/client-kinesis';
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import kinesalite from 'kinesalite';
@@ -19,7 +24,12 @@ export type TStartKinesisOptions = {
   portHint?: string;
 };
 
-export type TKinesisServer = { endpoint: string; host: string; port: number; stop: () => Promise<void> };
+export type TKinesisServer = {
+  endpoint: string;
+  host: string;
+  port: number;
+  stop: () => Promise<void>;
+};
 
 /**
  * A Kinesis-compatible endpoint (kinesalite) inside this process, bound to one interface (its
@@ -27,9 +37,20 @@ export type TKinesisServer = { endpoint: string; host: string; port: number; sto
  */
 export async function startKinesis(options: TStartKinesisOptions): Promise<TKinesisServer> {
   const host = options.host ?? '127.0.0.1';
-  await assertPortFree({ service: 'Kinesis (kinesalite)', host, port: options.port, hint: options.portHint });
+  await assertPortFree({
+    service: 'Kinesis (kinesalite)',
+    host,
+    port: options.port,
+    hint: options.portHint,
+  });
   if (options.dataDir) await fs.mkdir(options.dataDir, { recursive: true });
-  const server = kinesalite({ path: options.dataDir, createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+  const server = kinesalite({
+    path: options.dataDir,
+    createStreamMs: 0,
+    deleteStreamMs: 0,
+    updateStreamMs: 0,
+    shardLimit: 100,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, host, () => {
@@ -46,7 +67,11 @@ export async function startKinesis(options: TStartKinesisOptions): Promise<TKine
     });
   try {
     if (options.streams?.length) {
-      await ensureStreams({ endpoint, region: options.region ?? 'us-east-1', streams: options.streams });
+      await ensureStreams({
+        endpoint,
+        region: options.region ?? 'us-east-1',
+        streams: options.streams,
+      });
     }
   } catch (error) {
     await stop();
@@ -56,8 +81,16 @@ export async function startKinesis(options: TStartKinesisOptions): Promise<TKine
 }
 
 /** Creates each stream unless it exists (a restart keeps persisted streams) and waits until ACTIVE. */
-export async function ensureStreams(options: { endpoint: string; region: string; streams: TStreamSpec[] }): Promise<void> {
-  const client = createLocalKinesisClient({ region: options.region, credentials: LOCAL_AWS_CREDENTIALS, kinesis: { endpoint: options.endpoint } });
+export async function ensureStreams(options: {
+  endpoint: string;
+  region: string;
+  streams: TStreamSpec[];
+}): Promise<void> {
+  const client = createLocalKinesisClient({
+    region: options.region,
+    credentials: LOCAL_AWS_CREDENTIALS,
+    kinesis: { endpoint: options.endpoint },
+  });
   try {
     for (const { name, shardCount } of options.streams) {
       try {
@@ -65,7 +98,10 @@ export async function ensureStreams(options: { endpoint: string; region: string;
       } catch (error) {
         if (!(error instanceof ResourceInUseException)) throw error;
       }
-      await waitUntilStreamExists({ client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { StreamName: name });
+      await waitUntilStreamExists(
+        { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+        { StreamName: name },
+      );
       const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
       if (summary.StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
         throw new Error(`Kinesis stream ${name} did not become ACTIVE`);

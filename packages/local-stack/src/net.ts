@@ -1,14 +1,17 @@
 import net from 'node:net';
+import { LocalStackError } from './errors';
 
 /** A port the local stack needs is taken; the message is the one line we show the user. */
-export class PortInUseError extends Error {
+export class PortInUseError extends LocalStackError {
   constructor(
     readonly service: string,
     readonly host: string,
     readonly port: number,
     hint?: string,
   ) {
-    super(`${service} cannot start: port ${port} on ${host} is already in use${hint ? ` (${hint})` : ''}.`);
+    super(
+      `${service} cannot start: port ${port} on ${host} is already in use${hint ? ` (${hint})` : ''}.`,
+    );
     this.name = 'PortInUseError';
   }
 }
@@ -41,7 +44,12 @@ export function getFreePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Throws PortInUseError when host:port is taken; port 0 always passes. */
-export async function assertPortFree(options: { service: string; host: string; port: number; hint?: string }): Promise<void> {
+export async function assertPortFree(options: {
+  service: string;
+  host: string;
+  port: number;
+  hint?: string;
+}): Promise<void> {
   if (options.port === 0) return;
   if (!(await isPortFree(options.port, options.host))) {
     throw new PortInUseError(options.service, options.host, options.port, options.hint);

@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { LocalStackError } from './errors';
 import { assertPortFree, getFreePort, PortInUseError } from './net';
 
 const execFileAsync = promisify(execFile);
@@ -67,7 +68,9 @@ async function loadBinaries(): Promise<TBinaries> {
   try {
     return (await import(/* @vite-ignore */ specifier)) as TBinaries;
   } catch {
-    throw new Error(`Embedded Postgres has no binaries for ${process.platform}-${process.arch} (${specifier} is not installed); set DATABASE_URL to an existing Postgres instead.`);
+    throw new LocalStackError(
+      `Embedded Postgres has no binaries for ${process.platform}-${process.arch} (${specifier} is not installed); set DATABASE_URL to an existing Postgres instead.`,
+    );
   }
 }
 
@@ -78,7 +81,10 @@ async function loadBinaries(): Promise<TBinaries> {
 async function resolveOwner(): Promise<TOwner> {
   if (process.getuid?.() !== 0) return undefined;
   const lookup = async () => {
-    const [uid, gid] = await Promise.all([execFileAsync('id', ['-u', 'postgres']), execFileAsync('id', ['-g', 'postgres'])]);
+    const [uid, gid] = await Promise.all([
+      execFileAsync('id', ['-u', 'postgres']),
+      execFileAsync('id', ['-g', 'postgres']),
+    ]);
     return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
   };
   try {
@@ -141,11 +147,20 @@ async function clearStalePidFile(dataDir: string, log: (line: string) => void): 
       return;
     }
   }
-  log(`removing a stale postmaster.pid (pid ${Number.isNaN(pid) ? '?' : pid} is not a running Postgres)`);
+  log(
+    `removing a stale postmaster.pid (pid ${Number.isNaN(pid) ? '?' : pid} is not a running Postgres)`,
+  );
   await fs.rm(pidFile, { force: true });
 }
 
-async function runInitdb(options: { binaries: TBinaries; owner: TOwner; dataDir: string; user: string; password: string; log: (line: string) => void }): Promise<void> {
+async function runInitdb(options: {
+  binaries: TBinaries;
+  owner: TOwner;
+  dataDir: string;
+  user: string;
+  password: string;
+  log: (line: string) => void;
+}): Promise<void> {
   const { binaries, owner, dataDir, user, password, log } = options;
   // initdb runs as the server's user, so the password file must be readable by it.
   const pwDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-pw-'));
@@ -156,10 +171,23 @@ async function runInitdb(options: { binaries: TBinaries; owner: TOwner; dataDir:
       await fs.chown(pwDir, owner.uid, owner.gid);
       await fs.chown(pwFile, owner.uid, owner.gid);
     }
-    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwFile}`, '--encoding=UTF8', '--locale=C', '--no-instructions', '--no-sync'];
+    const args = [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${user}`,
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+      '--no-instructions',
+      '--no-sync',
+    ];
     const output: string[] = [];
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(binaries.initdb, args, { ...owner, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+      const child = spawn(binaries.initdb, args, {
+        ...owner,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, LC_ALL: 'C' },
+      });
       child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
       child.once('error', reject);
@@ -168,7 +196,9 @@ async function runInitdb(options: { binaries: TBinaries; owner: TOwner; dataDir:
     if (code !== 0) {
       const text = output.join('').trim();
       log(text);
-      throw new Error(`initdb failed (exit ${code}): ${text.split('\n').findLast((line) => line.trim() !== '') ?? 'no output'}`);
+      throw new LocalStackError(
+        `initdb failed (exit ${code}): ${text.split('\n').findLast((line) => line.trim() !== '') ?? 'no output'}`,
+      );
     }
   } finally {
     await fs.rm(pwDir, { recursive: true, force: true });
@@ -180,13 +210,22 @@ async function runInitdb(options: { binaries: TBinaries; owner: TOwner; dataDir:
  * renamed into place only when it succeeded, so an interrupted first start leaves nothing
  * half-made at dataDir; the temp folder is simply discarded on the next start.
  */
-async function ensureInitialised(options: { binaries: TBinaries; owner: TOwner; dataDir: string; user: string; password: string; log: (line: string) => void }): Promise<boolean> {
+async function ensureInitialised(options: {
+  binaries: TBinaries;
+  owner: TOwner;
+  dataDir: string;
+  user: string;
+  password: string;
+  log: (line: string) => void;
+}): Promise<boolean> {
   const { dataDir, owner, log } = options;
   const versionFile = path.join(dataDir, 'PG_VERSION');
   if (existsSync(versionFile)) {
     const version = (await fs.readFile(versionFile, 'utf8')).trim();
     if (version !== POSTGRES_MAJOR) {
-      throw new Error(`The Postgres data in ${dataDir} was made by PostgreSQL ${version}, but the embedded server is ${POSTGRES_MAJOR}; move that folder aside (or reset local state) to start a new cluster.`);
+      throw new LocalStackError(
+        `The Postgres data in ${dataDir} was made by PostgreSQL ${version}, but the embedded server is ${POSTGRES_MAJOR}; move that folder aside (or reset local state) to start a new cluster.`,
+      );
     }
     return false;
   }
@@ -209,7 +248,10 @@ async function ensureInitialised(options: { binaries: TBinaries; owner: TOwner; 
 }
 
 function lastMeaningfulLine(lines: string[]): string | undefined {
-  return lines.findLast((line) => /FATAL|PANIC|ERROR/.test(line)) ?? lines.findLast((line) => line.trim() !== '');
+  return (
+    lines.findLast((line) => /FATAL|PANIC|ERROR/.test(line)) ??
+    lines.findLast((line) => line.trim() !== '')
+  );
 }
 
 export async function startPostgres(options: TStartPostgresOptions): Promise<TPostgresServer> {
@@ -235,9 +277,17 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
     // No Unix socket: its default folder (/var/run/postgresql) may not exist or be writable.
     unix_socket_directories: '',
     max_connections: String(options.maxConnections ?? 100),
-    ...(options.durable === false ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } : {}),
+    ...(options.durable === false
+      ? { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' }
+      : {}),
   };
-  const args = ['-D', dataDir, '-p', String(port), ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`])];
+  const args = [
+    '-D',
+    dataDir,
+    '-p',
+    String(port),
+    ...Object.entries(settings).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+  ];
 
   const startStarted = performance.now();
   const child: ChildProcess = spawn(binaries.postgres, args, {
@@ -273,7 +323,11 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
       if (recent.some((line) => line.includes('Address already in use'))) {
         reject(new PortInUseError('Postgres', host, port, options.portHint));
       } else {
-        reject(new Error(`Postgres exited during start (${signal ?? `exit ${code}`})${reason ? `: ${reason.replace(/^.*?(FATAL|PANIC|ERROR):\s*/, '$1: ')}` : ''}`));
+        reject(
+          new LocalStackError(
+            `Postgres exited during start (${signal ?? `exit ${code}`})${reason ? `: ${reason.replace(/^.*?(FATAL|PANIC|ERROR):\s*/, '$1: ')}` : ''}`,
+          ),
+        );
       }
     };
     child.stderr?.on('data', onData);
@@ -285,7 +339,8 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGINT'); // "fast" shutdown: roll back open transactions, checkpoint, exit
-    const timeout = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+    const timeout = (ms: number) =>
+      new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
     if ((await Promise.race([exited, timeout(20_000)])) === 'timeout') {
       child.kill('SIGQUIT'); // "immediate": recovery runs on the next start
       if ((await Promise.race([exited, timeout(5_000)])) === 'timeout') child.kill('SIGKILL');
@@ -303,7 +358,8 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
     pid: child.pid ?? -1,
     isFresh,
     timings: { initMs, startMs },
-    urlFor: (database = 'postgres') => `postgres://${encoded}@${host}:${port}/${encodeURIComponent(database)}`,
+    urlFor: (database = 'postgres') =>
+      `postgres://${encoded}@${host}:${port}/${encodeURIComponent(database)}`,
     stop,
   };
 }

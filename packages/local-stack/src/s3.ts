@@ -14,12 +14,23 @@ export type TStartS3Options = {
   portHint?: string;
 };
 
-export type TS3Server = { endpoint: string; host: string; port: number; dataDir: string; stop: () => Promise<void> };
+export type TS3Server = {
+  endpoint: string;
+  host: string;
+  port: number;
+  dataDir: string;
+  stop: () => Promise<void>;
+};
 
 /** An S3-compatible endpoint (s3rver) inside this process. Credentials: S3RVER / S3RVER. */
 export async function startS3(options: TStartS3Options): Promise<TS3Server> {
   const host = options.host ?? '127.0.0.1';
-  await assertPortFree({ service: 'S3 (s3rver)', host, port: options.port, hint: options.portHint });
+  await assertPortFree({
+    service: 'S3 (s3rver)',
+    host,
+    port: options.port,
+    hint: options.portHint,
+  });
   const isTemporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-s3-')));
   await fs.mkdir(dataDir, { recursive: true });

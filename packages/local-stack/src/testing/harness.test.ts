@@ -1,8 +1,20 @@
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordCommand } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  PutRecordCommand,
+} from '@aws-sdk/client-kinesis';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createKinesisClient, createS3Client, createTestBucket, createTestDatabase, createTestStream, getTestAws } from './index';
+import {
+  createKinesisClient,
+  createS3Client,
+  createTestBucket,
+  createTestDatabase,
+  createTestStream,
+  getTestAws,
+} from './index';
 import type { TTestDatabase } from './index';
 
 describe('createTestDatabase', () => {
@@ -17,7 +29,10 @@ describe('createTestDatabase', () => {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ db: string; version: string }>('select current_database() as db, current_setting($1) as version', ['server_version_num']);
+      const { rows } = await client.query<{ db: string; version: string }>(
+        'select current_database() as db, current_setting($1) as version',
+        ['server_version_num'],
+      );
       expect(rows[0]?.db).toBe(db.name);
       expect(Number(rows[0]?.version)).toBeGreaterThanOrEqual(170000);
       await client.query('create table t (id int primary key, note text)');
@@ -45,7 +60,8 @@ describe('createTestDatabase', () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        return (await client.query<{ t: string | null }>("select to_regclass('seeded')::text as t")).rows[0]?.t;
+        return (await client.query<{ t: string | null }>("select to_regclass('seeded')::text as t"))
+          .rows[0]?.t;
       } finally {
         await client.end();
       }
@@ -60,7 +76,9 @@ describe('createTestDatabase', () => {
     client.on('error', () => undefined); // the forced drop terminates this session
     await client.connect();
     await db.drop();
-    await expect(createTestDatabase({ name: db.name }).then((again) => again.drop())).resolves.toBeUndefined();
+    await expect(
+      createTestDatabase({ name: db.name }).then((again) => again.drop()),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -70,8 +88,17 @@ describe('S3 (s3rver)', () => {
     const s3 = createS3Client();
     try {
       const body = JSON.stringify({ hello: 'tripcast', n: 1 });
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'models/m/1/card.json', Body: body, ContentType: 'application/json' }));
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'models/m/1/card.json' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'models/m/1/card.json',
+          Body: body,
+          ContentType: 'application/json',
+        }),
+      );
+      const got = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: 'models/m/1/card.json' }),
+      );
       expect(await got.Body?.transformToString()).toBe(body);
       const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'models/' }));
       expect(listed.Contents?.map((object) => object.Key)).toEqual(['models/m/1/card.json']);
@@ -102,12 +129,29 @@ describe('Kinesis (kinesalite)', () => {
       const shards = await kinesis.send(new ListShardsCommand({ StreamName: stream }));
       expect(shards.Shards).toHaveLength(2);
 
-      const event = { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, ride_id: 256 };
-      const put = await kinesis.send(new PutRecordCommand({ StreamName: stream, PartitionKey: '256', Data: Buffer.from(JSON.stringify(event)) }));
-      const { ShardIterator } = await kinesis.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: put.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      const event = {
+        ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
+        ride_id: 256,
+      };
+      const put = await kinesis.send(
+        new PutRecordCommand({
+          StreamName: stream,
+          PartitionKey: '256',
+          Data: Buffer.from(JSON.stringify(event)),
+        }),
+      );
+      const { ShardIterator } = await kinesis.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: put.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
       const records = await kinesis.send(new GetRecordsCommand({ ShardIterator }));
       expect(records.Records).toHaveLength(1);
-      expect(JSON.parse(Buffer.from(records.Records?.[0]?.Data ?? []).toString('utf8'))).toEqual(event);
+      expect(JSON.parse(Buffer.from(records.Records?.[0]?.Data ?? []).toString('utf8'))).toEqual(
+        event,
+      );
       expect(records.Records?.[0]?.PartitionKey).toBe('256');
     } finally {
       kinesis.destroy();

@@ -48,7 +48,9 @@ function uniqueName(prefix: string): string {
 }
 
 /** The shared test server: its admin URL (database `postgres`) and a URL builder for any database. */
-export function getTestPostgres(): TTestStackInfo['postgres'] & { urlFor: (database: string) => string } {
+export function getTestPostgres(): TTestStackInfo['postgres'] & {
+  urlFor: (database: string) => string;
+} {
   const { postgres } = readStackInfo();
   return {
     ...postgres,
@@ -75,7 +77,9 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
  * open connections while it is copied). Drop it in afterAll; the whole server is thrown away
  * at the end of the run anyway.
  */
-export async function createTestDatabase(options: { name?: string; template?: string } = {}): Promise<TTestDatabase> {
+export async function createTestDatabase(
+  options: { name?: string; template?: string } = {},
+): Promise<TTestDatabase> {
   const name = options.name ?? uniqueName('test_');
   await withAdminClient(async (client) => {
     const sql = `CREATE DATABASE ${client.escapeIdentifier(name)}${options.template ? ` TEMPLATE ${client.escapeIdentifier(options.template)}` : ''}`;
@@ -93,7 +97,13 @@ export async function createTestDatabase(options: { name?: string; template?: st
   return {
     name,
     url: getTestPostgres().urlFor(name),
-    drop: () => withAdminClient(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`))),
+    drop: () =>
+      withAdminClient(
+        async (client) =>
+          void (await client.query(
+            `DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`,
+          )),
+      ),
   };
 }
 
@@ -125,9 +135,16 @@ export async function createTestBucket(name?: string): Promise<string> {
 }
 
 /** Creates a stream (a unique name unless given), waits until it is ACTIVE and returns its name. */
-export async function createTestStream(options: { name?: string; shardCount: number }): Promise<string> {
+export async function createTestStream(options: {
+  name?: string;
+  shardCount: number;
+}): Promise<string> {
   const name = options.name ?? uniqueName('test-');
   const aws = getTestAws();
-  await ensureStreams({ endpoint: aws.kinesis.endpoint, region: aws.region, streams: [{ name, shardCount: options.shardCount }] });
+  await ensureStreams({
+    endpoint: aws.kinesis.endpoint,
+    region: aws.region,
+    streams: [{ name, shardCount: options.shardCount }],
+  });
   return name;
 }

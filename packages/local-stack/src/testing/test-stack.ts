@@ -25,7 +25,9 @@ export const TEST_STACK_ENV = 'TRIPCAST_TEST_STACK';
  * s3rver, all on 127.0.0.1. stop() tears everything down and removes the temp folders, and is
  * safe to call twice.
  */
-export async function startTestStack(options: { onLog?: (line: string) => void } = {}): Promise<TTestStack> {
+export async function startTestStack(
+  options: { onLog?: (line: string) => void } = {},
+): Promise<TTestStack> {
   const started = performance.now();
   const root = await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-test-'));
   // The server runs as `postgres` when we are root: it must be able to enter the temp folder.
@@ -40,7 +42,13 @@ export async function startTestStack(options: { onLog?: (line: string) => void }
   };
   try {
     const [postgres, kinesis, s3] = await Promise.all([
-      startPostgres({ dataDir: path.join(root, 'pg'), port: 0, durable: false, maxConnections: 300, onLog: options.onLog }).then((server) => {
+      startPostgres({
+        dataDir: path.join(root, 'pg'),
+        port: 0,
+        durable: false,
+        maxConnections: 300,
+        onLog: options.onLog,
+      }).then((server) => {
         stops.push(server.stop);
         return server;
       }),
@@ -54,9 +62,24 @@ export async function startTestStack(options: { onLog?: (line: string) => void }
       }),
     ]);
     const info: TTestStackInfo = {
-      postgres: { host: postgres.host, port: postgres.port, user: postgres.user, password: postgres.password, adminUrl: postgres.urlFor('postgres') },
-      aws: { region: 'us-east-1', credentials: { ...LOCAL_AWS_CREDENTIALS }, s3: { endpoint: s3.endpoint }, kinesis: { endpoint: kinesis.endpoint } },
-      timings: { postgresInitMs: Math.round(postgres.timings.initMs), postgresStartMs: Math.round(postgres.timings.startMs), totalMs: Math.round(performance.now() - started) },
+      postgres: {
+        host: postgres.host,
+        port: postgres.port,
+        user: postgres.user,
+        password: postgres.password,
+        adminUrl: postgres.urlFor('postgres'),
+      },
+      aws: {
+        region: 'us-east-1',
+        credentials: { ...LOCAL_AWS_CREDENTIALS },
+        s3: { endpoint: s3.endpoint },
+        kinesis: { endpoint: kinesis.endpoint },
+      },
+      timings: {
+        postgresInitMs: Math.round(postgres.timings.initMs),
+        postgresStartMs: Math.round(postgres.timings.startMs),
+        totalMs: Math.round(performance.now() - started),
+      },
     };
     return { info, stop: stopAll };
   } catch (error) {

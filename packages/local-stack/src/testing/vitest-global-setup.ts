@@ -21,7 +21,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Also in the env: forked workers inherit it, and so do processes a test spawns (a CLI, a server).
   process.env[TEST_STACK_ENV] = JSON.stringify(stack.info);
   if (process.env.TRIPCAST_TEST_STACK_VERBOSE) {
-    console.log(`[local-stack] test stack up in ${stack.info.timings.totalMs} ms: ${JSON.stringify(stack.info.timings)}`);
+    console.log(
+      `[local-stack] test stack up in ${stack.info.timings.totalMs} ms: ${JSON.stringify(stack.info.timings)}`,
+    );
   }
   return async () => {
     delete process.env[TEST_STACK_ENV];

@@ -1,0 +1,62 @@
+/**
+ * The supervisor's configuration, read once from the environment (this is the only module of
+ * the package that reads process.env). Every variable is optional: unset means "the embedded
+ * default". An invalid value fails fast with one line naming the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { LocalStackError } from './errors';
+
+/** <repo> (this file is <repo>/packages/local-stack/src/env.ts). */
+export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65_535).default(fallback);
+const shards = (fallback: number) => z.coerce.number().int().min(1).max(100).default(fallback);
+const optional = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+export const ZLocalStackEnv = z.object({
+  TRIPCAST_HOME: optional.describe('local state: pg/, kinesis/, store/, logs/, env'),
+  DATABASE_URL: optional
+    .refine((value) => value === undefined || /^postgres(ql)?:\/\/[^/]+/.test(value), {
+      message: 'must look like postgres://user:password@host:5432/database',
+    })
+    .describe('an existing Postgres to use instead of the embedded one'),
+  TRIPCAST_PG_PORT: port(54_320).describe('port of the embedded Postgres'),
+  KINESIS_ENDPOINT_URL: optional
+    .refine((value) => value === undefined || URL.canParse(value), {
+      message: 'must be a URL such as http://127.0.0.1:4567',
+    })
+    .describe('an existing Kinesis endpoint to use instead of the embedded kinesalite'),
+  TRIPCAST_KINESIS_PORT: port(4567).describe('port of the embedded Kinesis (kinesalite)'),
+  OBJECT_STORE_URI: optional.describe('a folder or s3://bucket[/prefix]'),
+  S3_ENDPOINT_URL: optional,
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  AWS_ACCESS_KEY_ID: optional,
+  AWS_SECRET_ACCESS_KEY: optional,
+  INPUT_STREAM_NAME: z.string().min(1).default('ride_events'),
+  PREDICTIONS_STREAM_NAME: z.string().min(1).default('ride_predictions'),
+  INPUT_STREAM_SHARDS: shards(2),
+  PREDICTIONS_STREAM_SHARDS: shards(1),
+  MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
+  CONSOLE_PORT: port(3000),
+  TLC_DATA_DIR: optional,
+  TRIPCAST_SHARED_DATA: optional,
+  NO_COLOR: optional,
+});
+
+export type TLocalStackEnv = z.infer<typeof ZLocalStackEnv>;
+
+export function parseLocalStackEnv(source: NodeJS.ProcessEnv = process.env): TLocalStackEnv {
+  const result = ZLocalStackEnv.safeParse(source);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const name = issue?.path.join('.') ?? 'environment';
+    throw new LocalStackError(
+      `Invalid ${name}=${JSON.stringify(source[name] ?? '')}: ${issue?.message ?? 'invalid value'}`,
+    );
+  }
+  return result.data;
+}
