@@ -67,7 +67,7 @@ export async function writeTestModelFolder(version = 'v1'): Promise<string> {
   return folder;
 }
 
-export function rideEvent(rideId: number, ride: Partial<{ PULocationID: number; DOLocationID: number; trip_distance: number }> = {}) {
+export function rideEvent(rideId: number | string, ride: Partial<{ PULocationID: number; DOLocationID: number; trip_distance: number }> = {}) {
   return { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.5, ...ride }, ride_id: rideId };
 }
 
