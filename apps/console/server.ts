@@ -1,0 +1,138 @@
+/**
+ * The console's production entrypoint: ONE node:http server on CONSOLE_PORT.
+ * - `/api/v1/*` and `/api/health` are answered by the lean REST layer (src/rest), which never
+ *   enters Next: a Next route handler costs ~20x the throughput here (issue 6, ENVIRONMENT.md).
+ * - Every other request (pages, tRPC, assets) goes to Next's request handler.
+ * The model watcher is shared with tRPC through src/server/model-session.ts (one onnxruntime
+ * session per process, promotions picked up without a restart).
+ *
+ *   NODE_ENV=production tsx server.ts   (after `next build`; `npm run start`)
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import next from 'next';
+import { createPgPool } from '@tripcast/db/client';
+import { getEnv } from './src/env';
+import { createHistoryInserter } from './src/rest/history-insert';
+import { createHistoryWriter } from './src/rest/history-writer';
+import { createConsoleHttpServer } from './src/rest/http-server';
+import { HttpError } from './src/rest/http-error';
+import { createRestApi } from './src/rest/rest-api';
+import { createDirectScorer } from './src/rest/ride-scorer';
+import type { TScoringModel } from './src/rest/ride-scorer';
+import { createStreamDescriber } from './src/rest/stream-status';
+import { getModelWatcher } from './src/server/model-session';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+function log(message: string): void {
+  console.log(`[console] ${message}`);
+}
+
+async function main(): Promise<void> {
+  const env = getEnv();
+  const isDev = process.env.NODE_ENV !== 'production';
+  const dir = path.dirname(fileURLToPath(import.meta.url));
+
+  const pool = createPgPool(env.DATABASE_URL);
+  const history = createHistoryWriter({
+    insertBatch: createHistoryInserter(pool),
+    flushIntervalMs: env.HISTORY_FLUSH_INTERVAL_MS,
+    maxBatchRows: env.HISTORY_MAX_BATCH_ROWS,
+    maxBufferedRows: env.HISTORY_MAX_BUFFERED_ROWS,
+    log: (message) => console.warn(`[console] ${message}`),
+  });
+
+  // The watcher loads the production model before we listen: a fresh install's bootstrap job
+  // registers one first. Until it exists, predict answers 503 and health reports the model down.
+  let watcher: Awaited<ReturnType<typeof getModelWatcher>> | undefined;
+  let modelError: string | undefined;
+  try {
+    watcher = await getModelWatcher();
+  } catch (error) {
+    modelError = error instanceof Error ? error.message : String(error);
+    log(`no production model yet (${modelError}); retrying in the background`);
+    const retry = setInterval(() => {
+      getModelWatcher().then(
+        (w) => {
+          watcher = w;
+          modelError = undefined;
+          clearInterval(retry);
+          log(`production model loaded: ${w.current().name} ${w.current().version}`);
+        },
+        (e: unknown) => {
+          modelError = e instanceof Error ? e.message : String(e);
+        },
+      );
+    }, env.MODEL_WATCH_INTERVAL_MS);
+    retry.unref();
+  }
+
+  const getModel = (): TScoringModel => {
+    if (!watcher) {
+      throw new HttpError({ status: 503, code: 'model_unavailable', message: 'No production model is loaded yet' });
+    }
+    return watcher.current();
+  };
+
+  const isStreamConfigured = Boolean(env.KINESIS_ENDPOINT_URL ?? env.INPUT_STREAM_NAME);
+  const stream = isStreamConfigured
+    ? createStreamDescriber({
+        streamName: env.INPUT_STREAM_NAME ?? 'ride_events',
+        region: env.AWS_REGION,
+        endpoint: env.KINESIS_ENDPOINT_URL,
+      })
+    : undefined;
+
+  const api = createRestApi({
+    score: createDirectScorer(getModel),
+    history,
+    modelName: env.MODEL_NAME,
+    health: {
+      pingDatabase: async () => void (await pool.query('SELECT 1', [])),
+      getModelStatus: () => {
+        if (!watcher) return { name: env.MODEL_NAME, version: null, loaded: false, error: modelError };
+        const model = watcher.current();
+        return { name: model.name, version: model.version, loaded: true };
+      },
+      ...(stream ? { describeStream: stream.describe } : {}),
+    },
+  });
+
+  const app = next({ dev: isDev, dir, hostname: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
+  const handleNext = app.getRequestHandler();
+  await app.prepare();
+
+  const server = createConsoleHttpServer({ api, fallback: (req, res) => handleNext(req, res) });
+  await new Promise<void>((resolve) => server.listen(env.CONSOLE_PORT, env.CONSOLE_HOST, resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : env.CONSOLE_PORT;
+  log(`ready on http://${env.CONSOLE_HOST}:${port} (${isDev ? 'development' : 'production'}; API at /api/v1/predict)`);
+
+  let isShuttingDown = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (isShuttingDown) return;
+    isShuttingDown = true;
+    log(`${signal}: closing (in-flight requests finish, history is flushed)`);
+    const forceExit = setTimeout(() => {
+      log('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS + 5_000);
+    forceExit.unref();
+    server.closeIdleConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const left = await history.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    stream?.close();
+    await watcher?.close();
+    await pool.end();
+    log(left === 0 ? 'history flushed; bye' : `${left} history rows could not be written`);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error('[console] failed to start:', error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import type { ServerResponse } from 'node:http';
+import type { TFieldError } from '@tripcast/model';
+
+/**
+ * Error codes the REST API answers with. A client can switch on `error`; `message` is for people.
+ * Never carries a stack trace or a schema: only what the caller sent wrong.
+ */
+export type TApiErrorCode =
+  | 'invalid_request'
+  | 'invalid_json'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'method_not_allowed'
+  | 'not_found'
+  | 'model_unavailable'
+  | 'internal_error';
+
+export type TApiErrorBody = { error: TApiErrorCode; message: string; issues?: TFieldError[] };
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: TApiErrorCode;
+  readonly issues: TFieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(options: {
+    status: number;
+    code: TApiErrorCode;
+    message: string;
+    issues?: TFieldError[];
+    headers?: Record<string, string>;
+  }) {
+    super(options.message);
+    this.name = 'HttpError';
+    this.status = options.status;
+    this.code = options.code;
+    this.issues = options.issues;
+    this.headers = options.headers ?? {};
+  }
+
+  toBody(): TApiErrorBody {
+    return this.issues
+      ? { error: this.code, message: this.message, issues: this.issues }
+      : { error: this.code, message: this.message };
+  }
+}
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(payload),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(payload);
+}
+
+export function sendError(res: ServerResponse, error: HttpError): void {
+  sendJson(res, error.status, error.toBody(), error.headers);
+}

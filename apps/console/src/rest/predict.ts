@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatFieldErrors, ZPredictRequest } from '@tripcast/model';
+import type { TRideId } from '@tripcast/model';
+import { HttpError, sendJson } from './http-error';
+import type { THistoryRow, THistoryWriter } from './history-writer';
+import { readJsonBody } from './read-json-body';
+import type { TRideColumns, TRideScorer } from './ride-scorer';
+
+/** Course response for a single ride (`ride_id` only when the ride carried one). */
+export type TPredictResponse = { ride_id?: TRideId; duration: number; model_version: string };
+/** Response for `{"rides": [...]}`: one prediction per ride, in request order. */
+export type TPredictBatchResponse = {
+  model_name: string;
+  model_version: string;
+  predictions: { ride_id?: TRideId; duration: number; model_version: string }[];
+};
+
+/**
+ * A retried request carrying the same `Idempotency-Key` header makes no second history row
+ * (the key becomes `<key>:<ride index>`); without the header every request is new.
+ */
+const ZIdempotencyKeyHeader = /^[\x21-\x7e]{1,200}$/;
+
+/** Minutes to 4 decimals (6 ms): the model computes in float32, whose digits beyond that are noise. */
+function roundMinutes(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}
+
+function readIdempotencyKey(req: IncomingMessage): string {
+  const header = req.headers['idempotency-key'];
+  if (header === undefined) return randomUUID();
+  if (typeof header !== 'string' || !ZIdempotencyKeyHeader.test(header)) {
+    throw new HttpError({
+      status: 400,
+      code: 'invalid_request',
+      message: 'Idempotency-Key must be 1..200 printable ASCII characters',
+      issues: [{ path: 'headers.idempotency-key', message: 'must be 1..200 printable ASCII characters' }],
+    });
+  }
+  return header;
+}
+
+export function createPredictHandler(deps: {
+  score: TRideScorer;
+  history: THistoryWriter;
+  maxBodyBytes: number;
+}): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const startedAt = performance.now();
+    const requestKey = readIdempotencyKey(req);
+    const body = await readJsonBody(req, { maxBytes: deps.maxBodyBytes });
+    const parsed = ZPredictRequest.safeParse(body);
+    if (!parsed.success) {
+      throw new HttpError({
+        status: 400,
+        code: 'invalid_request',
+        message: 'The request body does not describe valid rides; see issues',
+        issues: formatFieldErrors(parsed.error),
+      });
+    }
+    const { isBatch, rides } = parsed.data;
+
+    const n = rides.length;
+    const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
+    for (let i = 0; i < n; i++) {
+      const ride = rides[i]!;
+      columns.pu[i] = ride.PULocationID;
+      columns.do[i] = ride.DOLocationID;
+      columns.distance[i] = ride.trip_distance;
+    }
+    const { durations, modelName, modelVersion } = await deps.score(columns);
+    const latencyMs = performance.now() - startedAt;
+
+    const createdAt = new Date();
+    const historyRows: THistoryRow[] = new Array<THistoryRow>(n);
+    for (let i = 0; i < n; i++) {
+      const ride = rides[i]!;
+      historyRows[i] = {
+        idempotencyKey: `${requestKey}:${i}`,
+        rideId: ride.ride_id === undefined ? null : String(ride.ride_id),
+        puLocationId: ride.PULocationID,
+        doLocationId: ride.DOLocationID,
+        tripDistance: ride.trip_distance,
+        predictedDuration: durations[i]!,
+        modelName,
+        modelVersion,
+        latencyMs,
+        createdAt,
+      };
+    }
+    deps.history.enqueue(historyRows);
+
+    if (!isBatch) {
+      const rideId = rides[0]!.ride_id;
+      const duration = roundMinutes(durations[0]!);
+      const single: TPredictResponse =
+        rideId === undefined
+          ? { duration, model_version: modelVersion }
+          : { ride_id: rideId, duration, model_version: modelVersion };
+      sendJson(res, 200, single);
+      return;
+    }
+    const response: TPredictBatchResponse = {
+      model_name: modelName,
+      model_version: modelVersion,
+      predictions: rides.map((ride, i) =>
+        ride.ride_id === undefined
+          ? { duration: roundMinutes(durations[i]!), model_version: modelVersion }
+          : { ride_id: ride.ride_id, duration: roundMinutes(durations[i]!), model_version: modelVersion },
+      ),
+    };
+    sendJson(res, 200, response);
+  };
+}

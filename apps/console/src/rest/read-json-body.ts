@@ -1,0 +1,86 @@
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './http-error';
+
+/**
+ * 1 MiB fits the largest batch we accept (10,000 rides at ~80 bytes each) with room for ride_ids;
+ * anything larger belongs to a batch run, not to an online request.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** `application/json`, optionally with `charset=utf-8` (RFC 8259 JSON is UTF-8; anything else is refused). */
+function checkContentType(header: string | undefined): void {
+  const [mediaType = '', ...params] = (header ?? '').split(';').map((part) => part.trim().toLowerCase());
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
+  if (mediaType !== 'application/json' || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
+    throw new HttpError({
+      status: 415,
+      code: 'unsupported_media_type',
+      message: `Content-Type must be application/json (got ${header ? JSON.stringify(header) : 'none'})`,
+    });
+  }
+}
+
+function tooLarge(limitBytes: number): HttpError {
+  // `connection: close` makes Node end the socket once the 413 is written instead of draining
+  // (reading and discarding) the rest of an oversized upload to keep the connection alive.
+  return new HttpError({
+    status: 413,
+    code: 'payload_too_large',
+    message: `Request body exceeds ${limitBytes} bytes; send at most 10000 rides per request or use a batch run`,
+    headers: { connection: 'close' },
+  });
+}
+
+/**
+ * Reads and parses a JSON request body, refusing early: a declared Content-Length over the
+ * limit is refused before reading a byte, and a chunked body is refused as soon as it crosses it.
+ */
+export function readJsonBody(req: IncomingMessage, options: { maxBytes: number }): Promise<unknown> {
+  checkContentType(req.headers['content-type']);
+  const { maxBytes } = options;
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > maxBytes) return Promise.reject(tooLarge(maxBytes));
+
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        cleanup();
+        req.pause();
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+      if (text.trim() === '') {
+        reject(new HttpError({ status: 400, code: 'invalid_json', message: 'Request body is empty; send a JSON object' }));
+        return;
+      }
+      try {
+        resolve(JSON.parse(text));
+      } catch (error) {
+        // JSON.parse's message names the position ("Unexpected token } in JSON at position 12"), which helps
+        // the caller; it carries no server internals.
+        const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
+        reject(new HttpError({ status: 400, code: 'invalid_json', message: `Request body is not valid JSON${detail}` }));
+      }
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}

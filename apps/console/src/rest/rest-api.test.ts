@@ -1,0 +1,435 @@
+/**
+ * The prediction API over real HTTP: a real server on port 0, a real migrated Postgres from the
+ * local-stack harness, real onnxruntime sessions on real ONNX graphs (the linear pair model the
+ * trainer exports, with coefficients chosen here so every expected duration is known).
+ *
+ * The server runs WITHOUT Next (no `fallback`): these tests are about /api/v1 and /api/health,
+ * which never reach Next; building Next here would cost minutes and test nothing of this layer.
+ * The Next handoff itself is covered by the console's e2e run against server.ts.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMigratedTestDatabase } from '@tripcast/db/testing';
+import type { TTestDatabase } from '@tripcast/db/testing';
+import { createPgPool } from '@tripcast/db/client';
+import { createTestStream, getTestAws } from '@tripcast/local-stack/testing';
+import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
+import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
+import type { TLoadedModel } from '@tripcast/model/runtime';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHistoryInserter } from './history-insert';
+import { createHistoryWriter } from './history-writer';
+import type { THistoryWriter } from './history-writer';
+import { HttpError } from './http-error';
+import { createConsoleHttpServer } from './http-server';
+import { ZErrorResponse, ZPredictBatchResponse, ZPredictResponse } from './openapi';
+import { createRestApi } from './rest-api';
+import type { TRestApiDeps } from './rest-api';
+import { createMicroBatchingScorer } from './ride-scorer';
+import { createStreamDescriber } from './stream-status';
+
+const COURSE = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
+const INTERCEPT = 5;
+const DISTANCE_COEF = 0.5;
+
+/** Pair coefficient = PU/10 + DO/100, so every pair's expected duration is easy to compute. */
+function expectedMinutes(pu: number, dropoff: number, distance: number, offset = 0): number {
+  return INTERCEPT + offset + pu / 10 + dropoff / 100 + distance * DISTANCE_COEF;
+}
+
+async function buildModel(version: string, offset: number): Promise<TLoadedModel> {
+  const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
+  for (let pu = 1; pu <= 265; pu++) for (let d = 1; d <= 265; d++) pairCoefficients[pu * 266 + d] = pu / 10 + d / 100;
+  const bytes = buildLinearPairModel({ pairCoefficients, distanceCoefficient: DISTANCE_COEF, intercept: INTERCEPT + offset });
+  const card = { schemaVersion: 1, name: 'ride_duration_prediction_model', version, createdAt: new Date().toISOString(), sha256: sha256Hex(bytes), ...linearPairCardIo() };
+  return createLoadedModel(bytes, card);
+}
+
+type TServer = { url: string; close: () => Promise<void> };
+
+async function startServer(deps: TRestApiDeps): Promise<TServer> {
+  const server = createConsoleHttpServer({ api: createRestApi(deps), logError: () => {} });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** A raw request (fetch cannot send a wrong Content-Length or a body on purpose-built chunks). */
+function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string | number>; chunks?: (string | Buffer)[] },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: options.method ?? 'POST', headers: options.headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    // The server may close the socket while we are still sending an oversized body: that is the point.
+    req.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' || error.code === 'ECONNRESET' ? undefined : reject(error)));
+    for (const chunk of options.chunks ?? []) req.write(chunk);
+    req.end();
+  });
+}
+
+let db: TTestDatabase;
+let pool: pg.Pool;
+let modelV1: TLoadedModel;
+let modelV2: TLoadedModel;
+let current: TLoadedModel;
+let history: THistoryWriter;
+let server: TServer;
+
+function post(body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${server.url}/api/v1/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+async function expectError(res: Response, status: number, code: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+  const text = await res.text();
+  // Never a stack trace or an internal schema.
+  expect(text).not.toMatch(/\n\s+at |node_modules|ZodError|"code":"invalid_type"|_zod/);
+  const body = ZErrorResponse.parse(JSON.parse(text));
+  expect(body.error).toBe(code);
+  return body;
+}
+
+beforeAll(async () => {
+  db = await createMigratedTestDatabase();
+  pool = createPgPool(db.url, { max: 4 });
+  [modelV1, modelV2] = await Promise.all([buildModel('v1', 0), buildModel('v2', 100)]);
+  current = modelV1;
+  history = createHistoryWriter({ insertBatch: createHistoryInserter(pool), flushIntervalMs: 20 });
+  server = await startServer({
+    score: createMicroBatchingScorer(() => current),
+    history,
+    modelName: 'ride_duration_prediction_model',
+    maxBodyBytes: 64 * 1024,
+    health: {
+      pingDatabase: async () => void (await pool.query('SELECT 1', [])),
+      getModelStatus: () => ({ name: current.name, version: current.version, loaded: true }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await history?.close();
+  await pool?.end();
+  await Promise.all([modelV1?.close(), modelV2?.close()]);
+  await db?.drop();
+});
+
+describe('POST /api/v1/predict', () => {
+  it('answers the course body with the duration and the model version', async () => {
+    const res = await post(COURSE);
+    expect(res.status).toBe(200);
+    const body = ZPredictResponse.strict().parse(await res.json());
+    expect(Object.keys(body).sort()).toEqual(['duration', 'model_version']);
+    expect(body.model_version).toBe('v1');
+    expect(body.duration).toBeCloseTo(expectedMinutes(10, 50, 40), 3);
+  });
+
+  it('answers a list of rides in order, echoing ride ids (numbers and strings)', async () => {
+    const rides = [
+      { ride_id: 256, PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
+      { PULocationID: 1, DOLocationID: 265, trip_distance: 0.1 },
+      { ride_id: 'trip-c', PULocationID: 265, DOLocationID: 1, trip_distance: 500 },
+    ];
+    const res = await post({ rides });
+    expect(res.status).toBe(200);
+    const body = ZPredictBatchResponse.parse(await res.json());
+    expect(body.model_version).toBe('v1');
+    expect(body.predictions).toHaveLength(3);
+    expect(body.predictions.map((p) => p.ride_id)).toEqual([256, undefined, 'trip-c']);
+    rides.forEach((ride, i) => {
+      expect(body.predictions[i]!.duration).toBeCloseTo(expectedMinutes(ride.PULocationID, ride.DOLocationID, ride.trip_distance), 2);
+      expect(body.predictions[i]!.model_version).toBe('v1');
+    });
+  });
+
+  it('keeps each response with its own rides when concurrent requests are micro-batched', async () => {
+    const rides = Array.from({ length: 64 }, (_, i) => ({ PULocationID: 1 + i, DOLocationID: 200 - i, trip_distance: 1 + i / 4 }));
+    const responses = await Promise.all(rides.map((ride) => post(ride).then((r) => r.json() as Promise<{ duration: number }>)));
+    responses.forEach((body, i) => {
+      const ride = rides[i]!;
+      expect(body.duration).toBeCloseTo(expectedMinutes(ride.PULocationID, ride.DOLocationID, ride.trip_distance), 3);
+    });
+  });
+
+  it('ignores unknown fields (the model package rule: stripped, never an error)', async () => {
+    const res = await post({ ...COURSE, fare_amount: 12.5, VendorID: 2 });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { duration: number }).duration).toBeCloseTo(expectedMinutes(10, 50, 40), 3);
+  });
+
+  it('reports the version of the model in production at the time of the request', async () => {
+    current = modelV2;
+    try {
+      const body = (await (await post(COURSE)).json()) as { duration: number; model_version: string };
+      expect(body.model_version).toBe('v2');
+      expect(body.duration).toBeCloseTo(expectedMinutes(10, 50, 40, 100), 3);
+    } finally {
+      current = modelV1;
+    }
+  });
+});
+
+describe('bad input gets a 4xx naming the field', () => {
+  const cases: [string, unknown, string, RegExp][] = [
+    ['missing field', { PULocationID: 10, trip_distance: 4 }, 'DOLocationID', /required/],
+    ['wrong type', { ...COURSE, PULocationID: '10' }, 'PULocationID', /number/],
+    ['zone 0', { ...COURSE, PULocationID: 0 }, 'PULocationID', /between 1 and 265/],
+    ['zone 266', { ...COURSE, DOLocationID: 266 }, 'DOLocationID', /between 1 and 265/],
+    ['fractional zone', { ...COURSE, DOLocationID: 5.5 }, 'DOLocationID', /integer/],
+    ['negative distance', { ...COURSE, trip_distance: -3 }, 'trip_distance', /greater than 0/],
+    ['zero distance', { ...COURSE, trip_distance: 0 }, 'trip_distance', /greater than 0/],
+    ['absurd distance', { ...COURSE, trip_distance: 90_000 }, 'trip_distance', /at most 500/],
+    ['bad ride in a list', { rides: [COURSE, COURSE, { ...COURSE, PULocationID: 300 }] }, 'rides.2.PULocationID', /between/],
+    ['bad ride_id', { rides: [{ ...COURSE, ride_id: { a: 1 } }] }, 'rides.0.ride_id', /ride_id/],
+    ['empty list', { rides: [] }, 'rides', /at least one/],
+    ['not an object', [COURSE], '(body)', /JSON object/],
+  ];
+  it.each(cases)('%s', async (_name, body, path, message) => {
+    const error = await expectError(await post(body), 400, 'invalid_request');
+    const issue = error.issues?.find((i) => i.path === path);
+    expect(issue, JSON.stringify(error.issues)).toBeDefined();
+    expect(issue!.message).toMatch(message);
+  });
+
+  it('invalid JSON: 400 invalid_json', async () => {
+    const error = await expectError(await post('{"PULocationID": 10,'), 400, 'invalid_json');
+    expect(error.message).toMatch(/not valid JSON/);
+    await expectError(await post(''), 400, 'invalid_json');
+  });
+
+  it('wrong or missing content type: 415', async () => {
+    const res = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(COURSE) });
+    const error = await expectError(res, 415, 'unsupported_media_type');
+    expect(error.message).toMatch(/application\/json/);
+    const form = await rawRequest(`${server.url}/api/v1/predict`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, chunks: ['a=1'] });
+    expect(form.status).toBe(415);
+    const none = await rawRequest(`${server.url}/api/v1/predict`, { chunks: [JSON.stringify(COURSE)] });
+    expect(none.status).toBe(415);
+    const latin1 = await rawRequest(`${server.url}/api/v1/predict`, { headers: { 'content-type': 'application/json; charset=latin1' }, chunks: ['{}'] });
+    expect(latin1.status).toBe(415);
+    // charset=utf-8 is fine.
+    expect((await post(COURSE, { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(200);
+  });
+
+  it('body over the limit: 413, refused from Content-Length before reading, connection closed', async () => {
+    const declared = await rawRequest(`${server.url}/api/v1/predict`, {
+      headers: { 'content-type': 'application/json', 'content-length': 10 * 1024 * 1024 },
+      chunks: ['{"rides": ['],
+    });
+    expect(declared.status).toBe(413);
+    expect(declared.headers.connection).toBe('close');
+    expect(JSON.parse(declared.body)).toMatchObject({ error: 'payload_too_large' });
+  });
+
+  it('chunked body over the limit: 413 as soon as it crosses the limit', async () => {
+    const ride = JSON.stringify(COURSE);
+    const chunk = Buffer.from(`${ride},`.repeat(200)); // ~10 KB per chunk, limit is 64 KB
+    const res = await rawRequest(`${server.url}/api/v1/predict`, {
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      chunks: ['{"rides": [', ...Array.from({ length: 20 }, () => chunk)],
+    });
+    expect(res.status).toBe(413);
+    // Under the limit the same shape is fine.
+    const ok = await post({ rides: Array.from({ length: 100 }, () => COURSE) });
+    expect(ok.status).toBe(200);
+  });
+
+  it('wrong method: 405 with Allow', async () => {
+    const res = await fetch(`${server.url}/api/v1/predict`);
+    await expectError(res, 405, 'method_not_allowed');
+    expect(res.headers.get('allow')).toBe('POST');
+    const put = await fetch(`${server.url}/api/v1/openapi.json`, { method: 'PUT' });
+    await expectError(put, 405, 'method_not_allowed');
+    expect(put.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('unknown path: 404 JSON', async () => {
+    await expectError(await fetch(`${server.url}/api/v1/predictions`), 404, 'not_found');
+    await expectError(await post(COURSE).then(() => fetch(`${server.url}/api/v1/predict/extra`, { method: 'POST' })), 404, 'not_found');
+  });
+
+  it('the server still answers after all of the above', async () => {
+    expect((await post(COURSE)).status).toBe(200);
+  });
+});
+
+describe('prediction history', () => {
+  type THistoryDbRow = { idempotency_key: string; ride_id: string | null; pu_location_id: number; do_location_id: number; trip_distance: number; predicted_duration: number; model_name: string; model_version: string; source: string; status: string; latency_ms: number };
+
+  async function rowsFor(key: string): Promise<THistoryDbRow[]> {
+    const result = await pool.query<THistoryDbRow>(
+      `SELECT idempotency_key, ride_id, pu_location_id, do_location_id, trip_distance, predicted_duration, model_name,
+              model_version, source::text, status::text, latency_ms
+         FROM prediction_history WHERE idempotency_key LIKE $1 ORDER BY idempotency_key`,
+      [`${key}:%`],
+    );
+    return result.rows;
+  }
+
+  it('writes every prediction of a request, off the request path, with source online and the version', async () => {
+    const key = `test-${Date.now()}`;
+    const rides = [
+      { ride_id: 7, PULocationID: 43, DOLocationID: 151, trip_distance: 1.01 },
+      { PULocationID: 166, DOLocationID: 239, trip_distance: 2.53 },
+    ];
+    const body = ZPredictBatchResponse.parse(await (await post({ rides }, { 'idempotency-key': key })).json());
+    await history.flush();
+    const rows = await rowsFor(key);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ idempotency_key: `${key}:0`, ride_id: '7', pu_location_id: 43, do_location_id: 151, source: 'online', status: 'scored', model_name: 'ride_duration_prediction_model', model_version: 'v1' });
+    expect(rows[1]).toMatchObject({ idempotency_key: `${key}:1`, ride_id: null, pu_location_id: 166 });
+    expect(rows[0]!.trip_distance).toBeCloseTo(1.01, 5);
+    expect(rows[0]!.predicted_duration).toBeCloseTo(body.predictions[0]!.duration, 3);
+    expect(rows[0]!.latency_ms).toBeGreaterThan(0);
+  });
+
+  it('is idempotent: the same Idempotency-Key retried makes no second row', async () => {
+    const key = `retry-${Date.now()}`;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect((await post({ rides: [COURSE, COURSE] }, { 'idempotency-key': key })).status).toBe(200);
+      await history.flush();
+    }
+    expect(await rowsFor(key)).toHaveLength(2);
+    const stats = history.stats();
+    expect(stats.duplicates).toBeGreaterThanOrEqual(4);
+    expect(stats.dropped).toBe(0);
+  });
+
+  it('without a key every request is a new row', async () => {
+    const before = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM prediction_history')).rows[0]!.n);
+    await Promise.all([post(COURSE), post(COURSE), post(COURSE)]);
+    await history.flush();
+    const after = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM prediction_history')).rows[0]!.n);
+    expect(after - before).toBe(3);
+  });
+
+  it('refuses a malformed Idempotency-Key', async () => {
+    const error = await expectError(await post(COURSE, { 'idempotency-key': 'x'.repeat(201) }), 400, 'invalid_request');
+    expect(error.issues?.[0]?.path).toBe('headers.idempotency-key');
+  });
+});
+
+describe('GET /api/v1/openapi.json', () => {
+  it('is OpenAPI 3.1 JSON describing POST /api/v1/predict with the ride schema', async () => {
+    const res = await fetch(`${server.url}/api/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, { post?: { requestBody: unknown; responses: Record<string, unknown> } }>;
+      components: { schemas: Record<string, { properties?: Record<string, Record<string, unknown>>; required?: string[] }> };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    const predict = doc.paths['/api/v1/predict']?.post;
+    expect(predict).toBeDefined();
+    expect(Object.keys(predict!.responses)).toEqual(expect.arrayContaining(['200', '400', '405', '413', '415']));
+    const ride = doc.components.schemas.Ride!;
+    expect(ride.required).toEqual(['PULocationID', 'DOLocationID', 'trip_distance']);
+    expect(ride.properties!.PULocationID).toMatchObject({ type: 'integer', minimum: 1, maximum: 265 });
+    expect(ride.properties!.trip_distance).toMatchObject({ type: 'number', exclusiveMinimum: 0, maximum: 500 });
+    // Every $ref points at a component that exists.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(3);
+    for (const ref of refs) expect(doc.components.schemas[ref], ref).toBeDefined();
+  });
+});
+
+describe('GET /api/health', () => {
+  it('200 with database, model and history when all is well; stream not configured', async () => {
+    const res = await fetch(`${server.url}/api/health`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({
+      status: 'ok',
+      checks: {
+        database: { status: 'ok' },
+        model: { status: 'ok', name: 'ride_duration_prediction_model', version: 'v1', loaded: true },
+        stream: { status: 'not_configured' },
+      },
+      history: { dropped: 0 },
+    });
+  });
+
+  it('reports the Kinesis stream ACTIVE, and degraded (still 200) when the stream is missing', async () => {
+    const aws = getTestAws();
+    const streamName = await createTestStream({ shardCount: 1 });
+    const where = { region: aws.region, endpoint: aws.kinesis.endpoint, credentials: aws.credentials };
+    const present = createStreamDescriber({ streamName, ...where });
+    const missing = createStreamDescriber({ streamName: `${streamName}-missing`, ...where });
+    const base = {
+      score: createMicroBatchingScorer(() => current),
+      history,
+      modelName: 'ride_duration_prediction_model',
+      health: {
+        pingDatabase: async () => void (await pool.query('SELECT 1', [])),
+        getModelStatus: () => ({ name: current.name, version: current.version, loaded: true }),
+      },
+    };
+    const withStream = await startServer({ ...base, health: { ...base.health, describeStream: present.describe } });
+    const withMissing = await startServer({ ...base, health: { ...base.health, describeStream: missing.describe } });
+    try {
+      const ok = await fetch(`${withStream.url}/api/health`);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ status: 'ok', checks: { stream: { status: 'ok', name: streamName, streamStatus: 'ACTIVE' } } });
+      const degraded = await fetch(`${withMissing.url}/api/health`);
+      expect(degraded.status).toBe(200);
+      const body = (await degraded.json()) as { status: string; checks: { stream: { status: string; error: string } } };
+      expect(body.status).toBe('degraded');
+      expect(body.checks.stream.status).toBe('error');
+      expect(body.checks.stream.error).toMatch(/not found|ResourceNotFound/i);
+    } finally {
+      await Promise.all([withStream.close(), withMissing.close()]);
+      present.close();
+      missing.close();
+    }
+  });
+
+  it('503 when the database is unreachable or no model is loaded; predict answers 503 without a model', async () => {
+    // A pool pointed at a port nothing listens on: a real connection failure, not a stub.
+    const deadPool = createPgPool('postgres://nobody:nothing@127.0.0.1:1/none', { max: 1 });
+    const noModel = () => {
+      throw new HttpError({ status: 503, code: 'model_unavailable', message: 'No production model is loaded yet' });
+    };
+    const deadHistory = createHistoryWriter({ insertBatch: createHistoryInserter(deadPool), log: () => {} });
+    const down = await startServer({
+      score: createMicroBatchingScorer(noModel),
+      history: deadHistory,
+      modelName: 'ride_duration_prediction_model',
+      health: {
+        pingDatabase: async () => void (await deadPool.query('SELECT 1', [])),
+        getModelStatus: () => ({ name: 'ride_duration_prediction_model', version: null, loaded: false, error: 'none in production' }),
+      },
+    });
+    try {
+      const res = await fetch(`${down.url}/api/health`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { status: string; checks: { database: { status: string; error: string }; model: { status: string; loaded: boolean } } };
+      expect(body.status).toBe('down');
+      expect(body.checks.database.status).toBe('error');
+      expect(body.checks.database.error).toMatch(/ECONNREFUSED|connect/);
+      expect(body.checks.model).toMatchObject({ status: 'error', loaded: false });
+      const predict = await fetch(`${down.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE) });
+      await expectError(predict, 503, 'model_unavailable');
+    } finally {
+      await down.close();
+      await deadHistory.close({ timeoutMs: 0 });
+      await deadPool.end();
+    }
+  });
+});

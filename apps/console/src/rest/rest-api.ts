@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkHealth } from './health';
+import type { THealthDeps } from './health';
+import { HttpError, sendError, sendJson } from './http-error';
+import type { THistoryWriter } from './history-writer';
+import { buildOpenApiDocument } from './openapi';
+import { createPredictHandler } from './predict';
+import { DEFAULT_MAX_BODY_BYTES } from './read-json-body';
+import type { TRideScorer } from './ride-scorer';
+
+export type TRestApiDeps = {
+  score: TRideScorer;
+  history: THistoryWriter;
+  health: Omit<THealthDeps, 'getHistoryStats'>;
+  modelName: string;
+  maxBodyBytes?: number;
+  /** Where unexpected errors go (with their stack); the client only ever sees `internal_error`. */
+  logError?: (message: string, error: unknown) => void;
+};
+
+export type TRestApi = {
+  /** Paths this layer answers; every other request goes to Next. */
+  isApiPath(pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+};
+
+type THandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+type TRoute = Partial<Record<'GET' | 'POST', THandler>>;
+
+export function createRestApi(deps: TRestApiDeps): TRestApi {
+  const logError = deps.logError ?? ((message, error) => console.error(message, error));
+  const predict = createPredictHandler({
+    score: deps.score,
+    history: deps.history,
+    maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  });
+  // Built once: the document depends on the schemas only.
+  const openApiDocument = buildOpenApiDocument({ modelName: deps.modelName });
+
+  const routes: Record<string, TRoute> = {
+    '/api/v1/predict': { POST: predict },
+    '/api/v1/openapi.json': { GET: (_req, res) => sendJson(res, 200, openApiDocument) },
+    '/api/health': {
+      GET: async (_req, res) => {
+        const report = await checkHealth({ ...deps.health, getHistoryStats: () => deps.history.stats() });
+        sendJson(res, report.status === 'down' ? 503 : 200, report);
+      },
+    },
+  };
+
+  function findHandler(req: IncomingMessage, pathname: string): THandler {
+    const route = routes[pathname];
+    if (!route) {
+      throw new HttpError({ status: 404, code: 'not_found', message: `No API endpoint at ${pathname}; see /api/v1/openapi.json` });
+    }
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const handler = route[method as keyof TRoute];
+    if (!handler) {
+      const allowed = Object.keys(route).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+      throw new HttpError({
+        status: 405,
+        code: 'method_not_allowed',
+        message: `${req.method} is not allowed on ${pathname}; use ${allowed.join(', ')}`,
+        headers: { allow: allowed.join(', ') },
+      });
+    }
+    return handler;
+  }
+
+  return {
+    isApiPath(pathname) {
+      return pathname.startsWith('/api/v1/') || pathname === '/api/v1' || pathname === '/api/health';
+    },
+
+    async handle(req, res) {
+      const url = req.url ?? '/';
+      const queryAt = url.indexOf('?');
+      const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+      try {
+        await findHandler(req, pathname)(req, res);
+      } catch (error) {
+        if (res.headersSent) {
+          logError(`${req.method} ${pathname} failed after the response started`, error);
+          res.destroy();
+          return;
+        }
+        if (error instanceof HttpError) {
+          sendError(res, error);
+          return;
+        }
+        logError(`${req.method} ${pathname} failed`, error);
+        sendError(res, new HttpError({ status: 500, code: 'internal_error', message: 'Internal error; it was logged' }));
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Does micro-batching small concurrent requests help? Runs the REST layer twice, with the direct
+ * scorer (one onnxruntime run per request) and with the micro-batching scorer, under the same
+ * load (autocannon, 32 connections, one ride per request) and prints both.
+ * History is buffered but not written here (a counting inserter): this isolates the scoring path.
+ *
+ *   npx tsx bench/online/micro-batch.ts [--duration 8]
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createHistoryWriter } from '../../apps/console/src/rest/history-writer';
+import { createConsoleHttpServer } from '../../apps/console/src/rest/http-server';
+import { createRestApi } from '../../apps/console/src/rest/rest-api';
+import { createDirectScorer, createMicroBatchingScorer } from '../../apps/console/src/rest/ride-scorer';
+import { loadFixtureModel } from './fixture-model';
+import { getFreePort, runAutocannon, waitForHttp } from './load';
+
+const COURSE_BODY = JSON.stringify({ PULocationID: 10, DOLocationID: 50, trip_distance: 40 });
+
+async function serve(mode: 'direct' | 'micro', port: number): Promise<void> {
+  const model = await loadFixtureModel();
+  const history = createHistoryWriter({ insertBatch: (rows) => Promise.resolve(rows.length) });
+  const score = mode === 'micro' ? createMicroBatchingScorer(() => model) : createDirectScorer(() => model);
+  const api = createRestApi({
+    score,
+    history,
+    modelName: model.name,
+    health: {
+      pingDatabase: () => Promise.resolve(),
+      getModelStatus: () => ({ name: model.name, version: model.version, loaded: true }),
+    },
+  });
+  createConsoleHttpServer({ api }).listen(port, '127.0.0.1');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      serve: { type: 'string' },
+      port: { type: 'string' },
+      duration: { type: 'string', default: '8' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log('Usage: npx tsx bench/online/micro-batch.ts [--duration SECONDS]\nCompares direct vs micro-batched scoring.');
+    return;
+  }
+  if (values.serve) {
+    await serve(values.serve as 'direct' | 'micro', Number(values.port));
+    return;
+  }
+  const rows: string[] = [];
+  for (const mode of ['direct', 'micro', 'direct', 'micro'] as const) {
+    const port = await getFreePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', mode, '--port', String(port)], {
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    try {
+      const url = `http://127.0.0.1:${port}/api/v1/predict`;
+      await waitForHttp(url, { body: COURSE_BODY });
+      await runAutocannon({ url, body: COURSE_BODY, connections: 32, durationSec: 2 }); // warm-up
+      const r = await runAutocannon({ url, body: COURSE_BODY, connections: 32, durationSec: Number(values.duration) });
+      rows.push(
+        `${mode.padEnd(8)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors + r.non2xx}`,
+      );
+      console.log(rows.at(-1));
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }
+  console.log('\nscoring path, one ride per request, 32 connections (autocannon):\n' + rows.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
