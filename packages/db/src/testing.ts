@@ -1,0 +1,51 @@
+// Test helper: a fresh, migrated database per suite on the local-stack harness' Postgres.
+// Migrating takes a few hundred ms; copying a template database takes a few ms. So migrations
+// run once per test run into a template named after their checksums, and every suite gets
+// `CREATE DATABASE ... TEMPLATE` of it. Workers (one process per test file) coordinate through
+// an advisory lock on the server.
+import { createHash } from 'node:crypto';
+import { createTestDatabase, getTestPostgres } from '@tripcast/local-stack/testing';
+import type { TTestDatabase } from '@tripcast/local-stack/testing';
+import pg from 'pg';
+import { applyMigrations, readMigrationFiles } from './migrate';
+
+export type { TTestDatabase } from '@tripcast/local-stack/testing';
+
+const TEMPLATE_LOCK_KEY = 0x7d_b7e3; // any constant distinct from Prisma's migrate lock
+
+let templateName: Promise<string> | undefined;
+
+/** A new database with every committed migration applied. Call `drop()` when done. */
+export async function createMigratedTestDatabase(): Promise<TTestDatabase> {
+  templateName ??= ensureMigratedTemplate().catch((error: unknown) => {
+    templateName = undefined;
+    throw error;
+  });
+  return createTestDatabase({ template: await templateName });
+}
+
+async function ensureMigratedTemplate(): Promise<string> {
+  const migrations = await readMigrationFiles();
+  const fingerprint = createHash('sha256')
+    .update(migrations.map((migration) => `${migration.name}:${migration.checksum}`).join('\n'))
+    .digest('hex')
+    .slice(0, 12);
+  const name = `tripcast_template_${fingerprint}`;
+  const admin = new pg.Client({ connectionString: getTestPostgres().adminUrl });
+  await admin.connect();
+  try {
+    await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [name]);
+    if (rowCount === 0) {
+      // A leftover from a worker that died mid-migration is not marked as a template: redo it.
+      await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      const database = await createTestDatabase({ name });
+      await applyMigrations({ databaseUrl: database.url });
+      await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(name)} WITH IS_TEMPLATE true`);
+    }
+    return name;
+  } finally {
+    await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]).catch(() => {});
+    await admin.end();
+  }
+}
