@@ -1,0 +1,381 @@
+# The console: a Fargate service behind an internet-facing ALB. The same
+# process serves the Next.js UI (tRPC) and the public JSON API (/api/v1/*);
+# the ALB health-checks /api/health. It triggers scorer runs with
+# ecs:RunTask, limited to the scorer's task definition family and roles.
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  container_name = "console"
+  is_https       = var.domain_name != null
+  console_url    = local.is_https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/tripcast/${var.name}/console"
+  retention_in_days = var.log_retention_days
+
+  tags = { Component = "console" }
+}
+
+module "execution_role" {
+  source = "../task-execution-role"
+
+  name           = "${var.name}-console"
+  component      = "console"
+  repository_arn = var.repository_arn
+  log_group_arn  = aws_cloudwatch_log_group.this.arn
+  secret_arns    = [var.database_secret_arn]
+}
+
+# ---------------------------------------------------------------- task role
+data "aws_iam_policy_document" "task_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "task" {
+  name               = "${var.name}-console-task"
+  description        = "Console task: models, prediction files, and running the scorer task only"
+  assume_role_policy = data.aws_iam_policy_document.task_assume.json
+
+  tags = { Component = "console" }
+}
+
+data "aws_iam_policy_document" "task" {
+  statement {
+    sid       = "ListBuckets"
+    actions   = ["s3:ListBucket"]
+    resources = [var.bucket_arns.models, var.bucket_arns.predictions]
+  }
+
+  # Analysts register and download model versions from the console.
+  statement {
+    sid       = "ReadWriteModels"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${var.bucket_arns.models}/models/*"]
+  }
+
+  statement {
+    sid       = "ReadOutputs"
+    actions   = ["s3:GetObject"]
+    resources = ["${var.bucket_arns.predictions}/*", "${var.bucket_arns.models}/rejects/*"]
+  }
+
+  # Any revision of the scorer family (RunTask by family runs the latest one), in this cluster only.
+  statement {
+    sid       = "RunScorerTaskOnly"
+    actions   = ["ecs:RunTask"]
+    resources = ["${var.scorer.task_definition_arn_without_revision}:*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+
+  statement {
+    sid       = "WatchAndStopTasks"
+    actions   = ["ecs:DescribeTasks", "ecs:StopTask"]
+    resources = ["arn:aws:ecs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:task/${var.cluster_name}/*"]
+
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [var.cluster_arn]
+    }
+  }
+
+  statement {
+    sid       = "PassScorerRolesOnly"
+    actions   = ["iam:PassRole"]
+    resources = [var.scorer.execution_role_arn, var.scorer.task_role_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["ecs-tasks.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "task" {
+  name   = "console"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.task.json
+}
+
+# ---------------------------------------------------------- task definition
+resource "aws_ecs_task_definition" "this" {
+  family                   = "${var.name}-console"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = module.execution_role.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+
+  container_definitions = jsonencode([
+    {
+      name         = local.container_name
+      image        = var.image
+      essential    = true
+      portMappings = [{ containerPort = var.container_port, protocol = "tcp" }]
+      environment = [
+        { name = "AWS_REGION", value = data.aws_region.current.region },
+        { name = "CONSOLE_PORT", value = tostring(var.container_port) },
+        { name = "OBJECT_STORE_URI", value = var.object_store_uri },
+        { name = "MODEL_NAME", value = var.model_name },
+        # The scorer launcher (apps/scorer/src/launcher.ts) in its ECS mode.
+        { name = "SCORER_LAUNCHER", value = "ecs" },
+        { name = "ECS_CLUSTER", value = var.cluster_arn },
+        { name = "ECS_TASK_DEFINITION", value = var.scorer.task_definition_family },
+        { name = "ECS_CONTAINER_NAME", value = var.scorer.container_name },
+        { name = "ECS_SUBNETS", value = join(",", var.private_subnet_ids) },
+        { name = "ECS_SECURITY_GROUPS", value = var.scorer.security_group_id },
+      ]
+      secrets = [
+        { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
+      ]
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.this.name
+          awslogs-region        = data.aws_region.current.region
+          awslogs-stream-prefix = "console"
+        }
+      }
+    }
+  ])
+
+  tags = { Component = "console" }
+}
+
+# ------------------------------------------------------------ load balancer
+resource "aws_lb" "this" {
+  name                       = "${var.name}-console"
+  load_balancer_type         = "application"
+  internal                   = false
+  subnets                    = var.public_subnet_ids
+  security_groups            = [var.alb_security_group_id]
+  drop_invalid_header_fields = true
+  idle_timeout               = 60
+
+  tags = { Component = "console" }
+}
+
+resource "aws_lb_target_group" "this" {
+  name                 = "${var.name}-console"
+  port                 = var.container_port
+  protocol             = "HTTP"
+  target_type          = "ip"
+  vpc_id               = var.vpc_id
+  deregistration_delay = 30
+
+  health_check {
+    path                = var.health_check_path
+    matcher             = "200"
+    interval            = 15
+    timeout             = 5
+    healthy_threshold   = 2
+    unhealthy_threshold = 3
+  }
+
+  tags = { Component = "console" }
+}
+
+resource "aws_acm_certificate" "this" {
+  count = local.is_https ? 1 : 0
+
+  domain_name       = var.domain_name
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  tags = { Component = "console" }
+}
+
+resource "aws_route53_record" "validation" {
+  for_each = local.is_https ? {
+    for o in aws_acm_certificate.this[0].domain_validation_options : o.domain_name => o
+  } : {}
+
+  zone_id         = var.route53_zone_id
+  name            = each.value.resource_record_name
+  type            = each.value.resource_record_type
+  records         = [each.value.resource_record_value]
+  ttl             = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "this" {
+  count = local.is_https ? 1 : 0
+
+  certificate_arn         = aws_acm_certificate.this[0].arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
+
+resource "aws_route53_record" "console" {
+  count = local.is_https ? 1 : 0
+
+  zone_id = var.route53_zone_id
+  name    = var.domain_name
+  type    = "A"
+
+  alias {
+    name                   = aws_lb.this.dns_name
+    zone_id                = aws_lb.this.zone_id
+    evaluate_target_health = true
+  }
+}
+
+resource "aws_lb_listener" "https" {
+  count = local.is_https ? 1 : 0
+
+  load_balancer_arn = aws_lb.this.arn
+  port              = 443
+  protocol          = "HTTPS"
+  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+  certificate_arn   = aws_acm_certificate_validation.this[0].certificate_arn
+
+  default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.this.arn
+  }
+
+  tags = { Component = "console" }
+}
+
+# With a domain, port 80 only redirects to HTTPS. Without one (a dev account
+# with no hosted zone), port 80 serves the console: see docs/deploy.md.
+resource "aws_lb_listener" "http" {
+  load_balancer_arn = aws_lb.this.arn
+  port              = 80
+  protocol          = "HTTP"
+
+  dynamic "default_action" {
+    for_each = local.is_https ? [1] : []
+
+    content {
+      type = "redirect"
+
+      redirect {
+        port        = "443"
+        protocol    = "HTTPS"
+        status_code = "HTTP_301"
+      }
+    }
+  }
+
+  dynamic "default_action" {
+    for_each = local.is_https ? [] : [1]
+
+    content {
+      type             = "forward"
+      target_group_arn = aws_lb_target_group.this.arn
+    }
+  }
+
+  tags = { Component = "console" }
+}
+
+# ----------------------------------------------------------------- service
+resource "aws_ecs_service" "this" {
+  name                              = "${var.name}-console"
+  cluster                           = var.cluster_arn
+  task_definition                   = aws_ecs_task_definition.this.arn
+  desired_count                     = var.min_count
+  launch_type                       = "FARGATE"
+  health_check_grace_period_seconds = 60
+  propagate_tags                    = "SERVICE"
+
+  network_configuration {
+    subnets          = var.private_subnet_ids
+    security_groups  = [var.security_group_id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = aws_lb_target_group.this.arn
+    container_name   = local.container_name
+    container_port   = var.container_port
+  }
+
+  # A version that never gets healthy is rolled back instead of replacing the old one.
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+
+  lifecycle {
+    ignore_changes = [desired_count] # owned by autoscaling after creation
+  }
+
+  depends_on = [aws_lb_listener.http, aws_lb_listener.https]
+
+  tags = { Component = "console" }
+}
+
+# ------------------------------------------------------------- autoscaling
+resource "aws_appautoscaling_target" "this" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${var.cluster_name}/${aws_ecs_service.this.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.min_count
+  max_capacity       = var.max_count
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  name               = "${var.name}-console-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  resource_id        = aws_appautoscaling_target.this.resource_id
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "requests" {
+  name               = "${var.name}-console-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  resource_id        = aws_appautoscaling_target.this.resource_id
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${aws_lb.this.arn_suffix}/${aws_lb_target_group.this.arn_suffix}"
+    }
+  }
+}

@@ -1,0 +1,29 @@
+output "url" {
+  description = "URL of the console."
+  value       = local.console_url
+}
+
+output "alb_arn_suffix" {
+  description = "ARN suffix of the ALB (CloudWatch dimension)."
+  value       = aws_lb.this.arn_suffix
+}
+
+output "alb_dns_name" {
+  description = "DNS name of the ALB."
+  value       = aws_lb.this.dns_name
+}
+
+output "service_name" {
+  description = "Name of the console ECS service."
+  value       = aws_ecs_service.this.name
+}
+
+output "task_role_arn" {
+  description = "ARN of the console task role."
+  value       = aws_iam_role.task.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of the console."
+  value       = aws_cloudwatch_log_group.this.name
+}

@@ -1,0 +1,49 @@
+output "task_definition_arn" {
+  description = "ARN (with revision) of the scorer task definition."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "task_definition_arn_without_revision" {
+  description = "ARN of the scorer task definition family, without revision."
+  value       = aws_ecs_task_definition.this.arn_without_revision
+}
+
+output "task_definition_family" {
+  description = "Family of the scorer task definition (what RunTask names)."
+  value       = aws_ecs_task_definition.this.family
+}
+
+output "container_name" {
+  description = "Name of the scorer container (for RunTask overrides)."
+  value       = local.container_name
+}
+
+output "task_role_arn" {
+  description = "ARN of the scorer task role."
+  value       = aws_iam_role.task.arn
+}
+
+output "execution_role_arn" {
+  description = "ARN of the scorer task execution role."
+  value       = module.execution_role.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch log group of scorer runs."
+  value       = aws_cloudwatch_log_group.this.name
+}
+
+output "failed_runs_metric" {
+  description = "Custom metric counting failed scorer runs: namespace and name."
+  value       = { namespace = local.metric_namespace, name = aws_cloudwatch_log_metric_filter.failed_runs.metric_transformation[0].name }
+}
+
+output "schedule_dead_letter_queue_name" {
+  description = "SQS queue receiving schedule invocations that could not start a run."
+  value       = aws_sqs_queue.schedule_dead_letter.name
+}
+
+output "object_store_uri" {
+  description = "OBJECT_STORE_URI the platform uses (models/ and rejects/)."
+  value       = local.object_store_uri
+}

@@ -1,0 +1,349 @@
+// The platform's wiring, checked on the parsed HCL of every module and root.
+// Each rule lives in src/checks.ts; checks.test.ts proves each one catches a bad snippet.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  findBucketProblems,
+  findDatabaseProblems,
+  findEventSourceMappingProblems,
+  findIngressProblems,
+  findPolicyProblems,
+  findReferenceProblems,
+  findRoleProblems,
+  findScheduleProblems,
+  findTfvarsProblems,
+  findUndocumented,
+} from './src/checks';
+import type { TModuleConfig, TNamedModule } from './src/terraform-config';
+import {
+  ENVS_DIR,
+  INFRA_DIR,
+  expressionOf,
+  first,
+  getData,
+  getLocal,
+  getResource,
+  listResources,
+  loadAllModules,
+  parseHcl,
+  readText,
+  resolveValue,
+} from './src/terraform-config';
+
+let modules: TNamedModule[] = [];
+const byDir = new Map<string, TModuleConfig>();
+
+function mod(name: string): TModuleConfig {
+  const found = byDir.get(path.join(INFRA_DIR, name));
+  if (!found) throw new Error(`module ${name} not loaded`);
+  return found;
+}
+
+beforeAll(async () => {
+  modules = await loadAllModules();
+  for (const m of modules) byDir.set(m.dir, m.config);
+});
+
+describe('layout', () => {
+  const REQUIRED = ['main.tf', 'variables.tf', 'outputs.tf', 'versions.tf', 'README.md'];
+
+  it('gives every module main, variables, outputs, versions and a README', () => {
+    const missing = modules
+      .filter((m) => m.name.startsWith('modules/'))
+      .flatMap((m) => REQUIRED.filter((file) => !existsSync(path.join(m.dir, file))).map((file) => `${m.name}/${file}`));
+    expect(missing).toEqual([]);
+    expect(modules.filter((m) => m.name.startsWith('modules/')).length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('has a dev and a prod root', () => {
+    expect(modules.map((m) => m.name)).toEqual(expect.arrayContaining(['envs/dev', 'envs/prod']));
+  });
+
+  it('pins Terraform >= 1.5 and the AWS provider to one major in every module', () => {
+    for (const m of modules) {
+      const terraform = first(m.config.terraform);
+      expect(terraform?.required_version, m.name).toMatch(/^>= 1\.(5|1\d)$/);
+      const aws = first(terraform?.required_providers)?.aws as { source?: string; version?: string } | undefined;
+      expect(aws?.source, m.name).toBe('hashicorp/aws');
+      expect(aws?.version, m.name).toMatch(/^(~> 6\.\d+|>= 6\.\d+, < 7\.0)$/);
+    }
+  });
+});
+
+describe('documentation', () => {
+  it('gives every variable a description and a type, and every output a description', () => {
+    expect(modules.flatMap((m) => findUndocumented(m.config, m.name))).toEqual([]);
+  });
+});
+
+describe('names and references (offline terraform validate)', () => {
+  it('declares everything it references and calls modules with exactly their variables', () => {
+    const problems = modules.flatMap((m) =>
+      findReferenceProblems(m, (source) => byDir.get(path.resolve(m.dir, source))),
+    );
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('environment roots', () => {
+  for (const env of ['dev', 'prod']) {
+    describe(env, () => {
+      it('keeps state in S3 with locking and encryption under its own key', () => {
+        const backend = first(mod(`envs/${env}`).terraform)?.backend as Record<string, unknown[]> | undefined;
+        const s3 = first(backend?.s3);
+        expect(s3?.use_lockfile).toBe(true);
+        expect(s3?.encrypt).toBe(true);
+        expect(s3?.key).toBe(`tripcast/${env}/terraform.tfstate`);
+      });
+
+      it('tags everything through the provider default_tags', () => {
+        const aws = first(mod(`envs/${env}`).provider?.aws);
+        const tags = first(aws?.default_tags)?.tags as Record<string, string> | undefined;
+        expect(tags).toMatchObject({ Project: 'tripcast', Environment: '${var.environment}', ManagedBy: 'terraform' });
+      });
+
+      it('sets every variable without a default in terraform.tfvars', async () => {
+        const tfvars = (await parseHcl(readText(path.join(ENVS_DIR, env, 'terraform.tfvars')), 'terraform.tfvars')) as Record<string, unknown>;
+        expect(findTfvarsProblems(mod(`envs/${env}`), tfvars, `envs/${env}`)).toEqual([]);
+        expect(tfvars.environment).toBe(env);
+      });
+    });
+  }
+
+  it('serves prod over HTTPS only: the domain cannot be left out', async () => {
+    const prod = mod('envs/prod');
+    expect(prod.variable?.console_domain_name?.[0]).toMatchObject({ nullable: false });
+    expect(prod.variable?.console_domain_name?.[0]).not.toHaveProperty('default');
+    const tfvars = (await parseHcl(readText(path.join(ENVS_DIR, 'prod', 'terraform.tfvars')), 'terraform.tfvars')) as Record<string, unknown>;
+    expect(tfvars.allow_destroy_with_data).toBe(false);
+    expect(tfvars.db_multi_az).toBe(true);
+  });
+});
+
+describe('IAM', () => {
+  it('grants no wildcard action, and "*" resources only to actions AWS cannot scope', () => {
+    expect(modules.flatMap((m) => findPolicyProblems(m.config, m.name))).toEqual([]);
+  });
+
+  it('gives every component its own roles, with execution roles separate from task roles', () => {
+    for (const name of ['console', 'scorer', 'consumer', 'migrate']) {
+      expect(findRoleProblems(mod(`modules/${name}`), `modules/${name}`), name).toEqual([]);
+    }
+  });
+
+  it('names one distinct role per component (no role is shared)', () => {
+    const names: string[] = [];
+    for (const m of modules.filter((m) => m.name.startsWith('modules/'))) {
+      for (const role of listResources(m.config, 'aws_iam_role')) names.push(String(role.body.name).replace('${var.name}', m.name));
+      for (const [call, bodies] of Object.entries(m.config.module ?? {})) {
+        const body = bodies[0] ?? {};
+        if (body.source === '../task-execution-role') names.push(`${String(body.name).replace('${var.name}', m.name)}-execution (${call})`);
+      }
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it('lets the console run only the scorer task, in its cluster, and pass only the scorer roles', () => {
+    const doc = getData(mod('modules/console'), 'aws_iam_policy_document', 'task');
+    const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
+    const runTask = statements.find((s) => (s.actions as string[]).includes('ecs:RunTask'));
+    expect(runTask?.resources).toEqual(['${var.scorer.task_definition_arn_without_revision}:*']);
+    expect(first(runTask?.condition)).toMatchObject({ test: 'ArnEquals', variable: 'ecs:cluster', values: ['${var.cluster_arn}'] });
+    const passRole = statements.find((s) => (s.actions as string[]).includes('iam:PassRole'));
+    expect(passRole?.resources).toEqual(['${var.scorer.execution_role_arn}', '${var.scorer.task_role_arn}']);
+    expect(first(passRole?.condition)).toMatchObject({ variable: 'iam:PassedToService', values: ['ecs-tasks.amazonaws.com'] });
+
+    // ...and the platform hands it the scorer module's own roles, nothing else.
+    const call = first(mod('modules/platform').module?.console);
+    expect(first(call?.scorer) ?? call?.scorer).toBeDefined();
+    const scorerArg = String(JSON.stringify(call?.scorer));
+    expect(scorerArg).toContain('module.scorer.task_role_arn');
+    expect(scorerArg).toContain('module.scorer.execution_role_arn');
+  });
+
+  it('lets the consumer read only ride_events and write only ride_predictions', () => {
+    const doc = getData(mod('modules/consumer'), 'aws_iam_policy_document', 'consume');
+    const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
+    const read = statements.find((s) => s.sid === 'ReadInputStream');
+    const write = statements.find((s) => s.sid === 'WriteOutputStream');
+    expect(read?.resources).toEqual(['${var.input_stream_arn}']);
+    expect(write?.resources).toEqual(['${var.predictions_stream_arn}']);
+    expect((write?.actions as string[]).every((a) => a.startsWith('kinesis:Put'))).toBe(true);
+    const call = first(mod('modules/platform').module?.consumer);
+    expect(call?.input_stream_arn).toBe('${module.streams.stream_arns["ride_events"]}');
+    expect(call?.predictions_stream_arn).toBe('${module.streams.stream_arns["ride_predictions"]}');
+  });
+
+  it('lets the scorer read trip data and models and write predictions, never write trip data', () => {
+    const doc = getData(mod('modules/scorer'), 'aws_iam_policy_document', 'task');
+    const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
+    const writes = statements.filter((s) => (s.actions as string[]).some((a) => a === 's3:PutObject'));
+    const written = writes.flatMap((s) => s.resources as string[]);
+    expect(written).toEqual(['${var.bucket_arns.models}/rejects/*', '${var.bucket_arns.predictions}/*']);
+    const reads = statements.filter((s) => (s.actions as string[]).includes('s3:GetObject')).flatMap((s) => s.resources as string[]);
+    expect(reads).toEqual(expect.arrayContaining(['${var.bucket_arns.trip_data}/*', '${var.bucket_arns.models}/models/*']));
+  });
+});
+
+describe('network', () => {
+  it('opens only the load balancer to CIDR ranges; every other flow names a security group', () => {
+    expect(findIngressProblems(mod('modules/network'), 'modules/network', 'alb')).toEqual([]);
+  });
+
+  it('lets only the four workloads reach the database', () => {
+    const rule = getResource(mod('modules/network'), 'aws_vpc_security_group_ingress_rule', 'database_from_workload');
+    expect(rule?.for_each).toBe('${local.workloads}');
+    expect(rule?.from_port).toBe(5432);
+    expect(getLocal(mod('modules/network'), 'workloads')).toBe('${toset(["console", "scorer", "consumer", "migrate"])}');
+  });
+
+  it('has the S3 gateway endpoint and a Kinesis interface endpoint by default', () => {
+    const network = mod('modules/network');
+    expect(getResource(network, 'aws_vpc_endpoint', 's3')?.vpc_endpoint_type).toBe('Gateway');
+    expect(network.variable?.interface_endpoint_services?.[0]?.default).toEqual(['kinesis-streams']);
+  });
+});
+
+describe('storage', () => {
+  it('blocks public access and encrypts every bucket', () => {
+    const problems = modules.flatMap((m) => findBucketProblems(m.config, m.name));
+    expect(problems).toEqual([]);
+    expect(listResources(mod('modules/storage'), 'aws_s3_bucket')).toHaveLength(1); // one for_each over three buckets
+  });
+
+  it('keeps versioning where data is irreplaceable and expires old outputs', () => {
+    const storage = mod('modules/storage');
+    const text = readText(path.join(INFRA_DIR, 'modules/storage/main.tf'));
+    expect(text).toMatch(/models = \{\s+suffix\s+= "models"\s+versioning = true/);
+    expect(getResource(storage, 'aws_s3_bucket_lifecycle_configuration', 'predictions')).toBeDefined();
+    const rule = first(getResource(storage, 'aws_s3_bucket_lifecycle_configuration', 'predictions')?.rule);
+    expect(first(rule?.expiration)?.days).toBe('${var.predictions_expire_after_days}');
+  });
+});
+
+describe('streams', () => {
+  it('encrypts both streams and takes shards and retention from variables', () => {
+    const stream = getResource(mod('modules/streams'), 'aws_kinesis_stream', 'this');
+    expect(stream?.encryption_type).toBe('KMS');
+    expect(stream?.retention_period).toBe('${var.retention_hours}');
+    expect(stream?.shard_count).toBe('${each.value}');
+    expect(getLocal(mod('modules/streams'), 'streams')).toEqual({
+      ride_events: '${var.ride_events_shard_count}',
+      ride_predictions: '${var.ride_predictions_shard_count}',
+    });
+  });
+});
+
+describe('database', () => {
+  it('is private, encrypted and backed up, with credentials in Secrets Manager', () => {
+    const database = mod('modules/database');
+    expect(findDatabaseProblems(database, 'modules/database')).toEqual([]);
+    const secret = getResource(database, 'aws_secretsmanager_secret_version', 'this');
+    expect(String(secret?.secret_string)).toContain('database_url');
+    expect(String(secret?.secret_string)).toContain('sslmode=verify-full');
+    const platformCall = first(mod('modules/platform').module?.database);
+    expect(platformCall?.subnet_ids).toBe('${module.network.private_subnet_ids}');
+  });
+});
+
+describe('registry', () => {
+  it('scans on push and expires old images', () => {
+    const registry = mod('modules/registry');
+    const repo = getResource(registry, 'aws_ecr_repository', 'this');
+    expect(first(repo?.image_scanning_configuration)?.scan_on_push).toBe(true);
+    expect(repo?.image_tag_mutability).toBe('IMMUTABLE');
+    expect(getResource(registry, 'aws_ecr_lifecycle_policy', 'this')?.for_each).toBe('${aws_ecr_repository.this}');
+    expect(registry.variable?.repositories?.[0]?.default).toEqual(['console', 'scorer', 'stream-consumer']);
+  });
+});
+
+describe('scorer schedule', () => {
+  it('runs the scorer task monthly with the previous-month input', () => {
+    const scorer = mod('modules/scorer');
+    expect(findScheduleProblems(scorer, 'modules/scorer')).toEqual([]);
+    const schedule = getResource(scorer, 'aws_scheduler_schedule', 'monthly');
+    const target = first(schedule?.target);
+    expect(target?.arn).toBe('${var.cluster_arn}');
+    expect(first(target?.ecs_parameters)?.task_definition_arn).toBe('${aws_ecs_task_definition.this.arn}');
+    expect(String(target?.input)).toMatch(/name = local\.container_name/);
+  });
+
+  it('lets the scheduler role run only that task and pass only its roles', () => {
+    const doc = getData(mod('modules/scorer'), 'aws_iam_policy_document', 'scheduler');
+    const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
+    expect(statements.find((s) => s.sid === 'RunScorerTask')?.resources).toEqual([
+      '${aws_ecs_task_definition.this.arn_without_revision}:*',
+    ]);
+    expect(statements.find((s) => s.sid === 'PassScorerRoles')?.resources).toEqual([
+      '${module.execution_role.arn}',
+      '${aws_iam_role.task.arn}',
+    ]);
+  });
+
+  it('counts failed runs in a metric the observability module alarms on', () => {
+    const filter = getResource(mod('modules/scorer'), 'aws_cloudwatch_log_metric_filter', 'failed_runs');
+    expect(first(filter?.metric_transformation)?.name).toBe('FailedBatchRuns');
+    const rule = getResource(mod('modules/scorer'), 'aws_cloudwatch_event_rule', 'failed_run');
+    expect(String(rule?.event_pattern)).toContain('anything-but');
+    expect(first(mod('modules/platform').module?.observability)?.failed_runs_metric).toBe('${module.scorer.failed_runs_metric}');
+  });
+});
+
+describe('stream consumer', () => {
+  it('maps ride_events to the Lambda with per-record failures, bisect, bounded retries and an on-failure destination', () => {
+    const consumer = mod('modules/consumer');
+    expect(findEventSourceMappingProblems(consumer, 'modules/consumer')).toEqual([]);
+    const mapping = getResource(consumer, 'aws_lambda_event_source_mapping', 'this');
+    expect(mapping?.event_source_arn).toBe('${var.input_stream_arn}');
+    expect(resolveValue(consumer, mapping?.maximum_retry_attempts)).toBe(3);
+    const call = first(mod('modules/platform').module?.consumer);
+    expect(call?.dead_letter_queue_arn).toBe('${module.streams.dead_letter_queue_arn}');
+  });
+
+  it('runs the Lambda from a container image and offers the standalone poller as an ECS service', () => {
+    const consumer = mod('modules/consumer');
+    expect(getResource(consumer, 'aws_lambda_function', 'this')?.package_type).toBe('Image');
+    expect(getResource(consumer, 'aws_ecs_service', 'this')?.count).toBe('${local.is_ecs ? 1 : 0}');
+    expect(consumer.variable?.mode?.[0]?.default).toBe('lambda');
+  });
+});
+
+describe('console', () => {
+  it('serves HTTPS behind the ALB, health-checks /api/health and autoscales', () => {
+    const consoleModule = mod('modules/console');
+    expect(getResource(consoleModule, 'aws_lb_listener', 'https')?.protocol).toBe('HTTPS');
+    const tg = getResource(consoleModule, 'aws_lb_target_group', 'this');
+    expect(resolveValue(consoleModule, first(tg?.health_check)?.path)).toBe('/api/health');
+    expect(listResources(consoleModule, 'aws_appautoscaling_policy').length).toBeGreaterThanOrEqual(1);
+    const service = getResource(consoleModule, 'aws_ecs_service', 'this');
+    expect(first(service?.network_configuration)?.assign_public_ip).toBe(false);
+  });
+});
+
+describe('observability', () => {
+  it('alarms on iterator age, dead-letter depth, failed batch runs and ALB 5xx', () => {
+    const alarms = listResources(mod('modules/observability'), 'aws_cloudwatch_metric_alarm').map((a) => a.name);
+    expect(alarms.sort()).toEqual(['console_5xx', 'consumer_iterator_age', 'dead_letter_depth', 'failed_batch_runs']);
+  });
+
+  it('gives every log group a retention', () => {
+    const groups = modules.flatMap((m) => listResources(m.config, 'aws_cloudwatch_log_group').map((g) => ({ m: m.name, g })));
+    expect(groups.length).toBeGreaterThanOrEqual(5);
+    for (const { m, g } of groups) expect(g.body.retention_in_days, `${m} ${g.name}`).toBeDefined();
+  });
+});
+
+describe('outputs', () => {
+  it('expose the console URL, bucket names, stream names and database endpoint in every root', () => {
+    for (const env of ['dev', 'prod']) {
+      const outputs = mod(`envs/${env}`).output ?? {};
+      for (const name of ['console_url', 'bucket_names', 'stream_names', 'database_endpoint']) {
+        expect(expressionOf(outputs[name]?.[0]?.value), `${env} ${name}`).toBe(`module.platform.${name}`);
+      }
+    }
+  });
+});
