@@ -4,7 +4,9 @@ import path from 'node:path';
 
 import type { TMonth } from './month';
 
-export type TTaxiType = 'yellow' | 'green' | 'fhv';
+import type { TTaxiType } from '@tripcast/model';
+
+export type { TTaxiType };
 
 export type TPatternValues = TMonth & { taxiType: TTaxiType; runId?: string };
 

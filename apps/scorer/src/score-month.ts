@@ -31,8 +31,9 @@ import {
   type TRunTrigger,
 } from './run-records';
 import { createSummaryAccumulator, type TRunSummary } from './stats';
-import { buildTripSelect, countParquetRows, readTripChunks, sqlString, tripColumnNames, type TTripChunk } from './trip-reader';
-import { REJECT_REASONS, validateTripChunk } from './validate';
+import { REJECT_REASONS, validateTripChunk, type TTripChunk, type TTripColumns } from '@tripcast/model/trips';
+
+import { countParquetRows, readTripChunks, readTripColumns, sqlIdentifier, sqlString } from './trip-reader';
 
 /** Rows per predict call: large enough that onnxruntime's per-call cost vanishes, small enough to bound memory. */
 const PREDICT_BATCH_ROWS = 65_536;
@@ -158,9 +159,10 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     connection = await instance.connect();
     const conn = connection;
 
+    let columns: TTripColumns;
     try {
       counters.totalRows = await countParquetRows(conn, inputFile);
-      await buildTripSelect(conn, inputFile, request.taxiType);
+      columns = await readTripColumns(conn, inputFile, request.taxiType);
     } catch (error) {
       if (error instanceof ScoreRunError) throw error;
       throw new ScoreRunError(`input ${request.inputUri} is not a readable Parquet file: ${firstLine(error)}`, { cause: error });
@@ -186,10 +188,9 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     progress.start(`${request.taxiType} ${request.year}-${String(request.month).padStart(2, '0')}`, counters.totalRows);
     const loadedModel = model;
     await time('scoreMs', async () => {
-      for await (const batch of batchChunks(readTripChunks(conn, { file: inputFile, taxiType: request.taxiType }), PREDICT_BATCH_ROWS)) {
-        const reasons = validateTripChunk(batch, request);
-        let valid = 0;
-        for (let i = 0; i < batch.length; i++) if (reasons[i] === 0) valid++;
+      for await (const batch of batchChunks(readTripChunks(conn, { file: inputFile, columns }), PREDICT_BATCH_ROWS)) {
+        // The course's batch job scores trips of 1..60 minutes only (its read_data filter).
+        const { reasons, validCount: valid } = validateTripChunk(batch, { ...request, requireCourseDuration: true });
         const pu = new Int32Array(valid);
         const dropoff = new Int32Array(valid);
         const distance = new Float32Array(valid);
@@ -229,7 +230,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     const localOutput = path.join(scratch, 'predictions.parquet');
     const localRejects = path.join(scratch, 'rejects.parquet');
     await time('writeMs', async () => {
-      await conn.run(buildOutputCopy({ ...request, inputFile, modelVersion: loadedModel.version, target: localOutput }));
+      await conn.run(buildOutputCopy({ ...request, columns, inputFile, modelVersion: loadedModel.version, target: localOutput }));
       await conn.run(buildRejectsCopy({ inputFile, target: localRejects }));
     });
     await time('publishMs', async () => {
@@ -389,8 +390,9 @@ function appendPredictions(
 }
 
 /** The course's output, exactly: columns, names and ride_id format of the homework. */
-export function buildOutputCopy(options: TMonth & { taxiType: TTaxiType; inputFile: string; modelVersion: string; target: string }): string {
-  const names = tripColumnNames(options.taxiType);
+export function buildOutputCopy(options: TMonth & { columns: TTripColumns; inputFile: string; modelVersion: string; target: string }): string {
+  const c = options.columns;
+  const names = { pickup: sqlIdentifier(c.pickup), dropoff: sqlIdentifier(c.dropoff), pu: sqlIdentifier(c.pu), do: sqlIdentifier(c.do) };
   return `COPY (
     SELECT printf('%04d/%02d_%d', ${options.year}, ${options.month}, i.file_row_number) AS ride_id,
            i.${names.pickup}::TIMESTAMP AS pickup_datetime,

@@ -42,9 +42,9 @@ export async function writeTestModel(dir: string, version = TEST_MODEL.version):
  * previous month, == 6 null dropoff time. Everything else is clean (duration 2..41 min).
  */
 export const DIRTY_RULES = {
-  1: 'missing_pickup_location',
-  2: 'invalid_pickup_location',
-  3: 'invalid_trip_distance',
+  1: 'null_zone',
+  2: 'zone_out_of_range',
+  3: 'non_positive_distance',
   4: 'duration_out_of_range',
   5: 'pickup_outside_month',
   6: 'missing_dropoff_datetime',

@@ -1,0 +1,145 @@
+// Starts a batch run for the console: creates the queued run record, then starts a scorer that
+// claims it. Locally a detached child process (it outlives a console restart); on AWS an ECS
+// RunTask of the scorer's task definition (SCORER_LAUNCHER=ecs). Either way the run record in
+// Postgres is how the scorer reports back, and the reaper fails a run whose scorer never shows up.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { z } from 'zod';
+import type { Pool } from 'pg';
+
+import { getScorerEnv, type TScorerEnv } from './env';
+import { resolveRunLocations } from './paths';
+import { createRunId, checkRunId } from './run-id';
+import { createRunRecord, failRun, reapStaleRuns } from './run-records';
+import { createPool } from './runtime-deps';
+
+export const ZLaunchRequest = z.object({
+  taxiType: z.enum(['yellow', 'green', 'fhv']).describe('TLC taxi type'),
+  year: z.number().int().min(2009).max(2100).describe('year of the month to score'),
+  month: z.number().int().min(1).max(12).describe('month to score, 1..12'),
+  input: z.string().min(1).optional().describe('input Parquet path, s3:// URI or course pattern; default the store layout'),
+  output: z.string().min(1).optional().describe('output root or .parquet file; default <store>/predictions'),
+  model: z.string().regex(/^[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?$/).optional().describe('name[@version]; default production of MODEL_NAME'),
+  runId: z.string().optional().describe('rerun this run id (replaces its output and rows)'),
+  trigger: z.enum(['manual', 'schedule', 'backfill', 'cli']).default('manual'),
+  requestedBy: z.string().max(200).optional(),
+});
+export type TLaunchRequest = z.input<typeof ZLaunchRequest>;
+
+export type TLaunchResult =
+  | { runId: string; mode: 'local'; pid: number; logFile: string }
+  | { runId: string; mode: 'ecs'; taskArn: string };
+
+export type TLaunchOptions = {
+  env?: TScorerEnv;
+  /** Reuse the caller's pool (the console has one); otherwise one is opened for the call. */
+  pool?: Pool;
+  ecs?: ECSClient;
+};
+
+const SCORER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'scorer.js');
+
+/** The scorer's argv for one run (same for the child process and the ECS container command). */
+export function buildRunArgs(request: z.output<typeof ZLaunchRequest> & { runId: string }): string[] {
+  const args = ['run', '--run-id', request.runId, '--taxi-type', request.taxiType, '--year', String(request.year), '--month', String(request.month)];
+  args.push('--trigger', request.trigger);
+  if (request.input) args.push('--input', request.input);
+  if (request.output) args.push('--output', request.output);
+  if (request.model) args.push('--model', request.model);
+  return args;
+}
+
+export async function launchRun(input: TLaunchRequest, options: TLaunchOptions = {}): Promise<TLaunchResult> {
+  const request = ZLaunchRequest.parse(input);
+  const env = options.env ?? getScorerEnv();
+  if (!options.pool && !env.DATABASE_URL) throw new Error('DATABASE_URL is required to launch a run (the run record lives in Postgres)');
+  const pool = options.pool ?? createPool(env.DATABASE_URL!);
+  try {
+    const runId = request.runId ? checkRunId(request.runId) : createRunId(request.taxiType, request);
+    const locations = resolveRunLocations({
+      storeUri: env.objectStoreUri,
+      values: { taxiType: request.taxiType, year: request.year, month: request.month, runId },
+      input: request.input,
+      output: request.output,
+    });
+    await createRunRecord(pool, {
+      id: runId,
+      ...request,
+      ...locations,
+      modelName: request.model?.split('@')[0] ?? env.MODEL_NAME,
+      requestedBy: request.requestedBy ?? null,
+    });
+    const args = buildRunArgs({ ...request, runId });
+    try {
+      return env.SCORER_LAUNCHER === 'ecs'
+        ? await startEcsTask({ env, args, runId, ecs: options.ecs })
+        : startChildProcess({ env, args, runId });
+    } catch (error) {
+      const message = `could not start the scorer: ${error instanceof Error ? error.message : String(error)}`;
+      await failRun(pool, runId, message);
+      throw new Error(message, { cause: error });
+    }
+  } finally {
+    if (!options.pool) await pool.end();
+  }
+}
+
+function startChildProcess(options: { env: TScorerEnv; args: string[]; runId: string }): TLaunchResult {
+  const logDir = path.join(options.env.tripcastHome, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `scorer-${options.runId}.log`);
+  const fd = openSync(logFile, 'a');
+  try {
+    // Detached + unref: the run survives the console; its output goes to the log file.
+    const child = spawn(process.execPath, [SCORER_BIN, ...options.args], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, LOG_LEVEL: options.env.LOG_LEVEL },
+    });
+    if (child.pid === undefined) throw new Error(`spawn ${process.execPath} failed`);
+    child.unref();
+    return { runId: options.runId, mode: 'local', pid: child.pid, logFile };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function startEcsTask(options: { env: TScorerEnv; args: string[]; runId: string; ecs?: ECSClient }): Promise<TLaunchResult> {
+  const { env } = options;
+  if (!env.ECS_CLUSTER || !env.ECS_TASK_DEFINITION) {
+    throw new Error('SCORER_LAUNCHER=ecs needs ECS_CLUSTER and ECS_TASK_DEFINITION');
+  }
+  const ecs = options.ecs ?? new ECSClient({ region: env.AWS_REGION });
+  const response = await ecs.send(
+    new RunTaskCommand({
+      cluster: env.ECS_CLUSTER,
+      taskDefinition: env.ECS_TASK_DEFINITION,
+      launchType: 'FARGATE',
+      count: 1,
+      startedBy: `tripcast-${options.runId}`.slice(0, 36),
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: env.ECS_SUBNETS,
+          securityGroups: env.ECS_SECURITY_GROUPS,
+          assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP,
+        },
+      },
+      overrides: { containerOverrides: [{ name: env.ECS_CONTAINER_NAME, command: options.args }] },
+    }),
+  );
+  const task = response.tasks?.[0];
+  if (!task?.taskArn) {
+    const reasons = (response.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason ?? ''} ${f.detail ?? ''}`.trim()).join('; ');
+    throw new Error(`ECS RunTask started no task${reasons ? `: ${reasons}` : ''}`);
+  }
+  return { runId: options.runId, mode: 'ecs', taskArn: task.taskArn };
+}
+
+/** For the console: fail runs whose scorer stopped reporting (also run every minute by `scorer schedule`). */
+export async function reapStaleBatchRuns(pool: Pool, options: { staleAfterMs?: number } = {}): Promise<string[]> {
+  return reapStaleRuns(pool, { staleAfterMs: options.staleAfterMs ?? getScorerEnv().SCORER_STALE_AFTER_MS });
+}
