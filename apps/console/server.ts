@@ -6,10 +6,12 @@
  * The model watcher is shared with tRPC through src/server/model-session.ts (one onnxruntime
  * session per process, promotions picked up without a restart).
  *
- *   NODE_ENV=production tsx server.ts   (after `next build`; `npm run start`)
+ *   NODE_ENV=production tsx server.ts             (after `next build`; `npm run start`)
+ *   NODE_ENV=production tsx server.ts --api-only  (REST API only: API-only replicas, the benchmark)
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import next from 'next';
 import { createPgPool } from '@tripcast/db/client';
 import { getEnv } from './src/env';
@@ -18,20 +20,40 @@ import { createHistoryWriter } from './src/rest/history-writer';
 import { createConsoleHttpServer } from './src/rest/http-server';
 import { HttpError } from './src/rest/http-error';
 import { createRestApi } from './src/rest/rest-api';
-import { createDirectScorer } from './src/rest/ride-scorer';
+import { createMicroBatchingScorer } from './src/rest/ride-scorer';
 import type { TScoringModel } from './src/rest/ride-scorer';
 import { createStreamDescriber } from './src/rest/stream-status';
 import { getModelWatcher } from './src/server/model-session';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
+const HELP = `Usage: tsx server.ts [--api-only]
+
+Serves the Tripcast console on CONSOLE_HOST:CONSOLE_PORT (default 127.0.0.1:3000):
+  /api/v1/predict, /api/v1/openapi.json, /api/health   the REST API (node:http, no Next)
+  everything else                                        the Next.js console (pages, tRPC)
+
+Options:
+  --api-only   serve only the REST API (no Next; no \`next build\` needed)
+  -h, --help   show this help
+
+NODE_ENV=production runs Next from its build (\`npm run build\`); otherwise Next runs in dev mode.
+Environment: see src/env.ts (DATABASE_URL is required).`;
+
 function log(message: string): void {
   console.log(`[console] ${message}`);
 }
 
 async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: { 'api-only': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (args.help) {
+    console.log(HELP);
+    return;
+  }
   const env = getEnv();
-  const isDev = process.env.NODE_ENV !== 'production';
+  const isDev = env.NODE_ENV !== 'production';
   const dir = path.dirname(fileURLToPath(import.meta.url));
 
   const pool = createPgPool(env.DATABASE_URL);
@@ -85,7 +107,9 @@ async function main(): Promise<void> {
     : undefined;
 
   const api = createRestApi({
-    score: createDirectScorer(getModel),
+    // Micro-batching measured faster than one onnxruntime run per request under concurrent
+    // single-ride load (bench/online/README.md); a lone request still runs at once (setImmediate).
+    score: createMicroBatchingScorer(getModel),
     history,
     modelName: env.MODEL_NAME,
     health: {
@@ -99,15 +123,20 @@ async function main(): Promise<void> {
     },
   });
 
-  const app = next({ dev: isDev, dir, hostname: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
-  const handleNext = app.getRequestHandler();
-  await app.prepare();
+  let fallback: Parameters<typeof createConsoleHttpServer>[0]['fallback'];
+  if (!args['api-only']) {
+    const app = next({ dev: isDev, dir, hostname: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
+    const handleNext = app.getRequestHandler();
+    await app.prepare();
+    fallback = (req, res) => handleNext(req, res);
+  }
 
-  const server = createConsoleHttpServer({ api, fallback: (req, res) => handleNext(req, res) });
+  const server = createConsoleHttpServer({ api, fallback });
   await new Promise<void>((resolve) => server.listen(env.CONSOLE_PORT, env.CONSOLE_HOST, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : env.CONSOLE_PORT;
-  log(`ready on http://${env.CONSOLE_HOST}:${port} (${isDev ? 'development' : 'production'}; API at /api/v1/predict)`);
+  const mode = args['api-only'] ? 'API only' : isDev ? 'development' : 'production';
+  log(`ready on http://${env.CONSOLE_HOST}:${port} (${mode}; API at /api/v1/predict)`);
 
   let isShuttingDown = false;
   const shutdown = async (signal: string): Promise<void> => {
@@ -119,8 +148,12 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS + 5_000);
     forceExit.unref();
+    // Idle keep-alive sockets close now; busy ones finish their request, then are cut at the deadline.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const cutBusy = setTimeout(() => server.closeAllConnections(), SHUTDOWN_TIMEOUT_MS);
+    await closed;
+    clearTimeout(cutBusy);
     const left = await history.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
     stream?.close();
     await watcher?.close();
