@@ -1,0 +1,244 @@
+'use client';
+
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { PageHeader } from '~/components/page-header';
+import { useZoneIndex, ZoneFilter, ZoneLabel } from '~/components/zones';
+import { Pager } from '~/components/ui/pager';
+import { Card, CardBody, CardHeader, Stat } from '~/components/ui/card';
+import { Label } from '~/components/ui/form';
+import { Code, EmptyState, ErrorState, LoadingRows, Skeleton } from '~/components/ui/states';
+import { Table, Td, Th } from '~/components/ui/table';
+import { formatCount, formatDateTime, formatMinutes, formatMonth } from '~/lib/format';
+import { useTRPC } from '~/trpc/react';
+import { PredictedVsActual, DurationHistogram } from './run-charts';
+import { isActiveStatus, RunProgress, StatusBadge } from './run-status';
+
+const PAGE_SIZE = 25;
+
+export function RunDetailView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const detail = useQuery({
+    ...trpc.runs.get.queryOptions({ id }),
+    refetchInterval: (q) => (q.state.data && isActiveStatus(q.state.data.run.status) ? 1_500 : false),
+  });
+
+  if (detail.isPending) {
+    return (
+      <>
+        <Skeleton className="mb-6 h-10 w-72" />
+        <div className="grid grid-cols-4 gap-4">
+          {[0, 1, 2, 3].map((i) => (
+            <Skeleton key={i} className="h-24" />
+          ))}
+        </div>
+      </>
+    );
+  }
+  if (detail.isError) {
+    return (
+      <>
+        <PageHeader title="Batch run" />
+        <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />
+        <Link href="/runs" className="mt-4 inline-block text-sm text-primary underline">
+          Back to all runs
+        </Link>
+      </>
+    );
+  }
+
+  const { run, scatter } = detail.data;
+  const summary = run.summary;
+  const error = summary?.errorCourseRange ?? summary?.error;
+  const rejects = Object.entries(summary?.rejectsByReason ?? {}).sort((a, b) => b[1] - a[1]);
+
+  return (
+    <>
+      <nav className="mb-2 text-xs text-muted-foreground">
+        <Link href="/runs" className="hover:underline">
+          Batch runs
+        </Link>{' '}
+        / {run.id}
+      </nav>
+      <PageHeader
+        title={`${run.taxiType} ${formatMonth(run.year, run.month)}`}
+        description={
+          <span className="flex items-center gap-2">
+            <StatusBadge status={run.status} /> {run.trigger} run · model <span className="font-mono">{run.modelVersion ?? '—'}</span> · started{' '}
+            {formatDateTime(run.startedAt ?? run.createdAt)}
+            {run.finishedAt && ` · finished ${formatDateTime(run.finishedAt)}`}
+          </span>
+        }
+      />
+      {isActiveStatus(run.status) && (
+        <Card className="mb-4">
+          <CardBody>
+            <RunProgress status={run.status} progress={run.progress} />
+          </CardBody>
+        </Card>
+      )}
+      {run.status === 'failed' && (
+        <div role="alert" className="mb-4 rounded-lg border border-danger/30 bg-danger/5 px-4 py-3 text-sm">
+          <div className="font-medium text-danger">The run failed</div>
+          <pre className="mt-1 font-mono text-xs whitespace-pre-wrap">{run.error ?? 'no error recorded'}</pre>
+        </div>
+      )}
+
+      <div className="grid grid-cols-2 gap-4 lg:grid-cols-3 xl:grid-cols-6">
+        <Card><CardBody><Stat label="Rows read" value={formatCount(run.rowsRead)} /></CardBody></Card>
+        <Card><CardBody><Stat label="Scored" value={formatCount(run.rowsScored)} testId="rows-scored" /></CardBody></Card>
+        <Card><CardBody><Stat label="Rejected" value={formatCount(run.rowsRejected)} /></CardBody></Card>
+        <Card><CardBody><Stat label="Mean predicted" value={formatMinutes(summary?.predicted?.mean)} hint={`p50 ${formatMinutes(summary?.predicted?.p50)} · p95 ${formatMinutes(summary?.predicted?.p95)}`} /></CardBody></Card>
+        <Card><CardBody><Stat label="RMSE" value={formatMinutes(error?.rmse, 2)} hint={summary?.errorCourseRange ? 'trips of 1–60 min' : 'all trips'} testId="run-rmse" /></CardBody></Card>
+        <Card><CardBody><Stat label="MAE" value={formatMinutes(error?.mae, 2)} hint={`${formatCount(error?.count)} trips with a known duration`} /></CardBody></Card>
+      </div>
+
+      <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-2">
+        <Card>
+          <CardHeader title="Predicted durations" description="Trips per 5-minute bucket" />
+          <CardBody>
+            {summary && summary.histogram.length > 0 ? (
+              <DurationHistogram buckets={summary.histogram} />
+            ) : (
+              <EmptyState title={isActiveStatus(run.status) ? 'Scoring…' : 'No histogram'}>The histogram appears when the run has finished.</EmptyState>
+            )}
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader title="Predicted vs actual" description={`A sample of ${formatCount(scatter.length)} trips; dashed line = perfect prediction`} />
+          <CardBody>
+            {scatter.length > 0 ? (
+              <PredictedVsActual points={scatter} />
+            ) : (
+              <EmptyState title="No comparison yet">Shown for finished runs whose trips have a known duration.</EmptyState>
+            )}
+          </CardBody>
+        </Card>
+      </div>
+
+      <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-[1fr_2fr]">
+        <Card>
+          <CardHeader title="Rejected rows" description="Kept aside with their reason, never dropped silently" />
+          <CardBody>
+            {rejects.length === 0 ? (
+              <p className="text-sm text-muted-foreground">{run.status === 'succeeded' ? 'No rejected rows.' : 'Counted when the run finishes.'}</p>
+            ) : (
+              <Table>
+                <thead>
+                  <tr>
+                    <Th>Reason</Th>
+                    <Th className="text-right">Rows</Th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {rejects.map(([reason, count]) => (
+                    <tr key={reason}>
+                      <Td className="font-mono text-xs">{reason}</Td>
+                      <Td className="text-right">{formatCount(count)}</Td>
+                    </tr>
+                  ))}
+                </tbody>
+              </Table>
+            )}
+          </CardBody>
+        </Card>
+        <Card>
+          <CardHeader title="Locations" />
+          <CardBody>
+            <dl className="grid grid-cols-[7rem_1fr] gap-x-3 gap-y-2 text-sm">
+              <dt className="text-muted-foreground">Input</dt>
+              <dd className="break-all"><Code>{run.inputUri}</Code></dd>
+              <dt className="text-muted-foreground">Predictions</dt>
+              <dd className="break-all" data-testid="output-uri">{run.outputUri ? <Code>{run.outputUri}</Code> : '—'}</dd>
+              <dt className="text-muted-foreground">Rejects</dt>
+              <dd className="break-all">{run.rejectsUri ? <Code>{run.rejectsUri}</Code> : '—'}</dd>
+              <dt className="text-muted-foreground">Database</dt>
+              <dd>
+                <Code>batch_predictions</Code> where <Code>run_key = {run.key}</Code>
+              </dd>
+            </dl>
+          </CardBody>
+        </Card>
+      </div>
+
+      {run.status === 'succeeded' && <RunPredictions runId={run.id} />}
+    </>
+  );
+}
+
+function RunPredictions({ runId }: { runId: string }) {
+  const trpc = useTRPC();
+  const zones = useZoneIndex();
+  const [zoneId, setZoneId] = useState<number | null>(null);
+  const [page, setPage] = useState(1);
+  const rows = useQuery({
+    ...trpc.runs.predictions.queryOptions({ runId, zoneId, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <Card className="mt-6">
+      <CardHeader
+        title="Predictions"
+        description="From Postgres, in file order"
+        action={
+          <div className="w-80">
+            <Label htmlFor="run-zone-filter" className="sr-only">
+              Filter by zone
+            </Label>
+            <ZoneFilter
+              id="run-zone-filter"
+              value={zoneId}
+              index={zones}
+              onChange={(v) => {
+                setZoneId(v);
+                setPage(1);
+              }}
+            />
+          </div>
+        }
+      />
+      <CardBody>
+        {rows.isPending ? (
+          <LoadingRows rows={8} />
+        ) : rows.isError ? (
+          <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />
+        ) : rows.data.items.length === 0 ? (
+          <EmptyState title="No predictions match">Try another zone.</EmptyState>
+        ) : (
+          <>
+            <Table aria-busy={rows.isFetching}>
+              <thead>
+                <tr>
+                  <Th>ride_id</Th>
+                  <Th>Pickup</Th>
+                  <Th>From</Th>
+                  <Th>To</Th>
+                  <Th className="text-right">Actual</Th>
+                  <Th className="text-right">Predicted</Th>
+                  <Th className="text-right">Diff</Th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.data.items.map((r) => (
+                  <tr key={r.rowIndex}>
+                    <Td className="font-mono text-xs">{r.rideId}</Td>
+                    <Td>{formatDateTime(r.pickupDatetime)}</Td>
+                    <Td><ZoneLabel id={r.puLocationId} index={zones} /></Td>
+                    <Td><ZoneLabel id={r.doLocationId} index={zones} /></Td>
+                    <Td className="text-right">{formatMinutes(r.actualDuration)}</Td>
+                    <Td className="text-right font-medium">{formatMinutes(r.predictedDuration)}</Td>
+                    <Td className="text-right text-muted-foreground">
+                      {r.actualDuration == null ? '—' : (r.predictedDuration - r.actualDuration).toFixed(1)}
+                    </Td>
+                  </tr>
+                ))}
+              </tbody>
+            </Table>
+            <Pager page={page} hasMore={rows.data.hasMore} onPage={setPage} />
+          </>
+        )}
+      </CardBody>
+    </Card>
+  );
+}

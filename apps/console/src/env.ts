@@ -1,0 +1,85 @@
+// The console's only reader of process.env. Validated once, lazily, so `next build` (which
+// imports server modules without a database) does not need runtime configuration.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const ZEnv = z.object({
+  DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL (the local stack sets it)' }),
+  TRIPCAST_HOME: z.string().min(1).optional(),
+  OBJECT_STORE_URI: z.string().min(1).optional(),
+  S3_ENDPOINT_URL: z.url({ error: 'S3_ENDPOINT_URL must be a URL' }).optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
+  /** The TLC zone table (taxi_zone_lookup.csv); without it the console shows zone IDs only. */
+  ZONE_LOOKUP_PATH: z.string().min(1).optional(),
+  TRIPCAST_SHARED_DATA: z.string().min(1).optional(),
+  TLC_DATA_DIR: z.string().min(1).optional(),
+  CONSOLE_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** How often the production-model watcher checks for a promotion. */
+  MODEL_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
+  // --- server.ts and the REST API (src/rest) ---
+  /** production: Next serves its build (`next build` first); anything else runs Next in dev mode. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** Address server.ts binds: 127.0.0.1 locally; 0.0.0.0 in a container behind a load balancer. */
+  CONSOLE_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Kinesis endpoint override (local stack); with it or INPUT_STREAM_NAME set, /api/health checks the stream. */
+  KINESIS_ENDPOINT_URL: z.url({ error: 'KINESIS_ENDPOINT_URL must be a URL' }).optional(),
+  INPUT_STREAM_NAME: z.string().min(1).optional(),
+  /** Online predictions are written to history in batches: every this many ms ... */
+  HISTORY_FLUSH_INTERVAL_MS: z.coerce.number().int().min(1).default(100),
+  /** ... or as soon as this many rows are buffered (one INSERT per flush). */
+  HISTORY_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(1000),
+  /** Rows buffered beyond this (database down or slow) are dropped and counted in /api/health. */
+  HISTORY_MAX_BUFFERED_ROWS: z.coerce.number().int().min(1).default(100_000),
+});
+
+export type TEnv = z.infer<typeof ZEnv> & {
+  repoRoot: string;
+  tripcastHome: string;
+  objectStoreUri: string;
+  zoneLookupPath: string | null;
+};
+
+let cached: TEnv | undefined;
+
+/** The directory holding turbo.json, found upward from the working directory. */
+function findRepoRoot(start: string): string {
+  let dir = start;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'turbo.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return start;
+    dir = parent;
+  }
+}
+
+function resolveZoneLookupPath(env: z.infer<typeof ZEnv>, repoRoot: string): string | null {
+  if (env.ZONE_LOOKUP_PATH) return path.resolve(env.ZONE_LOOKUP_PATH);
+  const candidates = [
+    env.TRIPCAST_SHARED_DATA && path.join(env.TRIPCAST_SHARED_DATA, 'taxi_zone_lookup.csv'),
+    env.TLC_DATA_DIR && path.join(env.TLC_DATA_DIR, 'taxi_zone_lookup.csv'),
+    path.join(repoRoot, '..', 'shared', 'data', 'taxi_zone_lookup.csv'),
+  ].filter((p): p is string => Boolean(p));
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+export function getEnv(): TEnv {
+  if (cached) return cached;
+  const parsed = ZEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid console environment:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  const repoRoot = findRepoRoot(process.cwd());
+  const tripcastHome = path.resolve(env.TRIPCAST_HOME ?? path.join(repoRoot, '.tripcast'));
+  cached = {
+    ...env,
+    repoRoot,
+    tripcastHome,
+    objectStoreUri: env.OBJECT_STORE_URI ?? path.join(tripcastHome, 'store'),
+    zoneLookupPath: resolveZoneLookupPath(env, repoRoot),
+  };
+  return cached;
+}

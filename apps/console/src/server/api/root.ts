@@ -1,0 +1,22 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { historyRouter } from './routers/history';
+import { modelsRouter } from './routers/models';
+import { overviewRouter } from './routers/overview';
+import { predictionsRouter } from './routers/predictions';
+import { runsRouter } from './routers/runs';
+import { createCallerFactory, createTRPCRouter } from './trpc';
+
+export const appRouter = createTRPCRouter({
+  overview: overviewRouter,
+  runs: runsRouter,
+  predictions: predictionsRouter,
+  history: historyRouter,
+  models: modelsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+/** Server-side caller, for tests and Server Components: `createCaller(createContextInner(...))`. */
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { listHistory, listHistoryModelVersions, ZHistoryFilter } from '../../queries/history';
+import { createTRPCRouter, publicProcedure } from '../trpc';
+
+export const historyRouter = createTRPCRouter({
+  list: publicProcedure
+    .input(
+      z.object({
+        filter: ZHistoryFilter.default({ sources: ['online', 'stream', 'batch'] }),
+        page: z.number().int().min(1).max(100_000).default(1),
+        pageSize: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => listHistory(ctx.db, input)),
+
+  modelVersions: publicProcedure.query(({ ctx }) => listHistoryModelVersions(ctx.db)),
+});

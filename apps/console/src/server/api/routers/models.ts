@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { ModelRegistryError, promoteModel, registerModel, rollbackModel } from '../../model-registry';
+import { listModelVersionRows } from '../../queries/overview';
+import { checkModelUpload, ModelUploadError } from '../../register-model';
+import { badRequest, createTRPCRouter, publicProcedure } from '../trpc';
+
+/** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
+const MAX_ONNX_BYTES = 64 * 1024 * 1024;
+
+const ZRegisterForm = z.instanceof(FormData).transform(async (form, zctx) => {
+  const onnx = form.get('onnx');
+  const card = form.get('card');
+  if (!(onnx instanceof File) || onnx.size === 0) {
+    zctx.addIssue({ code: 'custom', path: ['onnx'], message: 'Choose the model.onnx file' });
+    return z.NEVER;
+  }
+  if (onnx.size > MAX_ONNX_BYTES) {
+    zctx.addIssue({ code: 'custom', path: ['onnx'], message: `model.onnx must be at most ${MAX_ONNX_BYTES / 1024 / 1024} MiB` });
+    return z.NEVER;
+  }
+  if (!(card instanceof File) || card.size === 0) {
+    zctx.addIssue({ code: 'custom', path: ['card'], message: 'Choose the card.json file' });
+    return z.NEVER;
+  }
+  return { onnx: new Uint8Array(await onnx.arrayBuffer()), cardJson: await card.text() };
+});
+
+/** Registry refusals (unknown version, duplicate, nothing to roll back) are the user's to fix. */
+function asBadRequest(error: unknown): never {
+  if (error instanceof ModelRegistryError) badRequest(error.message, error);
+  throw error;
+}
+
+export const modelsRouter = createTRPCRouter({
+  list: publicProcedure.query(async ({ ctx }) => ({
+    name: ctx.modelName,
+    versions: await listModelVersionRows(ctx.db, ctx.modelName),
+  })),
+
+  register: publicProcedure.input(ZRegisterForm).mutation(async ({ ctx, input }) => {
+    let checked;
+    try {
+      checked = await checkModelUpload(input);
+    } catch (error) {
+      if (error instanceof ModelUploadError) badRequest(error.message);
+      throw error;
+    }
+    if (checked.card.name !== ctx.modelName) {
+      badRequest(`card.json names the model "${checked.card.name}"; this console serves "${ctx.modelName}"`);
+    }
+    const registered = await registerModel({ db: ctx.db, storeUri: ctx.storeUri, ...ctx.storeOptions, onnx: checked.onnx, card: checked.card, actor: ctx.actor }).catch(
+      asBadRequest,
+    );
+    return { version: registered.version, probe: checked.probe };
+  }),
+
+  promote: publicProcedure
+    .input(z.object({ version: z.string().min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      await promoteModel({ db: ctx.db, name: ctx.modelName, version: input.version, actor: ctx.actor }).catch(asBadRequest);
+      return { version: input.version };
+    }),
+
+  rollback: publicProcedure.mutation(async ({ ctx }) => {
+    const restored = await rollbackModel({ db: ctx.db, name: ctx.modelName, actor: ctx.actor }).catch(asBadRequest);
+    return { version: restored.version };
+  }),
+});

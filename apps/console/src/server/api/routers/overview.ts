@@ -1,0 +1,23 @@
+import { listBatchRuns } from '../../queries/runs';
+import {
+  getProductionModelVersion,
+  listActivitySeries,
+  listStreamCheckpoints,
+  summarizeSourceActivity,
+} from '../../queries/overview';
+import { createTRPCRouter, publicProcedure } from '../trpc';
+
+const ACTIVITY_WINDOW_MINUTES = 15;
+
+export const overviewRouter = createTRPCRouter({
+  get: publicProcedure.query(async ({ ctx }) => {
+    const [runs, activity, series, checkpoints, production] = await Promise.all([
+      listBatchRuns(ctx.db, { limit: 5 }),
+      summarizeSourceActivity(ctx.db, { windowMinutes: ACTIVITY_WINDOW_MINUTES }),
+      listActivitySeries(ctx.db, { minutes: 60 }),
+      listStreamCheckpoints(ctx.db),
+      getProductionModelVersion(ctx.db, ctx.modelName),
+    ]);
+    return { runs: runs.items, activity, series, checkpoints, production, modelName: ctx.modelName };
+  }),
+});

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { ZRide } from '@tripcast/model';
+import { listRecentOnlinePredictions, predictOnlineRide } from '../../predict-online';
+import { createTRPCRouter, publicProcedure } from '../trpc';
+
+export const predictionsRouter = createTRPCRouter({
+  /** The TLC zone table for pickers, or null when none is configured (pickers fall back to IDs). */
+  zones: publicProcedure.query(async ({ ctx }) => {
+    const table = await ctx.getZoneTable();
+    return table ? { path: table.path, zones: table.zones } : null;
+  }),
+
+  predict: publicProcedure.input(ZRide).mutation(async ({ ctx, input }) => {
+    const watcher = await ctx.getModelWatcher();
+    return predictOnlineRide({ db: ctx.db, model: watcher.current(), ride: input });
+  }),
+
+  recent: publicProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(100).default(10) }).default({ limit: 10 }))
+    .query(({ ctx, input }) => listRecentOnlinePredictions(ctx.db, input.limit)),
+});

@@ -1,0 +1,75 @@
+// CSV export of the prediction history: the History page's filters as query parameters,
+// streamed in pages so a large export never sits in memory.
+import { z } from 'zod';
+import type { TDb } from './db';
+import { HISTORY_SOURCES, iterateHistory, ZHistoryFilter, type THistoryFilter, type THistoryRow } from './queries/history';
+
+export const MAX_EXPORT_ROWS = 200_000;
+
+const CSV_COLUMNS: (keyof THistoryRow)[] = [
+  'predictedAt',
+  'source',
+  'status',
+  'rideId',
+  'puLocationId',
+  'doLocationId',
+  'tripDistance',
+  'predictedDuration',
+  'actualDuration',
+  'modelVersion',
+  'latencyMs',
+  'reason',
+  'runId',
+];
+
+/** `?sources=online,batch&modelVersion=..&zoneId=..&from=ISO&to=ISO` → a validated filter. */
+export function parseHistorySearchParams(params: URLSearchParams): THistoryFilter {
+  const optionalDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional();
+  const raw = z
+    .object({
+      sources: z.string().optional(),
+      modelVersion: z.string().optional(),
+      zoneId: z.coerce.number().int().optional(),
+      from: optionalDate,
+      to: optionalDate,
+    })
+    .parse(Object.fromEntries(params));
+  return ZHistoryFilter.parse({
+    sources: raw.sources ? raw.sources.split(',').filter(Boolean) : [...HISTORY_SOURCES],
+    modelVersion: raw.modelVersion || undefined,
+    zoneId: raw.zoneId,
+    from: raw.from,
+    to: raw.to,
+  });
+}
+
+function csvCell(value: THistoryRow[keyof THistoryRow]): string {
+  if (value == null) return '';
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function streamHistoryCsv(db: TDb, filter: THistoryFilter): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const pages = iterateHistory(db, { filter, batchSize: 5000, maxRows: MAX_EXPORT_ROWS });
+  let isHeaderSent = false;
+  return new ReadableStream({
+    async pull(controller) {
+      if (!isHeaderSent) {
+        isHeaderSent = true;
+        controller.enqueue(encoder.encode(CSV_COLUMNS.join(',') + '\n'));
+        return;
+      }
+      const next = await pages.next();
+      if (next.done) {
+        controller.close();
+        return;
+      }
+      const lines = next.value.map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')).join('\n');
+      if (lines) controller.enqueue(encoder.encode(lines + '\n'));
+    },
+    async cancel() {
+      await pages.return(undefined);
+    },
+  });
+}
