@@ -264,13 +264,14 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
   const binaries = await loadBinaries();
   const owner = await resolveOwner();
 
-  const initStarted = performance.now();
-  const isFresh = await ensureInitialised({ binaries, owner, dataDir, user, password, log });
-  const initMs = performance.now() - initStarted;
-
+  // A server left over from an unclean stop may hold the port: deal with it before checking.
   await clearStalePidFile(dataDir, log);
   const port = options.port === 0 ? await getFreePort(host) : options.port;
   await assertPortFree({ service: 'Postgres', host, port, hint: options.portHint });
+
+  const initStarted = performance.now();
+  const isFresh = await ensureInitialised({ binaries, owner, dataDir, user, password, log });
+  const initMs = performance.now() - initStarted;
 
   const settings: Record<string, string> = {
     listen_addresses: host,

@@ -23,6 +23,8 @@ import { spawnNpmScript } from './processes';
 import type { TChildProcess, TExit } from './processes';
 
 export const LOCAL_DATABASE_NAME = 'tripcast';
+const KINESIS_PORT_HINT =
+  'set TRIPCAST_KINESIS_PORT to another port, or KINESIS_ENDPOINT_URL to use an existing endpoint';
 
 export type TRunStartOptions = {
   env: TLocalStackEnv;
@@ -160,6 +162,14 @@ export function runStart(options: TRunStartOptions): TStartHandle {
     const hasConsole = plan.runnable.some((entry) => entry.name === 'console');
 
     // Fail fast, before starting anything, on ports we can check up front.
+    if (!env.KINESIS_ENDPOINT_URL) {
+      await assertPortFree({
+        service: 'Kinesis (kinesalite)',
+        host: '127.0.0.1',
+        port: env.TRIPCAST_KINESIS_PORT,
+        hint: KINESIS_PORT_HINT,
+      });
+    }
     if (hasConsole) {
       await assertPortFree({
         service: 'The console',
