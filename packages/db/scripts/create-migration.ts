@@ -5,7 +5,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { MIGRATIONS_DIR, diffSchemas, readMigrationsTarget, readSchemaTarget } from './schema-engine';
+import {
+  MIGRATIONS_DIR,
+  diffSchemas,
+  readMigrationsTarget,
+  readSchemaTarget,
+} from './schema-engine';
 
 const USAGE = `Usage: npm run migration:create -w @tripcast/db -- <name> [--allow-empty]
 
@@ -33,25 +38,34 @@ async function main(): Promise<void> {
     process.exitCode = values.help ? 0 : 2;
     return;
   }
-  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name must be snake_case ([a-z0-9_]+), got "${name}"`);
+  if (!/^[a-z0-9_]+$/.test(name))
+    throw new Error(`migration name must be snake_case ([a-z0-9_]+), got "${name}"`);
 
   const migrations = await readMigrationsTarget();
   // The engine reads the connector from migration_lock.toml, which a first migration lacks.
-  const from = migrations.migrationDirectories.length === 0 ? ({ tag: 'empty' } as const) : migrations;
+  const from =
+    migrations.migrationDirectories.length === 0 ? ({ tag: 'empty' } as const) : migrations;
   const sql = await diffSchemas(from, await readSchemaTarget());
   const isEmpty = sql.trim() === '' || sql.trim() === '-- This is an empty migration.';
   if (isEmpty && !values['allow-empty']) {
-    console.log('schema.prisma and the migrations agree: nothing to write (pass --allow-empty for a hand-written migration).');
+    console.log(
+      'schema.prisma and the migrations agree: nothing to write (pass --allow-empty for a hand-written migration).',
+    );
     return;
   }
   const directory = path.join(MIGRATIONS_DIR, `${formatTimestamp(new Date())}_${name}`);
   await mkdir(directory, { recursive: true });
-  await writeFile(path.join(directory, 'migration.sql'), isEmpty ? '-- This is an empty migration.\n' : sql);
+  await writeFile(
+    path.join(directory, 'migration.sql'),
+    isEmpty ? '-- This is an empty migration.\n' : sql,
+  );
   await writeFile(path.join(MIGRATIONS_DIR, 'migration_lock.toml'), LOCKFILE);
   console.log(`wrote ${path.relative(process.cwd(), path.join(directory, 'migration.sql'))}`);
 }
 
 main().catch((error: unknown) => {
-  console.error(`migration:create failed: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `migration:create failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
   process.exitCode = 1;
 });

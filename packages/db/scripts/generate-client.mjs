@@ -11,7 +11,11 @@ import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const prismaCli = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+const prismaCli = path.join(
+  path.dirname(require.resolve('prisma/package.json')),
+  'build',
+  'index.js',
+);
 
 const result = spawnSync(process.execPath, [prismaCli, 'generate'], {
   cwd: packageDir,
@@ -19,7 +23,8 @@ const result = spawnSync(process.execPath, [prismaCli, 'generate'], {
   env: {
     ...process.env,
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://generate-only@127.0.0.1:5432/unused',
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),
+    PRISMA_SCHEMA_ENGINE_BINARY:
+      process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? fileURLToPath(import.meta.url),
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
     CHECKPOINT_DISABLE: '1',
   },

@@ -31,13 +31,16 @@ function createIntrospectionPool(connectionString: string): pg.Pool {
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     const retype = (result: pg.QueryResult | undefined) => {
-      for (const field of result?.fields ?? []) if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+      for (const field of result?.fields ?? [])
+        if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
       return result;
     };
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const callback = args.at(-1);
       if (typeof callback === 'function') {
-        return query(...args.slice(0, -1), (error: unknown, result: pg.QueryResult) => (callback as (e: unknown, r: unknown) => void)(error, retype(result)));
+        return query(...args.slice(0, -1), (error: unknown, result: pg.QueryResult) =>
+          (callback as (e: unknown, r: unknown) => void)(error, retype(result)),
+        );
       }
       const pending = query(...args);
       return pending instanceof Promise ? pending.then(retype) : pending;
@@ -47,7 +50,9 @@ function createIntrospectionPool(connectionString: string): pg.Pool {
 }
 
 // The lib settings have no DOM types, where WebAssembly's are declared; Node has the global.
-type TWasmApi = { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }> };
+type TWasmApi = {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }>;
+};
 const wasmApi = (globalThis as unknown as { WebAssembly: TWasmApi }).WebAssembly;
 
 let isWasmLoaded = false;
@@ -55,10 +60,16 @@ let isWasmLoaded = false;
 /** Instantiates the wasm shipped with the installed `prisma` CLI behind the npm JS glue. */
 async function loadSchemaEngineWasm(): Promise<void> {
   if (isWasmLoaded) return;
-  const wasmPath = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'schema_engine_bg.wasm');
+  const wasmPath = path.join(
+    path.dirname(require.resolve('prisma/package.json')),
+    'build',
+    'schema_engine_bg.wasm',
+  );
   const bytes = await readFile(wasmPath);
   const { instance } = await wasmApi.instantiate(bytes, { './schema_engine_bg.js': glue });
-  (glue as unknown as { __wbg_set_wasm: (exports: unknown) => void }).__wbg_set_wasm(instance.exports);
+  (glue as unknown as { __wbg_set_wasm: (exports: unknown) => void }).__wbg_set_wasm(
+    instance.exports,
+  );
   (instance.exports as { __wbindgen_start: () => void }).__wbindgen_start();
   isWasmLoaded = true;
 }
@@ -89,8 +100,12 @@ export async function withSchemaEngine<T>(fn: (engine: SchemaEngine) => Promise<
   await loadSchemaEngineWasm();
   const main = await startPgliteServer();
   const shadow = await startPgliteServer();
-  const mainFactory = new PrismaPg(createIntrospectionPool(main.url), { disposeExternalPool: true });
-  const shadowFactory = new PrismaPg(createIntrospectionPool(shadow.url), { disposeExternalPool: true });
+  const mainFactory = new PrismaPg(createIntrospectionPool(main.url), {
+    disposeExternalPool: true,
+  });
+  const shadowFactory = new PrismaPg(createIntrospectionPool(shadow.url), {
+    disposeExternalPool: true,
+  });
   const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: 'postgres',
     adapterName: mainFactory.adapterName,
@@ -98,7 +113,11 @@ export async function withSchemaEngine<T>(fn: (engine: SchemaEngine) => Promise<
     connectToShadowDb: () => shadowFactory.connect(),
   };
   const logs: string[] = [];
-  const engine = await glue.SchemaEngine.new({ datamodels: undefined }, (line: string) => logs.push(line), bindMigrationAwareSqlAdapterFactory(factory));
+  const engine = await glue.SchemaEngine.new(
+    { datamodels: undefined },
+    (line: string) => logs.push(line),
+    bindMigrationAwareSqlAdapterFactory(factory),
+  );
   try {
     return await fn(engine);
   } catch (error) {
@@ -112,13 +131,21 @@ export async function withSchemaEngine<T>(fn: (engine: SchemaEngine) => Promise<
 }
 
 export async function readSchemaTarget(schemaPath = SCHEMA_PATH): Promise<DiffTarget> {
-  return { tag: 'schemaDatamodel', files: [{ path: schemaPath, content: await readFile(schemaPath, 'utf8') }] };
+  return {
+    tag: 'schemaDatamodel',
+    files: [{ path: schemaPath, content: await readFile(schemaPath, 'utf8') }],
+  };
 }
 
-export async function readMigrationsTarget(migrationsDir = MIGRATIONS_DIR): Promise<Extract<DiffTarget, { tag: 'migrations' }>> {
+export async function readMigrationsTarget(
+  migrationsDir = MIGRATIONS_DIR,
+): Promise<Extract<DiffTarget, { tag: 'migrations' }>> {
   const { readdir } = await import('node:fs/promises');
   const entries = await readdir(migrationsDir, { withFileTypes: true }).catch(() => []);
-  const directories = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const directories = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   const lockfilePath = path.join(migrationsDir, 'migration_lock.toml');
   const lockContent = await readFile(lockfilePath, 'utf8').catch(() => null);
   return {
@@ -128,7 +155,10 @@ export async function readMigrationsTarget(migrationsDir = MIGRATIONS_DIR): Prom
     shadowDbInitScript: '',
     migrationDirectories: await Promise.all(
       directories.map(async (name) => {
-        const content = await readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8').then(
+        const content = await readFile(
+          path.join(migrationsDir, name, 'migration.sql'),
+          'utf8',
+        ).then(
           (text) => ({ tag: 'ok' as const, value: text }),
           (error: unknown) => ({ tag: 'error' as const, value: String(error) }),
         );
@@ -141,7 +171,13 @@ export async function readMigrationsTarget(migrationsDir = MIGRATIONS_DIR): Prom
 /** The SQL that takes a database from `from` to `to` (empty string when they agree). */
 export async function diffSchemas(from: DiffTarget, to: DiffTarget): Promise<string> {
   return withSchemaEngine(async (engine) => {
-    const result = await engine.diff({ from, to, script: true, exitCode: null, filters: { externalTables: [], externalEnums: [] } });
+    const result = await engine.diff({
+      from,
+      to,
+      script: true,
+      exitCode: null,
+      filters: { externalTables: [], externalEnums: [] },
+    });
     return result.stdout ?? '';
   });
 }

@@ -16,12 +16,22 @@ export type TCreatePgPoolOptions = {
 };
 
 /** A pg Pool for raw SQL and COPY. The caller ends it (`pool.end()`). */
-export function createPgPool(databaseUrl: string, { max = 10, applicationName = 'tripcast' }: TCreatePgPoolOptions = {}): pg.Pool {
+export function createPgPool(
+  databaseUrl: string,
+  { max = 10, applicationName = 'tripcast' }: TCreatePgPoolOptions = {},
+): pg.Pool {
   assertPostgresUrl(databaseUrl);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: applicationName, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max,
+    application_name: applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle client losing its server emits 'error' on the pool; without a listener that
   // would crash the process. The next query gets a fresh connection (or a clear error).
-  pool.on('error', (error) => console.warn(`postgres pool: idle connection lost: ${error.message}`));
+  pool.on('error', (error) =>
+    console.warn(`postgres pool: idle connection lost: ${error.message}`),
+  );
   return pool;
 }
 

@@ -22,10 +22,14 @@ export function assertPostgresUrl(databaseUrl: string): void {
   try {
     url = new URL(databaseUrl);
   } catch {
-    throw new DatabaseConnectionError('DATABASE_URL is not a valid URL (expected postgresql://user:password@host:port/database)');
+    throw new DatabaseConnectionError(
+      'DATABASE_URL is not a valid URL (expected postgresql://user:password@host:port/database)',
+    );
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new DatabaseConnectionError(`DATABASE_URL must start with postgresql:// or postgres://, got ${url.protocol}//`);
+    throw new DatabaseConnectionError(
+      `DATABASE_URL must start with postgresql:// or postgres://, got ${url.protocol}//`,
+    );
   }
 }
 
@@ -44,7 +48,9 @@ export function toConnectionError(error: unknown, databaseUrl: string): unknown 
   const user = safeUser(databaseUrl);
   switch (code) {
     case 'ECONNREFUSED':
-      return new DatabaseConnectionError(`cannot reach Postgres at ${target}: connection refused (is the server running and DATABASE_URL right?)`);
+      return new DatabaseConnectionError(
+        `cannot reach Postgres at ${target}: connection refused (is the server running and DATABASE_URL right?)`,
+      );
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new DatabaseConnectionError(`cannot reach Postgres at ${target}: unknown host`);
@@ -54,16 +60,27 @@ export function toConnectionError(error: unknown, databaseUrl: string): unknown 
       return new DatabaseConnectionError(`cannot reach Postgres at ${target}: ${code}`);
     case '28P01':
     case '28000':
-      return new DatabaseConnectionError(`Postgres at ${target} refused login for user "${user}": ${driverError.message ?? 'authentication failed'}`);
+      return new DatabaseConnectionError(
+        `Postgres at ${target} refused login for user "${user}": ${driverError.message ?? 'authentication failed'}`,
+      );
     case '3D000':
-      return new DatabaseConnectionError(`database does not exist at ${target} (create it, or fix the database name in DATABASE_URL)`);
+      return new DatabaseConnectionError(
+        `database does not exist at ${target} (create it, or fix the database name in DATABASE_URL)`,
+      );
     default:
       // pg's client-side SCRAM step fails before any server error when the URL has no password.
       if (driverError.message?.startsWith('SASL:')) {
-        return new DatabaseConnectionError(`Postgres at ${target} requires a password for user "${user}" (add it to DATABASE_URL)`);
+        return new DatabaseConnectionError(
+          `Postgres at ${target} requires a password for user "${user}" (add it to DATABASE_URL)`,
+        );
       }
-      if (driverError.message?.includes('timeout expired') || driverError.message?.includes('Connection terminated due to connection timeout')) {
-        return new DatabaseConnectionError(`cannot reach Postgres at ${target}: connection timed out`);
+      if (
+        driverError.message?.includes('timeout expired') ||
+        driverError.message?.includes('Connection terminated due to connection timeout')
+      ) {
+        return new DatabaseConnectionError(
+          `cannot reach Postgres at ${target}: connection timed out`,
+        );
       }
       return error;
   }

@@ -3,7 +3,10 @@ import { z } from 'zod';
 
 const ZDbEnv = z.object({
   DATABASE_URL: z
-    .string({ error: 'DATABASE_URL is not set (a postgresql:// URL; `npm start` writes one to .tripcast/env)' })
+    .string({
+      error:
+        'DATABASE_URL is not set (a postgresql:// URL; `npm start` writes one to .tripcast/env)',
+    })
     .min(1, 'DATABASE_URL is empty')
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgresql:// or postgres://')
     .describe('Postgres connection URL'),

@@ -1,4 +1,20 @@
 // @tripcast/db: the database's row types and enums only, safe to import from browser code.
 // The client lives at @tripcast/db/client, queries at @tripcast/db/queries/*.
-export type { AuditLog, BatchPrediction, BatchRun, DeadLetter, ModelVersion, PredictionHistory, ShardLease, StreamCheckpoint } from './generated/prisma/browser';
-export { ModelStage, PredictionSource, PredictionStatus, RunStatus, RunTrigger, TaxiType } from './generated/prisma/browser';
+export type {
+  AuditLog,
+  BatchPrediction,
+  BatchRun,
+  DeadLetter,
+  ModelVersion,
+  PredictionHistory,
+  ShardLease,
+  StreamCheckpoint,
+} from './generated/prisma/browser';
+export {
+  ModelStage,
+  PredictionSource,
+  PredictionStatus,
+  RunStatus,
+  RunTrigger,
+  TaxiType,
+} from './generated/prisma/browser';

@@ -39,21 +39,34 @@ function findNativeSchemaEngine(configured: string | undefined): string | undefi
     return undefined;
   }
   const candidate = readdirSync(enginesDir).find((file) => file.startsWith('schema-engine-'));
-  return candidate && isExecutable(path.join(enginesDir, candidate)) ? path.join(enginesDir, candidate) : undefined;
+  return candidate && isExecutable(path.join(enginesDir, candidate))
+    ? path.join(enginesDir, candidate)
+    : undefined;
 }
 
 function runPrismaMigrateDeploy(databaseUrl: string, engine: string): number {
-  const prismaCli = path.join(path.dirname(require.resolve('prisma/package.json')), 'build', 'index.js');
+  const prismaCli = path.join(
+    path.dirname(require.resolve('prisma/package.json')),
+    'build',
+    'index.js',
+  );
   const result = spawnSync(process.execPath, [prismaCli, 'migrate', 'deploy'], {
     cwd: packageDir,
     stdio: 'inherit',
-    env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_SCHEMA_ENGINE_BINARY: engine, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PRISMA_SCHEMA_ENGINE_BINARY: engine,
+      PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    },
   });
   return result.status ?? 1;
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' }, engine: { type: 'string', default: 'auto' } } });
+  const { values } = parseArgs({
+    options: { help: { type: 'boolean', short: 'h' }, engine: { type: 'string', default: 'auto' } },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -67,11 +80,16 @@ async function main(): Promise<number> {
     const engine = findNativeSchemaEngine(env.PRISMA_SCHEMA_ENGINE_BINARY);
     if (engine) return runPrismaMigrateDeploy(env.DATABASE_URL, engine);
     if (values.engine === 'prisma') {
-      console.error("migrate: Prisma's native schema engine is not installed (set PRISMA_SCHEMA_ENGINE_BINARY to it)");
+      console.error(
+        "migrate: Prisma's native schema engine is not installed (set PRISMA_SCHEMA_ENGINE_BINARY to it)",
+      );
       return 1;
     }
   }
-  await applyMigrations({ databaseUrl: env.DATABASE_URL, log: (line) => console.log(`migrate: ${line}`) });
+  await applyMigrations({
+    databaseUrl: env.DATABASE_URL,
+    log: (line) => console.log(`migrate: ${line}`),
+  });
   return 0;
 }
 
@@ -81,8 +99,12 @@ main().then(
   },
   (error: unknown) => {
     // Configuration and connection problems are one line; anything else keeps its stack.
-    const isExpected = error instanceof DatabaseConnectionError || (error instanceof Error && /DATABASE_URL|migration /.test(error.message));
-    console.error(`migrate: ${isExpected && error instanceof Error ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const isExpected =
+      error instanceof DatabaseConnectionError ||
+      (error instanceof Error && /DATABASE_URL|migration /.test(error.message));
+    console.error(
+      `migrate: ${isExpected && error instanceof Error ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
     process.exitCode = 1;
   },
 );

@@ -13,7 +13,11 @@ import { applyMigrations, computeChecksum, readMigrationFiles } from './migrate'
 const run = promisify(execFile);
 const packageDir = path.resolve(import.meta.dirname, '..');
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -42,11 +46,19 @@ describe('applyMigrations', () => {
     const first = await applyMigrations({ databaseUrl: database.url });
     expect(first.applied).toEqual(migrations.map((migration) => migration.name));
 
-    const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number; rolled_back_at: Date | null }>(
+    const rows = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      applied_steps_count: number;
+      rolled_back_at: Date | null;
+    }>(
       database.url,
       'SELECT migration_name, checksum, finished_at, applied_steps_count, rolled_back_at FROM _prisma_migrations ORDER BY migration_name',
     );
-    expect(rows.map((row) => row.migration_name)).toEqual(migrations.map((migration) => migration.name));
+    expect(rows.map((row) => row.migration_name)).toEqual(
+      migrations.map((migration) => migration.name),
+    );
     for (const [index, row] of rows.entries()) {
       expect(row.checksum).toBe(migrations[index]?.checksum);
       expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
@@ -54,26 +66,47 @@ describe('applyMigrations', () => {
       expect(row.applied_steps_count).toBe(1);
       expect(row.rolled_back_at).toBeNull();
     }
-    const tables = await query<{ tablename: string }>(database.url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+    const tables = await query<{ tablename: string }>(
+      database.url,
+      "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+    );
     expect(tables.map((table) => table.tablename)).toEqual(
-      expect.arrayContaining(['_prisma_migrations', 'audit_log', 'batch_predictions', 'batch_runs', 'dead_letters', 'model_versions', 'prediction_history', 'shard_leases', 'stream_checkpoints']),
+      expect.arrayContaining([
+        '_prisma_migrations',
+        'audit_log',
+        'batch_predictions',
+        'batch_runs',
+        'dead_letters',
+        'model_versions',
+        'prediction_history',
+        'shard_leases',
+        'stream_checkpoints',
+      ]),
     );
 
     // The second apply is a no-op.
     const second = await applyMigrations({ databaseUrl: database.url });
     expect(second.applied).toEqual([]);
     expect(second.alreadyApplied).toEqual(first.applied);
-    const count = await query<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM _prisma_migrations');
+    const count = await query<{ n: number }>(
+      database.url,
+      'SELECT count(*)::int AS n FROM _prisma_migrations',
+    );
     expect(count[0]?.n).toBe(migrations.length);
   });
 
   it('serializes concurrent applies on the advisory lock: each migration runs exactly once', async () => {
     const database = await fresh();
-    const results = await Promise.all(Array.from({ length: 4 }, () => applyMigrations({ databaseUrl: database.url })));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => applyMigrations({ databaseUrl: database.url })),
+    );
     const appliedBy = results.filter((result) => result.applied.length > 0);
     expect(appliedBy).toHaveLength(1);
     expect(results.filter((result) => result.applied.length === 0)).toHaveLength(3);
-    const count = await query<{ n: number }>(database.url, 'SELECT count(*)::int AS n FROM _prisma_migrations');
+    const count = await query<{ n: number }>(
+      database.url,
+      'SELECT count(*)::int AS n FROM _prisma_migrations',
+    );
     expect(count[0]?.n).toBe((await readMigrationFiles()).length);
   });
 
@@ -86,29 +119,60 @@ describe('applyMigrations', () => {
     };
     await write('20260101000000_a', 'CREATE TABLE a (id int);');
     await write('20260102000000_b', 'CREATE TABLE b (id int);\nSELECT no_such_function();');
-    await expect(applyMigrations({ databaseUrl: database.url, migrationsDir: dir })).rejects.toThrow(/20260102000000_b failed and was rolled back/);
+    await expect(
+      applyMigrations({ databaseUrl: database.url, migrationsDir: dir }),
+    ).rejects.toThrow(/20260102000000_b failed and was rolled back/);
 
-    const tables = await query<{ t: string | null }>(database.url, "SELECT to_regclass('a')::text AS t UNION ALL SELECT to_regclass('b')::text");
+    const tables = await query<{ t: string | null }>(
+      database.url,
+      "SELECT to_regclass('a')::text AS t UNION ALL SELECT to_regclass('b')::text",
+    );
     expect(tables.map((row) => row.t)).toEqual(['a', null]);
-    const failed = await query<{ logs: string; rolled_back_at: Date | null }>(database.url, "SELECT logs, rolled_back_at FROM _prisma_migrations WHERE migration_name = '20260102000000_b'");
+    const failed = await query<{ logs: string; rolled_back_at: Date | null }>(
+      database.url,
+      "SELECT logs, rolled_back_at FROM _prisma_migrations WHERE migration_name = '20260102000000_b'",
+    );
     expect(failed[0]?.logs).toMatch(/no_such_function/);
     expect(failed[0]?.rolled_back_at).toBeInstanceOf(Date);
 
     await write('20260102000000_b', 'CREATE TABLE b (id int);');
     const retried = await applyMigrations({ databaseUrl: database.url, migrationsDir: dir });
     expect(retried.applied).toEqual(['20260102000000_b']);
-    const checksum = await query<{ checksum: string }>(database.url, "SELECT checksum FROM _prisma_migrations WHERE migration_name = '20260102000000_b' AND finished_at IS NOT NULL");
+    const checksum = await query<{ checksum: string }>(
+      database.url,
+      "SELECT checksum FROM _prisma_migrations WHERE migration_name = '20260102000000_b' AND finished_at IS NOT NULL",
+    );
     expect(checksum[0]?.checksum).toBe(computeChecksum('CREATE TABLE b (id int);'));
   });
 
   describe('a bad DATABASE_URL gives one clear line', () => {
     const { host, port, user, urlFor } = getTestPostgres();
     it.each([
-      ['an unreachable host', `postgresql://${user}@127.0.0.1:1/postgres`, /cannot reach Postgres at 127\.0\.0\.1:1\/postgres: connection refused/],
-      ['an unknown host name', `postgresql://${user}@no-such-host.invalid:5432/postgres`, /cannot reach Postgres at no-such-host\.invalid:5432\/postgres: unknown host/],
-      ['a wrong password', `postgresql://${user}:wrong-password@${host}:${port}/postgres`, /refused login for user/],
-      ['a missing password', `postgresql://${user}@${host}:${port}/postgres`, /requires a password for user/],
-      ['a missing database', urlFor('no_such_database'), /database does not exist at .*\/no_such_database/],
+      [
+        'an unreachable host',
+        `postgresql://${user}@127.0.0.1:1/postgres`,
+        /cannot reach Postgres at 127\.0\.0\.1:1\/postgres: connection refused/,
+      ],
+      [
+        'an unknown host name',
+        `postgresql://${user}@no-such-host.invalid:5432/postgres`,
+        /cannot reach Postgres at no-such-host\.invalid:5432\/postgres: unknown host/,
+      ],
+      [
+        'a wrong password',
+        `postgresql://${user}:wrong-password@${host}:${port}/postgres`,
+        /refused login for user/,
+      ],
+      [
+        'a missing password',
+        `postgresql://${user}@${host}:${port}/postgres`,
+        /requires a password for user/,
+      ],
+      [
+        'a missing database',
+        urlFor('no_such_database'),
+        /database does not exist at .*\/no_such_database/,
+      ],
       ['not a URL', 'not a url', /DATABASE_URL is not a valid URL/],
       ['another scheme', 'mysql://root@localhost/db', /must start with postgresql:\/\//],
     ])('%s', async (_label, databaseUrl, message) => {
@@ -133,9 +197,16 @@ describe('npm run migrate (CLI)', () => {
   });
 
   const migrate = (env: Record<string, string | undefined>) =>
-    run(process.execPath, ['--import', 'tsx', 'src/migrate-cli.ts', '--engine', 'builtin'], { cwd: packageDir, env: { ...process.env, ...env } }).then(
+    run(process.execPath, ['--import', 'tsx', 'src/migrate-cli.ts', '--engine', 'builtin'], {
+      cwd: packageDir,
+      env: { ...process.env, ...env },
+    }).then(
       ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
     );
 
   it('migrates, then reports up to date', async () => {
@@ -149,7 +220,9 @@ describe('npm run migrate (CLI)', () => {
   it('prints one line, no stack trace, for a refused connection', async () => {
     const result = await migrate({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/tripcast' });
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual(['migrate: cannot reach Postgres at 127.0.0.1:1/tripcast: connection refused (is the server running and DATABASE_URL right?)']);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      'migrate: cannot reach Postgres at 127.0.0.1:1/tripcast: connection refused (is the server running and DATABASE_URL right?)',
+    ]);
   });
 
   it('names DATABASE_URL when it is missing', async () => {

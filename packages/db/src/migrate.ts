@@ -44,9 +44,14 @@ export function computeChecksum(sql: string): string {
 }
 
 /** The migration directories, sorted by name (their timestamp prefix orders them). */
-export async function readMigrationFiles(migrationsDir = MIGRATIONS_DIR): Promise<TMigrationFile[]> {
+export async function readMigrationFiles(
+  migrationsDir = MIGRATIONS_DIR,
+): Promise<TMigrationFile[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  const names = entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  const names = entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(path.join(migrationsDir, name, 'migration.sql'), 'utf8');
@@ -55,7 +60,13 @@ export async function readMigrationFiles(migrationsDir = MIGRATIONS_DIR): Promis
   );
 }
 
-type TAppliedRow = { migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null; logs: string | null };
+type TAppliedRow = {
+  migration_name: string;
+  checksum: string;
+  finished_at: Date | null;
+  rolled_back_at: Date | null;
+  logs: string | null;
+};
 
 /**
  * Brings the database at `databaseUrl` up to the committed migrations. Idempotent: a second call
@@ -63,10 +74,18 @@ type TAppliedRow = { migration_name: string; checksum: string; finished_at: Date
  * Each migration runs in one transaction, so a failing one leaves no half-applied schema; it is
  * recorded as rolled back (with the error in `logs`), as Prisma does after `migrate resolve`.
  */
-export async function applyMigrations({ databaseUrl, log = () => {}, migrationsDir }: TApplyMigrationsOptions): Promise<TApplyMigrationsResult> {
+export async function applyMigrations({
+  databaseUrl,
+  log = () => {},
+  migrationsDir,
+}: TApplyMigrationsOptions): Promise<TApplyMigrationsResult> {
   assertPostgresUrl(databaseUrl);
   const migrations = await readMigrationFiles(migrationsDir);
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'tripcast-migrate' });
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: 10_000,
+    application_name: 'tripcast-migrate',
+  });
   // An 'error' event without a listener would crash the process if the server goes away.
   client.on('error', () => {});
   try {
@@ -87,7 +106,11 @@ export async function applyMigrations({ databaseUrl, log = () => {}, migrationsD
   }
 }
 
-async function applyPending(client: pg.Client, migrations: TMigrationFile[], log: (line: string) => void): Promise<TApplyMigrationsResult> {
+async function applyPending(
+  client: pg.Client,
+  migrations: TMigrationFile[],
+  log: (line: string) => void,
+): Promise<TApplyMigrationsResult> {
   const { rows } = await client.query<TAppliedRow>(
     'SELECT migration_name, checksum, finished_at, rolled_back_at, logs FROM "_prisma_migrations" ORDER BY started_at',
   );
@@ -98,15 +121,22 @@ async function applyPending(client: pg.Client, migrations: TMigrationFile[], log
       `migration ${failed.migration_name} failed earlier and is not marked rolled back; fix the database, then run \`prisma migrate resolve\` (see packages/db/README.md)`,
     );
   }
-  const finished = new Map(rows.filter((row) => row.finished_at !== null && row.rolled_back_at === null).map((row) => [row.migration_name, row]));
+  const finished = new Map(
+    rows
+      .filter((row) => row.finished_at !== null && row.rolled_back_at === null)
+      .map((row) => [row.migration_name, row]),
+  );
   const known = new Set(migrations.map((migration) => migration.name));
-  for (const name of finished.keys()) if (!known.has(name)) log(`warning: ${name} is applied in the database but missing from the migrations folder`);
+  for (const name of finished.keys())
+    if (!known.has(name))
+      log(`warning: ${name} is applied in the database but missing from the migrations folder`);
 
   const result: TApplyMigrationsResult = { applied: [], alreadyApplied: [] };
   for (const migration of migrations) {
     const applied = finished.get(migration.name);
     if (applied) {
-      if (applied.checksum !== migration.checksum) log(`warning: ${migration.name} was edited after it was applied (checksum differs)`);
+      if (applied.checksum !== migration.checksum)
+        log(`warning: ${migration.name} was edited after it was applied (checksum differs)`);
       result.alreadyApplied.push(migration.name);
       continue;
     }
@@ -114,7 +144,11 @@ async function applyPending(client: pg.Client, migrations: TMigrationFile[], log
     await applyOne(client, migration);
     result.applied.push(migration.name);
   }
-  log(result.applied.length === 0 ? `database is up to date (${migrations.length} migrations)` : `applied ${result.applied.length} migration(s)`);
+  log(
+    result.applied.length === 0
+      ? `database is up to date (${migrations.length} migrations)`
+      : `applied ${result.applied.length} migration(s)`,
+  );
   return result;
 }
 
@@ -122,14 +156,16 @@ async function applyOne(client: pg.Client, migration: TMigrationFile): Promise<v
   const id = randomUUID();
   try {
     await client.query('BEGIN');
-    await client.query('INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)', [
-      id,
-      migration.checksum,
-      migration.name,
-    ]);
+    await client.query(
+      'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
+      [id, migration.checksum, migration.name],
+    );
     // A multi-statement script goes through the simple query protocol in one round trip.
     await client.query(migration.sql);
-    await client.query('UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1', [id]);
+    await client.query(
+      'UPDATE "_prisma_migrations" SET finished_at = clock_timestamp(), applied_steps_count = 1 WHERE id = $1',
+      [id],
+    );
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -138,6 +174,8 @@ async function applyOne(client: pg.Client, migration: TMigrationFile): Promise<v
       'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at, rolled_back_at, applied_steps_count) VALUES ($1, $2, $3, $4, now(), now(), 0)',
       [id, migration.checksum, migration.name, message],
     );
-    throw new Error(`migration ${migration.name} failed and was rolled back: ${message}`, { cause: error });
+    throw new Error(`migration ${migration.name} failed and was rolled back: ${message}`, {
+      cause: error,
+    });
   }
 }

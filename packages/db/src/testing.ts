@@ -35,7 +35,10 @@ async function ensureMigratedTemplate(): Promise<string> {
   await admin.connect();
   try {
     await admin.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate', [name]);
+    const { rowCount } = await admin.query(
+      'SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate',
+      [name],
+    );
     if (rowCount === 0) {
       // A leftover from a worker that died mid-migration is not marked as a template: redo it.
       await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
