@@ -19,9 +19,25 @@ export function buildOutputRecord(options: {
 
 /** PutRecords entry for one prediction; partition key `str(ride_id)` as in the course. */
 export function buildPutEntry(record: TOutputRecord): TPutEntry {
-  const key = String(record.prediction.ride_id);
-  return {
-    data: Buffer.from(JSON.stringify(record), 'utf8'),
-    partitionKey: key.length > MAX_PARTITION_KEY_LENGTH ? key.slice(0, MAX_PARTITION_KEY_LENGTH) : key,
+  return createPutEntryBuilder(record.model, record.version)(record.prediction.ride_id, record.prediction.ride_duration);
+}
+
+/**
+ * The same entry as buildPutEntry, for a whole batch of one model: the constant part of the
+ * JSON is encoded once, and each record only formats its two values (JSON.stringify of the
+ * object per record was the largest cost of the handler core). Byte-identical to
+ * JSON.stringify(buildOutputRecord(...)) — see output.test.ts.
+ */
+export function createPutEntryBuilder(modelName: string, modelVersion: string) {
+  const head = `{"model":${JSON.stringify(modelName)},"version":${JSON.stringify(modelVersion)},"prediction":{"ride_duration":`;
+  return (rideId: number | string, rideDuration: number): TPutEntry => {
+    const key = String(rideId);
+    // JSON has no NaN/Infinity: JSON.stringify writes null, and so do we.
+    const duration = Number.isFinite(rideDuration) ? String(rideDuration) : 'null';
+    const id = typeof rideId === 'number' ? key : JSON.stringify(rideId);
+    return {
+      data: Buffer.from(`${head}${duration},"ride_id":${id}}}`, 'utf8'),
+      partitionKey: key.length > MAX_PARTITION_KEY_LENGTH ? key.slice(0, MAX_PARTITION_KEY_LENGTH) : key,
+    };
   };
 }

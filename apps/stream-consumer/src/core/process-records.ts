@@ -1,6 +1,6 @@
 import { decodeRideEvent, describePayload } from './decode';
 import { buildIdempotencyKey } from './idempotency';
-import { buildOutputRecord, buildPutEntry } from './output';
+import { createPutEntryBuilder } from './output';
 import type {
   TBatchCounters,
   TDeadLetterRow,
@@ -93,16 +93,8 @@ export async function processRecords(records: TInputRecord[], deps: THandlerDeps
     });
     const predictions = await model.predict(columns);
 
-    const entries: TPutEntry[] = valid.map(({ event }, i) =>
-      buildPutEntry(
-        buildOutputRecord({
-          modelName: model.name,
-          modelVersion: model.version,
-          rideId: event.ride_id,
-          rideDuration: predictions[i]!,
-        }),
-      ),
-    );
+    const buildEntry = createPutEntryBuilder(model.name, model.version);
+    const entries: TPutEntry[] = valid.map(({ event }, i) => buildEntry(event.ride_id, predictions[i]!));
     const failed = new Set(deps.publisher ? (await deps.publisher.publish(entries)).failedIndexes : []);
     counters.published = deps.publisher ? entries.length - failed.size : 0;
     counters.publishFailed = failed.size;

@@ -1,0 +1,203 @@
+/**
+ * Streaming benchmark (issue 5). Two figures, each printed next to its target:
+ *
+ * 1. Handler core without network: decode + validate + ONE model call (real onnxruntime, the
+ *    course's linear pair graph) + course output records built and serialised + history rows
+ *    built, with the three I/O sinks (PutRecords, history, dead letters) replaced by in-memory
+ *    sinks. One process, one core. Target: >= 200,000 records/s.
+ * 2. End to end through the local Kinesis endpoint (kinesalite) and Postgres: a producer puts
+ *    course ride events on a 5-shard input stream at --rate (default 5,000/s: five shards at
+ *    AWS's 1,000 records/s each); ONE consumer process (`cli.ts consume`) reads, scores,
+ *    publishes to a 5-shard output stream and writes the history. Figures: events/s from the
+ *    first put to the last history row, and p50/p99 latency from each event's put to its
+ *    history row (prediction_history.created_at). Target: >= 5,000 events/s per consumer.
+ *    kinesalite, Postgres, the producer and the consumer share this machine's cores, so the
+ *    end-to-end figure is a floor for what the consumer does against AWS.
+ *
+ *   npx tsx bench/stream/run.ts [--only core|e2e] [--rate 5000] [--seconds 20] [--batch 1000]
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { applyMigrations } from '@tripcast/db/migrate';
+import { createLocalKinesisClient, ensureStreams, LOCAL_AWS_CREDENTIALS, startKinesis, startPostgres } from '@tripcast/local-stack';
+import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
+import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
+import pg from 'pg';
+
+import { processRecords } from '../../apps/stream-consumer/src/core/process-records';
+import type { TInputRecord, TPutEntry } from '../../apps/stream-consumer/src/core/types';
+import { generateRideEvents, produceEvents } from '../../apps/stream-consumer/src/producer/produce';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(HERE, '../../apps/stream-consumer/src/cli.ts');
+const TARGETS = { coreRecordsPerSec: 200_000, e2eEventsPerSec: 5_000 };
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    rate: { type: 'string', default: '5000' },
+    seconds: { type: 'string', default: '20' },
+    batch: { type: 'string', default: '1000' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log('Usage: npx tsx bench/stream/run.ts [--only core|e2e] [--rate 5000] [--seconds 20] [--batch 1000]');
+  process.exit(0);
+}
+
+function buildModelFiles(version: string) {
+  const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
+  let seed = 42;
+  for (let i = 0; i < PAIR_TABLE_SIZE; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    pairCoefficients[i] = (seed / 2 ** 32 - 0.5) * 20;
+  }
+  const onnx = buildLinearPairModel({ pairCoefficients, distanceCoefficient: 2.5, intercept: 10 });
+  const card = { schemaVersion: 1, name: 'ride_duration_prediction_model', version, createdAt: new Date().toISOString(), sha256: sha256Hex(onnx), ...linearPairCardIo() };
+  return { onnx, card };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const verdict = (ok: boolean) => (ok ? 'MEETS target' : 'BELOW target');
+
+async function benchCore(batchSize: number) {
+  const { onnx, card } = buildModelFiles('bench-core');
+  const model = await createLoadedModel(onnx, card);
+  const total = 400_000;
+  // Realistic bytes: the course JSON as producers send it, 1% poison records.
+  const records: TInputRecord[] = [...generateRideEvents({ count: total, firstRideId: 1, seed: 7 })].map((event, i) => ({
+    streamName: 'ride_events',
+    shardId: `shardId-00000000000${i % 5}`,
+    sequenceNumber: String(49_630_081_666_084_879_290_581_185_630_324_770_398_608_704_880_802_529_282n + BigInt(i)),
+    partitionKey: String(event.ride_id),
+    data: Buffer.from(i % 100 === 99 ? '{"ride": {"PULocationID": 999}}' : JSON.stringify(event)),
+    arrivalMs: Date.now(),
+  }));
+  let published = 0;
+  let historyRows = 0;
+  let dead = 0;
+  const deps = {
+    getModel: () => model,
+    publisher: { publish: (entries: TPutEntry[]) => ((published += entries.length), Promise.resolve({ failedIndexes: [] })) },
+    history: { insertStreamHistory: (rows: unknown[]) => ((historyRows += rows.length), Promise.resolve()) },
+    deadLetters: { insertDeadLetters: (rows: unknown[]) => ((dead += rows.length), Promise.resolve()) },
+  };
+  // Warm up (JIT, onnxruntime session), then measure.
+  for (let i = 0; i < 20_000; i += batchSize) await processRecords(records.slice(i, i + batchSize), deps);
+  published = historyRows = dead = 0;
+  const started = performance.now();
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < total; i += batchSize) await processRecords(records.slice(i, i + batchSize), deps);
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
+  // CPU time of this process (user + system): the figure for "one core" even when other work
+  // shares the machine; the wall-clock rate is printed too, with the load average.
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  await model.close();
+  if (historyRows !== total || dead !== total / 100 || published !== total - dead) throw new Error('core bench: counts do not add up');
+  const rate = total / cpuSeconds;
+  console.log(`\n[1] handler core, no network (batches of ${batchSize}, ${fmt(total)} records, 1% poison, node ${process.version}, ${cpus()[0]?.model ?? 'cpu'})`);
+  console.log(`    records per CPU-second (one core): ${fmt(rate)}   target >= ${fmt(TARGETS.coreRecordsPerSec)}   ${verdict(rate >= TARGETS.coreRecordsPerSec)}`);
+  console.log(`    wall clock: ${fmt(total / seconds)} records/s (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores while measuring)`);
+  return rate;
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function benchEndToEnd(rate: number, seconds: number) {
+  const work = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-stream-'));
+  const postgres = await startPostgres({ dataDir: path.join(work, 'pg'), port: 0, durable: false });
+  const kinesisServer = await startKinesis({ port: 0 });
+  const aws = { region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS, kinesis: { endpoint: kinesisServer.endpoint } };
+  const kinesis = createLocalKinesisClient(aws);
+  const databaseUrl = postgres.urlFor('postgres');
+  await applyMigrations({ databaseUrl });
+  await ensureStreams({ endpoint: kinesisServer.endpoint, region: 'us-east-1', streams: [{ name: 'ride_events', shardCount: 5 }, { name: 'ride_predictions', shardCount: 5 }] });
+  const modelDir = path.join(work, 'model');
+  await mkdir(modelDir);
+  const { onnx, card } = buildModelFiles('bench-e2e');
+  await writeFile(path.join(modelDir, 'model.onnx'), onnx);
+  await writeFile(path.join(modelDir, 'card.json'), JSON.stringify(card));
+
+  const consumer = spawn(process.execPath, ['--import', 'tsx', CLI, 'consume'], {
+    env: {
+      PATH: process.env.PATH,
+      DATABASE_URL: databaseUrl,
+      KINESIS_ENDPOINT_URL: kinesisServer.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: LOCAL_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
+      MODEL_LOCATION: modelDir,
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'warn',
+      CONSUMER_IDLE_POLL_MS: '200',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const count = async () => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM prediction_history WHERE source = 'stream'`)).rows[0]!.n);
+  try {
+    // Wait until the consumer holds its leases (all 5 shards) before producing.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM shard_leases WHERE owner IS NOT NULL AND expires_at > now()`).catch(() => ({ rows: [{ n: '0' }] }));
+      if (Number(rows[0]!.n) === 5) break;
+      if (Date.now() > deadline) throw new Error('consumer did not lease the 5 shards in 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const total = rate * seconds;
+    const putAt = new Float64Array(total + 1); // by ride_id: wall-clock ms when its PutRecords returned
+    const events = generateRideEvents({ count: total, firstRideId: 1, seed: 11 });
+    const startedAt = Date.now();
+    let pendingIds: number[] = [];
+    const stats = await produceEvents({
+      kinesis,
+      streamName: 'ride_events',
+      ratePerSecond: rate,
+      events: (function* () {
+        for (const event of events) {
+          pendingIds.push(event.ride_id as number);
+          yield event;
+        }
+      })(),
+      onProgress: () => {
+        const now = Date.now();
+        for (const id of pendingIds) putAt[id] = now;
+        pendingIds = [];
+      },
+    });
+    const producedSeconds = (Date.now() - startedAt) / 1000;
+    while ((await count()) < total) {
+      if (Date.now() - startedAt > (seconds + 120) * 1000) throw new Error(`only ${await count()} of ${total} events reached the history`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const { rows } = await pool.query<{ ride_id: string; at: string }>(`SELECT ride_id, (extract(epoch from created_at) * 1000)::float8 AS at FROM prediction_history WHERE source = 'stream'`);
+    const latencies = rows.map((row) => Number(row.at) - putAt[Number(row.ride_id)]!).sort((a, b) => a - b);
+    const lastRow = Math.max(...rows.map((row) => Number(row.at)));
+    const eventsPerSec = total / ((lastRow - startedAt) / 1000);
+    console.log(`\n[2] end to end: producer -> kinesalite (5 shards) -> ONE consumer process -> kinesalite output (5 shards) + Postgres history`);
+    console.log(`    produced ${fmt(stats.sent)} events in ${producedSeconds.toFixed(1)} s (asked ${fmt(rate)}/s; ${fmt(stats.sent / producedSeconds)}/s achieved)`);
+    console.log(`    events/s (first put -> last history row): ${fmt(eventsPerSec)}   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(eventsPerSec >= TARGETS.e2eEventsPerSec)}`);
+    console.log(`    latency put -> history: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, max ${fmt(latencies.at(-1)!)} ms`);
+    return { eventsPerSec, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  } finally {
+    consumer.kill('SIGTERM');
+    await new Promise((resolve) => consumer.once('exit', resolve));
+    await pool.end();
+    kinesis.destroy();
+    await kinesisServer.stop();
+    await postgres.stop();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+if (args.only !== 'e2e') await benchCore(Number(args.batch));
+if (args.only !== 'core') await benchEndToEnd(Number(args.rate), Number(args.seconds));
