@@ -65,22 +65,23 @@ async function main(): Promise<void> {
     log: (message) => console.warn(`[console] ${message}`),
   });
 
-  // The watcher loads the production model before we listen: a fresh install's bootstrap job
-  // registers one first. Until it exists, predict answers 503 and health reports the model down.
+  // The watcher loads the production model before we listen (a fresh install's bootstrap job
+  // registers one first). Until one is in production, predict answers 503 and health says so.
   let watcher: Awaited<ReturnType<typeof getModelWatcher>> | undefined;
   let modelError: string | undefined;
   try {
     watcher = await getModelWatcher();
   } catch (error) {
+    // The watcher itself could not start (database or object store unreachable): keep trying.
     modelError = error instanceof Error ? error.message : String(error);
-    log(`no production model yet (${modelError}); retrying in the background`);
+    log(`model watcher failed to start (${modelError}); retrying in the background`);
     const retry = setInterval(() => {
       getModelWatcher().then(
         (w) => {
           watcher = w;
           modelError = undefined;
           clearInterval(retry);
-          log(`production model loaded: ${w.current().name} ${w.current().version}`);
+          log('model watcher started');
         },
         (e: unknown) => {
           modelError = e instanceof Error ? e.message : String(e);
@@ -90,11 +91,15 @@ async function main(): Promise<void> {
     retry.unref();
   }
 
+  /** The production model, or a 503 the client can act on (retry later) when none is loaded yet. */
   const getModel = (): TScoringModel => {
-    if (!watcher) {
-      throw new HttpError({ status: 503, code: 'model_unavailable', message: 'No production model is loaded yet' });
+    try {
+      if (watcher) return watcher.current();
+    } catch (error) {
+      // current() throws while no version is in production (a fresh install before its first promotion).
+      modelError = error instanceof Error ? error.message : String(error);
     }
-    return watcher.current();
+    throw new HttpError({ status: 503, code: 'model_unavailable', message: `No production model is loaded yet: ${modelError ?? 'starting'}` });
   };
 
   const isStreamConfigured = Boolean(env.KINESIS_ENDPOINT_URL ?? env.INPUT_STREAM_NAME);
@@ -115,9 +120,12 @@ async function main(): Promise<void> {
     health: {
       pingDatabase: async () => void (await pool.query('SELECT 1', [])),
       getModelStatus: () => {
-        if (!watcher) return { name: env.MODEL_NAME, version: null, loaded: false, error: modelError };
-        const model = watcher.current();
-        return { name: model.name, version: model.version, loaded: true };
+        try {
+          const model = getModel();
+          return { name: model.name, version: model.version, loaded: true };
+        } catch (error) {
+          return { name: env.MODEL_NAME, version: null, loaded: false, error: error instanceof Error ? error.message : String(error) };
+        }
       },
       ...(stream ? { describeStream: stream.describe } : {}),
     },

@@ -95,7 +95,7 @@ export async function runWrk(options: TLoadOptions): Promise<TLoadResult> {
     );
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
-    const [requests, durationUs, p50Us, p99Us, errors, non2xx] = line.split(' ').slice(1).map(Number) as number[];
+    const [requests, durationUs, p50Us, p99Us, errors, non2xx] = line.split(' ').slice(1).map(Number);
     return {
       tool: 'wrk',
       requestsPerSec: requests! / (durationUs! / 1e6),

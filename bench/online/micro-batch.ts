@@ -7,6 +7,7 @@
  *   npx tsx bench/online/micro-batch.ts [--duration 8]
  */
 import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createHistoryWriter } from '../../apps/console/src/rest/history-writer';
@@ -66,12 +67,14 @@ async function main(): Promise<void> {
       rows.push(
         `${mode.padEnd(8)} ${r.requestsPerSec.toFixed(0).padStart(8)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  errors ${r.errors + r.non2xx}`,
       );
-      console.log(rows.at(-1));
     } finally {
       child.kill('SIGTERM');
     }
   }
-  console.log('\nscoring path, one ride per request, 32 connections (autocannon):\n' + rows.join('\n'));
+  console.log(
+    `\nscoring path, one ride per request, 32 connections (autocannon), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}:\n` +
+      rows.join('\n'),
+  );
 }
 
 main().catch((error: unknown) => {

@@ -17,15 +17,15 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { applyMigrations } from '@tripcast/db/migrate';
 import { startPostgres } from '@tripcast/local-stack';
-import { trainModel } from '@tripcast/model/training';
+import { trainModel } from '../../packages/model/src/training/train';
 import pg from 'pg';
 import { getFreePort, hasCommand, runAutocannon, runWrk, waitForHttp } from './load';
 import type { TLoadResult } from './load';
@@ -161,8 +161,11 @@ async function main(): Promise<void> {
     throw new Error('--with-next needs a Next build: npm run build -w @tripcast/console');
   }
 
+  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
   const month = await preflight();
   const work = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-online-'));
+  // As root, Postgres runs as the `postgres` user, which must be able to enter this folder.
+  await chmod(work, 0o755);
   const children: TChild[] = [];
   let postgres: Awaited<ReturnType<typeof startPostgres>> | undefined;
   const step = (message: string) => console.log(`[bench] ${message}`);
@@ -229,6 +232,7 @@ async function main(): Promise<void> {
     const load = { body, connections, durationSec };
     step(`load: ${connections} connections, ${durationSec} s each after a 3 s warm-up`);
     await runAutocannon({ ...load, url: oursUrl, durationSec: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // the warm-up's rows reach the table first
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     const countRows = async () => Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM prediction_history WHERE source = 'online'")).rows[0]!.n);
     const rowsBefore = await countRows();
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
     const lines = [
       '',
       `Online prediction, one ride per request, ${connections} connections, ${durationSec} s, loopback (${new Date().toISOString()})`,
+      `machine load average at start of run ${loadAtStart}, now ${loadavg().map((l) => l.toFixed(1)).join(' ')} (2 cores: anything above ~1 means the figures are depressed by other work)`,
       `${'target'.padEnd(34)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'errors'.padStart(7)}`,
       formatRow('ours /api/v1/predict (autocannon)', oursAutocannon),
       formatRow('ours /api/v1/predict (wrk)', oursWrk),
@@ -264,7 +269,7 @@ async function main(): Promise<void> {
     const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
     await mkdir(resultsDir, { recursive: true });
     const resultFile = path.join(resultsDir, `online-${new Date().toISOString().replaceAll(':', '-')}.json`);
-    await writeFile(resultFile, JSON.stringify({ connections, durationSec, oursAutocannon, oursWrk, flaskWrk, ratio, rowsWritten, history: health.history, targets: TARGETS }, null, 2));
+    await writeFile(resultFile, JSON.stringify({ loadAtStart, loadAtEnd: loadavg(), connections, durationSec, oursAutocannon, oursWrk, flaskWrk, ratio, rowsWritten, history: health.history, targets: TARGETS }, null, 2));
     step(`results saved to ${path.relative(REPO_ROOT, resultFile)}`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
