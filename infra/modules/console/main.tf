@@ -69,6 +69,12 @@ data "aws_iam_policy_document" "task" {
     resources = ["${var.bucket_arns.predictions}/*", "${var.bucket_arns.models}/rejects/*"]
   }
 
+  statement {
+    sid       = "DescribeInputStream"
+    actions   = ["kinesis:DescribeStreamSummary"]
+    resources = [var.input_stream_arn]
+  }
+
   # Any revision of the scorer family (RunTask by family runs the latest one), in this cluster only.
   statement {
     sid       = "RunScorerTaskOnly"
@@ -136,7 +142,9 @@ resource "aws_ecs_task_definition" "this" {
       portMappings = [{ containerPort = var.container_port, protocol = "tcp" }]
       environment = [
         { name = "AWS_REGION", value = data.aws_region.current.region },
+        { name = "CONSOLE_HOST", value = "0.0.0.0" },
         { name = "CONSOLE_PORT", value = tostring(var.container_port) },
+        { name = "INPUT_STREAM_NAME", value = var.input_stream_name }, # /api/health reports the stream
         { name = "OBJECT_STORE_URI", value = var.object_store_uri },
         { name = "MODEL_NAME", value = var.model_name },
         # The scorer launcher (apps/scorer/src/launcher.ts) in its ECS mode.

@@ -63,6 +63,16 @@ variable "object_store_uri" {
   type        = string
 }
 
+variable "input_stream_name" {
+  description = "Name of the ride_events stream (the health report describes it)."
+  type        = string
+}
+
+variable "input_stream_arn" {
+  description = "ARN of the ride_events stream (DescribeStreamSummary only)."
+  type        = string
+}
+
 variable "model_name" {
   description = "Registry name of the served model (MODEL_NAME)."
   type        = string

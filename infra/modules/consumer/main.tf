@@ -278,9 +278,11 @@ resource "aws_ecs_task_definition" "this" {
       name      = "consumer"
       image     = var.image
       essential = true
-      # The same image as the Lambda; the poller entry instead of the handler.
+      # The same image as the Lambda (apps/stream-consumer/Dockerfile): the CLI's
+      # `consume` command instead of the handler, as an unprivileged user.
       entryPoint  = ["node"]
-      command     = ["/var/task/poller.mjs"]
+      command     = ["/var/task/apps/stream-consumer/src/cli.mjs", "consume"]
+      user        = "65534:65534"
       environment = [for k, v in merge(local.common_environment, { NODE_EXTRA_CA_CERTS = "/var/runtime/ca-cert.pem" }) : { name = k, value = v }]
       secrets = [
         { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },

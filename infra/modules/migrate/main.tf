@@ -41,7 +41,10 @@ resource "aws_ecs_task_definition" "this" {
       name      = "migrate"
       image     = var.image
       essential = true
-      command   = ["migrate"]
+      # packages/db's migrate CLI; builtin = the advisory-locked applier (the image has no
+      # Prisma schema engine), which keeps Prisma's _prisma_migrations table.
+      entryPoint = ["node", "/app/packages/db/src/migrate-cli.mjs"]
+      command    = ["--engine", "builtin"]
       secrets = [
         { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
       ]

@@ -114,6 +114,8 @@ module "console" {
   database_secret_arn   = module.database.secret_arn
   bucket_arns           = { models = module.storage.bucket_arns.models, predictions = module.storage.bucket_arns.predictions }
   object_store_uri      = module.scorer.object_store_uri
+  input_stream_name     = module.streams.stream_names["ride_events"]
+  input_stream_arn      = module.streams.stream_arns["ride_events"]
   model_name            = var.model_name
   domain_name           = var.console_domain_name
   route53_zone_id       = var.route53_zone_id

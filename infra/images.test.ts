@@ -1,0 +1,171 @@
+// The container images, as far as this machine can check them without a Docker engine:
+// the Dockerfiles' shape, and, for real, the run-time tree the build stage assembles
+// (infra/images/bundle.mjs): our TypeScript bundled to plain ESM and only the packages it
+// imports, run with plain `node` from a directory outside the repository, so nothing can be
+// found by accident in the workspace's node_modules.
+import { execFile, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The slice of @duckdb/node-api the test uses, loaded from the image tree (not a dependency of infra).
+type TDuckDb = {
+  DuckDBInstance: {
+    create(path: string): Promise<{
+      connect(): Promise<{ runAndReadAll(sql: string): Promise<{ getRowObjects(): unknown[] }>; closeSync(): void }>;
+    }>;
+  };
+};
+
+import { INFRA_DIR } from './src/terraform-config';
+
+const REPO_ROOT = path.resolve(INFRA_DIR, '..');
+const execFileAsync = promisify(execFile);
+const IMAGES = ['console', 'scorer', 'stream-consumer'] as const;
+
+type TStage = { from: string; name: string | undefined; lines: string[] };
+
+function readStages(image: string): TStage[] {
+  const text = readFileSync(path.join(REPO_ROOT, 'apps', image, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const stages: TStage[] = [];
+  const args = new Map<string, string>();
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (line === '' || line.startsWith('#')) continue;
+    const arg = /^ARG\s+(\w+)=(\S+)/.exec(line);
+    if (arg && stages.length === 0) args.set(arg[1] ?? '', arg[2] ?? '');
+    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+    const image = from?.[1]?.replace(/^\$\{(\w+)\}$/, (_m, name: string) => args.get(name) ?? name);
+    if (from) stages.push({ from: image ?? '', name: from[2], lines: [] });
+    else stages.at(-1)?.lines.push(line);
+  }
+  return stages;
+}
+
+describe('Dockerfiles', () => {
+  for (const image of IMAGES) {
+    describe(image, () => {
+      it('is multi-stage: dependencies are installed in a build stage, never in the runtime stage', () => {
+        const stages = readStages(image);
+        expect(stages.length).toBeGreaterThanOrEqual(3);
+        const runtime = stages.at(-1);
+        expect(runtime?.name).toBe('runtime');
+        expect(runtime?.lines.some((l) => /npm (ci|install)/.test(l))).toBe(false);
+        expect(stages.find((s) => s.name === 'build')?.lines.some((l) => /npm ci .*--os=linux --cpu=x64/.test(l))).toBe(true);
+      });
+
+      it('runs without root', () => {
+        const runtime = readStages(image).at(-1);
+        if (image === 'stream-consumer') {
+          // Lambda always runs functions as its own unprivileged user; the ECS task sets one.
+          expect(runtime?.from).toMatch(/lambda\/nodejs/);
+          expect(readFileSync(path.join(INFRA_DIR, 'modules/consumer/main.tf'), 'utf8')).toMatch(/user\s+= "65534:65534"/);
+        } else {
+          expect(runtime?.lines).toContain('USER node');
+        }
+      });
+    });
+  }
+
+  it('builds the console from Next.js standalone output', () => {
+    const runtime = readStages('console').at(-1);
+    expect(runtime?.lines.some((l) => l.includes('/repo/apps/console/.next/standalone/'))).toBe(true);
+    expect(readFileSync(path.join(REPO_ROOT, 'apps/console/next.config.ts'), 'utf8')).toMatch(/output:\s*'standalone'/);
+  });
+
+  it('keeps dependencies, state and secrets out of the build context', () => {
+    const ignored = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '.git', '.tripcast', '.env', '**/*.tfstate']));
+  });
+});
+
+describe('run-time tree (infra/images/bundle.mjs)', () => {
+  let outRoot = '';
+
+  beforeAll(async () => {
+    outRoot = mkdtempSync(path.join(tmpdir(), 'tripcast-image-'));
+    // The same command lines the Dockerfiles run in their build stage.
+    const bundle = (...entries: string[]) =>
+      execFileAsync(process.execPath, [path.join(INFRA_DIR, 'images/bundle.mjs'), '--out-root', outRoot, '--copy-packages', ...entries], {
+        cwd: REPO_ROOT,
+        encoding: 'utf8',
+      });
+    await bundle('apps/scorer/src/cli.ts', 'packages/db/src/migrate-cli.ts', 'apps/stream-consumer/src/lambda.ts', 'apps/stream-consumer/src/cli.ts');
+    cpSync(path.join(REPO_ROOT, 'packages/db/prisma'), path.join(outRoot, 'packages/db/prisma'), { recursive: true });
+    cpSync(path.join(INFRA_DIR, 'images/lambda-entry.mjs'), path.join(outRoot, 'lambda-entry.mjs'));
+  }, 120_000);
+
+  afterAll(async () => {
+    if (outRoot) await rm(outRoot, { recursive: true, force: true });
+  }, 60_000);
+
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, args, { cwd: outRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+
+  it('is outside any node_modules the workspace could lend it', () => {
+    for (let dir = path.dirname(outRoot); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      expect(existsSync(path.join(dir, 'node_modules')), dir).toBe(false);
+    }
+  });
+
+  it('holds no TypeScript: the image runs plain node', () => {
+    const scorerDir = path.join(outRoot, 'apps/scorer/src');
+    expect(readdirSync(scorerDir).sort()).toEqual(['cli.mjs', 'cli.mjs.map']);
+  });
+
+  it('runs the scorer CLI', () => {
+    const result = run(['apps/scorer/src/cli.mjs', 'run', '--help']);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/--date/);
+    expect(result.status).toBe(0);
+  });
+
+  it('runs the migration CLI, which finds the migrations and reports an unreachable database plainly', () => {
+    const result = run(['packages/db/src/migrate-cli.mjs', '--engine', 'builtin'], { DATABASE_URL: 'postgresql://tripcast@127.0.0.1:1/tripcast' });
+    expect(result.stderr).toMatch(/^migrate: cannot reach Postgres/);
+    expect(result.status).toBe(1);
+  });
+
+  it('runs the standalone consumer CLI', () => {
+    const result = run(['apps/stream-consumer/src/cli.mjs', '--help']);
+    expect(result.stdout).toMatch(/consume/);
+    expect(result.status).toBe(0);
+  });
+
+  it('loads the Lambda handler through lambda-entry.mjs', () => {
+    const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(outRoot, 'lambda-entry.mjs')).href)}); console.log(typeof m.handler);`;
+    const result = run(['--input-type=module', '-e', script], { DATABASE_URL: 'postgresql://tripcast@127.0.0.1:1/tripcast' });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim()).toBe('function');
+  });
+
+  it('refuses to start the Lambda without a database URL or secret', () => {
+    const script = `await import(${JSON.stringify(pathToFileURL(path.join(outRoot, 'lambda-entry.mjs')).href)});`;
+    const result = run(['--input-type=module', '-e', script]);
+    expect(result.stderr).toMatch(/DATABASE_SECRET_ARN/);
+    expect(result.status).not.toBe(0);
+  });
+
+  it('ships working linux-x64 native binaries and no others', async () => {
+    const requireFromImage = createRequire(path.join(outRoot, 'apps/scorer/src/cli.mjs'));
+    const duckdbPath = requireFromImage.resolve('@duckdb/node-api');
+    expect(duckdbPath.startsWith(outRoot)).toBe(true);
+    const duckdb = (await import(pathToFileURL(duckdbPath).href)) as TDuckDb;
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll('SELECT 6 * 7 AS answer');
+    expect(reader.getRowObjects()).toEqual([{ answer: 42 }]);
+    connection.closeSync();
+
+    const onnxBin = path.join(path.dirname(requireFromImage.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6');
+    expect(readdirSync(onnxBin)).toEqual(['linux']);
+    expect(readdirSync(path.join(onnxBin, 'linux'))).toEqual(['x64']);
+    const ort = requireFromImage('onnxruntime-node') as { listSupportedBackends?: () => Array<{ name: string }> };
+    expect(typeof ort).toBe('object');
+  });
+});
