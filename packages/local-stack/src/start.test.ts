@@ -78,7 +78,7 @@ function startSupervisor(options: { repoRoot: string; env: Record<string, string
     out,
     stopGraceMs: 5_000,
   });
-  const waitFor = async (text: string, timeoutMs = 60_000) => {
+  const waitFor = async (text: string, timeoutMs = 100_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!lines.some((line) => line.includes(text))) {
       if (Date.now() > deadline)
