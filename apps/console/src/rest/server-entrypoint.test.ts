@@ -68,8 +68,8 @@ async function startEntrypoint(env: Record<string, string>): Promise<{ child: Ch
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server.ts did not start:\n${output}`)), 45_000);
     const onData = () => {
@@ -79,7 +79,7 @@ async function startEntrypoint(env: Record<string, string>): Promise<{ child: Ch
         resolve(match[1]!);
       }
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', (code) => reject(new Error(`server.ts exited with ${code}:\n${output}`)));
   });
   return { child, url, output: () => output };
