@@ -22,7 +22,7 @@ export type TModelInput = z.infer<typeof ZModelInput>;
 
 export const ZMetrics = z.object({
   rmse: z.number().describe('Root mean squared error, minutes'),
-  mae: z.number().describe('Mean absolute error, minutes'),
+  mae: z.number().optional().describe('Mean absolute error, minutes (validation only)'),
   rows: z.number().int().nonnegative().describe('Rows evaluated'),
   unseenPairShare: z.number().min(0).max(1).optional().describe('Share of rows whose PU_DO pair was not seen in training'),
 });

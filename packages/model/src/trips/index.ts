@@ -1,3 +1,5 @@
 // TLC trip months: read (DuckDB), validate (reject reason codes), generate synthetic months.
 export * from './read';
 export * from './validate';
+export * from './generate';
+export * from './source';

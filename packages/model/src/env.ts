@@ -1,0 +1,53 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { z } from 'zod';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+const ZBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Environment of this package's CLIs (train, generate, bootstrap). The library functions never
+ * read process.env: they take these values as arguments. Parsed once, failing fast on a bad value.
+ */
+const ZCliEnv = z.object({
+  TRIPCAST_HOME: z.string().min(1).default(path.join(repoRoot, '.tripcast')),
+  OBJECT_STORE_URI: z.string().min(1).optional().describe('local folder or s3://bucket[/prefix]'),
+  S3_ENDPOINT_URL: z.url().optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  DATABASE_URL: z.string().min(1).optional(),
+  MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
+  TLC_DATA_DIR: z.string().min(1).optional(),
+  /** Opt out of downloading green 2021-01 from the TLC on first start (offline machines, CI). */
+  TRIPCAST_NO_DOWNLOAD: ZBoolean.default(false),
+  /** Who to record in the registry and audit log for CLI actions. */
+  TRIPCAST_ACTOR: z.string().min(1).optional(),
+  USER: z.string().optional(),
+});
+export type TCliEnv = z.infer<typeof ZCliEnv> & { objectStoreUri: string; actor: string };
+
+let cached: TCliEnv | undefined;
+
+export function getCliEnv(): TCliEnv {
+  if (cached) return cached;
+  const parsed = ZCliEnv.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    console.error(`Invalid environment:\n${problems}`);
+    process.exit(2);
+  }
+  const env = parsed.data;
+  cached = {
+    ...env,
+    objectStoreUri: env.OBJECT_STORE_URI ?? path.join(env.TRIPCAST_HOME, 'store'),
+    actor: env.TRIPCAST_ACTOR ?? `cli:${env.USER ?? 'unknown'}`,
+  };
+  return cached;
+}
+
+export function s3OptionsFromEnv(env: TCliEnv) {
+  return { endpoint: env.S3_ENDPOINT_URL, region: env.AWS_REGION };
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+
+import { computeFeatures } from '../features';
+import { ZModelCard, type TDataSource, type TMetrics, type TModelCard } from '../model-card';
+import { buildLinearPairModel, linearPairCardIo } from '../onnx/linear-pair-model';
+import { createLoadedModel, sha256Hex } from '../runtime';
+import { parseTripFileName, readTripMonth, type TTripChunk } from '../trips/read';
+import { durationMinutes, isCourseDuration } from '../trips/validate';
+import {
+  addToPairStats,
+  createPairStats,
+  predictLinearFit,
+  solveLinearFit,
+  solveSklearnLsqrFit,
+  type TLinearFit,
+} from './linear-fit';
+
+export const DEFAULT_MODEL_NAME = 'ride_duration_prediction_model';
+
+/**
+ * `sklearn`: what the course's `LinearRegression().fit(X_sparse, y)` returns (SciPy lsqr, tol 1e-6).
+ * `exact`: the exact minimum-norm least-squares solution (closed form, see solveLinearFit).
+ * They differ on real months (see README): the course's published RMSE comes from the first.
+ */
+export const TRAINING_SOLVERS = ['sklearn', 'exact'] as const;
+export type TTrainingSolver = (typeof TRAINING_SOLVERS)[number];
+export const DEFAULT_SOLVER: TTrainingSolver = 'sklearn';
+
+export type TTrainOptions = {
+  solver?: TTrainingSolver;
+  /** Local Parquet files (download s3:// months first). */
+  trainFiles: string[];
+  validationFile?: string;
+  name?: string;
+  version?: string;
+  description?: string;
+  /** URIs to record as provenance instead of the local paths (e.g. the s3:// the file came from). */
+  sourceUris?: Record<string, string>;
+  isSynthetic?: boolean;
+  onProgress?: (event: { phase: 'train' | 'validate'; file: string; rowsRead: number }) => void;
+  now?: Date;
+};
+
+export type TTrainResult = { onnx: Uint8Array; card: TModelCard; fit: TLinearFit };
+
+const PAIR_INPUT = [{ feature: 'pair_index', type: 'int32' }] as const;
+
+/** Which rows the course trains and evaluates on, and which the model can represent at all. */
+export const TRAINING_FILTER =
+  '1 <= duration <= 60 min (the course filter); rows with a null datetime, a zone outside 1..265 or a null distance cannot be encoded and are skipped';
+
+function isUsable(chunk: TTripChunk, i: number): boolean {
+  const pu = chunk.pu[i]!;
+  const dropoff = chunk.do[i]!;
+  return pu >= 1 && pu <= 265 && dropoff >= 1 && dropoff <= 265 && !Number.isNaN(chunk.distance[i]!);
+}
+
+/** Yield (pair, distance, duration) for every usable course-filtered row of a file. */
+async function scanFile(
+  file: string,
+  visit: (pair: number, distance: number, duration: number) => void,
+  onChunk: (rowsRead: number) => void,
+): Promise<{ rowsRead: number; rowsUsed: number }> {
+  let rowsRead = 0;
+  let rowsUsed = 0;
+  for await (const chunk of readTripMonth(file)) {
+    // The one feature function gives the pair index, exactly as scoring will compute it.
+    const pairs = computeFeatures(chunk, PAIR_INPUT).pair_index as Int32Array;
+    for (let i = 0; i < chunk.length; i++) {
+      const duration = durationMinutes(chunk.pickupMs[i]!, chunk.dropoffMs[i]!);
+      if (!isCourseDuration(duration) || !isUsable(chunk, i)) continue;
+      visit(pairs[i]!, chunk.distance[i]!, duration);
+      rowsUsed++;
+    }
+    rowsRead += chunk.length;
+    onChunk(rowsRead);
+  }
+  return { rowsRead, rowsUsed };
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const data of createReadStream(file)) hash.update(data as Buffer);
+  return hash.digest('hex');
+}
+
+async function describeSource(file: string, counts: { rowsRead: number; rowsUsed: number }, options: TTrainOptions): Promise<TDataSource> {
+  const parsed = parseTripFileName(path.basename(file));
+  return {
+    uri: options.sourceUris?.[file] ?? path.resolve(file),
+    ...(parsed ?? {}),
+    sha256: await sha256File(file),
+    rowsRead: counts.rowsRead,
+    rowsUsed: counts.rowsUsed,
+    isSynthetic: options.isSynthetic ?? false,
+  };
+}
+
+function createMetricsAccumulator(fit: TLinearFit, seen: Float64Array) {
+  let sumSquared = 0;
+  let sumAbsolute = 0;
+  let rows = 0;
+  let unseen = 0;
+  return {
+    add(pair: number, distance: number, duration: number) {
+      const error = predictLinearFit(fit, pair, distance) - duration;
+      sumSquared += error * error;
+      sumAbsolute += Math.abs(error);
+      rows++;
+      if (seen[pair] === 0) unseen++;
+    },
+    result(): TMetrics {
+      return {
+        rmse: Math.sqrt(sumSquared / rows),
+        mae: sumAbsolute / rows,
+        rows,
+        unseenPairShare: rows ? unseen / rows : 0,
+      };
+    },
+  };
+}
+
+function defaultVersion(now: Date, onnx: Uint8Array): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${sha256Hex(onnx).slice(0, 8)}`;
+}
+
+/**
+ * Train the course's model (one-hot PU_DO + trip_distance, least squares with sklearn's
+ * conventions) on one or more TLC months, evaluate it on a validation month, and export it as
+ * ONNX with its card. The export is loaded back into onnxruntime and checked against the float64
+ * fit before it is returned.
+ */
+export async function trainModel(options: TTrainOptions): Promise<TTrainResult> {
+  if (options.trainFiles.length === 0) throw new Error('trainModel: give at least one training file');
+  const solver = options.solver ?? DEFAULT_SOLVER;
+  const started = performance.now();
+  // One streaming pass: both solvers need only per-pair statistics, so memory stays bounded.
+  const stats = createPairStats();
+  const trainSources: TDataSource[] = [];
+  for (const file of options.trainFiles) {
+    const counts = await scanFile(
+      file,
+      (pair, distance, duration) => addToPairStats(stats, pair, distance, duration),
+      (rowsRead) => options.onProgress?.({ phase: 'train', file, rowsRead }),
+    );
+    trainSources.push(await describeSource(file, counts, options));
+  }
+  const fit = solver === 'exact' ? solveLinearFit(stats) : solveSklearnLsqrFit(stats);
+  const trainSeconds = (performance.now() - started) / 1000;
+
+
+  let validationSource: TDataSource | undefined;
+  let validationMetrics: TMetrics | undefined;
+  if (options.validationFile) {
+    const file = options.validationFile;
+    const metrics = createMetricsAccumulator(fit, stats.count);
+    const counts = await scanFile(file, (p, d, y) => metrics.add(p, d, y), (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }));
+    validationSource = await describeSource(file, counts, options);
+    validationMetrics = metrics.result();
+  }
+
+  const name = options.name ?? DEFAULT_MODEL_NAME;
+  const onnx = buildLinearPairModel({
+    pairCoefficients: fit.pairCoefficients,
+    distanceCoefficient: fit.distanceCoefficient,
+    intercept: fit.intercept,
+    metadata: { name, target: 'duration_minutes' },
+  });
+  const now = options.now ?? new Date();
+  const card = ZModelCard.parse({
+    schemaVersion: 1,
+    name,
+    version: options.version ?? defaultVersion(now, onnx),
+    createdAt: now.toISOString(),
+    description: options.description ?? 'Course linear regression: one-hot PU_DO + trip_distance -> duration (minutes)',
+    sha256: sha256Hex(onnx),
+    ...linearPairCardIo(),
+    training: {
+      algorithm:
+        solver === 'exact'
+          ? 'exact minimum-norm least squares, sklearn conventions (centred, intercept = mean(y) - mean(X)·coef, unseen PU_DO contributes 0)'
+          : 'sklearn LinearRegression on DictVectorizer features: SciPy lsqr on centred X, atol = btol = 1e-6 (unseen PU_DO contributes 0)',
+      features: ['PU_DO (one-hot)', 'trip_distance'],
+      target: 'duration_minutes = (dropoff - pickup) / 60 s',
+      filter: TRAINING_FILTER,
+      trainData: trainSources,
+      validationData: validationSource,
+      trainSeconds,
+      pairsSeen: fit.pairsSeen,
+      coefficients: { intercept: fit.intercept, tripDistance: fit.distanceCoefficient },
+    },
+    metrics: { train: { rmse: fit.trainRmse, rows: fit.rows }, validation: validationMetrics },
+  });
+  await checkExport(onnx, card, fit);
+  return { onnx, card, fit };
+}
+
+
+/** Score a spread of pairs and distances through onnxruntime and compare with the float64 fit. */
+async function checkExport(onnx: Uint8Array, card: TModelCard, fit: TLinearFit): Promise<void> {
+  const model = await createLoadedModel(onnx, card);
+  try {
+    const n = 266 * 265;
+    const columns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float64Array(n) };
+    for (let i = 0; i < n; i++) {
+      columns.pu[i] = 1 + (i % 265);
+      columns.do[i] = 1 + Math.floor(i / 266) % 265;
+      columns.distance[i] = (i % 97) * 0.37;
+    }
+    const predicted = await model.predict(columns);
+    const pairs = computeFeatures(columns, PAIR_INPUT).pair_index as Int32Array;
+    for (let i = 0; i < n; i++) {
+      const expected = predictLinearFit(fit, pairs[i]!, columns.distance[i]!);
+      // float32 output: allow its rounding, relative to the magnitude.
+      if (Math.abs(predicted[i]! - expected) > 1e-4 * Math.max(1, Math.abs(expected))) {
+        throw new Error(`ONNX export check failed at pair ${pairs[i]}: ${predicted[i]} vs ${expected}`);
+      }
+    }
+  } finally {
+    await model.close();
+  }
+}
