@@ -11,7 +11,7 @@ import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 
-import { getScorerEnv, type TScorerEnv } from './env';
+import { getChildProcessEnv, getScorerEnv, type TScorerEnv } from './env';
 import { resolveRunLocations } from './paths';
 import { createRunId, checkRunId } from './run-id';
 import { createRunRecord, failRun, reapStaleRuns } from './run-records';
@@ -39,6 +39,8 @@ export type TLaunchOptions = {
   /** Reuse the caller's pool (the console has one); otherwise one is opened for the call. */
   pool?: Pool;
   ecs?: ECSClient;
+  /** Environment of the child scorer (local mode); default this process's. */
+  processEnv?: NodeJS.ProcessEnv;
 };
 
 const SCORER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'scorer.js');
@@ -77,7 +79,7 @@ export async function launchRun(input: TLaunchRequest, options: TLaunchOptions =
     try {
       return env.SCORER_LAUNCHER === 'ecs'
         ? await startEcsTask({ env, args, runId, ecs: options.ecs })
-        : startChildProcess({ env, args, runId });
+        : startChildProcess({ env, args, runId, processEnv: options.processEnv ?? getChildProcessEnv() });
     } catch (error) {
       const message = `could not start the scorer: ${error instanceof Error ? error.message : String(error)}`;
       await failRun(pool, runId, message);
@@ -88,7 +90,7 @@ export async function launchRun(input: TLaunchRequest, options: TLaunchOptions =
   }
 }
 
-function startChildProcess(options: { env: TScorerEnv; args: string[]; runId: string }): TLaunchResult {
+function startChildProcess(options: { env: TScorerEnv; args: string[]; runId: string; processEnv: NodeJS.ProcessEnv }): TLaunchResult {
   const logDir = path.join(options.env.tripcastHome, 'logs');
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `scorer-${options.runId}.log`);
@@ -98,7 +100,7 @@ function startChildProcess(options: { env: TScorerEnv; args: string[]; runId: st
     const child = spawn(process.execPath, [SCORER_BIN, ...options.args], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, LOG_LEVEL: options.env.LOG_LEVEL },
+      env: options.processEnv,
     });
     if (child.pid === undefined) throw new Error(`spawn ${process.execPath} failed`);
     child.unref();

@@ -21,7 +21,7 @@ export async function publishFile(localPath: string, uri: string, options: { s3?
   await uploadFile(localPath, `s3://${bucket}/${tmpKey}`, { s3: options.s3 });
   const client = createS3Client(options.s3);
   await client.send(
-    new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${tmpKey.split('/').map(encodeURIComponent).join('/')}` }),
+    new CopyObjectCommand({ Bucket: bucket, Key: key, CopySource: `${bucket}/${encodeCopySourceKey(tmpKey)}` }),
   );
   await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: tmpKey }));
 }
@@ -29,4 +29,12 @@ export async function publishFile(localPath: string, uri: string, options: { s3?
 /** Removes a local scratch folder, ignoring one that is already gone. */
 export async function removeScratch(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * CopySource is URL-encoded, but '=' (our partition folders) is left as is: S3 accepts it raw,
+ * and some S3-compatible servers (s3rver) do not decode %3D back.
+ */
+function encodeCopySourceKey(key: string): string {
+  return key.replace(/[^A-Za-z0-9\-_.~=/]/g, (c) => encodeURIComponent(c));
 }

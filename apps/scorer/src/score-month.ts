@@ -134,6 +134,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
   const scratch = await mkdtemp(path.join(deps.scratchRoot ?? os.tmpdir(), `tripcast-score-${request.runId}-`));
   let instance: DuckDBInstance | null = null;
   let connection: DuckDBConnection | null = null;
+  let writer: DuckDBConnection | null = null;
   let model: TLoadedModel | null = null;
   const timings: Record<string, number> = {};
   const startedAt = performance.now();
@@ -178,10 +179,13 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     if (pool) await recordModel(pool, request.runId, { name: model.name, version: model.version });
     runLog.info({ model: `${model.name}@${model.version}`, rows: counters.totalRows }, 'model loaded');
 
-    await conn.run('CREATE TABLE predictions (predicted FLOAT)');
-    await conn.run('CREATE TABLE rejects (row_index INTEGER, reason UTINYINT)');
-    const predictionsAppender = await conn.createAppender('predictions');
-    const rejectsAppender = await conn.createAppender('rejects');
+    // Appenders on a second connection: an appender flushing on the reading connection would end
+    // its streaming result early (DuckDB runs one statement per connection at a time).
+    writer = await instance.connect();
+    await writer.run('CREATE TABLE predictions (predicted FLOAT)');
+    await writer.run('CREATE TABLE rejects (row_index INTEGER, reason UTINYINT)');
+    const predictionsAppender = await writer.createAppender('predictions');
+    const rejectsAppender = await writer.createAppender('rejects');
     const summary = createSummaryAccumulator();
     const rejectCounts = new Float64Array(REJECT_REASONS.length);
 
@@ -275,6 +279,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     throw error instanceof ScoreRunError ? error : new ScoreRunError(message, { cause: error });
   } finally {
     if (heartbeat) clearInterval(heartbeat);
+    writer?.closeSync();
     connection?.closeSync();
     instance?.closeSync();
     await model?.close().catch(() => undefined);
@@ -402,7 +407,7 @@ export function buildOutputCopy(options: TMonth & { columns: TTripColumns; input
            p.predicted::DOUBLE AS predicted_duration,
            actual_duration - predicted_duration AS diff,
            ${sqlString(options.modelVersion)} AS model_version
-    FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true) i POSITIONAL JOIN predictions p
+    FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false) i POSITIONAL JOIN predictions p
     WHERE p.predicted IS NOT NULL
   ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
@@ -412,7 +417,7 @@ function buildRejectsCopy(options: { inputFile: string; target: string }): strin
   const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(' ');
   return `COPY (
     SELECT r.row_index, CASE r.reason ${reasonCase} END AS reason, i.* EXCLUDE (file_row_number)
-    FROM rejects r JOIN read_parquet(${sqlString(options.inputFile)}, file_row_number = true) i ON i.file_row_number = r.row_index
+    FROM rejects r JOIN read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false) i ON i.file_row_number = r.row_index
     ORDER BY r.row_index
   ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
@@ -424,7 +429,7 @@ async function* readPredictionChunks(connection: DuckDBConnection, file: string)
   const result = await connection.stream(
     `SELECT CAST(split_part(ride_id, '_', 2) AS INTEGER) AS row_index, ride_id, epoch_ms(pickup_datetime)::DOUBLE,
             PULocationID, DOLocationID, actual_duration::FLOAT, predicted_duration::FLOAT
-     FROM read_parquet(${sqlString(file)})`,
+     FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
   );
   for (;;) {
     const chunk = await result.fetchChunk();

@@ -1,0 +1,271 @@
+// End to end through the real CLI: a real Postgres (migrated), real onnxruntime, real Parquet,
+// s3rver for s3://. Each test reads the outputs back and checks values a bug would change.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { applyMigrations } from '@tripcast/db/migrate';
+import { createS3Client, createTestBucket, createTestDatabase, getTestAws, type TTestDatabase } from '@tripcast/local-stack/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { cliEnv, queryDuckDb, runCli, startCli } from './testing/cli-harness';
+import { DIRTY_RULES, expectedCounts, expectedPrediction, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
+import { getRunRecord, reapStaleRuns } from './run-records';
+import type { TScoreResult } from './score-month';
+
+const ROWS = 5_000;
+let db: TTestDatabase;
+let pool: pg.Pool;
+let dir: string;
+let modelDir: string;
+let monthFile: string;
+let baseEnv: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await applyMigrations({ databaseUrl: db.url });
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-scorer-test-'));
+  modelDir = await writeTestModel(path.join(dir, 'model'));
+  monthFile = path.join(dir, 'data', 'green_tripdata_2021-02.parquet');
+  await writeTestMonth({ file: monthFile, rows: ROWS, year: 2021, month: 2 });
+  baseEnv = cliEnv({ DATABASE_URL: db.url, OBJECT_STORE_URI: path.join(dir, 'store'), MODEL_LOCATION: modelDir });
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+async function dbRowsOf(runId: string): Promise<{ count: number; sum: number } | null> {
+  const { rows } = await pool.query<{ count: string; sum: number | null }>(
+    `SELECT count(*) AS count, sum(p.predicted_duration::float8) AS sum FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key WHERE r.id = $1`,
+    [runId],
+  );
+  return rows[0] ? { count: Number(rows[0].count), sum: rows[0].sum ?? 0 } : null;
+}
+
+describe('scorer run on a generated month with dirty rows', () => {
+  let result: TScoreResult;
+
+  beforeAll(async () => {
+    const out = await runCli(
+      ['run', '--taxi-type', 'green', '--year', '2021', '--month', '2', '--input', monthFile, '--run-id', 'dirty-1', '--json'],
+      baseEnv,
+    );
+    expect(out.stderr).not.toMatch(/"level":50/);
+    expect(out.code).toBe(0);
+    result = JSON.parse(out.stdout) as TScoreResult;
+  });
+
+  it('counts exactly the rows read, scored and rejected, by reason', () => {
+    const expected = expectedCounts(ROWS);
+    expect(result.rowsRead).toBe(ROWS);
+    expect(result.rowsScored).toBe(expected.scored);
+    expect(result.rowsRejected).toBe(expected.rejected);
+    expect(result.summary.rejectsByReason).toEqual(expected.byReason);
+    expect(result.outputUri).toBe(path.join(dir, 'store', 'predictions', 'taxi_type=green', 'year=2021', 'month=02', 'dirty-1.parquet'));
+  });
+
+  it('writes the course columns with their types, the homework ride_id and the model predictions', async () => {
+    const schema = await queryDuckDb(`DESCRIBE SELECT * FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`);
+    expect(schema.map((c) => [c.column_name, c.column_type])).toEqual([
+      ['ride_id', 'VARCHAR'],
+      ['pickup_datetime', 'TIMESTAMP'],
+      ['PULocationID', 'INTEGER'],
+      ['DOLocationID', 'INTEGER'],
+      ['actual_duration', 'DOUBLE'],
+      ['predicted_duration', 'DOUBLE'],
+      ['diff', 'DOUBLE'],
+      ['model_version', 'VARCHAR'],
+    ]);
+    const rows = await queryDuckDb(
+      `SELECT o.*, i.trip_distance, i.file_row_number AS idx FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false) o
+       JOIN read_parquet(${sql(monthFile)}, file_row_number = true) i ON o.ride_id = '2021/02_' || i.file_row_number
+       ORDER BY idx`,
+    );
+    expect(rows).toHaveLength(expectedCounts(ROWS).scored);
+    for (const row of rows) {
+      const idx = Number(row.idx);
+      expect(DIRTY_RULES[(idx % 50) as keyof typeof DIRTY_RULES]).toBeUndefined();
+      expect(row.ride_id).toBe(`2021/02_${idx}`);
+      expect(row.predicted_duration as number).toBeCloseTo(expectedPrediction(row.PULocationID as number, row.trip_distance as number), 3);
+      expect(row.actual_duration).toBe(2 + (idx % 40));
+      expect(row.diff as number).toBeCloseTo((row.actual_duration as number) - (row.predicted_duration as number), 9);
+      expect(row.model_version).toBe(TEST_MODEL.version);
+    }
+  });
+
+  it('keeps every rejected row with its reason in the rejects file', async () => {
+    const rejects = await queryDuckDb(`SELECT row_index, reason, PULocationID FROM read_parquet(${sql(result.rejectsUri)}) ORDER BY row_index`);
+    expect(rejects).toHaveLength(expectedCounts(ROWS).rejected);
+    for (const row of rejects) {
+      expect(row.reason).toBe(DIRTY_RULES[(Number(row.row_index) % 50) as keyof typeof DIRTY_RULES]);
+    }
+  });
+
+  it('records the run: succeeded, counts, model version, statistics matching the Parquet', async () => {
+    const record = (await getRunRecord(pool, 'dirty-1'))!;
+    expect(record.status).toBe('succeeded');
+    expect(record.progress).toBe(1);
+    expect([record.rowsRead, record.rowsScored, record.rowsRejected]).toEqual([ROWS, result.rowsScored, result.rowsRejected]);
+    expect(record.modelVersion).toBe(TEST_MODEL.version);
+    expect(record.trigger).toBe('cli');
+    expect(record.finishedAt!.getTime()).toBeGreaterThanOrEqual(record.startedAt!.getTime());
+    const [stats] = await queryDuckDb(
+      `SELECT avg(predicted_duration) AS mean, sqrt(avg(diff * diff)) AS rmse, avg(abs(diff)) AS mae FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`,
+    );
+    const summary = record.summary!;
+    expect(summary.predicted.mean).toBeCloseTo(stats!.mean as number, 3);
+    expect(summary.error.rmse).toBeCloseTo(stats!.rmse as number, 3);
+    expect(summary.error.mae).toBeCloseTo(stats!.mae as number, 3);
+    expect(summary.histogram.reduce((n, b) => n + b.count, 0)).toBe(result.rowsScored);
+    expect(summary.predicted.p50).not.toBeNull();
+    expect(summary.predicted.p95!).toBeGreaterThan(summary.predicted.p50!);
+  });
+
+  it('puts the same rows in Postgres as in the Parquet', async () => {
+    const rows = await dbRowsOf('dirty-1');
+    const [parquet] = await queryDuckDb(`SELECT count(*)::INTEGER AS n, sum(predicted_duration::FLOAT)::DOUBLE AS s FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`);
+    expect(rows!.count).toBe(parquet!.n);
+    expect(rows!.sum).toBeCloseTo(parquet!.s as number, 0);
+  });
+});
+
+describe('scorer run failures name their cause, in the exit and in the record', () => {
+  it.each([
+    ['missing input', () => path.join(dir, 'nope.parquet'), null, /input not found: .*nope\.parquet/],
+    [
+      'unreadable file',
+      async () => {
+        const file = path.join(dir, 'garbage.parquet');
+        await writeFile(file, 'this is not parquet');
+        return file;
+      },
+      null,
+      /is not a readable Parquet file/,
+    ],
+    ['model that fails to load', () => monthFile, 'no-model', /model failed to load: .*no-model/],
+  ])('%s', async (name, makeInput, modelLocation, expected) => {
+    const runId = `fail-${name.replaceAll(' ', '-')}`;
+    const input = await makeInput();
+    const out = await runCli(
+      ['run', '--year', '2021', '--month', '2', '--input', input, '--run-id', runId, ...(modelLocation ? ['--model-location', path.join(dir, modelLocation)] : [])],
+      baseEnv,
+    );
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(expected);
+    const record = (await getRunRecord(pool, runId))!;
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(expected);
+  });
+});
+
+describe('s3:// input and output (s3rver)', () => {
+  it('downloads the month, writes predictions and rejects to S3 without temp keys left', async () => {
+    const bucket = await createTestBucket();
+    const s3 = createS3Client();
+    const aws = getTestAws();
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'trip-data/green_tripdata_2021-02.parquet', Body: await import('node:fs/promises').then((f) => f.readFile(monthFile)) }),
+    );
+    const env = cliEnv({
+      DATABASE_URL: db.url,
+      OBJECT_STORE_URI: `s3://${bucket}`,
+      MODEL_LOCATION: modelDir,
+      S3_ENDPOINT_URL: aws.s3.endpoint,
+      AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+      AWS_REGION: aws.region,
+      INPUT_FILE_PATTERN: `s3://${bucket}/trip-data/{taxi_type}_tripdata_{year:04d}-{month:02d}.parquet`,
+      OUTPUT_FILE_PATTERN: `s3://${bucket}/out/`,
+      DATE: '2021-03-01',
+    });
+    const out = await runCli(['run', '--run-id', 's3-1', '--json'], env);
+    expect(out.code, out.stderr).toBe(0);
+    const result = JSON.parse(out.stdout) as TScoreResult;
+    expect(result.outputUri).toBe(`s3://${bucket}/out/taxi_type=green/year=2021/month=02/s3-1.parquet`);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key).sort();
+    expect(keys).toEqual([
+      'out/taxi_type=green/year=2021/month=02/s3-1.parquet',
+      'rejects/taxi_type=green/year=2021/month=02/s3-1.parquet',
+      'trip-data/green_tripdata_2021-02.parquet',
+    ]);
+    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'out/taxi_type=green/year=2021/month=02/s3-1.parquet' }));
+    const local = path.join(dir, 's3-out.parquet');
+    const bytes = await body.Body!.transformToByteArray();
+    expect(bytes.length).toBe(body.ContentLength);
+    expect(Buffer.from(bytes.subarray(-4)).toString()).toBe('PAR1');
+    await writeFile(local, bytes);
+    const [count] = await queryDuckDb(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sql(local)})`);
+    expect(count!.n).toBe(expectedCounts(ROWS).scored);
+  });
+});
+
+describe('kill -9 mid-run, then rerun', () => {
+  const BIG = 800_000;
+  let bigFile: string;
+
+  beforeAll(async () => {
+    bigFile = path.join(dir, 'big', 'green_tripdata_2021-03.parquet');
+    await writeTestMonth({ file: bigFile, rows: BIG, year: 2021, month: 3 });
+  }, 120_000);
+
+  it('leaves no output, is reaped as failed when its heartbeat stops, and a rerun equals an uninterrupted run', async () => {
+    const env = { ...baseEnv, SCORER_HEARTBEAT_MS: '50' };
+    const args = (runId: string) => ['run', '--year', '2021', '--month', '3', '--input', bigFile, '--run-id', runId];
+    const { child, done } = startCli(args('kill-1'), env);
+    // Kill once the scorer reports progress: mid-scoring, before anything is published.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const record = await getRunRecord(pool, 'kill-1');
+      if (record?.status === 'running' && record.progress > 0 && record.progress < 1) break;
+      if (record?.status === 'succeeded' || Date.now() > deadline) throw new Error(`never caught kill-1 mid-run: ${record?.status}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    const killed = await done;
+    expect(killed.signal).toBe('SIGKILL');
+
+    const outDir = path.join(dir, 'store', 'predictions', 'taxi_type=green', 'year=2021', 'month=03');
+    expect(existsSync(path.join(outDir, 'kill-1.parquet'))).toBe(false);
+    expect((await getRunRecord(pool, 'kill-1'))!.status).toBe('running');
+
+    // The heartbeat stopped: the reaper fails it (staleness 0 ms here instead of the default minute).
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await reapStaleRuns(pool, { staleAfterMs: 50 })).toContain('kill-1');
+    const reaped = (await getRunRecord(pool, 'kill-1'))!;
+    expect(reaped.status).toBe('failed');
+    expect(reaped.error).toMatch(/heartbeat stopped/);
+
+    const rerun = await runCli([...args('kill-1'), '--json'], env);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const clean = await runCli([...args('clean-1'), '--json'], env);
+    expect(clean.code, clean.stderr).toBe(0);
+
+    const a = path.join(outDir, 'kill-1.parquet');
+    const b = path.join(outDir, 'clean-1.parquet');
+    const [diff] = await queryDuckDb(
+      `SELECT (SELECT count(*) FROM read_parquet(${sql(a)}, hive_partitioning = false))::INTEGER AS na, (SELECT count(*) FROM read_parquet(${sql(b)}, hive_partitioning = false))::INTEGER AS nb,
+              (SELECT count(*) FROM (SELECT * FROM read_parquet(${sql(a)}, hive_partitioning = false) EXCEPT ALL SELECT * FROM read_parquet(${sql(b)}, hive_partitioning = false)))::INTEGER AS only_a,
+              (SELECT count(*) FROM (SELECT * FROM read_parquet(${sql(b)}, hive_partitioning = false) EXCEPT ALL SELECT * FROM read_parquet(${sql(a)}, hive_partitioning = false)))::INTEGER AS only_b`,
+    );
+    expect(diff).toEqual({ na: expect.any(Number) as number, nb: diff!.na, only_a: 0, only_b: 0 });
+    expect(diff!.na).toBeGreaterThan(BIG * 0.8);
+    expect((await readdir(outDir)).sort()).toEqual(['clean-1.parquet', 'kill-1.parquet']);
+    const [dbA, dbB] = [await dbRowsOf('kill-1'), await dbRowsOf('clean-1')];
+    expect(dbA!.count).toBe(diff!.na);
+    expect(dbA!.count).toBe(dbB!.count);
+    expect(dbA!.sum).toBeCloseTo(dbB!.sum, 3);
+    const record = (await getRunRecord(pool, 'kill-1'))!;
+    expect(record.status).toBe('succeeded');
+    expect(record.error).toBeNull();
+  }, 150_000);
+});
