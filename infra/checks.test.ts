@@ -69,7 +69,9 @@ describe('findPolicyProblems', () => {
           }
         }
       }`);
-    expect(findPolicyProblems(config, 'bad')).toEqual([expect.stringContaining('"secretsmanager:*"')]);
+    expect(findPolicyProblems(config, 'bad')).toEqual([
+      expect.stringContaining('"secretsmanager:*"'),
+    ]);
   });
 
   it('catches hand-written policy JSON and broad managed policies', async () => {
@@ -136,7 +138,9 @@ describe('findBucketProblems', () => {
           apply_server_side_encryption_by_default { sse_algorithm = "AES256" }
         }
       }`);
-    expect(findBucketProblems(config, 'bad')).toEqual(['bad: aws_s3_bucket.open does not block all public access']);
+    expect(findBucketProblems(config, 'bad')).toEqual([
+      'bad: aws_s3_bucket.open does not block all public access',
+    ]);
   });
 
   it('catches a companion that covers a different set of buckets than the bucket resource', async () => {
@@ -299,7 +303,9 @@ describe('findReferenceProblems', () => {
       resource "aws_sqs_queue" "this" {
         name = "\${var.nme}-\${local.missing}-\${module.child.url}-\${aws_kinesis_stream.gone.name}-\${data.aws_region.here.region}"
       }`);
-    const problems = findReferenceProblems({ name: 'bad', dir: '/x', config: parent }, (source) => (source === './child' ? child : undefined));
+    const problems = findReferenceProblems({ name: 'bad', dir: '/x', config: parent }, (source) =>
+      source === './child' ? child : undefined,
+    );
     expect(problems.sort()).toEqual(
       [
         'bad: var.nme is not declared',
@@ -314,7 +320,9 @@ describe('findReferenceProblems', () => {
   });
 
   it('reads references out of jsonencode bodies but not out of comments or string literals', () => {
-    const refs = findReferences('jsonencode({\n # var.in_comment\n name = "var.in_literal", value = var.real, x = "${local.inner}" })');
+    const refs = findReferences(
+      'jsonencode({\n # var.in_comment\n name = "var.in_literal", value = var.real, x = "${local.inner}" })',
+    );
     expect(refs).toEqual([
       { kind: 'var', name: 'real' },
       { kind: 'local', name: 'inner' },

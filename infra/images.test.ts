@@ -18,7 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 type TDuckDb = {
   DuckDBInstance: {
     create(path: string): Promise<{
-      connect(): Promise<{ runAndReadAll(sql: string): Promise<{ getRowObjects(): unknown[] }>; closeSync(): void }>;
+      connect(): Promise<{
+        runAndReadAll(sql: string): Promise<{ getRowObjects(): unknown[] }>;
+        closeSync(): void;
+      }>;
     }>;
   };
 };
@@ -32,7 +35,10 @@ const IMAGES = ['console', 'scorer', 'stream-consumer'] as const;
 type TStage = { from: string; name: string | undefined; lines: string[] };
 
 function readStages(image: string): TStage[] {
-  const text = readFileSync(path.join(REPO_ROOT, 'apps', image, 'Dockerfile'), 'utf8').replace(/\\\n/g, ' ');
+  const text = readFileSync(path.join(REPO_ROOT, 'apps', image, 'Dockerfile'), 'utf8').replace(
+    /\\\n/g,
+    ' ',
+  );
   const stages: TStage[] = [];
   const args = new Map<string, string>();
   for (const line of text.split('\n').map((l) => l.trim())) {
@@ -56,7 +62,11 @@ describe('Dockerfiles', () => {
         const runtime = stages.at(-1);
         expect(runtime?.name).toBe('runtime');
         expect(runtime?.lines.some((l) => /npm (ci|install)/.test(l))).toBe(false);
-        expect(stages.find((s) => s.name === 'build')?.lines.some((l) => /npm ci .*--os=linux --cpu=x64/.test(l))).toBe(true);
+        expect(
+          stages
+            .find((s) => s.name === 'build')
+            ?.lines.some((l) => /npm ci .*--os=linux --cpu=x64/.test(l)),
+        ).toBe(true);
       });
 
       it('runs without root', () => {
@@ -64,7 +74,9 @@ describe('Dockerfiles', () => {
         if (image === 'stream-consumer') {
           // Lambda always runs functions as its own unprivileged user; the ECS task sets one.
           expect(runtime?.from).toMatch(/lambda\/nodejs/);
-          expect(readFileSync(path.join(INFRA_DIR, 'modules/consumer/main.tf'), 'utf8')).toMatch(/user\s+= "65534:65534"/);
+          expect(readFileSync(path.join(INFRA_DIR, 'modules/consumer/main.tf'), 'utf8')).toMatch(
+            /user\s+= "65534:65534"/,
+          );
         } else {
           expect(runtime?.lines).toContain('USER node');
         }
@@ -74,13 +86,19 @@ describe('Dockerfiles', () => {
 
   it('builds the console from Next.js standalone output', () => {
     const runtime = readStages('console').at(-1);
-    expect(runtime?.lines.some((l) => l.includes('/repo/apps/console/.next/standalone/'))).toBe(true);
-    expect(readFileSync(path.join(REPO_ROOT, 'apps/console/next.config.ts'), 'utf8')).toMatch(/output:\s*'standalone'/);
+    expect(runtime?.lines.some((l) => l.includes('/repo/apps/console/.next/standalone/'))).toBe(
+      true,
+    );
+    expect(readFileSync(path.join(REPO_ROOT, 'apps/console/next.config.ts'), 'utf8')).toMatch(
+      /output:\s*'standalone'/,
+    );
   });
 
   it('keeps dependencies, state and secrets out of the build context', () => {
     const ignored = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n');
-    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '.git', '.tripcast', '.env', '**/*.tfstate']));
+    expect(ignored).toEqual(
+      expect.arrayContaining(['**/node_modules', '.git', '.tripcast', '.env', '**/*.tfstate']),
+    );
   });
 });
 
@@ -91,12 +109,30 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
     outRoot = mkdtempSync(path.join(tmpdir(), 'tripcast-image-'));
     // The same command lines the Dockerfiles run in their build stage.
     const bundle = (...entries: string[]) =>
-      execFileAsync(process.execPath, [path.join(INFRA_DIR, 'images/bundle.mjs'), '--out-root', outRoot, '--copy-packages', ...entries], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-      });
-    await bundle('apps/scorer/src/cli.ts', 'packages/db/src/migrate-cli.ts', 'apps/stream-consumer/src/lambda.ts', 'apps/stream-consumer/src/cli.ts');
-    cpSync(path.join(REPO_ROOT, 'packages/db/prisma'), path.join(outRoot, 'packages/db/prisma'), { recursive: true });
+      execFileAsync(
+        process.execPath,
+        [
+          path.join(INFRA_DIR, 'images/bundle.mjs'),
+          '--out-root',
+          outRoot,
+          '--copy-packages',
+          ...entries,
+        ],
+        {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+        },
+      );
+    await bundle(
+      'apps/scorer/src/cli.ts',
+      'packages/db/src/migrate-cli.ts',
+      'packages/model/src/cli/train.ts',
+      'apps/stream-consumer/src/lambda.ts',
+      'apps/stream-consumer/src/cli.ts',
+    );
+    cpSync(path.join(REPO_ROOT, 'packages/db/prisma'), path.join(outRoot, 'packages/db/prisma'), {
+      recursive: true,
+    });
     cpSync(path.join(INFRA_DIR, 'images/lambda-entry.mjs'), path.join(outRoot, 'lambda-entry.mjs'));
   }, 120_000);
 
@@ -105,7 +141,12 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
   }, 60_000);
 
   const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, args, { cwd: outRoot, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+    spawnSync(process.execPath, args, {
+      cwd: outRoot,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 30_000,
+    });
 
   it('is outside any node_modules the workspace could lend it', () => {
     for (let dir = path.dirname(outRoot); dir !== path.dirname(dir); dir = path.dirname(dir)) {
@@ -126,9 +167,17 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
   });
 
   it('runs the migration CLI, which finds the migrations and reports an unreachable database plainly', () => {
-    const result = run(['packages/db/src/migrate-cli.mjs', '--engine', 'builtin'], { DATABASE_URL: 'postgresql://tripcast@127.0.0.1:1/tripcast' });
+    const result = run(['packages/db/src/migrate-cli.mjs', '--engine', 'builtin'], {
+      DATABASE_URL: 'postgresql://tripcast@127.0.0.1:1/tripcast',
+    });
     expect(result.stderr).toMatch(/^migrate: cannot reach Postgres/);
     expect(result.status).toBe(1);
+  });
+
+  it('runs the train CLI (the first model of a new account)', () => {
+    const result = run(['packages/model/src/cli/train.mjs', '--help']);
+    expect(result.stdout).toMatch(/--register/);
+    expect(result.status).toBe(0);
   });
 
   it('runs the standalone consumer CLI', () => {
@@ -139,7 +188,9 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
 
   it('loads the Lambda handler through lambda-entry.mjs', () => {
     const script = `const m = await import(${JSON.stringify(pathToFileURL(path.join(outRoot, 'lambda-entry.mjs')).href)}); console.log(typeof m.handler);`;
-    const result = run(['--input-type=module', '-e', script], { DATABASE_URL: 'postgresql://tripcast@127.0.0.1:1/tripcast' });
+    const result = run(['--input-type=module', '-e', script], {
+      DATABASE_URL: 'postgresql://tripcast@127.0.0.1:1/tripcast',
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim()).toBe('function');
   });
@@ -162,10 +213,16 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
     expect(reader.getRowObjects()).toEqual([{ answer: 42 }]);
     connection.closeSync();
 
-    const onnxBin = path.join(path.dirname(requireFromImage.resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6');
+    const onnxBin = path.join(
+      path.dirname(requireFromImage.resolve('onnxruntime-node/package.json')),
+      'bin',
+      'napi-v6',
+    );
     expect(readdirSync(onnxBin)).toEqual(['linux']);
     expect(readdirSync(path.join(onnxBin, 'linux'))).toEqual(['x64']);
-    const ort = requireFromImage('onnxruntime-node') as { listSupportedBackends?: () => Array<{ name: string }> };
+    const ort = requireFromImage('onnxruntime-node') as {
+      listSupportedBackends?: () => Array<{ name: string }>;
+    };
     expect(typeof ort).toBe('object');
   });
 });

@@ -53,7 +53,11 @@ describe('layout', () => {
   it('gives every module main, variables, outputs, versions and a README', () => {
     const missing = modules
       .filter((m) => m.name.startsWith('modules/'))
-      .flatMap((m) => REQUIRED.filter((file) => !existsSync(path.join(m.dir, file))).map((file) => `${m.name}/${file}`));
+      .flatMap((m) =>
+        REQUIRED.filter((file) => !existsSync(path.join(m.dir, file))).map(
+          (file) => `${m.name}/${file}`,
+        ),
+      );
     expect(missing).toEqual([]);
     expect(modules.filter((m) => m.name.startsWith('modules/')).length).toBeGreaterThanOrEqual(10);
   });
@@ -66,7 +70,8 @@ describe('layout', () => {
     for (const m of modules) {
       const terraform = first(m.config.terraform);
       expect(terraform?.required_version, m.name).toMatch(/^>= 1\.(5|1\d)$/);
-      const aws = first(terraform?.required_providers)?.aws as { source?: string; version?: string } | undefined;
+      const aws = first(terraform?.required_providers)?.aws as
+        { source?: string; version?: string } | undefined;
       expect(aws?.source, m.name).toBe('hashicorp/aws');
       expect(aws?.version, m.name).toMatch(/^(~> 6\.\d+|>= 6\.\d+, < 7\.0)$/);
     }
@@ -92,7 +97,8 @@ describe('environment roots', () => {
   for (const env of ['dev', 'prod']) {
     describe(env, () => {
       it('keeps state in S3 with locking and encryption under its own key', () => {
-        const backend = first(mod(`envs/${env}`).terraform)?.backend as Record<string, unknown[]> | undefined;
+        const backend = first(mod(`envs/${env}`).terraform)?.backend as
+          Record<string, unknown[]> | undefined;
         const s3 = first(backend?.s3);
         expect(s3?.use_lockfile).toBe(true);
         expect(s3?.encrypt).toBe(true);
@@ -102,11 +108,18 @@ describe('environment roots', () => {
       it('tags everything through the provider default_tags', () => {
         const aws = first(mod(`envs/${env}`).provider?.aws);
         const tags = first(aws?.default_tags)?.tags as Record<string, string> | undefined;
-        expect(tags).toMatchObject({ Project: 'tripcast', Environment: '${var.environment}', ManagedBy: 'terraform' });
+        expect(tags).toMatchObject({
+          Project: 'tripcast',
+          Environment: '${var.environment}',
+          ManagedBy: 'terraform',
+        });
       });
 
       it('sets every variable without a default in terraform.tfvars', async () => {
-        const tfvars = (await parseHcl(readText(path.join(ENVS_DIR, env, 'terraform.tfvars')), 'terraform.tfvars')) as Record<string, unknown>;
+        const tfvars = (await parseHcl(
+          readText(path.join(ENVS_DIR, env, 'terraform.tfvars')),
+          'terraform.tfvars',
+        )) as Record<string, unknown>;
         expect(findTfvarsProblems(mod(`envs/${env}`), tfvars, `envs/${env}`)).toEqual([]);
         expect(tfvars.environment).toBe(env);
       });
@@ -117,7 +130,10 @@ describe('environment roots', () => {
     const prod = mod('envs/prod');
     expect(prod.variable?.console_domain_name?.[0]).toMatchObject({ nullable: false });
     expect(prod.variable?.console_domain_name?.[0]).not.toHaveProperty('default');
-    const tfvars = (await parseHcl(readText(path.join(ENVS_DIR, 'prod', 'terraform.tfvars')), 'terraform.tfvars')) as Record<string, unknown>;
+    const tfvars = (await parseHcl(
+      readText(path.join(ENVS_DIR, 'prod', 'terraform.tfvars')),
+      'terraform.tfvars',
+    )) as Record<string, unknown>;
     expect(tfvars.allow_destroy_with_data).toBe(false);
     expect(tfvars.db_multi_az).toBe(true);
   });
@@ -129,7 +145,7 @@ describe('IAM', () => {
   });
 
   it('gives every component its own roles, with execution roles separate from task roles', () => {
-    for (const name of ['console', 'scorer', 'consumer', 'migrate']) {
+    for (const name of ['console', 'scorer', 'consumer', 'migrate', 'trainer']) {
       expect(findRoleProblems(mod(`modules/${name}`), `modules/${name}`), name).toEqual([]);
     }
   });
@@ -137,10 +153,12 @@ describe('IAM', () => {
   it('names one distinct role per component (no role is shared)', () => {
     const names: string[] = [];
     for (const m of modules.filter((m) => m.name.startsWith('modules/'))) {
-      for (const role of listResources(m.config, 'aws_iam_role')) names.push(String(role.body.name).replace('${var.name}', m.name));
+      for (const role of listResources(m.config, 'aws_iam_role'))
+        names.push(String(role.body.name).replace('${var.name}', m.name));
       for (const [call, bodies] of Object.entries(m.config.module ?? {})) {
         const body = bodies[0] ?? {};
-        if (body.source === '../task-execution-role') names.push(`${String(body.name).replace('${var.name}', m.name)}-execution (${call})`);
+        if (body.source === '../task-execution-role')
+          names.push(`${String(body.name).replace('${var.name}', m.name)}-execution (${call})`);
       }
     }
     expect(new Set(names).size).toBe(names.length);
@@ -152,10 +170,20 @@ describe('IAM', () => {
     const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
     const runTask = statements.find((s) => (s.actions as string[]).includes('ecs:RunTask'));
     expect(runTask?.resources).toEqual(['${var.scorer.task_definition_arn_without_revision}:*']);
-    expect(first(runTask?.condition)).toMatchObject({ test: 'ArnEquals', variable: 'ecs:cluster', values: ['${var.cluster_arn}'] });
+    expect(first(runTask?.condition)).toMatchObject({
+      test: 'ArnEquals',
+      variable: 'ecs:cluster',
+      values: ['${var.cluster_arn}'],
+    });
     const passRole = statements.find((s) => (s.actions as string[]).includes('iam:PassRole'));
-    expect(passRole?.resources).toEqual(['${var.scorer.execution_role_arn}', '${var.scorer.task_role_arn}']);
-    expect(first(passRole?.condition)).toMatchObject({ variable: 'iam:PassedToService', values: ['ecs-tasks.amazonaws.com'] });
+    expect(passRole?.resources).toEqual([
+      '${var.scorer.execution_role_arn}',
+      '${var.scorer.task_role_arn}',
+    ]);
+    expect(first(passRole?.condition)).toMatchObject({
+      variable: 'iam:PassedToService',
+      values: ['ecs-tasks.amazonaws.com'],
+    });
 
     // ...and the platform hands it the scorer module's own roles, nothing else.
     const call = first(mod('modules/platform').module?.console);
@@ -181,11 +209,23 @@ describe('IAM', () => {
   it('lets the scorer read trip data and models and write predictions, never write trip data', () => {
     const doc = getData(mod('modules/scorer'), 'aws_iam_policy_document', 'task');
     const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
-    const writes = statements.filter((s) => (s.actions as string[]).some((a) => a === 's3:PutObject'));
+    const writes = statements.filter((s) =>
+      (s.actions as string[]).some((a) => a === 's3:PutObject'),
+    );
     const written = writes.flatMap((s) => s.resources as string[]);
-    expect(written).toEqual(['${var.bucket_arns.models}/rejects/*', '${var.bucket_arns.predictions}/*']);
-    const reads = statements.filter((s) => (s.actions as string[]).includes('s3:GetObject')).flatMap((s) => s.resources as string[]);
-    expect(reads).toEqual(expect.arrayContaining(['${var.bucket_arns.trip_data}/*', '${var.bucket_arns.models}/models/*']));
+    expect(written).toEqual([
+      '${var.bucket_arns.models}/rejects/*',
+      '${var.bucket_arns.predictions}/*',
+    ]);
+    const reads = statements
+      .filter((s) => (s.actions as string[]).includes('s3:GetObject'))
+      .flatMap((s) => s.resources as string[]);
+    expect(reads).toEqual(
+      expect.arrayContaining([
+        '${var.bucket_arns.trip_data}/*',
+        '${var.bucket_arns.models}/models/*',
+      ]),
+    );
   });
 });
 
@@ -195,16 +235,24 @@ describe('network', () => {
   });
 
   it('lets only the four workloads reach the database', () => {
-    const rule = getResource(mod('modules/network'), 'aws_vpc_security_group_ingress_rule', 'database_from_workload');
+    const rule = getResource(
+      mod('modules/network'),
+      'aws_vpc_security_group_ingress_rule',
+      'database_from_workload',
+    );
     expect(rule?.for_each).toBe('${local.workloads}');
     expect(rule?.from_port).toBe(5432);
-    expect(getLocal(mod('modules/network'), 'workloads')).toBe('${toset(["console", "scorer", "consumer", "migrate"])}');
+    expect(getLocal(mod('modules/network'), 'workloads')).toBe(
+      '${toset(["console", "scorer", "consumer", "migrate"])}',
+    );
   });
 
   it('has the S3 gateway endpoint and a Kinesis interface endpoint by default', () => {
     const network = mod('modules/network');
     expect(getResource(network, 'aws_vpc_endpoint', 's3')?.vpc_endpoint_type).toBe('Gateway');
-    expect(network.variable?.interface_endpoint_services?.[0]?.default).toEqual(['kinesis-streams']);
+    expect(network.variable?.interface_endpoint_services?.[0]?.default).toEqual([
+      'kinesis-streams',
+    ]);
   });
 });
 
@@ -219,8 +267,12 @@ describe('storage', () => {
     const storage = mod('modules/storage');
     const text = readText(path.join(INFRA_DIR, 'modules/storage/main.tf'));
     expect(text).toMatch(/models = \{\s+suffix\s+= "models"\s+versioning = true/);
-    expect(getResource(storage, 'aws_s3_bucket_lifecycle_configuration', 'predictions')).toBeDefined();
-    const rule = first(getResource(storage, 'aws_s3_bucket_lifecycle_configuration', 'predictions')?.rule);
+    expect(
+      getResource(storage, 'aws_s3_bucket_lifecycle_configuration', 'predictions'),
+    ).toBeDefined();
+    const rule = first(
+      getResource(storage, 'aws_s3_bucket_lifecycle_configuration', 'predictions')?.rule,
+    );
     expect(first(rule?.expiration)?.days).toBe('${var.predictions_expire_after_days}');
   });
 });
@@ -256,8 +308,14 @@ describe('registry', () => {
     const repo = getResource(registry, 'aws_ecr_repository', 'this');
     expect(first(repo?.image_scanning_configuration)?.scan_on_push).toBe(true);
     expect(repo?.image_tag_mutability).toBe('IMMUTABLE');
-    expect(getResource(registry, 'aws_ecr_lifecycle_policy', 'this')?.for_each).toBe('${aws_ecr_repository.this}');
-    expect(registry.variable?.repositories?.[0]?.default).toEqual(['console', 'scorer', 'stream-consumer']);
+    expect(getResource(registry, 'aws_ecr_lifecycle_policy', 'this')?.for_each).toBe(
+      '${aws_ecr_repository.this}',
+    );
+    expect(registry.variable?.repositories?.[0]?.default).toEqual([
+      'console',
+      'scorer',
+      'stream-consumer',
+    ]);
   });
 });
 
@@ -268,7 +326,9 @@ describe('scorer schedule', () => {
     const schedule = getResource(scorer, 'aws_scheduler_schedule', 'monthly');
     const target = first(schedule?.target);
     expect(target?.arn).toBe('${var.cluster_arn}');
-    expect(first(target?.ecs_parameters)?.task_definition_arn).toBe('${aws_ecs_task_definition.this.arn}');
+    expect(first(target?.ecs_parameters)?.task_definition_arn).toBe(
+      '${aws_ecs_task_definition.this.arn}',
+    );
     expect(String(target?.input)).toMatch(/name = local\.container_name/);
   });
 
@@ -285,11 +345,17 @@ describe('scorer schedule', () => {
   });
 
   it('counts failed runs in a metric the observability module alarms on', () => {
-    const filter = getResource(mod('modules/scorer'), 'aws_cloudwatch_log_metric_filter', 'failed_runs');
+    const filter = getResource(
+      mod('modules/scorer'),
+      'aws_cloudwatch_log_metric_filter',
+      'failed_runs',
+    );
     expect(first(filter?.metric_transformation)?.name).toBe('FailedBatchRuns');
     const rule = getResource(mod('modules/scorer'), 'aws_cloudwatch_event_rule', 'failed_run');
     expect(String(rule?.event_pattern)).toContain('anything-but');
-    expect(first(mod('modules/platform').module?.observability)?.failed_runs_metric).toBe('${module.scorer.failed_runs_metric}');
+    expect(first(mod('modules/platform').module?.observability)?.failed_runs_metric).toBe(
+      '${module.scorer.failed_runs_metric}',
+    );
   });
 });
 
@@ -318,7 +384,9 @@ describe('console', () => {
     expect(getResource(consoleModule, 'aws_lb_listener', 'https')?.protocol).toBe('HTTPS');
     const tg = getResource(consoleModule, 'aws_lb_target_group', 'this');
     expect(resolveValue(consoleModule, first(tg?.health_check)?.path)).toBe('/api/health');
-    expect(listResources(consoleModule, 'aws_appautoscaling_policy').length).toBeGreaterThanOrEqual(1);
+    expect(listResources(consoleModule, 'aws_appautoscaling_policy').length).toBeGreaterThanOrEqual(
+      1,
+    );
     const service = getResource(consoleModule, 'aws_ecs_service', 'this');
     expect(first(service?.network_configuration)?.assign_public_ip).toBe(false);
   });
@@ -326,12 +394,21 @@ describe('console', () => {
 
 describe('observability', () => {
   it('alarms on iterator age, dead-letter depth, failed batch runs and ALB 5xx', () => {
-    const alarms = listResources(mod('modules/observability'), 'aws_cloudwatch_metric_alarm').map((a) => a.name);
-    expect(alarms.sort()).toEqual(['console_5xx', 'consumer_iterator_age', 'dead_letter_depth', 'failed_batch_runs']);
+    const alarms = listResources(mod('modules/observability'), 'aws_cloudwatch_metric_alarm').map(
+      (a) => a.name,
+    );
+    expect(alarms.sort()).toEqual([
+      'console_5xx',
+      'consumer_iterator_age',
+      'dead_letter_depth',
+      'failed_batch_runs',
+    ]);
   });
 
   it('gives every log group a retention', () => {
-    const groups = modules.flatMap((m) => listResources(m.config, 'aws_cloudwatch_log_group').map((g) => ({ m: m.name, g })));
+    const groups = modules.flatMap((m) =>
+      listResources(m.config, 'aws_cloudwatch_log_group').map((g) => ({ m: m.name, g })),
+    );
     expect(groups.length).toBeGreaterThanOrEqual(5);
     for (const { m, g } of groups) expect(g.body.retention_in_days, `${m} ${g.name}`).toBeDefined();
   });
@@ -342,7 +419,9 @@ describe('outputs', () => {
     for (const env of ['dev', 'prod']) {
       const outputs = mod(`envs/${env}`).output ?? {};
       for (const name of ['console_url', 'bucket_names', 'stream_names', 'database_endpoint']) {
-        expect(expressionOf(outputs[name]?.[0]?.value), `${env} ${name}`).toBe(`module.platform.${name}`);
+        expect(expressionOf(outputs[name]?.[0]?.value), `${env} ${name}`).toBe(
+          `module.platform.${name}`,
+        );
       }
     }
   });

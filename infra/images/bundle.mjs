@@ -42,8 +42,12 @@ export function outfileFor(entry, outRoot) {
   return path.join(outRoot, entry.replace(/\.(m|c)?tsx?$/, '.mjs'));
 }
 
-export async function bundleEntries(entries, { cwd = repoRoot, outRoot = cwd, log = console.log } = {}) {
-  if (entries.length === 0) throw new Error('bundle: give at least one entry, e.g. apps/scorer/src/cli.ts');
+export async function bundleEntries(
+  entries,
+  { cwd = repoRoot, outRoot = cwd, log = console.log } = {},
+) {
+  if (entries.length === 0)
+    throw new Error('bundle: give at least one entry, e.g. apps/scorer/src/cli.ts');
   const results = [];
   for (const entry of entries) {
     const outfile = outfileFor(entry, path.resolve(cwd, outRoot));
@@ -71,7 +75,9 @@ export async function bundleEntries(entries, { cwd = repoRoot, outRoot = cwd, lo
     for (const output of Object.values(result.metafile.outputs)) {
       for (const imported of output.imports) if (imported.external) externals.add(imported.path);
     }
-    log(`bundle: ${entry} -> ${outfile} (${[...externals].filter((p) => !p.startsWith('node:')).length} external packages)`);
+    log(
+      `bundle: ${entry} -> ${outfile} (${[...externals].filter((p) => !p.startsWith('node:')).length} external packages)`,
+    );
     results.push({ entry, outfile, externals: [...externals].sort() });
   }
   return results;
@@ -90,7 +96,9 @@ const SKIPPED_PACKAGES = [/^@next\/swc-/, /^@img\/sharp-/, /^sharp$/];
 // onnxruntime-node ships CPU binaries for every OS and architecture (~290 MB); the images are
 // linux/amd64 only, so only bin/napi-v*/linux/x64 is kept.
 function isForeignNativeBinary(file) {
-  return /[\\/]onnxruntime-node[\\/]bin[\\/]napi-v\d+[\\/](darwin|win32|linux[\\/]arm64)([\\/]|$)/.test(file);
+  return /[\\/]onnxruntime-node[\\/]bin[\\/]napi-v\d+[\\/](darwin|win32|linux[\\/]arm64)([\\/]|$)/.test(
+    file,
+  );
 }
 
 /** Node's lookup of `name` from a package directory: its own node_modules, then each parent's. */
@@ -111,7 +119,9 @@ function resolvePackageDir(name, fromDir, rootDir) {
  */
 export function copyRuntimePackages(externals, { fromRoot, toRoot, log = console.log }) {
   const root = path.resolve(fromRoot);
-  const pending = [...new Set(externals.filter((s) => !isBuiltin(s)).map(packageNameOf))].map((name) => ({ name, from: root, isOptional: false }));
+  const pending = [...new Set(externals.filter((s) => !isBuiltin(s)).map(packageNameOf))].map(
+    (name) => ({ name, from: root, isOptional: false }),
+  );
   const copied = new Set();
   while (pending.length > 0) {
     const { name, from, isOptional } = pending.pop();
@@ -119,7 +129,9 @@ export function copyRuntimePackages(externals, { fromRoot, toRoot, log = console
     const dir = resolvePackageDir(name, from, root);
     if (!dir) {
       if (isOptional) continue;
-      throw new Error(`copy: ${name} (needed from ${path.relative(root, from) || '.'}) is not installed`);
+      throw new Error(
+        `copy: ${name} (needed from ${path.relative(root, from) || '.'}) is not installed`,
+      );
     }
     if (copied.has(dir)) continue;
     copied.add(dir);
@@ -129,9 +141,12 @@ export function copyRuntimePackages(externals, { fromRoot, toRoot, log = console
       filter: (file) => !isForeignNativeBinary(file),
     });
     const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-    for (const dep of Object.keys(manifest.dependencies ?? {})) pending.push({ name: dep, from: dir, isOptional: false });
-    for (const dep of Object.keys(manifest.optionalDependencies ?? {})) pending.push({ name: dep, from: dir, isOptional: true });
-    for (const dep of Object.keys(manifest.peerDependencies ?? {})) pending.push({ name: dep, from: dir, isOptional: true });
+    for (const dep of Object.keys(manifest.dependencies ?? {}))
+      pending.push({ name: dep, from: dir, isOptional: false });
+    for (const dep of Object.keys(manifest.optionalDependencies ?? {}))
+      pending.push({ name: dep, from: dir, isOptional: true });
+    for (const dep of Object.keys(manifest.peerDependencies ?? {}))
+      pending.push({ name: dep, from: dir, isOptional: true });
   }
   log(`copy: ${copied.size} packages into ${path.join(toRoot, 'node_modules')}`);
   return [...copied].map((dir) => path.relative(root, dir)).sort();
@@ -140,7 +155,11 @@ export function copyRuntimePackages(externals, { fromRoot, toRoot, log = console
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { 'out-root': { type: 'string' }, 'copy-packages': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      'out-root': { type: 'string' },
+      'copy-packages': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help || positionals.length === 0) {
     console.log(`Usage: node infra/images/bundle.mjs [--out-root DIR] [--copy-packages] <entry.ts>...
@@ -152,10 +171,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const outRoot = path.resolve(values['out-root'] ?? repoRoot);
   bundleEntries(positionals, { outRoot })
     .then((results) => {
-      if (values['copy-packages']) copyRuntimePackages(results.flatMap((r) => r.externals), { fromRoot: repoRoot, toRoot: outRoot });
+      if (values['copy-packages'])
+        copyRuntimePackages(
+          results.flatMap((r) => r.externals),
+          { fromRoot: repoRoot, toRoot: outRoot },
+        );
     })
     .catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
 }

@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-const requiredServerFiles = JSON.parse(readFileSync(path.join(import.meta.dirname, '.next', 'required-server-files.json'), 'utf8'));
+const requiredServerFiles = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, '.next', 'required-server-files.json'), 'utf8'),
+);
 process.env.__NEXT_PRIVATE_STANDALONE_CONFIG ??= JSON.stringify(requiredServerFiles.config);
 
 await import('./server.mjs');

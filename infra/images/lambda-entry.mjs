@@ -13,17 +13,24 @@ const require = createRequire(import.meta.url);
 async function readDatabaseUrl(secretArn) {
   // The Lambda Node.js runtime ships AWS SDK v3 in /var/runtime/node_modules, reachable
   // through NODE_PATH by require() (not by ESM import), so the image does not carry its own copy.
-  const { SecretsManagerClient, GetSecretValueCommand } = require('@aws-sdk/client-secrets-manager');
+  const {
+    SecretsManagerClient,
+    GetSecretValueCommand,
+  } = require('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
   const url = SecretString ? JSON.parse(SecretString).database_url : undefined;
-  if (typeof url !== 'string' || url === '') throw new Error(`secret ${secretArn} has no database_url key`);
+  if (typeof url !== 'string' || url === '')
+    throw new Error(`secret ${secretArn} has no database_url key`);
   return url;
 }
 
 if (!process.env.DATABASE_URL) {
   const secretArn = process.env.DATABASE_SECRET_ARN;
-  if (!secretArn) throw new Error('set DATABASE_URL, or DATABASE_SECRET_ARN naming a secret with a database_url key');
+  if (!secretArn)
+    throw new Error(
+      'set DATABASE_URL, or DATABASE_SECRET_ARN naming a secret with a database_url key',
+    );
   process.env.DATABASE_URL = await readDatabaseUrl(secretArn);
 }
 

@@ -33,7 +33,13 @@ export const UNSCOPABLE_ACTIONS = new Set([
   'ec2:UnassignPrivateIpAddresses',
 ]);
 
-type TStatement = TBody & { sid?: string; effect?: string; actions?: unknown; not_actions?: unknown; resources?: unknown };
+type TStatement = TBody & {
+  sid?: string;
+  effect?: string;
+  actions?: unknown;
+  not_actions?: unknown;
+  resources?: unknown;
+};
 
 function listStatements(document: TBody): TStatement[] {
   const statements = blocks(document.statement) as TStatement[];
@@ -64,7 +70,8 @@ export function findPolicyProblems(config: TModuleConfig, where: string): string
         if (statement.not_resources !== undefined) problems.push(`${label} allows NotResource`);
 
         const actions = asStrings(statement.actions);
-        if (actions.length === 0 && statement.not_actions === undefined) problems.push(`${label} has no actions`);
+        if (actions.length === 0 && statement.not_actions === undefined)
+          problems.push(`${label} has no actions`);
         for (const action of actions) {
           if (action.includes('*')) problems.push(`${label} grants wildcard action "${action}"`);
         }
@@ -72,14 +79,16 @@ export function findPolicyProblems(config: TModuleConfig, where: string): string
         for (const resource of asStrings(statement.resources)) {
           if (resource === '*') {
             const scopable = actions.filter((action) => !UNSCOPABLE_ACTIONS.has(action));
-            if (scopable.length > 0) problems.push(`${label} grants ${scopable.join(', ')} on "*" where an ARN is known`);
+            if (scopable.length > 0)
+              problems.push(`${label} grants ${scopable.join(', ')} on "*" where an ARN is known`);
           } else if (!resource.includes('${') && resource.includes('*')) {
             problems.push(`${label} grants a hand-written wildcard ARN "${resource}"`);
           }
         }
 
         for (const principal of blocks(statement.principals)) {
-          if (asStrings(principal.identifiers).includes('*')) problems.push(`${label} allows any principal`);
+          if (asStrings(principal.identifiers).includes('*'))
+            problems.push(`${label} allows any principal`);
         }
       });
     }
@@ -89,15 +98,22 @@ export function findPolicyProblems(config: TModuleConfig, where: string): string
   for (const type of ['aws_iam_role_policy', 'aws_iam_policy']) {
     for (const resource of listResources(config, type)) {
       const expression = expressionOf(resource.body.policy);
-      if (!expression || !/^data\.aws_iam_policy_document\.[A-Za-z0-9_]+(\[[^\]]+\])?\.json$/.test(expression)) {
-        problems.push(`${where}: ${type}.${resource.name} policy is not an aws_iam_policy_document`);
+      if (
+        !expression ||
+        !/^data\.aws_iam_policy_document\.[A-Za-z0-9_]+(\[[^\]]+\])?\.json$/.test(expression)
+      ) {
+        problems.push(
+          `${where}: ${type}.${resource.name} policy is not an aws_iam_policy_document`,
+        );
       }
     }
   }
   for (const resource of listResources(config, 'aws_iam_role')) {
     const expression = expressionOf(resource.body.assume_role_policy);
     if (!expression?.startsWith('data.aws_iam_policy_document.')) {
-      problems.push(`${where}: aws_iam_role.${resource.name} trust policy is not an aws_iam_policy_document`);
+      problems.push(
+        `${where}: aws_iam_role.${resource.name} trust policy is not an aws_iam_policy_document`,
+      );
     }
   }
 
@@ -105,7 +121,9 @@ export function findPolicyProblems(config: TModuleConfig, where: string): string
     for (const resource of listResources(config, type)) {
       const arn = typeof resource.body.policy_arn === 'string' ? resource.body.policy_arn : '';
       if (/:policy\/(AdministratorAccess|PowerUserAccess|.*FullAccess)$/.test(arn)) {
-        problems.push(`${where}: ${type}.${resource.name} attaches the broad managed policy ${arn}`);
+        problems.push(
+          `${where}: ${type}.${resource.name} attaches the broad managed policy ${arn}`,
+        );
       }
     }
   }
@@ -137,7 +155,9 @@ export function findUndocumented(config: TModuleConfig, where: string): string[]
 
 function referencesResource(value: unknown, type: string, name: string): boolean {
   return collectExpressions(value).some((expression) =>
-    findReferences(expression).some((ref) => ref.kind === 'resource' && ref.type === type && ref.name === name),
+    findReferences(expression).some(
+      (ref) => ref.kind === 'resource' && ref.type === type && ref.name === name,
+    ),
   );
 }
 
@@ -159,7 +179,12 @@ export function findBucketProblems(config: TModuleConfig, where: string): string
   for (const bucket of listResources(config, 'aws_s3_bucket')) {
     const label = `${where}: aws_s3_bucket.${bucket.name}`;
 
-    const blocksPublic = findCompanions(config, 'aws_s3_bucket_public_access_block', bucket.name, bucket.body).some(
+    const blocksPublic = findCompanions(
+      config,
+      'aws_s3_bucket_public_access_block',
+      bucket.name,
+      bucket.body,
+    ).some(
       ({ body }) =>
         body.block_public_acls === true &&
         body.block_public_policy === true &&
@@ -168,11 +193,17 @@ export function findBucketProblems(config: TModuleConfig, where: string): string
     );
     if (!blocksPublic) problems.push(`${label} does not block all public access`);
 
-    const encrypted = findCompanions(config, 'aws_s3_bucket_server_side_encryption_configuration', bucket.name, bucket.body).some(
-      ({ body }) =>
-        blocks(body.rule).some((rule) =>
-          blocks(rule.apply_server_side_encryption_by_default).some((sse) => SSE_ALGORITHMS.has(String(sse.sse_algorithm))),
+    const encrypted = findCompanions(
+      config,
+      'aws_s3_bucket_server_side_encryption_configuration',
+      bucket.name,
+      bucket.body,
+    ).some(({ body }) =>
+      blocks(body.rule).some((rule) =>
+        blocks(rule.apply_server_side_encryption_by_default).some((sse) =>
+          SSE_ALGORITHMS.has(String(sse.sse_algorithm)),
         ),
+      ),
     );
     if (!encrypted) problems.push(`${label} has no default encryption`);
   }
@@ -186,13 +217,17 @@ export function findDatabaseProblems(config: TModuleConfig, where: string): stri
   const problems: string[] = [];
   for (const db of listResources(config, 'aws_db_instance')) {
     const label = `${where}: aws_db_instance.${db.name}`;
-    if (resolveValue(config, db.body.storage_encrypted) !== true) problems.push(`${label} is not storage_encrypted`);
-    if (resolveValue(config, db.body.publicly_accessible) !== false) problems.push(`${label} is not explicitly private`);
+    if (resolveValue(config, db.body.storage_encrypted) !== true)
+      problems.push(`${label} is not storage_encrypted`);
+    if (resolveValue(config, db.body.publicly_accessible) !== false)
+      problems.push(`${label} is not explicitly private`);
     if (!db.body.db_subnet_group_name) problems.push(`${label} has no (private) subnet group`);
     const retention = resolveValue(config, db.body.backup_retention_period);
-    if (typeof retention !== 'number' || retention < 1) problems.push(`${label} keeps no automated backups`);
+    if (typeof retention !== 'number' || retention < 1)
+      problems.push(`${label} keeps no automated backups`);
     const password = db.body.password;
-    if (typeof password === 'string' && !password.includes('${')) problems.push(`${label} has a literal password`);
+    if (typeof password === 'string' && !password.includes('${'))
+      problems.push(`${label} has a literal password`);
     if (password === undefined && db.body.manage_master_user_password !== true) {
       problems.push(`${label} has no managed credentials`);
     }
@@ -216,25 +251,36 @@ export function findScheduleProblems(config: TModuleConfig, where: string): stri
   for (const schedule of schedules) {
     const label = `${where}: aws_scheduler_schedule.${schedule.name}`;
     const expression = resolveValue(config, schedule.body.schedule_expression);
-    if (expression !== MONTHLY_SCHEDULE) problems.push(`${label} fires on ${String(expression)}, not ${MONTHLY_SCHEDULE}`);
-    if (schedule.body.schedule_expression_timezone !== undefined && schedule.body.schedule_expression_timezone !== 'UTC') {
+    if (expression !== MONTHLY_SCHEDULE)
+      problems.push(`${label} fires on ${String(expression)}, not ${MONTHLY_SCHEDULE}`);
+    if (
+      schedule.body.schedule_expression_timezone !== undefined &&
+      schedule.body.schedule_expression_timezone !== 'UTC'
+    ) {
       problems.push(`${label} is not in UTC`);
     }
 
     const target = first(schedule.body.target);
     const ecs = first(target?.ecs_parameters);
     const taskRef = expressionOf(ecs?.task_definition_arn);
-    const taskMatch = taskRef ? /^aws_ecs_task_definition\.([A-Za-z0-9_]+)\.arn$/.exec(taskRef) : null;
+    const taskMatch = taskRef
+      ? /^aws_ecs_task_definition\.([A-Za-z0-9_]+)\.arn$/.exec(taskRef)
+      : null;
     if (!taskMatch?.[1] || !config.resource?.aws_ecs_task_definition?.[taskMatch[1]]) {
       problems.push(`${label} does not target this module's ECS task definition`);
     }
-    if (!first(ecs?.network_configuration)) problems.push(`${label} has no awsvpc network configuration`);
-    if (first(ecs?.network_configuration)?.assign_public_ip !== false) problems.push(`${label} may give the task a public IP`);
+    if (!first(ecs?.network_configuration))
+      problems.push(`${label} has no awsvpc network configuration`);
+    if (first(ecs?.network_configuration)?.assign_public_ip !== false)
+      problems.push(`${label} may give the task a public IP`);
 
     const input = typeof target?.input === 'string' ? target.input : '';
-    if (!/containerOverrides/.test(input)) problems.push(`${label} input does not override the container`);
+    if (!/containerOverrides/.test(input))
+      problems.push(`${label} input does not override the container`);
     if (!/name\s*=\s*"DATE"\s*,\s*value\s*=\s*"<aws\.scheduler\.scheduled-time>"/.test(input)) {
-      problems.push(`${label} input does not pass DATE = <aws.scheduler.scheduled-time> (the previous-month input)`);
+      problems.push(
+        `${label} input does not pass DATE = <aws.scheduler.scheduled-time> (the previous-month input)`,
+      );
     }
     if (!first(target?.dead_letter_config)) problems.push(`${label} has no dead-letter queue`);
   }
@@ -256,13 +302,16 @@ export function findEventSourceMappingProblems(config: TModuleConfig, where: str
     }
     const onFailure = first(first(body.destination_config)?.on_failure);
     if (!onFailure?.destination_arn) problems.push(`${label} has no on-failure destination`);
-    if (body.bisect_batch_on_function_error !== true) problems.push(`${label} does not bisect a failing batch`);
+    if (body.bisect_batch_on_function_error !== true)
+      problems.push(`${label} does not bisect a failing batch`);
     const retries = resolveValue(config, body.maximum_retry_attempts);
     if (typeof retries !== 'number' || retries < 0) problems.push(`${label} retries without bound`);
     const age = resolveValue(config, body.maximum_record_age_in_seconds);
-    if (typeof age !== 'number' || age < 0) problems.push(`${label} keeps failed records until they expire`);
+    if (typeof age !== 'number' || age < 0)
+      problems.push(`${label} keeps failed records until they expire`);
     if (body.batch_size === undefined) problems.push(`${label} has no batch size`);
-    if (body.maximum_batching_window_in_seconds === undefined) problems.push(`${label} has no batching window`);
+    if (body.maximum_batching_window_in_seconds === undefined)
+      problems.push(`${label} has no batching window`);
   }
   return problems;
 }
@@ -278,21 +327,30 @@ export function findRoleProblems(config: TModuleConfig, where: string): string[]
   const problems: string[] = [];
   const ownRoles = new Set(Object.keys(config.resource?.aws_iam_role ?? {}));
   const isOwnRole = (value: unknown) => {
-    const match = /^aws_iam_role\.([A-Za-z0-9_]+)(\[[^\]]+\])?\.arn$/.exec(expressionOf(value) ?? '');
+    const match = /^aws_iam_role\.([A-Za-z0-9_]+)(\[[^\]]+\])?\.arn$/.exec(
+      expressionOf(value) ?? '',
+    );
     return Boolean(match?.[1] && ownRoles.has(match[1]));
   };
-  const isOwnExecutionRole = (value: unknown) => /^module\.[A-Za-z0-9_]*execution_role(\[[^\]]+\])?\.arn$/.test(expressionOf(value) ?? '');
+  const isOwnExecutionRole = (value: unknown) =>
+    /^module\.[A-Za-z0-9_]*execution_role(\[[^\]]+\])?\.arn$/.test(expressionOf(value) ?? '');
 
   for (const task of listResources(config, 'aws_ecs_task_definition')) {
     const label = `${where}: aws_ecs_task_definition.${task.name}`;
-    if (!isOwnExecutionRole(task.body.execution_role_arn)) problems.push(`${label} has no execution role of its own`);
+    if (!isOwnExecutionRole(task.body.execution_role_arn))
+      problems.push(`${label} has no execution role of its own`);
     if (task.body.task_role_arn !== undefined) {
-      if (!isOwnRole(task.body.task_role_arn)) problems.push(`${label} task role is not this component's own role`);
-      if (task.body.task_role_arn === task.body.execution_role_arn) problems.push(`${label} uses one role for execution and task`);
+      if (!isOwnRole(task.body.task_role_arn))
+        problems.push(`${label} task role is not this component's own role`);
+      if (task.body.task_role_arn === task.body.execution_role_arn)
+        problems.push(`${label} uses one role for execution and task`);
     }
   }
   for (const fn of listResources(config, 'aws_lambda_function')) {
-    if (!isOwnRole(fn.body.role)) problems.push(`${where}: aws_lambda_function.${fn.name} role is not this component's own role`);
+    if (!isOwnRole(fn.body.role))
+      problems.push(
+        `${where}: aws_lambda_function.${fn.name} role is not this component's own role`,
+      );
   }
   return problems;
 }
@@ -300,25 +358,39 @@ export function findRoleProblems(config: TModuleConfig, where: string): string[]
 // -------------------------------------------------------- security groups
 
 /** Only the load balancer's group takes traffic from CIDR ranges; every other ingress names a security group. */
-export function findIngressProblems(config: TModuleConfig, where: string, publicGroup: string): string[] {
+export function findIngressProblems(
+  config: TModuleConfig,
+  where: string,
+  publicGroup: string,
+): string[] {
   const problems: string[] = [];
   for (const rule of listResources(config, 'aws_vpc_security_group_ingress_rule')) {
     const label = `${where}: aws_vpc_security_group_ingress_rule.${rule.name}`;
     const group = expressionOf(rule.body.security_group_id) ?? '';
     const fromCidr = rule.body.cidr_ipv4 !== undefined || rule.body.cidr_ipv6 !== undefined;
-    if (fromCidr && group !== `aws_security_group.${publicGroup}.id`) problems.push(`${label} opens a private group to a CIDR range`);
-    if (!fromCidr && rule.body.referenced_security_group_id === undefined) problems.push(`${label} names no source`);
+    if (fromCidr && group !== `aws_security_group.${publicGroup}.id`)
+      problems.push(`${label} opens a private group to a CIDR range`);
+    if (!fromCidr && rule.body.referenced_security_group_id === undefined)
+      problems.push(`${label} names no source`);
     if (rule.body.ip_protocol === '-1') problems.push(`${label} allows every protocol`);
   }
   for (const group of listResources(config, 'aws_security_group')) {
-    if (group.body.ingress !== undefined) problems.push(`${where}: aws_security_group.${group.name} has inline ingress rules`);
+    if (group.body.ingress !== undefined)
+      problems.push(`${where}: aws_security_group.${group.name} has inline ingress rules`);
   }
   return problems;
 }
 
 // --------------------------------------------------------- mini validate
 
-const META_ARGUMENTS = new Set(['source', 'version', 'count', 'for_each', 'providers', 'depends_on']);
+const META_ARGUMENTS = new Set([
+  'source',
+  'version',
+  'count',
+  'for_each',
+  'providers',
+  'depends_on',
+]);
 
 /**
  * What `terraform validate` would catch about names, without the providers:
@@ -326,24 +398,38 @@ const META_ARGUMENTS = new Set(['source', 'version', 'count', 'for_each', 'provi
  * passes exactly the variables its module declares (all required ones), and
  * every module.X.Y names an output of X.
  */
-export function findReferenceProblems(module: TNamedModule, loadByDir: (dir: string) => TModuleConfig | undefined): string[] {
+export function findReferenceProblems(
+  module: TNamedModule,
+  loadByDir: (dir: string) => TModuleConfig | undefined,
+): string[] {
   const { config, name: where } = module;
   const problems: string[] = [];
   const locals = listLocals(config);
   const declared = (kind: 'resource' | 'data', type: string, name: string) =>
     Boolean((kind === 'resource' ? config.resource : config.data)?.[type]?.[name]);
 
-  const everything: unknown[] = [config.resource, config.data, config.module, config.output, config.locals, config.provider];
+  const everything: unknown[] = [
+    config.resource,
+    config.data,
+    config.module,
+    config.output,
+    config.locals,
+    config.provider,
+  ];
   const seen = new Set<string>();
   for (const expression of collectExpressions(everything)) {
     for (const ref of findReferences(expression)) {
       const key = JSON.stringify(ref);
       if (seen.has(key)) continue;
       seen.add(key);
-      if (ref.kind === 'var' && !config.variable?.[ref.name]) problems.push(`${where}: var.${ref.name} is not declared`);
-      if (ref.kind === 'local' && !locals.has(ref.name)) problems.push(`${where}: local.${ref.name} is not declared`);
-      if (ref.kind === 'resource' && !declared('resource', ref.type, ref.name)) problems.push(`${where}: ${ref.type}.${ref.name} is not declared`);
-      if (ref.kind === 'data' && !declared('data', ref.type, ref.name)) problems.push(`${where}: data.${ref.type}.${ref.name} is not declared`);
+      if (ref.kind === 'var' && !config.variable?.[ref.name])
+        problems.push(`${where}: var.${ref.name} is not declared`);
+      if (ref.kind === 'local' && !locals.has(ref.name))
+        problems.push(`${where}: local.${ref.name} is not declared`);
+      if (ref.kind === 'resource' && !declared('resource', ref.type, ref.name))
+        problems.push(`${where}: ${ref.type}.${ref.name} is not declared`);
+      if (ref.kind === 'data' && !declared('data', ref.type, ref.name))
+        problems.push(`${where}: data.${ref.type}.${ref.name} is not declared`);
       if (ref.kind === 'module') {
         const call = first(config.module?.[ref.name]);
         if (!call) {
@@ -351,7 +437,10 @@ export function findReferenceProblems(module: TNamedModule, loadByDir: (dir: str
           continue;
         }
         const target = loadByDir(String(call.source));
-        if (target && !target.output?.[ref.output]) problems.push(`${where}: module.${ref.name}.${ref.output} is not an output of ${String(call.source)}`);
+        if (target && !target.output?.[ref.output])
+          problems.push(
+            `${where}: module.${ref.name}.${ref.output} is not an output of ${String(call.source)}`,
+          );
       }
     }
   }
@@ -360,12 +449,16 @@ export function findReferenceProblems(module: TNamedModule, loadByDir: (dir: str
     const call = calls[0] ?? {};
     const target = loadByDir(String(call.source));
     if (!target) {
-      problems.push(`${where}: module.${callName} source ${String(call.source)} is not a local module`);
+      problems.push(
+        `${where}: module.${callName} source ${String(call.source)} is not a local module`,
+      );
       continue;
     }
     for (const argument of Object.keys(call)) {
       if (!META_ARGUMENTS.has(argument) && !target.variable?.[argument]) {
-        problems.push(`${where}: module.${callName} passes "${argument}", which ${String(call.source)} does not declare`);
+        problems.push(
+          `${where}: module.${callName} passes "${argument}", which ${String(call.source)} does not declare`,
+        );
       }
     }
     for (const [variable, bodies] of Object.entries(target.variable ?? {})) {
@@ -379,13 +472,19 @@ export function findReferenceProblems(module: TNamedModule, loadByDir: (dir: str
 }
 
 /** Variables of a root that neither have a default nor a value in terraform.tfvars (and tfvars keys nobody declared). */
-export function findTfvarsProblems(config: TModuleConfig, tfvars: Record<string, unknown>, where: string): string[] {
+export function findTfvarsProblems(
+  config: TModuleConfig,
+  tfvars: Record<string, unknown>,
+  where: string,
+): string[] {
   const problems: string[] = [];
   for (const [name, bodies] of Object.entries(config.variable ?? {})) {
-    if (!('default' in (bodies[0] ?? {})) && !(name in tfvars)) problems.push(`${where}: terraform.tfvars does not set "${name}"`);
+    if (!('default' in (bodies[0] ?? {})) && !(name in tfvars))
+      problems.push(`${where}: terraform.tfvars does not set "${name}"`);
   }
   for (const key of Object.keys(tfvars)) {
-    if (!getVariable(config, key)) problems.push(`${where}: terraform.tfvars sets undeclared "${key}"`);
+    if (!getVariable(config, key))
+      problems.push(`${where}: terraform.tfvars sets undeclared "${key}"`);
   }
   return problems;
 }

@@ -56,7 +56,11 @@ export function listEnvDirs(): string[] {
 export async function loadAllModules(): Promise<TNamedModule[]> {
   const dirs = [...listModuleDirs(), ...listEnvDirs()];
   return Promise.all(
-    dirs.map(async (dir) => ({ name: path.relative(INFRA_DIR, dir), dir, config: await loadModule(dir) })),
+    dirs.map(async (dir) => ({
+      name: path.relative(INFRA_DIR, dir),
+      dir,
+      config: await loadModule(dir),
+    })),
   );
 }
 
@@ -157,9 +161,13 @@ export function findReferences(expression: string): TReference[] {
     [...literal.matchAll(/\$\{([^}]*)\}/g)].map((m) => ` ${m[1] ?? ''} `).join(' '),
   );
   const refs: TReference[] = [];
-  for (const m of text.matchAll(/(?<![\w.])var\.([A-Za-z0-9_]+)/g)) refs.push({ kind: 'var', name: m[1] ?? '' });
-  for (const m of text.matchAll(/(?<![\w.])local\.([A-Za-z0-9_]+)/g)) refs.push({ kind: 'local', name: m[1] ?? '' });
-  for (const m of text.matchAll(/(?<![\w.])module\.([A-Za-z0-9_]+)(?:\[[^\]]*\])?\.([A-Za-z0-9_]+)/g)) {
+  for (const m of text.matchAll(/(?<![\w.])var\.([A-Za-z0-9_]+)/g))
+    refs.push({ kind: 'var', name: m[1] ?? '' });
+  for (const m of text.matchAll(/(?<![\w.])local\.([A-Za-z0-9_]+)/g))
+    refs.push({ kind: 'local', name: m[1] ?? '' });
+  for (const m of text.matchAll(
+    /(?<![\w.])module\.([A-Za-z0-9_]+)(?:\[[^\]]*\])?\.([A-Za-z0-9_]+)/g,
+  )) {
     refs.push({ kind: 'module', name: m[1] ?? '', output: m[2] ?? '' });
   }
   for (const m of text.matchAll(/(?<![\w.])data\.([a-z0-9_]+)\.([A-Za-z0-9_]+)/g)) {

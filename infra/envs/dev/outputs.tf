@@ -38,6 +38,11 @@ output "migrate_task_definition_arn" {
   value       = module.platform.migrate_task_definition_arn
 }
 
+output "train_task_definition_family" {
+  description = "Task definition family of the one-off training task."
+  value       = module.platform.train_task_definition_family
+}
+
 output "scorer_task_definition_family" {
   description = "Task definition family of the scorer."
   value       = module.platform.scorer_task_definition_family

@@ -98,6 +98,19 @@ module "migrate" {
   log_retention_days  = var.log_retention_days
 }
 
+module "trainer" {
+  source = "../trainer"
+
+  name                = local.name
+  image               = local.images["scorer"]
+  repository_arn      = module.registry.repository_arns["scorer"]
+  database_secret_arn = module.database.secret_arn
+  bucket_arns         = { trip_data = module.storage.bucket_arns.trip_data, models = module.storage.bucket_arns.models }
+  object_store_uri    = module.scorer.object_store_uri
+  model_name          = var.model_name
+  log_retention_days  = var.log_retention_days
+}
+
 module "console" {
   source = "../console"
 

@@ -38,6 +38,11 @@ output "migrate_task_definition_arn" {
   value       = module.migrate.task_definition_arn
 }
 
+output "train_task_definition_family" {
+  description = "Task definition family of the one-off training task."
+  value       = module.trainer.task_definition_family
+}
+
 output "scorer_task_definition_family" {
   description = "Task definition family of the scorer (for manual runs and backfills)."
   value       = module.scorer.task_definition_family
