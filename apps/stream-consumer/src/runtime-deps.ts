@@ -1,14 +1,14 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { loadModel } from '@tripcast/model/runtime';
 import { createPgPool } from '@tripcast/db/client';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 
 import { createKinesisPublisher } from './core/put-records';
 import type { THandlerDeps } from './core/process-records';
-import type { TScoringModel } from './core/types';
 import type { TEnv } from './env';
+import { createPinnedModelSource, createRegistryModelSource } from './model-source';
+import type { TModelSource } from './model-source';
 import { createPgDeadLetterWriter, createPgHistoryWriter } from './stores/history-writer';
 
 export function createKinesisClient(env: Pick<TEnv, 'AWS_REGION' | 'KINESIS_ENDPOINT_URL'>): KinesisClient {
@@ -24,23 +24,6 @@ export function createKinesisClient(env: Pick<TEnv, 'AWS_REGION' | 'KINESIS_ENDP
   });
 }
 
-export type TModelSource = { current(): TScoringModel; close(): Promise<void> };
-
-/**
- * The model to score with. MODEL_LOCATION (the course's override) pins one folder or s3://
- * prefix; otherwise the registry's production version of MODEL_NAME, re-resolved so a
- * promotion is picked up without a restart.
- */
-export async function createModelSource(env: TEnv, log: Logger): Promise<TModelSource> {
-  const s3 = env.S3_ENDPOINT_URL ? { s3: { endpoint: env.S3_ENDPOINT_URL, region: env.AWS_REGION } } : {};
-  if (env.MODEL_LOCATION) {
-    const model = await loadModel(env.MODEL_LOCATION, s3);
-    log.info({ model: model.name, version: model.version, uri: env.MODEL_LOCATION }, 'model loaded from MODEL_LOCATION');
-    return { current: () => model, close: () => model.close() };
-  }
-  throw new Error('MODEL_LOCATION is required until the model registry watcher (@tripcast/model/store) is wired in');
-}
-
 export type TRuntimeDeps = {
   pool: pg.Pool;
   kinesis: KinesisClient;
@@ -53,7 +36,12 @@ export type TRuntimeDeps = {
 export async function createRuntimeDeps(env: TEnv, log: Logger): Promise<TRuntimeDeps> {
   const pool = createPgPool(env.DATABASE_URL, { max: 10, applicationName: 'stream-consumer' });
   const kinesis = createKinesisClient(env);
-  const models = await createModelSource(env, log);
+  const load = env.S3_ENDPOINT_URL ? { s3: { endpoint: env.S3_ENDPOINT_URL, region: env.AWS_REGION } } : {};
+  // MODEL_LOCATION pins a model as in the course; otherwise follow the registry's production version.
+  const models = env.MODEL_LOCATION
+    ? await createPinnedModelSource(env.MODEL_LOCATION, load)
+    : await createRegistryModelSource({ pool, name: env.MODEL_NAME, intervalMs: env.MODEL_POLL_INTERVAL_MS, log, load });
+  log.info({ source: env.MODEL_LOCATION ?? `registry:${env.MODEL_NAME}` }, 'model source ready');
   const publisher = env.TEST_RUN
     ? null
     : createKinesisPublisher({

@@ -55,8 +55,11 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
       let windowTotal = 0;
       for (const [key, count] of buckets) if (key < second) windowTotal += count;
       const seconds = Math.min(windowSeconds - 1, Math.max(1, Math.floor((current - startedAt) / 1000)));
+      const cpu = process.cpuUsage();
       return {
         owner: extra.owner,
+        /** CPU time this process used (user + system, all threads): capacity = records / cpuSeconds. */
+        cpuSeconds: Math.round((cpu.user + cpu.system) / 1e3) / 1e3,
         status: extra.isStopping ? 'stopping' : 'running',
         uptimeSeconds: Math.round((current - startedAt) / 1000),
         shards: extra.shards,
