@@ -48,6 +48,7 @@ export function readJsonBody(req: IncomingMessage, options: { maxBytes: number }
       req.off('data', onData);
       req.off('end', onEnd);
       req.off('error', onError);
+      req.off('close', onClose);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
@@ -79,8 +80,14 @@ export function readJsonBody(req: IncomingMessage, options: { maxBytes: number }
       cleanup();
       reject(error);
     };
+    // A client that disconnects mid-body: without this the promise (and its chunks) would never settle.
+    const onClose = () => {
+      cleanup();
+      reject(new HttpError({ status: 400, code: 'invalid_request', message: 'The connection closed before the body was complete' }));
+    };
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', onError);
+    req.on('close', onClose);
   });
 }
