@@ -1,16 +1,15 @@
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  ResourceInUseException,
-  waitUntilStreamExists,
-} from '@aws-sdk/client-kinesis';
+// kinesalite ships no types: referencing ours here makes them travel with this module to every
+// package whose type check reaches it.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./types/vendor.d.ts" />
 import type { AddressInfo } from 'node:net';
 import fs from 'node:fs/promises';
 import kinesalite from 'kinesalite';
-import { createLocalKinesisClient, LOCAL_AWS_CREDENTIALS } from './aws';
 import { assertPortFree } from './net';
+import { ensureStreams } from './streams';
+import type { TStreamSpec } from './streams';
 
-export type TStreamSpec = { name: string; shardCount: number };
+export type { TStreamSpec } from './streams';
 
 export type TStartKinesisOptions = {
   /** TCP port; 0 picks a free one. */
@@ -78,36 +77,4 @@ export async function startKinesis(options: TStartKinesisOptions): Promise<TKine
     throw error;
   }
   return { endpoint, host, port, stop };
-}
-
-/** Creates each stream unless it exists (a restart keeps persisted streams) and waits until ACTIVE. */
-export async function ensureStreams(options: {
-  endpoint: string;
-  region: string;
-  streams: TStreamSpec[];
-}): Promise<void> {
-  const client = createLocalKinesisClient({
-    region: options.region,
-    credentials: LOCAL_AWS_CREDENTIALS,
-    kinesis: { endpoint: options.endpoint },
-  });
-  try {
-    for (const { name, shardCount } of options.streams) {
-      try {
-        await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-      } catch (error) {
-        if (!(error instanceof ResourceInUseException)) throw error;
-      }
-      await waitUntilStreamExists(
-        { client, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
-        { StreamName: name },
-      );
-      const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-      if (summary.StreamDescriptionSummary?.StreamStatus !== 'ACTIVE') {
-        throw new Error(`Kinesis stream ${name} did not become ACTIVE`);
-      }
-    }
-  } finally {
-    client.destroy();
-  }
 }

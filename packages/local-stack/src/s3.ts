@@ -1,3 +1,7 @@
+// s3rver ships no types: referencing ours here makes them travel with this module to every
+// package whose type check reaches it.
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference
+/// <reference path="./types/vendor.d.ts" />
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

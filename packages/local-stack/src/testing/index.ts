@@ -11,12 +11,12 @@ import pg from 'pg';
 import { inject } from 'vitest';
 import { createLocalKinesisClient, createLocalS3Client } from '../aws';
 import type { TLocalAws } from '../aws';
-import { ensureStreams } from '../kinesis';
-import { TEST_STACK_ENV } from './test-stack';
-import type { TTestStackInfo } from './test-stack';
+import { ensureStreams } from '../streams';
+import { TEST_STACK_ENV } from './types';
+import type { TTestStackInfo } from './types';
 
 export type { TLocalAws } from '../aws';
-export type { TTestStackInfo } from './test-stack';
+export type { TTestStackInfo } from './types';
 
 export type TTestDatabase = {
   /** Connection URL of the new database. */

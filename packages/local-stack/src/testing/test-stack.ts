@@ -2,23 +2,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LOCAL_AWS_CREDENTIALS } from '../aws';
-import type { TLocalAws } from '../aws';
 import { startKinesis } from '../kinesis';
 import { startPostgres } from '../postgres';
 import { startS3 } from '../s3';
+import type { TTestStackInfo } from './types';
 
-/** What test workers need to reach the servers of one test run (serialisable). */
-export type TTestStackInfo = {
-  postgres: { host: string; port: number; user: string; password: string; adminUrl: string };
-  aws: TLocalAws;
-  /** Milliseconds, for the curious: how long bringing the stack up took. */
-  timings: { postgresInitMs: number; postgresStartMs: number; totalMs: number };
-};
+export type { TTestStackInfo } from './types';
 
 export type TTestStack = { info: TTestStackInfo; stop: () => Promise<void> };
-
-/** The env variable that carries TTestStackInfo (JSON) to workers and to processes tests spawn. */
-export const TEST_STACK_ENV = 'TRIPCAST_TEST_STACK';
 
 /**
  * One throwaway Postgres (temp data folder, free port, fsync off), one kinesalite and one

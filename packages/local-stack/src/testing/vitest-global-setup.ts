@@ -4,16 +4,8 @@
  * createTestBucket() and createTestStream(). Usage: packages/local-stack/README.md.
  */
 import type { TestProject } from 'vitest/node';
-import { startTestStack, TEST_STACK_ENV } from './test-stack';
-import type { TTestStackInfo } from './test-stack';
-
-declare module 'vitest' {
-  // Module augmentation is the one place an interface is required.
-  // eslint-disable-next-line @typescript-eslint/consistent-type-definitions
-  export interface ProvidedContext {
-    tripcastTestStack: TTestStackInfo;
-  }
-}
+import { startTestStack } from './test-stack';
+import { TEST_STACK_ENV } from './types';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stack = await startTestStack();
