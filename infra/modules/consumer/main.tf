@@ -28,6 +28,7 @@ locals {
 
 # ------------------------------------------------- what the consumer may do
 # Shared by the Lambda role and the ECS task role (each role gets its own copy).
+# Rejected events go to the dead_letters table in Postgres, not to S3: no S3 write.
 data "aws_iam_policy_document" "consume" {
   statement {
     sid = "ReadInputStream"
@@ -63,12 +64,6 @@ data "aws_iam_policy_document" "consume" {
     sid       = "ReadModels"
     actions   = ["s3:GetObject"]
     resources = ["${var.models_bucket_arn}/models/*"]
-  }
-
-  statement {
-    sid       = "KeepRejectedEvents"
-    actions   = ["s3:PutObject"]
-    resources = ["${var.models_bucket_arn}/rejects/*"]
   }
 }
 
