@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { applyMigrations } from '@tripcast/db/migrate';
 import { startPostgres } from '@tripcast/local-stack';
-import { trainModel } from '../../packages/model/src/training/train';
+import { trainModel } from '@tripcast/model/training';
 import pg from 'pg';
 import { getFreePort, hasCommand, runAutocannon, runWrk, waitForHttp } from './load';
 import type { TLoadResult } from './load';
