@@ -17,7 +17,7 @@
  *   npx tsx bench/stream/run.ts [--only core|e2e] [--rate 5000] [--seconds 20] [--batch 1000]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,6 +114,7 @@ function percentile(sorted: number[], p: number) {
 
 async function benchEndToEnd(rate: number, seconds: number) {
   const work = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-stream-'));
+  await chmod(work, 0o755); // embedded Postgres runs initdb as the postgres user when we are root
   const postgres = await startPostgres({ dataDir: path.join(work, 'pg'), port: 0, durable: false });
   const kinesisServer = await startKinesis({ port: 0 });
   const aws = { region: 'us-east-1', credentials: LOCAL_AWS_CREDENTIALS, kinesis: { endpoint: kinesisServer.endpoint } };
@@ -127,6 +128,24 @@ async function benchEndToEnd(rate: number, seconds: number) {
   await writeFile(path.join(modelDir, 'model.onnx'), onnx);
   await writeFile(path.join(modelDir, 'card.json'), JSON.stringify(card));
 
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const count = async () => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM prediction_history WHERE source = 'stream'`)).rows[0]!.n);
+  const waitForCount = async (n: number, limitMs: number) => {
+    const deadline = Date.now() + limitMs;
+    while ((await count()) < n) {
+      if (Date.now() > deadline) throw new Error(`only ${await count()} of ${n} events reached the history`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+  const lastRowMs = async () => Number((await pool.query<{ at: number }>(`SELECT (extract(epoch from max(created_at)) * 1000)::float8 AS at FROM prediction_history`)).rows[0]!.at);
+
+  // Phase A (capacity): a backlog already on the stream, drained by a consumer started after it.
+  const backlog = Math.max(rate * 5, 20_000);
+  const preload = await produceEvents({ kinesis, streamName: 'ride_events', ratePerSecond: 1e9, events: generateRideEvents({ count: backlog, firstRideId: 1, seed: 3 }) });
+  console.log(`\n[2] end to end: producer -> kinesalite (5 shards) -> ONE consumer process -> kinesalite output (5 shards) + Postgres history`);
+  console.log(`    preloaded a backlog of ${fmt(backlog)} events (${fmt(preload.sent / preload.seconds)} puts/s into kinesalite)`);
+
+  let healthUrl = '';
   const consumer = spawn(process.execPath, ['--import', 'tsx', CLI, 'consume'], {
     env: {
       PATH: process.env.PATH,
@@ -137,25 +156,35 @@ async function benchEndToEnd(rate: number, seconds: number) {
       AWS_SECRET_ACCESS_KEY: LOCAL_AWS_CREDENTIALS.secretAccessKey,
       MODEL_LOCATION: modelDir,
       HEALTH_PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
       CONSUMER_IDLE_POLL_MS: '200',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
-  const count = async () => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM prediction_history WHERE source = 'stream'`)).rows[0]!.n);
+  consumer.stdout.on('data', (chunk: Buffer) => {
+    const match = /"health":"(http:\/\/[^"]+)\/health"/.exec(chunk.toString('utf8'));
+    if (match) healthUrl = match[1]!;
+  });
+  const consumerMetrics = async () => (await (await fetch(`${healthUrl}/metrics`)).json()) as { cpuSeconds: number; recordsReceived: number };
   try {
-    // Wait until the consumer holds its leases (all 5 shards) before producing.
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM shard_leases WHERE owner IS NOT NULL AND expires_at > now()`).catch(() => ({ rows: [{ n: '0' }] }));
-      if (Number(rows[0]!.n) === 5) break;
-      if (Date.now() > deadline) throw new Error('consumer did not lease the 5 shards in 30 s');
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    const spawnedAt = Date.now();
+    while (!healthUrl) {
+      if (Date.now() - spawnedAt > 60_000) throw new Error('the consumer did not start within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const first = await consumerMetrics(); // after start-up (tsx, imports, model load)
+    await waitForCount(backlog, 300_000);
+    const drainSeconds = ((await lastRowMs()) - spawnedAt) / 1000;
+    const drained = await consumerMetrics();
+    const drainRate = backlog / drainSeconds;
+    const perCpuSecond = (drained.recordsReceived - first.recordsReceived) / (drained.cpuSeconds - first.cpuSeconds);
+    console.log(`    A. backlog drain: ${fmt(drainRate)} events/s (${fmt(backlog)} events in ${drainSeconds.toFixed(1)} s from consumer spawn, start-up included)   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(drainRate >= TARGETS.e2eEventsPerSec)}`);
+    console.log(`       consumer process CPU after start-up: ${(drained.cpuSeconds - first.cpuSeconds).toFixed(2)} s for ${fmt(drained.recordsReceived - first.recordsReceived)} records = ${fmt(perCpuSecond)} records per consumer CPU-second   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(perCpuSecond >= TARGETS.e2eEventsPerSec)}`);
+
+    // Phase B (latency): events put at --rate for --seconds while the consumer keeps up.
     const total = rate * seconds;
-    const putAt = new Float64Array(total + 1); // by ride_id: wall-clock ms when its PutRecords returned
-    const events = generateRideEvents({ count: total, firstRideId: 1, seed: 11 });
+    const firstId = backlog + 1;
+    const putAt = new Float64Array(firstId + total + 1); // by ride_id: wall-clock ms when its PutRecords returned
     const startedAt = Date.now();
     let pendingIds: number[] = [];
     const stats = await produceEvents({
@@ -163,7 +192,7 @@ async function benchEndToEnd(rate: number, seconds: number) {
       streamName: 'ride_events',
       ratePerSecond: rate,
       events: (function* () {
-        for (const event of events) {
+        for (const event of generateRideEvents({ count: total, firstRideId: firstId, seed: 11 })) {
           pendingIds.push(event.ride_id as number);
           yield event;
         }
@@ -175,19 +204,18 @@ async function benchEndToEnd(rate: number, seconds: number) {
       },
     });
     const producedSeconds = (Date.now() - startedAt) / 1000;
-    while ((await count()) < total) {
-      if (Date.now() - startedAt > (seconds + 120) * 1000) throw new Error(`only ${await count()} of ${total} events reached the history`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const { rows } = await pool.query<{ ride_id: string; at: string }>(`SELECT ride_id, (extract(epoch from created_at) * 1000)::float8 AS at FROM prediction_history WHERE source = 'stream'`);
-    const latencies = rows.map((row) => Number(row.at) - putAt[Number(row.ride_id)]!).sort((a, b) => a - b);
-    const lastRow = Math.max(...rows.map((row) => Number(row.at)));
-    const eventsPerSec = total / ((lastRow - startedAt) / 1000);
-    console.log(`\n[2] end to end: producer -> kinesalite (5 shards) -> ONE consumer process -> kinesalite output (5 shards) + Postgres history`);
-    console.log(`    produced ${fmt(stats.sent)} events in ${producedSeconds.toFixed(1)} s (asked ${fmt(rate)}/s; ${fmt(stats.sent / producedSeconds)}/s achieved)`);
-    console.log(`    events/s (first put -> last history row): ${fmt(eventsPerSec)}   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(eventsPerSec >= TARGETS.e2eEventsPerSec)}`);
-    console.log(`    latency put -> history: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, max ${fmt(latencies.at(-1)!)} ms`);
-    return { eventsPerSec, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    await waitForCount(backlog + total, (seconds + 300) * 1000);
+    const { rows } = await pool.query<{ ride_id: string; at: number }>(
+      `SELECT ride_id, (extract(epoch from created_at) * 1000)::float8 AS at FROM prediction_history WHERE source = 'stream' AND ride_id::bigint >= $1`,
+      [firstId],
+    );
+    const latencies = rows.map((row) => row.at - putAt[Number(row.ride_id)]!).sort((a, b) => a - b);
+    const eventsPerSec = total / (((await lastRowMs()) - startedAt) / 1000);
+    console.log(`    B. steady rate: produced ${fmt(stats.sent)} events in ${producedSeconds.toFixed(1)} s (asked ${fmt(rate)}/s, achieved ${fmt(stats.sent / producedSeconds)}/s)`);
+    console.log(`       events/s (first put -> last history row): ${fmt(eventsPerSec)}   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(eventsPerSec >= TARGETS.e2eEventsPerSec)}`);
+    console.log(`       latency put -> history row: p50 ${fmt(percentile(latencies, 50))} ms, p99 ${fmt(percentile(latencies, 99))} ms, max ${fmt(latencies.at(-1)!)} ms`);
+    console.log(`    (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores; kinesalite, Postgres, producer and consumer all share them)`);
+    return { drainRate, eventsPerSec, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
   } finally {
     consumer.kill('SIGTERM');
     await new Promise((resolve) => consumer.once('exit', resolve));

@@ -67,51 +67,65 @@ export async function runShardWorker(options: TShardWorkerOptions): Promise<TSha
     return response.ShardIterator;
   };
 
+  // Never rejects: a prefetch abandoned on stop must not become an unhandled rejection.
+  const fetchRecords = (shardIterator: string) =>
+    kinesis.send(new GetRecordsCommand({ ShardIterator: shardIterator, Limit: options.batchSize })).then(
+      (response) => ({ response, error: null }),
+      (error: unknown) => ({ response: null, error: error as Error }),
+    );
+
   let iterator = await openIterator();
   log.info({ shardId, from: position ?? options.initialPosition }, 'shard worker started');
   let failureDelayMs = 200;
+  let inFlight = iterator ? fetchRecords(iterator) : null;
 
-  while (iterator && !options.shouldStop()) {
-    let response;
-    try {
-      response = await kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: options.batchSize }));
-    } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'ExpiredIteratorException') {
-        iterator = await openIterator();
-        continue;
+  while (inFlight && !options.shouldStop()) {
+    const { response, error } = await inFlight;
+    inFlight = null;
+    if (!response) {
+      if (error.name !== 'ExpiredIteratorException') {
+        log.warn({ shardId, err: error }, 'GetRecords failed, backing off');
+        await sleep(failureDelayMs);
+        failureDelayMs = Math.min(failureDelayMs * 2, 10_000);
       }
-      log.warn({ shardId, err: error }, 'GetRecords failed, backing off');
-      await sleep(failureDelayMs);
-      failureDelayMs = Math.min(failureDelayMs * 2, 10_000);
+      // Re-open from the last checkpointed position: nothing after it was processed.
+      iterator = await openIterator();
+      inFlight = iterator ? fetchRecords(iterator) : null;
       continue;
     }
     failureDelayMs = 200;
     metrics.recordIteratorAge(shardId, response.MillisBehindLatest);
     const records = (response.Records ?? []).map((record) => toInputRecord(streamName, shardId, record));
+    iterator = response.NextShardIterator;
+    // Read the next batch while this one is scored, published and recorded (one read in flight
+    // per shard: within AWS's 5 GetRecords/s/shard at any realistic batch time).
+    if (iterator && records.length > 0) inFlight = fetchRecords(iterator);
 
     if (records.length > 0) {
       const isDone = await processUntilDone(records, options);
       if (!isDone) return 'stopped';
-      position = records[records.length - 1]!.sequenceNumber;
-      const isHeld = await leases.writeCheckpoint(shardId, position);
+      const last = records[records.length - 1]!.sequenceNumber;
+      const isHeld = await leases.writeCheckpoint(shardId, last);
       if (!isHeld) {
         log.warn({ shardId }, 'lease lost to another instance; stopping this shard');
         metrics.totals.leasesLost += 1;
         return 'lease-lost';
       }
+      position = last;
       metrics.totals.checkpoints += 1;
     }
 
-    if (!response.NextShardIterator) {
+    if (!iterator) {
       // A closed shard read to its end: children may start once this is recorded.
       const isHeld = await leases.writeCheckpoint(shardId, position, true);
       if (!isHeld) return 'lease-lost';
       log.info({ shardId }, 'shard ended (split or merge): finished');
       return 'ended';
     }
-    iterator = response.NextShardIterator;
-    if (records.length === 0) await sleep(options.idlePollMs);
+    if (records.length === 0) {
+      await sleep(options.idlePollMs);
+      inFlight = fetchRecords(iterator);
+    }
   }
   return 'stopped';
 }
