@@ -153,6 +153,11 @@ async function clearStalePidFile(dataDir: string, log: (line: string) => void): 
   await fs.rm(pidFile, { force: true });
 }
 
+/** Stops a server still running on dataDir whose owner is gone (it is not ours to keep). */
+export async function stopLeftoverPostgres(dataDir: string): Promise<void> {
+  await clearStalePidFile(path.resolve(dataDir), () => undefined);
+}
+
 async function runInitdb(options: {
   binaries: TBinaries;
   owner: TOwner;

@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -16,6 +21,8 @@ import {
   getTestAws,
 } from './index';
 import type { TTestDatabase } from './index';
+import { startPostgres } from '../postgres';
+import { sweepAbandonedTestStacks } from './test-stack';
 
 describe('createTestDatabase', () => {
   const created: TTestDatabase[] = [];
@@ -163,5 +170,24 @@ describe('Kinesis (kinesalite)', () => {
     expect(new URL(aws.s3.endpoint).hostname).toBe('127.0.0.1');
     expect(new URL(aws.kinesis.endpoint).hostname).toBe('127.0.0.1');
     expect(aws.credentials.accessKeyId).toBe('S3RVER');
+  });
+});
+
+describe('sweepAbandonedTestStacks', () => {
+  it('stops the Postgres of a test run that died and removes its folder, leaving live runs alone', async () => {
+    // A "dead run": a temp stack folder whose owner pid has exited, with its server still up.
+    const dead = await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-test-'));
+    await fs.chmod(dead, 0o755);
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    await fs.writeFile(path.join(dead, 'owner.pid'), `${gone.pid}\n`);
+    const orphan = await startPostgres({ dataDir: path.join(dead, 'pg'), port: 0, durable: false });
+
+    expect(await sweepAbandonedTestStacks()).toBeGreaterThanOrEqual(1);
+    expect(existsSync(dead)).toBe(false);
+    expect(() => process.kill(orphan.pid, 0)).toThrow();
+    // This run's own stack (owner alive) is untouched.
+    const db = await createTestDatabase();
+    await db.drop();
   });
 });

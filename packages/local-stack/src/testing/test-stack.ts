@@ -3,13 +3,51 @@ import os from 'node:os';
 import path from 'node:path';
 import { LOCAL_AWS_CREDENTIALS } from '../aws';
 import { startKinesis } from '../kinesis';
-import { startPostgres } from '../postgres';
+import { startPostgres, stopLeftoverPostgres } from '../postgres';
 import { startS3 } from '../s3';
 import type { TTestStackInfo } from './types';
 
 export type { TTestStackInfo } from './types';
 
 export type TTestStack = { info: TTestStackInfo; stop: () => Promise<void> };
+
+const TEMP_PREFIX = 'tripcast-test-';
+const OWNER_FILE = 'owner.pid';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A test run killed with SIGKILL cannot stop its Postgres, which then runs on forever from a
+ * temp folder. Every run therefore cleans up after dead ones: stacks whose owner process is
+ * gone have their server stopped and their folder removed.
+ */
+export async function sweepAbandonedTestStacks(): Promise<number> {
+  const tmp = os.tmpdir();
+  const names = (await fs.readdir(tmp).catch(() => [])).filter((name) =>
+    name.startsWith(TEMP_PREFIX),
+  );
+  const swept = await Promise.all(
+    names.map(async (name) => {
+      const dir = path.join(tmp, name);
+      const owner = Number.parseInt(
+        await fs.readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => ''),
+        10,
+      );
+      if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) return false;
+      await stopLeftoverPostgres(path.join(dir, 'pg'));
+      await fs.rm(dir, { recursive: true, force: true });
+      return true;
+    }),
+  );
+  return swept.filter(Boolean).length;
+}
 
 /**
  * One throwaway Postgres (temp data folder, free port, fsync off), one kinesalite and one
@@ -20,7 +58,9 @@ export async function startTestStack(
   options: { onLog?: (line: string) => void } = {},
 ): Promise<TTestStack> {
   const started = performance.now();
-  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-test-'));
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), TEMP_PREFIX));
+  await fs.writeFile(path.join(root, OWNER_FILE), `${process.pid}\n`);
+  const sweeping = sweepAbandonedTestStacks().catch(() => 0);
   // The server runs as `postgres` when we are root: it must be able to enter the temp folder.
   await fs.chmod(root, 0o755);
   const stops: (() => Promise<void>)[] = [];
@@ -72,6 +112,7 @@ export async function startTestStack(
         totalMs: Math.round(performance.now() - started),
       },
     };
+    await sweeping;
     return { info, stop: stopAll };
   } catch (error) {
     await stopAll().catch(() => undefined);
