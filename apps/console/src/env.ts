@@ -5,7 +5,9 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const ZEnv = z.object({
-  DATABASE_URL: z.url({ error: 'DATABASE_URL must be a postgres:// URL (the local stack sets it)' }),
+  DATABASE_URL: z.url({
+    error: 'DATABASE_URL must be a postgres:// URL (the local stack sets it)',
+  }),
   TRIPCAST_HOME: z.string().min(1).optional(),
   OBJECT_STORE_URI: z.string().min(1).optional(),
   S3_ENDPOINT_URL: z.url({ error: 'S3_ENDPOINT_URL must be a URL' }).optional(),
@@ -47,7 +49,7 @@ let cached: TEnv | undefined;
 function findRepoRoot(start: string): string {
   let dir = start;
   for (;;) {
-    if (fs.existsSync(path.join(dir, 'turbo.json'))) return dir;
+    if (fs.existsSync(path.join(/*turbopackIgnore: true*/ dir, 'turbo.json'))) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) return start;
     dir = parent;
@@ -55,11 +57,13 @@ function findRepoRoot(start: string): string {
 }
 
 function resolveZoneLookupPath(env: z.infer<typeof ZEnv>, repoRoot: string): string | null {
-  if (env.ZONE_LOOKUP_PATH) return path.resolve(env.ZONE_LOOKUP_PATH);
+  if (env.ZONE_LOOKUP_PATH) return path.resolve(/*turbopackIgnore: true*/ env.ZONE_LOOKUP_PATH);
   const candidates = [
-    env.TRIPCAST_SHARED_DATA && path.join(env.TRIPCAST_SHARED_DATA, 'taxi_zone_lookup.csv'),
-    env.TLC_DATA_DIR && path.join(env.TLC_DATA_DIR, 'taxi_zone_lookup.csv'),
-    path.join(repoRoot, '..', 'shared', 'data', 'taxi_zone_lookup.csv'),
+    env.TRIPCAST_SHARED_DATA &&
+      path.join(/*turbopackIgnore: true*/ env.TRIPCAST_SHARED_DATA, 'taxi_zone_lookup.csv'),
+    env.TLC_DATA_DIR &&
+      path.join(/*turbopackIgnore: true*/ env.TLC_DATA_DIR, 'taxi_zone_lookup.csv'),
+    path.join(/*turbopackIgnore: true*/ repoRoot, '..', 'shared', 'data', 'taxi_zone_lookup.csv'),
   ].filter((p): p is string => Boolean(p));
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
@@ -73,12 +77,17 @@ export function getEnv(): TEnv {
   }
   const env = parsed.data;
   const repoRoot = findRepoRoot(process.cwd());
-  const tripcastHome = path.resolve(env.TRIPCAST_HOME ?? path.join(repoRoot, '.tripcast'));
+  // turbopackIgnore: runtime paths, not build inputs (else Next traces the whole repo into the output).
+  const tripcastHome = path.resolve(
+    /*turbopackIgnore: true*/ env.TRIPCAST_HOME ??
+      path.join(/*turbopackIgnore: true*/ repoRoot, '.tripcast'),
+  );
   cached = {
     ...env,
     repoRoot,
     tripcastHome,
-    objectStoreUri: env.OBJECT_STORE_URI ?? path.join(tripcastHome, 'store'),
+    objectStoreUri:
+      env.OBJECT_STORE_URI ?? path.join(/*turbopackIgnore: true*/ tripcastHome, 'store'),
     zoneLookupPath: resolveZoneLookupPath(env, repoRoot),
   };
   return cached;

@@ -10,9 +10,13 @@ export function FirstRunHelp() {
         <Link className="font-medium text-primary underline" href="/runs">
           Batch runs
         </Link>
-        , pick a taxi type and a month, and press <strong>Start run</strong>. With the local stack the demo month is already in the
-        object store; to score your own file put it at <Code>trip-data/green_tripdata_2021-01.parquet</Code> under the object store, or
-        run <Code>npx scorer run --taxi-type green --month 2021-01</Code>.
+        , pick a taxi type and a month, and press <strong>Start run</strong>. With the local stack
+        the demo month is already in the object store; to score your own file put it at{' '}
+        <Code>trip-data/green_tripdata_2021-01.parquet</Code> under the object store, or run{' '}
+        <Code>
+          npm run scorer -w @tripcast/scorer -- run --taxi-type green --year 2021 --month 1
+        </Code>
+        .
       </p>
       <p className="mt-2">
         Meanwhile, try a{' '}

@@ -6,7 +6,11 @@ import type { TZone } from '@tripcast/model';
 import { useTRPC } from '~/trpc/react';
 import { Input, Label, Select } from './ui/form';
 
-export type TZoneIndex = { zones: TZone[] | null; byId: Map<number, TZone>; label(id: number | null | undefined): string };
+export type TZoneIndex = {
+  zones: TZone[] | null;
+  byId: Map<number, TZone>;
+  label(id: number | null | undefined): string;
+};
 
 /** The zone table (null zones when none is configured) and a label function for tables. */
 export function useZoneIndex(): TZoneIndex {
@@ -54,11 +58,17 @@ export function ZonePicker({
   onChange: (zoneId: number | null) => void;
   index: TZoneIndex;
 }) {
-  const boroughs = useMemo(() => [...new Set((index.zones ?? []).map((z) => z.borough))].sort(), [index.zones]);
+  const boroughs = useMemo(
+    () => [...new Set((index.zones ?? []).map((z) => z.borough))].sort(),
+    [index.zones],
+  );
   const selected = value == null ? undefined : index.byId.get(value);
   const borough = selected?.borough ?? '';
   const inBorough = useMemo(
-    () => (index.zones ?? []).filter((z) => z.borough === borough).sort((a, b) => a.zone.localeCompare(b.zone)),
+    () =>
+      (index.zones ?? [])
+        .filter((z) => z.borough === borough)
+        .sort((a, b) => a.zone.localeCompare(b.zone)),
     [index.zones, borough],
   );
 
@@ -124,7 +134,17 @@ export function ZonePicker({
 }
 
 /** A zone filter for tables: any zone, by name when the table is configured. */
-export function ZoneFilter({ id, value, onChange, index }: { id: string; value: number | null; onChange: (v: number | null) => void; index: TZoneIndex }) {
+export function ZoneFilter({
+  id,
+  value,
+  onChange,
+  index,
+}: {
+  id: string;
+  value: number | null;
+  onChange: (v: number | null) => void;
+  index: TZoneIndex;
+}) {
   if (!index.zones) {
     return (
       <Input
@@ -138,9 +158,15 @@ export function ZoneFilter({ id, value, onChange, index }: { id: string; value: 
       />
     );
   }
-  const sorted = [...index.zones].sort((a, b) => a.borough.localeCompare(b.borough) || a.zone.localeCompare(b.zone));
+  const sorted = [...index.zones].sort(
+    (a, b) => a.borough.localeCompare(b.borough) || a.zone.localeCompare(b.zone),
+  );
   return (
-    <Select id={id} value={value ?? ''} onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))}>
+    <Select
+      id={id}
+      value={value ?? ''}
+      onChange={(e) => onChange(e.target.value === '' ? null : Number(e.target.value))}
+    >
       <option value="">Any zone</option>
       {sorted.map((z) => (
         <option key={z.locationId} value={z.locationId}>

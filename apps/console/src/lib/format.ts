@@ -29,6 +29,20 @@ export function formatDateTime(d: Date | string | null | undefined): string {
   });
 }
 
+/** Month, day and time: enough for tables of recent events. */
+export function formatShortDateTime(d: Date | string | null | undefined): string {
+  if (!d) return '—';
+  const date = typeof d === 'string' ? new Date(d) : d;
+  return date.toLocaleString('en-US', {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  });
+}
+
 export function formatRelative(d: Date | string | null | undefined, now = Date.now()): string {
   if (!d) return '—';
   const t = (typeof d === 'string' ? new Date(d) : d).getTime();

@@ -2,7 +2,13 @@
 // streamed in pages so a large export never sits in memory.
 import { z } from 'zod';
 import type { TDb } from './db';
-import { HISTORY_SOURCES, iterateHistory, ZHistoryFilter, type THistoryFilter, type THistoryRow } from './queries/history';
+import {
+  HISTORY_SOURCES,
+  iterateHistory,
+  ZHistoryFilter,
+  type THistoryFilter,
+  type THistoryRow,
+} from './queries/history';
 
 export const MAX_EXPORT_ROWS = 200_000;
 
@@ -24,7 +30,10 @@ const CSV_COLUMNS: (keyof THistoryRow)[] = [
 
 /** `?sources=online,batch&modelVersion=..&zoneId=..&from=ISO&to=ISO` → a validated filter. */
 export function parseHistorySearchParams(params: URLSearchParams): THistoryFilter {
-  const optionalDate = z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional();
+  const optionalDate = z.iso
+    .datetime({ offset: true })
+    .transform((s) => new Date(s))
+    .optional();
   const raw = z
     .object({
       sources: z.string().optional(),
@@ -65,7 +74,9 @@ export function streamHistoryCsv(db: TDb, filter: THistoryFilter): ReadableStrea
         controller.close();
         return;
       }
-      const lines = next.value.map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(',')).join('\n');
+      const lines = next.value
+        .map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(','))
+        .join('\n');
       if (lines) controller.enqueue(encoder.encode(lines + '\n'));
     },
     async cancel() {

@@ -22,7 +22,10 @@ export class ModelRegistryError extends Error {
 }
 
 async function findProduction(db: TDb, name: string) {
-  return db.modelVersion.findFirst({ where: { name, stage: 'production' }, select: { version: true, artifactUri: true, sha256: true } });
+  return db.modelVersion.findFirst({
+    where: { name, stage: 'production' },
+    select: { version: true, artifactUri: true, sha256: true },
+  });
 }
 
 /**
@@ -61,7 +64,10 @@ export async function createProductionModelWatcher(opts: {
   timer.unref();
   return {
     current() {
-      if (!loaded) throw new ModelRegistryError(`no version of ${opts.name} is in production yet: promote one on the Models page`);
+      if (!loaded)
+        throw new ModelRegistryError(
+          `no version of ${opts.name} is in production yet: promote one on the Models page`,
+        );
       return loaded;
     },
     async close() {
@@ -83,18 +89,37 @@ export async function registerModel(opts: {
   actor: string;
 }): Promise<{ version: string }> {
   const { card } = opts;
-  const exists = await opts.db.modelVersion.findUnique({ where: { name_version: { name: card.name, version: card.version } }, select: { id: true } });
-  if (exists) throw new ModelRegistryError(`${card.name} ${card.version} is already registered: give the new model another version`);
+  const exists = await opts.db.modelVersion.findUnique({
+    where: { name_version: { name: card.name, version: card.version } },
+    select: { id: true },
+  });
+  if (exists)
+    throw new ModelRegistryError(
+      `${card.name} ${card.version} is already registered: give the new model another version`,
+    );
   const uri = joinUri(opts.storeUri, 'models', card.name, card.version);
   await writeObject(joinUri(uri, MODEL_FILE), opts.onnx, { s3: opts.s3 });
   await writeObject(joinUri(uri, CARD_FILE), JSON.stringify(card, null, 2), { s3: opts.s3 });
   await opts.db.$transaction([
     opts.db.modelVersion.create({
-      data: { name: card.name, version: card.version, artifactUri: uri, sha256: card.sha256, card, stage: 'candidate', createdBy: opts.actor },
+      data: {
+        name: card.name,
+        version: card.version,
+        artifactUri: uri,
+        sha256: card.sha256,
+        card,
+        stage: 'candidate',
+        createdBy: opts.actor,
+      },
       select: { id: true },
     }),
     opts.db.auditLog.create({
-      data: { actor: opts.actor, action: 'model.register', targetType: 'model_version', targetId: `${card.name}@${card.version}` },
+      data: {
+        actor: opts.actor,
+        action: 'model.register',
+        targetType: 'model_version',
+        targetId: `${card.name}@${card.version}`,
+      },
       select: { id: true },
     }),
   ]);
@@ -102,19 +127,36 @@ export async function registerModel(opts: {
 }
 
 /** Makes `version` the production version of `name`; the previous one is archived (restorable by rollback). */
-export async function promoteModel(opts: { db: TDb; name: string; version: string; actor: string }): Promise<void> {
+export async function promoteModel(opts: {
+  db: TDb;
+  name: string;
+  version: string;
+  actor: string;
+}): Promise<void> {
   await opts.db.$transaction(async (tx) => {
     const target = await tx.modelVersion.findUnique({
       where: { name_version: { name: opts.name, version: opts.version } },
       select: { id: true, stage: true },
     });
     if (!target) throw new ModelRegistryError(`${opts.name} has no version ${opts.version}`);
-    if (target.stage === 'production') throw new ModelRegistryError(`${opts.version} is already in production`);
-    const previous = await tx.modelVersion.findFirst({ where: { name: opts.name, stage: 'production' }, select: { version: true } });
-    await tx.modelVersion.updateMany({ where: { name: opts.name, stage: 'production' }, data: { stage: 'archived', productionOf: null } });
+    if (target.stage === 'production')
+      throw new ModelRegistryError(`${opts.version} is already in production`);
+    const previous = await tx.modelVersion.findFirst({
+      where: { name: opts.name, stage: 'production' },
+      select: { version: true },
+    });
+    await tx.modelVersion.updateMany({
+      where: { name: opts.name, stage: 'production' },
+      data: { stage: 'archived', productionOf: null },
+    });
     await tx.modelVersion.update({
       where: { id: target.id },
-      data: { stage: 'production', productionOf: opts.name, promotedAt: new Date(), promotedBy: opts.actor },
+      data: {
+        stage: 'production',
+        productionOf: opts.name,
+        promotedAt: new Date(),
+        promotedBy: opts.actor,
+      },
       select: { id: true },
     });
     await tx.auditLog.create({
@@ -131,15 +173,28 @@ export async function promoteModel(opts: { db: TDb; name: string; version: strin
 }
 
 /** Restores the version that was in production before the current one. */
-export async function rollbackModel(opts: { db: TDb; name: string; actor: string }): Promise<{ version: string }> {
-  const current = await opts.db.modelVersion.findFirst({ where: { name: opts.name, stage: 'production' }, select: { version: true } });
+export async function rollbackModel(opts: {
+  db: TDb;
+  name: string;
+  actor: string;
+}): Promise<{ version: string }> {
+  const current = await opts.db.modelVersion.findFirst({
+    where: { name: opts.name, stage: 'production' },
+    select: { version: true },
+  });
   if (!current) throw new ModelRegistryError(`${opts.name} has no production version to roll back`);
   const previous = await opts.db.modelVersion.findFirst({
     where: { name: opts.name, stage: 'archived', promotedAt: { not: null } },
     orderBy: { promotedAt: 'desc' },
     select: { version: true },
   });
-  if (!previous) throw new ModelRegistryError(`no earlier production version of ${opts.name} to roll back to`);
-  await promoteModel({ db: opts.db, name: opts.name, version: previous.version, actor: opts.actor });
+  if (!previous)
+    throw new ModelRegistryError(`no earlier production version of ${opts.name} to roll back to`);
+  await promoteModel({
+    db: opts.db,
+    name: opts.name,
+    version: previous.version,
+    actor: opts.actor,
+  });
   return { version: previous.version };
 }

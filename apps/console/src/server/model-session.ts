@@ -5,7 +5,9 @@ import { getEnv } from '~/env';
 import { getStoreOptions } from './store-options';
 import { getConsoleDb } from './db';
 
-const holder = globalThis as typeof globalThis & { __tripcastModelWatcher?: Promise<TProductionModelWatcher> };
+const holder = globalThis as typeof globalThis & {
+  __tripcastModelWatcher?: Promise<TProductionModelWatcher>;
+};
 
 export function getModelWatcher(): Promise<TProductionModelWatcher> {
   let watcher: Promise<TProductionModelWatcher> | undefined = holder.__tripcastModelWatcher;

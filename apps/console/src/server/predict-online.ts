@@ -15,11 +15,16 @@ export type TOnlinePrediction = {
   rideId: string;
 };
 
-export async function predictOnlineRide(opts: { db: TDb; model: TLoadedModel; ride: TRide }): Promise<TOnlinePrediction> {
+export async function predictOnlineRide(opts: {
+  db: TDb;
+  model: TLoadedModel;
+  ride: TRide;
+}): Promise<TOnlinePrediction> {
   const started = performance.now();
   const [duration] = await opts.model.predict(ridesToColumns([opts.ride]));
   const latencyMs = performance.now() - started;
-  if (duration === undefined || !Number.isFinite(duration)) throw new Error('the model returned no prediction');
+  if (duration === undefined || !Number.isFinite(duration))
+    throw new Error('the model returned no prediction');
   const rideId = `console-${randomUUID()}`;
   await opts.db.predictionHistory.create({
     data: {
@@ -37,7 +42,13 @@ export async function predictOnlineRide(opts: { db: TDb; model: TLoadedModel; ri
     },
     select: { id: true },
   });
-  return { durationMinutes: duration, modelName: opts.model.name, modelVersion: opts.model.version, latencyMs, rideId };
+  return {
+    durationMinutes: duration,
+    modelName: opts.model.name,
+    modelVersion: opts.model.version,
+    latencyMs,
+    rideId,
+  };
 }
 
 export const RECENT_ONLINE_SELECT = {

@@ -1,7 +1,13 @@
 'use client';
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, httpLink, isNonJsonSerializable, splitLink } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpLink,
+  isNonJsonSerializable,
+  splitLink,
+} from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
 import superjson from 'superjson';
@@ -25,7 +31,10 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         // File uploads (FormData) go unbatched and untransformed; everything else is batched JSON.
         splitLink({
           condition: (op) => isNonJsonSerializable(op.input),
-          true: httpLink({ url: '/api/trpc', transformer: { serialize: (d: unknown) => d, deserialize: superjson.deserialize } }),
+          true: httpLink({
+            url: '/api/trpc',
+            transformer: { serialize: (d: unknown) => d, deserialize: superjson.deserialize },
+          }),
           false: httpBatchLink({ url: '/api/trpc', transformer: superjson }),
         }),
       ],

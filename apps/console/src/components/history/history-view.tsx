@@ -10,7 +10,7 @@ import { Field, Input, Select } from '~/components/ui/form';
 import { Pager } from '~/components/ui/pager';
 import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
-import { formatDateTime, formatMinutes, formatMs } from '~/lib/format';
+import { formatMinutes, formatMs, formatShortDateTime } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
 
 const SOURCES = ['online', 'stream', 'batch'] as const;
@@ -56,10 +56,12 @@ export function HistoryView() {
     return `/api/history/export?${p.toString()}`;
   }, [filter]);
 
-  const onFilter = <T,>(set: (v: T) => void) => (v: T) => {
-    set(v);
-    setPage(1);
-  };
+  const onFilter =
+    <T,>(set: (v: T) => void) =>
+    (v: T) => {
+      set(v);
+      setPage(1);
+    };
 
   return (
     <>
@@ -67,14 +69,22 @@ export function HistoryView() {
         title="History"
         description="Every prediction from the three modes: online requests, stream events and batch runs."
         action={
-          <a href={exportHref} download className="inline-flex h-9 items-center rounded-md border border-border bg-card px-4 text-sm font-medium hover:bg-muted">
+          <a
+            href={exportHref}
+            download
+            className="inline-flex h-9 items-center rounded-md border border-border bg-card px-4 text-sm font-medium hover:bg-muted"
+          >
             Export CSV
           </a>
         }
       />
       <Card className="mb-4">
         <CardBody>
-          <form className="grid grid-cols-2 items-end gap-3 lg:grid-cols-[auto_12rem_16rem_1fr_1fr]" aria-label="Filter history" onSubmit={(e) => e.preventDefault()}>
+          <form
+            className="flex flex-wrap items-end gap-x-4 gap-y-3 [&>div]:shrink-0"
+            aria-label="Filter history"
+            onSubmit={(e) => e.preventDefault()}
+          >
             <fieldset>
               <legend className="mb-1 text-xs font-medium">Source</legend>
               <div className="flex h-9 items-center gap-3">
@@ -84,32 +94,63 @@ export function HistoryView() {
                       type="checkbox"
                       className="size-4 accent-[var(--color-primary)]"
                       checked={sources.includes(s)}
-                      onChange={(e) => onFilter(setSources)(e.target.checked ? [...sources, s] : sources.filter((x) => x !== s))}
+                      onChange={(e) =>
+                        onFilter(setSources)(
+                          e.target.checked ? [...sources, s] : sources.filter((x) => x !== s),
+                        )
+                      }
                     />
                     {s}
                   </label>
                 ))}
               </div>
             </fieldset>
-            <Field id="h-version" label="Model version">
-              <Select id="h-version" value={modelVersion} onChange={(e) => onFilter(setModelVersion)(e.target.value)}>
-                <option value="">Any version</option>
-                {(versions.data ?? []).map((v) => (
-                  <option key={v} value={v}>
-                    {v}
-                  </option>
-                ))}
-              </Select>
-            </Field>
-            <Field id="h-zone" label="Zone (pickup or dropoff)">
-              <ZoneFilter id="h-zone" value={zoneId} onChange={onFilter(setZoneId)} index={zones} />
-            </Field>
-            <Field id="h-from" label="From">
-              <Input id="h-from" type="datetime-local" value={from} onChange={(e) => onFilter(setFrom)(e.target.value)} />
-            </Field>
-            <Field id="h-to" label="To">
-              <Input id="h-to" type="datetime-local" value={to} onChange={(e) => onFilter(setTo)(e.target.value)} />
-            </Field>
+            <div className="w-44">
+              <Field id="h-version" label="Model version">
+                <Select
+                  id="h-version"
+                  value={modelVersion}
+                  onChange={(e) => onFilter(setModelVersion)(e.target.value)}
+                >
+                  <option value="">Any version</option>
+                  {(versions.data ?? []).map((v) => (
+                    <option key={v} value={v}>
+                      {v}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+            </div>
+            <div className="w-60">
+              <Field id="h-zone" label="Zone (pickup or dropoff)">
+                <ZoneFilter
+                  id="h-zone"
+                  value={zoneId}
+                  onChange={onFilter(setZoneId)}
+                  index={zones}
+                />
+              </Field>
+            </div>
+            <div className="w-48">
+              <Field id="h-from" label="From">
+                <Input
+                  id="h-from"
+                  type="datetime-local"
+                  value={from}
+                  onChange={(e) => onFilter(setFrom)(e.target.value)}
+                />
+              </Field>
+            </div>
+            <div className="w-48">
+              <Field id="h-to" label="To">
+                <Input
+                  id="h-to"
+                  type="datetime-local"
+                  value={to}
+                  onChange={(e) => onFilter(setTo)(e.target.value)}
+                />
+              </Field>
+            </div>
           </form>
         </CardBody>
       </Card>
@@ -121,11 +162,17 @@ export function HistoryView() {
             <ErrorState error={history.error} onRetry={() => void history.refetch()} />
           ) : history.data.items.length === 0 ? (
             <EmptyState title={page > 1 ? 'No more predictions' : 'No predictions match'}>
-              {page > 1 ? 'Go back a page.' : 'Widen the filters, run a batch, or make a live prediction.'}
+              {page > 1
+                ? 'Go back a page.'
+                : 'Widen the filters, run a batch, or make a live prediction.'}
             </EmptyState>
           ) : (
             <>
-              <Table aria-busy={history.isFetching} data-testid="history-table">
+              <Table
+                aria-busy={history.isFetching}
+                data-testid="history-table"
+                className="text-[13px]"
+              >
                 <thead>
                   <tr>
                     <Th>Predicted at</Th>
@@ -142,19 +189,47 @@ export function HistoryView() {
                 </thead>
                 <tbody>
                   {history.data.items.map((r, i) => (
-                    <tr key={`${r.source}-${r.rideId ?? i}-${i}`} data-testid="history-row" data-source={r.source}>
-                      <Td className="text-muted-foreground">{formatDateTime(r.predictedAt)}</Td>
+                    <tr
+                      key={`${r.source}-${r.rideId ?? i}-${i}`}
+                      data-testid="history-row"
+                      data-source={r.source}
+                    >
+                      <Td className="text-muted-foreground">
+                        {formatShortDateTime(r.predictedAt)}
+                      </Td>
                       <Td>
-                        <StatusBadge status={r.source} /> {r.status === 'rejected' && <StatusBadge status="rejected" />}
+                        <StatusBadge status={r.source} />{' '}
+                        {r.status === 'rejected' && <StatusBadge status="rejected" />}
                       </Td>
-                      <Td className="max-w-48 truncate font-mono text-xs" title={r.rideId ?? undefined}>
-                        {r.runId ? <a className="text-primary hover:underline" href={`/runs/${r.runId}`}>{r.rideId}</a> : (r.rideId ?? '—')}
+                      <Td
+                        className="max-w-36 truncate font-mono text-xs"
+                        title={r.rideId ?? undefined}
+                      >
+                        {r.runId ? (
+                          <a className="text-primary hover:underline" href={`/runs/${r.runId}`}>
+                            {r.rideId}
+                          </a>
+                        ) : (
+                          (r.rideId ?? '—')
+                        )}
                       </Td>
-                      <Td><ZoneLabel id={r.puLocationId} index={zones} /></Td>
-                      <Td><ZoneLabel id={r.doLocationId} index={zones} /></Td>
+                      <Td className="max-w-44 truncate">
+                        <ZoneLabel id={r.puLocationId} index={zones} />
+                      </Td>
+                      <Td className="max-w-44 truncate">
+                        <ZoneLabel id={r.doLocationId} index={zones} />
+                      </Td>
                       <Td className="text-right">{r.tripDistance?.toFixed(1) ?? '—'}</Td>
-                      <Td className="text-right font-medium">{r.status === 'rejected' ? <span className="text-xs text-danger">{r.reason}</span> : formatMinutes(r.predictedDuration)}</Td>
-                      <Td className="text-right text-muted-foreground">{formatMinutes(r.actualDuration)}</Td>
+                      <Td className="text-right font-medium">
+                        {r.status === 'rejected' ? (
+                          <span className="text-xs text-danger">{r.reason}</span>
+                        ) : (
+                          formatMinutes(r.predictedDuration)
+                        )}
+                      </Td>
+                      <Td className="text-right text-muted-foreground">
+                        {formatMinutes(r.actualDuration)}
+                      </Td>
                       <Td className="font-mono text-xs">{r.modelVersion ?? '—'}</Td>
                       <Td className="text-right">{formatMs(r.latencyMs)}</Td>
                     </tr>

@@ -24,18 +24,34 @@ function readCard(card: unknown): TModelCard | null {
 
 const fmt = (x: number | undefined, digits = 2) => (x == null ? '—' : x.toFixed(digits));
 
-function VersionCard({ v, onPromote, onRollback }: { v: TVersion; onPromote: () => void; onRollback: () => void }) {
+function VersionCard({
+  v,
+  onPromote,
+  onRollback,
+}: {
+  v: TVersion;
+  onPromote: () => void;
+  onRollback: () => void;
+}) {
   const card = readCard(v.card);
   const train = card?.metrics.train;
   const validation = card?.metrics.validation;
   const isProduction = v.stage === 'production';
   return (
-    <Card className={isProduction ? 'ring-2 ring-success/50' : undefined} data-testid="model-card" data-version={v.version} data-stage={v.stage}>
+    <Card
+      className={isProduction ? 'ring-2 ring-success/50' : undefined}
+      data-testid="model-card"
+      data-version={v.version}
+      data-stage={v.stage}
+    >
       <CardBody className="space-y-3">
         <div className="flex items-start justify-between gap-2">
           <div>
             <div className="font-mono text-base font-semibold">{v.version}</div>
-            <div className="text-xs text-muted-foreground">registered {formatDateTime(v.createdAt)}{v.createdBy ? ` by ${v.createdBy}` : ''}</div>
+            <div className="text-xs text-muted-foreground">
+              registered {formatDateTime(v.createdAt)}
+              {v.createdBy ? ` by ${v.createdBy}` : ''}
+            </div>
           </div>
           <StatusBadge status={v.stage} />
         </div>
@@ -68,18 +84,27 @@ function VersionCard({ v, onPromote, onRollback }: { v: TVersion; onPromote: () 
           <dt className="text-muted-foreground">algorithm</dt>
           <dd>{card?.training?.algorithm ?? '—'}</dd>
           <dt className="text-muted-foreground">features</dt>
-          <dd>{card?.training?.features.join(', ') ?? card?.inputs.map((i) => i.feature).join(', ') ?? '—'}</dd>
+          <dd>
+            {card?.training?.features.join(', ') ??
+              card?.inputs.map((i) => i.feature).join(', ') ??
+              '—'}
+          </dd>
           <dt className="text-muted-foreground">trained on</dt>
           <dd className="break-all">
             {card?.training?.trainData.map((d) => d.uri.split('/').pop()).join(', ') ?? '—'}
             {card?.training?.trainData.some((d) => d.isSynthetic) && ' (synthetic)'}
           </dd>
           <dt className="text-muted-foreground">sha256</dt>
-          <dd className="font-mono" title={v.sha256}>{v.sha256.slice(0, 16)}…</dd>
+          <dd className="font-mono" title={v.sha256}>
+            {v.sha256.slice(0, 16)}…
+          </dd>
           {v.promotedAt && (
             <>
               <dt className="text-muted-foreground">promoted</dt>
-              <dd>{formatRelative(v.promotedAt)}{v.promotedBy ? ` by ${v.promotedBy}` : ''}</dd>
+              <dd>
+                {formatRelative(v.promotedAt)}
+                {v.promotedBy ? ` by ${v.promotedBy}` : ''}
+              </dd>
             </>
           )}
         </dl>
@@ -115,17 +140,41 @@ function RegisterForm() {
     e.preventDefault();
     register.mutate(new FormData(e.currentTarget));
   };
-  const fieldErrors = (register.error?.data as { fieldErrors?: Record<string, string[] | undefined> } | undefined)?.fieldErrors;
+  const fieldErrors = (
+    register.error?.data as { fieldErrors?: Record<string, string[] | undefined> } | undefined
+  )?.fieldErrors;
   return (
     <Card>
-      <CardHeader title="Register a version" description="Upload model.onnx and its card.json. The model is loaded and test-scored before it is accepted; it starts as a candidate." />
+      <CardHeader
+        title="Register a version"
+        description="Upload model.onnx and its card.json. The model is loaded and test-scored before it is accepted; it starts as a candidate."
+      />
       <CardBody>
-        <form ref={formRef} onSubmit={submit} className="grid grid-cols-[1fr_1fr_auto] items-end gap-3" aria-label="Register a model version">
+        <form
+          ref={formRef}
+          onSubmit={submit}
+          className="grid grid-cols-[1fr_1fr_auto] items-end gap-3"
+          aria-label="Register a model version"
+        >
           <Field id="reg-onnx" label="model.onnx" error={fieldErrors?.onnx?.[0]}>
-            <Input id="reg-onnx" name="onnx" type="file" accept=".onnx,application/octet-stream" required className="py-1.5" />
+            <Input
+              id="reg-onnx"
+              name="onnx"
+              type="file"
+              accept=".onnx,application/octet-stream"
+              required
+              className="py-1.5"
+            />
           </Field>
           <Field id="reg-card" label="card.json" error={fieldErrors?.card?.[0]}>
-            <Input id="reg-card" name="card" type="file" accept=".json,application/json" required className="py-1.5" />
+            <Input
+              id="reg-card"
+              name="card"
+              type="file"
+              accept=".json,application/json"
+              required
+              className="py-1.5"
+            />
           </Field>
           <Button type="submit" isLoading={register.isPending}>
             Register
@@ -138,7 +187,8 @@ function RegisterForm() {
         )}
         {register.isSuccess && (
           <p role="status" className="mt-2 text-sm text-success">
-            Registered {register.data.version} (test scores: {register.data.probe.map((m) => m.toFixed(1)).join(', ')} min).
+            Registered {register.data.version} (test scores:{' '}
+            {register.data.probe.map((m) => m.toFixed(1)).join(', ')} min).
           </p>
         )}
       </CardBody>
@@ -167,8 +217,9 @@ export function ModelsView() {
         title="Models"
         description={
           <>
-            Versions of <span className="font-mono">{models.data?.name ?? '…'}</span>. The production version serves online, stream and new batch runs
-            within seconds of a promotion.
+            Versions of <span className="font-mono">{models.data?.name ?? '…'}</span>. The
+            production version serves online, stream and new batch runs within seconds of a
+            promotion.
           </>
         }
       />
@@ -183,14 +234,22 @@ export function ModelsView() {
         <ErrorState error={models.error} onRetry={() => void models.refetch()} />
       ) : models.data.versions.length === 0 ? (
         <EmptyState title="No model registered yet">
-          The local stack trains and registers a default model on first start (<code>npm start</code>). You can also register one below, or with{' '}
+          The local stack trains and registers a default model on first start (
+          <code>npm start</code>). You can also register one below, or with{' '}
           <code>npm run train -w @tripcast/model</code>.
         </EmptyState>
       ) : (
         <div className="grid grid-cols-1 gap-4 md:grid-cols-2 xl:grid-cols-3">
-          {models.data.versions.map((v) => (
-            <VersionCard key={v.id} v={v} onPromote={() => setPending({ kind: 'promote', version: v.version })} onRollback={() => setPending({ kind: 'rollback' })} />
-          ))}
+          {[...models.data.versions]
+            .sort((a, b) => Number(b.stage === 'production') - Number(a.stage === 'production'))
+            .map((v) => (
+              <VersionCard
+                key={v.id}
+                v={v}
+                onPromote={() => setPending({ kind: 'promote', version: v.version })}
+                onRollback={() => setPending({ kind: 'rollback' })}
+              />
+            ))}
         </div>
       )}
       <div className="mt-6">
@@ -202,13 +261,16 @@ export function ModelsView() {
         confirmLabel="Promote"
         isPending={promote.isPending}
         onCancel={() => setPending(null)}
-        onConfirm={() => pending?.kind === 'promote' && promote.mutate({ version: pending.version })}
+        onConfirm={() =>
+          pending?.kind === 'promote' && promote.mutate({ version: pending.version })
+        }
       >
         Online, stream and new batch predictions will use it within seconds.
         {production && (
           <>
             {' '}
-            <span className="font-mono">{production.version}</span> goes back to candidate and can be restored with Roll back.
+            <span className="font-mono">{production.version}</span> is archived and can be restored
+            with Roll back.
           </>
         )}
       </ConfirmDialog>
@@ -221,7 +283,8 @@ export function ModelsView() {
         onCancel={() => setPending(null)}
         onConfirm={() => rollback.mutate()}
       >
-        The version that was in production before <span className="font-mono">{production?.version}</span> serves again.
+        The version that was in production before{' '}
+        <span className="font-mono">{production?.version}</span> serves again.
       </ConfirmDialog>
     </>
   );

@@ -1,10 +1,27 @@
 'use client';
 
-import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 
-export function ActivityChart({ series }: { series: { minute: Date; online: number; stream: number }[] }) {
+export function ActivityChart({
+  series,
+}: {
+  series: { minute: Date; online: number; stream: number }[];
+}) {
   const data = series.map((p) => ({
-    t: new Date(p.minute).toLocaleTimeString('en-US', { hour: '2-digit', minute: '2-digit', hour12: false }),
+    t: new Date(p.minute).toLocaleTimeString('en-US', {
+      hour: '2-digit',
+      minute: '2-digit',
+      hour12: false,
+    }),
     online: p.online,
     stream: p.stream,
   }));
@@ -17,8 +34,24 @@ export function ActivityChart({ series }: { series: { minute: Date; online: numb
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
           <Tooltip />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Area type="monotone" dataKey="online" stackId="1" stroke="var(--color-primary)" fill="var(--color-primary)" fillOpacity={0.25} isAnimationActive={false} />
-          <Area type="monotone" dataKey="stream" stackId="1" stroke="var(--color-warning)" fill="var(--color-warning)" fillOpacity={0.3} isAnimationActive={false} />
+          <Area
+            type="monotone"
+            dataKey="online"
+            stackId="1"
+            stroke="var(--color-primary)"
+            fill="var(--color-primary)"
+            fillOpacity={0.25}
+            isAnimationActive={false}
+          />
+          <Area
+            type="monotone"
+            dataKey="stream"
+            stackId="1"
+            stroke="var(--color-warning)"
+            fill="var(--color-warning)"
+            fillOpacity={0.3}
+            isAnimationActive={false}
+          />
         </AreaChart>
       </ResponsiveContainer>
     </div>

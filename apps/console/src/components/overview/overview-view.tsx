@@ -13,7 +13,8 @@ import { useTRPC } from '~/trpc/react';
 import { ActivityChart } from './activity-chart';
 
 function readValidationRmse(card: unknown): number | null {
-  const rmse = (card as { metrics?: { validation?: { rmse?: unknown } } } | null)?.metrics?.validation?.rmse;
+  const rmse = (card as { metrics?: { validation?: { rmse?: unknown } } } | null)?.metrics
+    ?.validation?.rmse;
   return typeof rmse === 'number' ? rmse : null;
 }
 
@@ -46,13 +47,19 @@ export function OverviewView() {
   }
 
   const { runs, activity, series, checkpoints, production, modelName } = overview.data;
-  const lastCheckpoint = checkpoints.reduce<Date | null>((acc, c) => (!acc || c.updatedAt > acc ? c.updatedAt : acc), null);
+  const lastCheckpoint = checkpoints.reduce<Date | null>(
+    (acc, c) => (!acc || c.updatedAt > acc ? c.updatedAt : acc),
+    null,
+  );
   const rmse = production ? readValidationRmse(production.card) : null;
   const activeShards = checkpoints.filter((c) => !c.isShardEnded).length;
 
   return (
     <>
-      <PageHeader title="Overview" description={`The three deployment modes at a glance · model ${modelName}`} />
+      <PageHeader
+        title="Overview"
+        description={`The three deployment modes at a glance · model ${modelName}`}
+      />
       <div className="grid grid-cols-2 gap-4 xl:grid-cols-4">
         <Card>
           <CardBody>
@@ -68,12 +75,17 @@ export function OverviewView() {
                   {production.version}
                 </div>
                 <div className="mt-1 text-xs text-muted-foreground">
-                  promoted {formatRelative(production.promotedAt)} {production.promotedBy ? `by ${production.promotedBy}` : ''}
+                  promoted {formatRelative(production.promotedAt)}{' '}
+                  {production.promotedBy ? `by ${production.promotedBy}` : ''}
                 </div>
-                <div className="mt-1 text-xs text-muted-foreground">validation RMSE {rmse == null ? '—' : `${rmse.toFixed(2)} min`}</div>
+                <div className="mt-1 text-xs text-muted-foreground">
+                  validation RMSE {rmse == null ? '—' : `${rmse.toFixed(2)} min`}
+                </div>
               </>
             ) : (
-              <p className="text-sm text-muted-foreground">No model in production yet. The local stack trains one on first start.</p>
+              <p className="text-sm text-muted-foreground">
+                No model in production yet. The local stack trains one on first start.
+              </p>
             )}
           </CardBody>
         </Card>
@@ -81,24 +93,44 @@ export function OverviewView() {
           <CardBody className="space-y-3">
             <div className="text-sm font-semibold">Online</div>
             <div className="grid grid-cols-2 gap-3">
-              <Stat label="req / min" value={activity.online.perMinute.toFixed(1)} hint={`last ${activity.windowMinutes} min`} />
-              <Stat label="p50 / p95" value={<span className="text-base">{formatMs(activity.online.p50LatencyMs)}</span>} hint={formatMs(activity.online.p95LatencyMs)} />
+              <Stat
+                label="req / min"
+                value={activity.online.perMinute.toFixed(1)}
+                hint={`last ${activity.windowMinutes} min`}
+              />
+              <Stat
+                label="p50 / p95"
+                value={<span className="text-base">{formatMs(activity.online.p50LatencyMs)}</span>}
+                hint={formatMs(activity.online.p95LatencyMs)}
+              />
             </div>
-            <div className="text-xs text-muted-foreground">last request {formatRelative(activity.online.lastAt)}</div>
+            <div className="text-xs text-muted-foreground">
+              last request {formatRelative(activity.online.lastAt)}
+            </div>
           </CardBody>
         </Card>
         <Card>
           <CardBody className="space-y-3">
             <div className="text-sm font-semibold">Stream</div>
             <div className="grid grid-cols-2 gap-3">
-              <Stat label="events / min" value={activity.stream.perMinute.toFixed(1)} hint={`${formatCount(activity.stream.rejected)} rejected`} />
+              <Stat
+                label="events / min"
+                value={activity.stream.perMinute.toFixed(1)}
+                hint={`${formatCount(activity.stream.rejected)} rejected`}
+              />
               <Stat
                 label="checkpoint"
-                value={<span className="text-base">{lastCheckpoint ? formatRelative(lastCheckpoint) : '—'}</span>}
+                value={
+                  <span className="text-base">
+                    {lastCheckpoint ? formatRelative(lastCheckpoint) : '—'}
+                  </span>
+                }
                 hint={`${activeShards} active shard${activeShards === 1 ? '' : 's'}`}
               />
             </div>
-            <div className="text-xs text-muted-foreground">last event scored {formatRelative(activity.stream.lastAt)}</div>
+            <div className="text-xs text-muted-foreground">
+              last event scored {formatRelative(activity.stream.lastAt)}
+            </div>
           </CardBody>
         </Card>
         <Card>
@@ -106,10 +138,26 @@ export function OverviewView() {
             <div className="text-sm font-semibold">Batch</div>
             {runs[0] ? (
               <>
-                <Stat label="last run" value={<span className="text-base">{`${runs[0].taxiType} ${runs[0].year}-${String(runs[0].month).padStart(2, '0')}`}</span>} />
+                <Stat
+                  label="last run"
+                  value={
+                    <span className="text-base">{`${runs[0].taxiType} ${runs[0].year}-${String(runs[0].month).padStart(2, '0')}`}</span>
+                  }
+                />
                 <div className="flex items-center gap-2 text-xs text-muted-foreground">
-                  <Badge tone={runs[0].status === 'succeeded' ? 'success' : runs[0].status === 'failed' ? 'danger' : 'info'}>{runs[0].status}</Badge>
-                  {formatCount(runs[0].rowsScored)} scored · {formatDateTime(runs[0].finishedAt ?? runs[0].createdAt)}
+                  <Badge
+                    tone={
+                      runs[0].status === 'succeeded'
+                        ? 'success'
+                        : runs[0].status === 'failed'
+                          ? 'danger'
+                          : 'info'
+                    }
+                  >
+                    {runs[0].status}
+                  </Badge>
+                  {formatCount(runs[0].rowsScored)} scored ·{' '}
+                  {formatDateTime(runs[0].finishedAt ?? runs[0].createdAt)}
                 </div>
               </>
             ) : (
@@ -120,14 +168,20 @@ export function OverviewView() {
       </div>
 
       <Card className="mt-6">
-        <CardHeader title="Predictions per minute" description="Online requests and stream events scored in the last hour" />
+        <CardHeader
+          title="Predictions per minute"
+          description="Online requests and stream events scored in the last hour"
+        />
         <CardBody>
           {series.some((p) => p.online + p.stream > 0) ? (
             <ActivityChart series={series} />
           ) : (
             <EmptyState title="No online or stream predictions in the last hour">
-              Try a <Link className="text-primary underline" href="/predict">live prediction</Link>, call <code>POST /api/v1/predict</code>, or put ride events
-              on the input stream.
+              Try a{' '}
+              <Link className="text-primary underline" href="/predict">
+                live prediction
+              </Link>
+              , call <code>POST /api/v1/predict</code>, or put ride events on the input stream.
             </EmptyState>
           )}
         </CardBody>
@@ -142,7 +196,9 @@ export function OverviewView() {
             </Link>
           }
         />
-        <CardBody>{runs.length > 0 ? <RunsTable runs={runs} isCompact /> : <FirstRunHelp />}</CardBody>
+        <CardBody>
+          {runs.length > 0 ? <RunsTable runs={runs} isCompact /> : <FirstRunHelp />}
+        </CardBody>
       </Card>
     </>
   );

@@ -21,19 +21,31 @@ export function PredictView() {
   const [distance, setDistance] = useState('2.5');
   const predict = useMutation(
     trpc.predictions.predict.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.predictions.recent.queryKey() }),
+      onSuccess: () =>
+        queryClient.invalidateQueries({ queryKey: trpc.predictions.recent.queryKey() }),
     }),
   );
-  const recent = useQuery({ ...trpc.predictions.recent.queryOptions({ limit: 10 }), refetchInterval: 10_000 });
+  const recent = useQuery({
+    ...trpc.predictions.recent.queryOptions({ limit: 10 }),
+    refetchInterval: 10_000,
+  });
 
   const distanceValue = Number(distance);
-  const distanceError = distance === '' ? 'Enter the distance in miles' : !(distanceValue > 0 && distanceValue <= 500) ? 'Between 0 and 500 miles' : null;
+  const distanceError =
+    distance === ''
+      ? 'Enter the distance in miles'
+      : !(distanceValue > 0 && distanceValue <= 500)
+        ? 'Between 0 and 500 miles'
+        : null;
   const isReady = pickup != null && dropoff != null && !distanceError;
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (isReady) predict.mutate({ PULocationID: pickup, DOLocationID: dropoff, trip_distance: distanceValue });
+    if (isReady)
+      predict.mutate({ PULocationID: pickup, DOLocationID: dropoff, trip_distance: distanceValue });
   };
-  const serverFieldErrors = (predict.error?.data as { fieldErrors?: Record<string, string[] | undefined> } | undefined)?.fieldErrors;
+  const serverFieldErrors = (
+    predict.error?.data as { fieldErrors?: Record<string, string[] | undefined> } | undefined
+  )?.fieldErrors;
 
   return (
     <>
@@ -50,10 +62,26 @@ export function PredictView() {
           <CardHeader title="Ride" />
           <CardBody>
             <form onSubmit={submit} className="space-y-4" aria-label="Ride to predict">
-              <ZonePicker id="pickup-zone" label="Pickup" value={pickup} onChange={setPickup} index={zones} />
-              <ZonePicker id="dropoff-zone" label="Dropoff" value={dropoff} onChange={setDropoff} index={zones} />
+              <ZonePicker
+                id="pickup-zone"
+                label="Pickup"
+                value={pickup}
+                onChange={setPickup}
+                index={zones}
+              />
+              <ZonePicker
+                id="dropoff-zone"
+                label="Dropoff"
+                value={dropoff}
+                onChange={setDropoff}
+                index={zones}
+              />
               <div className="grid grid-cols-[12rem_1fr] items-end gap-3">
-                <Field id="trip-distance" label="Distance (miles)" error={serverFieldErrors?.trip_distance?.[0] ?? distanceError}>
+                <Field
+                  id="trip-distance"
+                  label="Distance (miles)"
+                  error={serverFieldErrors?.trip_distance?.[0] ?? distanceError}
+                >
                   <Input
                     id="trip-distance"
                     type="number"
@@ -82,8 +110,12 @@ export function PredictView() {
               <ErrorState error={predict.error} />
             ) : predict.data ? (
               <div data-testid="prediction-result">
-                <div className="text-4xl font-semibold tracking-tight tabular-nums" data-testid="predicted-minutes">
-                  {predict.data.durationMinutes.toFixed(1)} <span className="text-xl font-normal text-muted-foreground">minutes</span>
+                <div
+                  className="text-4xl font-semibold tracking-tight tabular-nums"
+                  data-testid="predicted-minutes"
+                >
+                  {predict.data.durationMinutes.toFixed(1)}{' '}
+                  <span className="text-xl font-normal text-muted-foreground">minutes</span>
                 </div>
                 <dl className="mt-4 grid grid-cols-[7rem_1fr] gap-y-1 text-sm">
                   <dt className="text-muted-foreground">Model</dt>
@@ -97,21 +129,28 @@ export function PredictView() {
                 </dl>
               </div>
             ) : (
-              <p className="text-sm text-muted-foreground">The predicted minutes, the model version that made them and the latency show here.</p>
+              <p className="text-sm text-muted-foreground">
+                The predicted minutes, the model version that made them and the latency show here.
+              </p>
             )}
           </CardBody>
         </Card>
       </div>
 
       <Card className="mt-6">
-        <CardHeader title="Recent online predictions" description="From this console and the JSON API" />
+        <CardHeader
+          title="Recent online predictions"
+          description="From this console and the JSON API"
+        />
         <CardBody>
           {recent.isPending ? (
             <LoadingRows />
           ) : recent.isError ? (
             <ErrorState error={recent.error} onRetry={() => void recent.refetch()} />
           ) : recent.data.length === 0 ? (
-            <EmptyState title="No online predictions yet">Predict a ride above, or call POST /api/v1/predict.</EmptyState>
+            <EmptyState title="No online predictions yet">
+              Predict a ride above, or call POST /api/v1/predict.
+            </EmptyState>
           ) : (
             <Table data-testid="recent-online">
               <thead>
@@ -129,10 +168,20 @@ export function PredictView() {
                 {recent.data.map((p) => (
                   <tr key={p.id}>
                     <Td className="text-muted-foreground">{formatDateTime(p.createdAt)}</Td>
-                    <Td><ZoneLabel id={p.puLocationId} index={zones} /></Td>
-                    <Td><ZoneLabel id={p.doLocationId} index={zones} /></Td>
+                    <Td>
+                      <ZoneLabel id={p.puLocationId} index={zones} />
+                    </Td>
+                    <Td>
+                      <ZoneLabel id={p.doLocationId} index={zones} />
+                    </Td>
                     <Td className="text-right">{p.tripDistance?.toFixed(1) ?? '—'}</Td>
-                    <Td className="text-right font-medium">{p.status === 'rejected' ? <span className="text-danger">{p.reason}</span> : formatMinutes(p.predictedDuration)}</Td>
+                    <Td className="text-right font-medium">
+                      {p.status === 'rejected' ? (
+                        <span className="text-danger">{p.reason}</span>
+                      ) : (
+                        formatMinutes(p.predictedDuration)
+                      )}
+                    </Td>
                     <Td className="font-mono text-xs">{p.modelVersion ?? '—'}</Td>
                     <Td className="text-right">{formatMs(p.latencyMs)}</Td>
                   </tr>

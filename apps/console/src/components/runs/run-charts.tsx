@@ -1,18 +1,58 @@
 'use client';
 
-import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  ReferenceLine,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 
-export function DurationHistogram({ buckets }: { buckets: { from: number; to: number | null; count: number }[] }) {
-  const data = buckets.map((b) => ({ label: b.to == null ? `${b.from}+` : `${b.from}–${b.to}`, count: b.count }));
+export function DurationHistogram({
+  buckets,
+}: {
+  buckets: { from: number; to: number | null; count: number }[];
+}) {
+  const data = buckets.map((b) => ({
+    label: b.to == null ? `${b.from}+` : `${b.from}–${b.to}`,
+    count: b.count,
+  }));
   return (
-    <div className="h-64" role="img" aria-label="Histogram of predicted durations in minutes" data-testid="duration-histogram">
+    <div
+      className="h-64"
+      role="img"
+      aria-label="Histogram of predicted durations in minutes"
+      data-testid="duration-histogram"
+    >
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 16, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--color-border)" vertical={false} />
-          <XAxis dataKey="label" tick={{ fontSize: 11 }} label={{ value: 'predicted minutes', position: 'insideBottom', offset: -10, fontSize: 11 }} />
-          <YAxis tick={{ fontSize: 11 }} tickFormatter={(v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v))} />
+          <XAxis
+            dataKey="label"
+            tick={{ fontSize: 11 }}
+            label={{
+              value: 'predicted minutes',
+              position: 'insideBottom',
+              offset: -10,
+              fontSize: 11,
+            }}
+          />
+          <YAxis
+            tick={{ fontSize: 11 }}
+            tickFormatter={(v: number) => (v >= 1000 ? `${Math.round(v / 1000)}k` : String(v))}
+          />
           <Tooltip formatter={(v) => [Number(v).toLocaleString('en-US'), 'trips']} />
-          <Bar dataKey="count" fill="var(--color-primary)" radius={[3, 3, 0, 0]} isAnimationActive={false} />
+          <Bar
+            dataKey="count"
+            fill="var(--color-primary)"
+            radius={[3, 3, 0, 0]}
+            isAnimationActive={false}
+          />
         </BarChart>
       </ResponsiveContainer>
     </div>
@@ -24,15 +64,45 @@ export function PredictedVsActual({ points }: { points: { actual: number; predic
   const LIMIT = 90;
   const data = points.filter((p) => p.actual >= 0 && p.actual <= LIMIT && p.predicted <= LIMIT);
   return (
-    <div className="h-64" role="img" aria-label="Predicted versus actual minutes, a sample of the run" data-testid="pred-vs-actual">
+    <div
+      className="h-64"
+      role="img"
+      aria-label="Predicted versus actual minutes, a sample of the run"
+      data-testid="pred-vs-actual"
+    >
       <ResponsiveContainer width="100%" height="100%">
         <ScatterChart margin={{ top: 8, right: 8, bottom: 16, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--color-border)" />
-          <XAxis type="number" dataKey="actual" domain={[0, LIMIT]} tick={{ fontSize: 11 }} label={{ value: 'actual minutes', position: 'insideBottom', offset: -10, fontSize: 11 }} />
-          <YAxis type="number" dataKey="predicted" domain={[0, LIMIT]} tick={{ fontSize: 11 }} label={{ value: 'predicted', angle: -90, position: 'insideLeft', fontSize: 11 }} />
+          <XAxis
+            type="number"
+            dataKey="actual"
+            domain={[0, LIMIT]}
+            tick={{ fontSize: 11 }}
+            label={{ value: 'actual minutes', position: 'insideBottom', offset: -10, fontSize: 11 }}
+          />
+          <YAxis
+            type="number"
+            dataKey="predicted"
+            domain={[0, LIMIT]}
+            tick={{ fontSize: 11 }}
+            label={{ value: 'predicted', angle: -90, position: 'insideLeft', fontSize: 11 }}
+          />
           <Tooltip formatter={(v) => `${Number(v).toFixed(1)} min`} />
-          <ReferenceLine segment={[{ x: 0, y: 0 }, { x: LIMIT, y: LIMIT }]} stroke="var(--color-muted-foreground)" strokeDasharray="4 4" />
-          <Scatter data={data} fill="var(--color-primary)" fillOpacity={0.35} shape="circle" isAnimationActive={false} />
+          <ReferenceLine
+            segment={[
+              { x: 0, y: 0 },
+              { x: LIMIT, y: LIMIT },
+            ]}
+            stroke="var(--color-muted-foreground)"
+            strokeDasharray="4 4"
+          />
+          <Scatter
+            data={data}
+            fill="var(--color-primary)"
+            fillOpacity={0.35}
+            shape="circle"
+            isAnimationActive={false}
+          />
         </ScatterChart>
       </ResponsiveContainer>
     </div>

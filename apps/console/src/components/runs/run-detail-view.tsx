@@ -21,7 +21,8 @@ export function RunDetailView({ id }: { id: string }) {
   const trpc = useTRPC();
   const detail = useQuery({
     ...trpc.runs.get.queryOptions({ id }),
-    refetchInterval: (q) => (q.state.data && isActiveStatus(q.state.data.run.status) ? 1_500 : false),
+    refetchInterval: (q) =>
+      q.state.data && isActiveStatus(q.state.data.run.status) ? 1_500 : false,
   });
 
   if (detail.isPending) {
@@ -65,7 +66,8 @@ export function RunDetailView({ id }: { id: string }) {
         title={`${run.taxiType} ${formatMonth(run.year, run.month)}`}
         description={
           <span className="flex items-center gap-2">
-            <StatusBadge status={run.status} /> {run.trigger} run · model <span className="font-mono">{run.modelVersion ?? '—'}</span> · started{' '}
+            <StatusBadge status={run.status} /> {run.trigger} run · model{' '}
+            <span className="font-mono">{run.modelVersion ?? '—'}</span> · started{' '}
             {formatDateTime(run.startedAt ?? run.createdAt)}
             {run.finishedAt && ` · finished ${formatDateTime(run.finishedAt)}`}
           </span>
@@ -79,19 +81,61 @@ export function RunDetailView({ id }: { id: string }) {
         </Card>
       )}
       {run.status === 'failed' && (
-        <div role="alert" className="mb-4 rounded-lg border border-danger/30 bg-danger/5 px-4 py-3 text-sm">
+        <div
+          role="alert"
+          className="mb-4 rounded-lg border border-danger/30 bg-danger/5 px-4 py-3 text-sm"
+        >
           <div className="font-medium text-danger">The run failed</div>
-          <pre className="mt-1 font-mono text-xs whitespace-pre-wrap">{run.error ?? 'no error recorded'}</pre>
+          <pre className="mt-1 font-mono text-xs whitespace-pre-wrap">
+            {run.error ?? 'no error recorded'}
+          </pre>
         </div>
       )}
 
       <div className="grid grid-cols-2 gap-4 lg:grid-cols-3 xl:grid-cols-6">
-        <Card><CardBody><Stat label="Rows read" value={formatCount(run.rowsRead)} /></CardBody></Card>
-        <Card><CardBody><Stat label="Scored" value={formatCount(run.rowsScored)} testId="rows-scored" /></CardBody></Card>
-        <Card><CardBody><Stat label="Rejected" value={formatCount(run.rowsRejected)} /></CardBody></Card>
-        <Card><CardBody><Stat label="Mean predicted" value={formatMinutes(summary?.predicted?.mean)} hint={`p50 ${formatMinutes(summary?.predicted?.p50)} · p95 ${formatMinutes(summary?.predicted?.p95)}`} /></CardBody></Card>
-        <Card><CardBody><Stat label="RMSE" value={formatMinutes(error?.rmse, 2)} hint={summary?.errorCourseRange ? 'trips of 1–60 min' : 'all trips'} testId="run-rmse" /></CardBody></Card>
-        <Card><CardBody><Stat label="MAE" value={formatMinutes(error?.mae, 2)} hint={`${formatCount(error?.count)} trips with a known duration`} /></CardBody></Card>
+        <Card>
+          <CardBody>
+            <Stat label="Rows read" value={formatCount(run.rowsRead)} />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardBody>
+            <Stat label="Scored" value={formatCount(run.rowsScored)} testId="rows-scored" />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardBody>
+            <Stat label="Rejected" value={formatCount(run.rowsRejected)} />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardBody>
+            <Stat
+              label="Mean predicted"
+              value={formatMinutes(summary?.predicted?.mean)}
+              hint={`p50 ${formatMinutes(summary?.predicted?.p50)} · p95 ${formatMinutes(summary?.predicted?.p95)}`}
+            />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardBody>
+            <Stat
+              label="RMSE"
+              value={formatMinutes(error?.rmse, 2)}
+              hint={summary?.errorCourseRange ? 'trips of 1–60 min' : 'all trips'}
+              testId="run-rmse"
+            />
+          </CardBody>
+        </Card>
+        <Card>
+          <CardBody>
+            <Stat
+              label="MAE"
+              value={formatMinutes(error?.mae, 2)}
+              hint={`${formatCount(error?.count)} trips with a known duration`}
+            />
+          </CardBody>
+        </Card>
       </div>
 
       <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-2">
@@ -101,17 +145,24 @@ export function RunDetailView({ id }: { id: string }) {
             {summary && summary.histogram.length > 0 ? (
               <DurationHistogram buckets={summary.histogram} />
             ) : (
-              <EmptyState title={isActiveStatus(run.status) ? 'Scoring…' : 'No histogram'}>The histogram appears when the run has finished.</EmptyState>
+              <EmptyState title={isActiveStatus(run.status) ? 'Scoring…' : 'No histogram'}>
+                The histogram appears when the run has finished.
+              </EmptyState>
             )}
           </CardBody>
         </Card>
         <Card>
-          <CardHeader title="Predicted vs actual" description={`A sample of ${formatCount(scatter.length)} trips; dashed line = perfect prediction`} />
+          <CardHeader
+            title="Predicted vs actual"
+            description={`A sample of ${formatCount(scatter.length)} trips; dashed line = perfect prediction`}
+          />
           <CardBody>
             {scatter.length > 0 ? (
               <PredictedVsActual points={scatter} />
             ) : (
-              <EmptyState title="No comparison yet">Shown for finished runs whose trips have a known duration.</EmptyState>
+              <EmptyState title="No comparison yet">
+                Shown for finished runs whose trips have a known duration.
+              </EmptyState>
             )}
           </CardBody>
         </Card>
@@ -119,10 +170,17 @@ export function RunDetailView({ id }: { id: string }) {
 
       <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-[1fr_2fr]">
         <Card>
-          <CardHeader title="Rejected rows" description="Kept aside with their reason, never dropped silently" />
+          <CardHeader
+            title="Rejected rows"
+            description="Kept aside with their reason, never dropped silently"
+          />
           <CardBody>
             {rejects.length === 0 ? (
-              <p className="text-sm text-muted-foreground">{run.status === 'succeeded' ? 'No rejected rows.' : 'Counted when the run finishes.'}</p>
+              <p className="text-sm text-muted-foreground">
+                {run.status === 'succeeded'
+                  ? 'No rejected rows.'
+                  : 'Counted when the run finishes.'}
+              </p>
             ) : (
               <Table>
                 <thead>
@@ -148,9 +206,13 @@ export function RunDetailView({ id }: { id: string }) {
           <CardBody>
             <dl className="grid grid-cols-[7rem_1fr] gap-x-3 gap-y-2 text-sm">
               <dt className="text-muted-foreground">Input</dt>
-              <dd className="break-all"><Code>{run.inputUri}</Code></dd>
+              <dd className="break-all">
+                <Code>{run.inputUri}</Code>
+              </dd>
               <dt className="text-muted-foreground">Predictions</dt>
-              <dd className="break-all" data-testid="output-uri">{run.outputUri ? <Code>{run.outputUri}</Code> : '—'}</dd>
+              <dd className="break-all" data-testid="output-uri">
+                {run.outputUri ? <Code>{run.outputUri}</Code> : '—'}
+              </dd>
               <dt className="text-muted-foreground">Rejects</dt>
               <dd className="break-all">{run.rejectsUri ? <Code>{run.rejectsUri}</Code> : '—'}</dd>
               <dt className="text-muted-foreground">Database</dt>
@@ -224,12 +286,18 @@ function RunPredictions({ runId }: { runId: string }) {
                   <tr key={r.rowIndex}>
                     <Td className="font-mono text-xs">{r.rideId}</Td>
                     <Td>{formatDateTime(r.pickupDatetime)}</Td>
-                    <Td><ZoneLabel id={r.puLocationId} index={zones} /></Td>
-                    <Td><ZoneLabel id={r.doLocationId} index={zones} /></Td>
+                    <Td>
+                      <ZoneLabel id={r.puLocationId} index={zones} />
+                    </Td>
+                    <Td>
+                      <ZoneLabel id={r.doLocationId} index={zones} />
+                    </Td>
                     <Td className="text-right">{formatMinutes(r.actualDuration)}</Td>
                     <Td className="text-right font-medium">{formatMinutes(r.predictedDuration)}</Td>
                     <Td className="text-right text-muted-foreground">
-                      {r.actualDuration == null ? '—' : (r.predictedDuration - r.actualDuration).toFixed(1)}
+                      {r.actualDuration == null
+                        ? '—'
+                        : (r.predictedDuration - r.actualDuration).toFixed(1)}
                     </Td>
                   </tr>
                 ))}

@@ -26,7 +26,12 @@ export function RunsTable({ runs, isCompact }: { runs: TRunRow[]; isCompact?: bo
       </thead>
       <tbody>
         {runs.map((run) => (
-          <tr key={run.id} className="hover:bg-muted/50" data-testid="run-row" data-status={run.status}>
+          <tr
+            key={run.id}
+            className="hover:bg-muted/50"
+            data-testid="run-row"
+            data-status={run.status}
+          >
             <Td>
               <Link href={`/runs/${run.id}`} className="font-medium text-primary hover:underline">
                 {formatMonth(run.year, run.month)}
@@ -43,7 +48,9 @@ export function RunsTable({ runs, isCompact }: { runs: TRunRow[]; isCompact?: bo
             <Td className="text-right">{formatCount(run.rowsRejected)}</Td>
             {!isCompact && <Td className="font-mono text-xs">{run.modelVersion ?? '—'}</Td>}
             {!isCompact && <Td>{run.trigger}</Td>}
-            <Td className="text-muted-foreground">{formatDateTime(run.startedAt ?? run.createdAt)}</Td>
+            <Td className="text-muted-foreground">
+              {formatDateTime(run.startedAt ?? run.createdAt)}
+            </Td>
           </tr>
         ))}
       </tbody>

@@ -15,11 +15,15 @@ export function RunsView() {
   const runs = useQuery({
     ...trpc.runs.list.queryOptions({ limit: 50 }),
     // Poll fast while something runs, slowly otherwise (a schedule may start a run).
-    refetchInterval: (query) => (query.state.data?.items.some((r) => isActiveStatus(r.status)) ? 1_500 : 10_000),
+    refetchInterval: (query) =>
+      query.state.data?.items.some((r) => isActiveStatus(r.status)) ? 1_500 : 10_000,
   });
   return (
     <>
-      <PageHeader title="Batch runs" description="Score a month of TLC trips, or backfill a range, and watch the runs." />
+      <PageHeader
+        title="Batch runs"
+        description="Score a month of TLC trips, or backfill a range, and watch the runs."
+      />
       <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
         <TriggerRunForm />
         <BackfillForm />

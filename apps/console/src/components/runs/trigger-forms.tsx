@@ -16,7 +16,15 @@ function parseMonthValue(v: string): { year: number; month: number } | null {
   return m ? { year: Number(m[1]), month: Number(m[2]) } : null;
 }
 
-function TaxiSelect({ id, value, onChange }: { id: string; value: TTaxi; onChange: (t: TTaxi) => void }) {
+function TaxiSelect({
+  id,
+  value,
+  onChange,
+}: {
+  id: string;
+  value: TTaxi;
+  onChange: (t: TTaxi) => void;
+}) {
   return (
     <Select id={id} value={value} onChange={(e) => onChange(e.target.value as TTaxi)}>
       {TAXI_TYPES.map((t) => (
@@ -49,14 +57,28 @@ export function TriggerRunForm() {
   };
   return (
     <Card>
-      <CardHeader title="Score a month" description="Runs the batch scorer on one month of TLC trips." />
+      <CardHeader
+        title="Score a month"
+        description="Runs the batch scorer on one month of TLC trips."
+      />
       <CardBody>
-        <form onSubmit={submit} className="grid grid-cols-[8rem_1fr_auto] items-end gap-3" aria-label="Score a month">
+        <form
+          onSubmit={submit}
+          className="grid grid-cols-[8rem_1fr_auto] items-end gap-3"
+          aria-label="Score a month"
+        >
           <Field id="run-taxi" label="Taxi type">
             <TaxiSelect id="run-taxi" value={taxiType} onChange={setTaxiType} />
           </Field>
           <Field id="run-month" label="Month" error={parsed ? null : 'Enter a month as YYYY-MM'}>
-            <Input id="run-month" type="month" value={month} required onChange={(e) => setMonth(e.target.value)} aria-invalid={!parsed || undefined} />
+            <Input
+              id="run-month"
+              type="month"
+              value={month}
+              required
+              onChange={(e) => setMonth(e.target.value)}
+              aria-invalid={!parsed || undefined}
+            />
           </Field>
           <Button type="submit" isLoading={trigger.isPending} disabled={!parsed}>
             Start run
@@ -94,17 +116,43 @@ export function BackfillForm() {
     <Card>
       <CardHeader title="Backfill" description="One run per month in the range, oldest first." />
       <CardBody>
-        <form onSubmit={submit} className="grid grid-cols-[8rem_1fr_1fr_auto] items-end gap-3" aria-label="Backfill">
+        <form
+          onSubmit={submit}
+          className="grid grid-cols-[8rem_1fr_1fr_auto] items-end gap-3"
+          aria-label="Backfill"
+        >
           <Field id="bf-taxi" label="Taxi type">
             <TaxiSelect id="bf-taxi" value={taxiType} onChange={setTaxiType} />
           </Field>
           <Field id="bf-from" label="From">
-            <Input id="bf-from" type="month" value={from} required onChange={(e) => setFrom(e.target.value)} />
+            <Input
+              id="bf-from"
+              type="month"
+              value={from}
+              required
+              onChange={(e) => setFrom(e.target.value)}
+            />
           </Field>
-          <Field id="bf-to" label="To" error={f && t && !isOrdered ? 'To must not be before From' : null}>
-            <Input id="bf-to" type="month" value={to} required onChange={(e) => setTo(e.target.value)} aria-invalid={(f && t && !isOrdered) || undefined} />
+          <Field
+            id="bf-to"
+            label="To"
+            error={f && t && !isOrdered ? 'To must not be before From' : null}
+          >
+            <Input
+              id="bf-to"
+              type="month"
+              value={to}
+              required
+              onChange={(e) => setTo(e.target.value)}
+              aria-invalid={(f && t && !isOrdered) || undefined}
+            />
           </Field>
-          <Button type="submit" variant="secondary" isLoading={backfill.isPending} disabled={!isOrdered}>
+          <Button
+            type="submit"
+            variant="secondary"
+            isLoading={backfill.isPending}
+            disabled={!isOrdered}
+          >
             Start backfill
           </Button>
         </form>

@@ -16,7 +16,15 @@ export type TButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   isLoading?: boolean;
 };
 
-export function Button({ variant = 'primary', size = 'md', isLoading, className, children, disabled, ...props }: TButtonProps) {
+export function Button({
+  variant = 'primary',
+  size = 'md',
+  isLoading,
+  className,
+  children,
+  disabled,
+  ...props
+}: TButtonProps) {
   return (
     <button
       type="button"
@@ -30,7 +38,9 @@ export function Button({ variant = 'primary', size = 'md', isLoading, className,
         className,
       )}
     >
-      {isLoading && <span className="size-3 animate-spin rounded-full border-2 border-current border-t-transparent" />}
+      {isLoading && (
+        <span className="size-3 animate-spin rounded-full border-2 border-current border-t-transparent" />
+      )}
       {children}
     </button>
   );

@@ -2,10 +2,23 @@ import type { HTMLAttributes, ReactNode } from 'react';
 import { cn } from '~/lib/cn';
 
 export function Card({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
-  return <div className={cn('rounded-lg border border-border bg-card shadow-sm', className)} {...props} />;
+  return (
+    <div
+      className={cn('rounded-lg border border-border bg-card shadow-sm', className)}
+      {...props}
+    />
+  );
 }
 
-export function CardHeader({ title, description, action }: { title: ReactNode; description?: ReactNode; action?: ReactNode }) {
+export function CardHeader({
+  title,
+  description,
+  action,
+}: {
+  title: ReactNode;
+  description?: ReactNode;
+  action?: ReactNode;
+}) {
   return (
     <div className="flex items-start justify-between gap-4 border-b border-border px-5 py-3">
       <div>
@@ -22,10 +35,22 @@ export function CardBody({ className, ...props }: HTMLAttributes<HTMLDivElement>
 }
 
 /** A labelled figure: the building block of the overview and run detail. */
-export function Stat({ label, value, hint, testId }: { label: string; value: ReactNode; hint?: ReactNode; testId?: string }) {
+export function Stat({
+  label,
+  value,
+  hint,
+  testId,
+}: {
+  label: string;
+  value: ReactNode;
+  hint?: ReactNode;
+  testId?: string;
+}) {
   return (
     <div>
-      <div className="text-xs font-medium tracking-wide text-muted-foreground uppercase">{label}</div>
+      <div className="text-xs font-medium tracking-wide text-muted-foreground uppercase">
+        {label}
+      </div>
       <div className="mt-1 text-xl font-semibold tabular-nums" data-testid={testId}>
         {value}
       </div>

@@ -53,7 +53,11 @@ export function ConfirmDialog({
         <Button variant="secondary" onClick={onCancel} autoFocus>
           Cancel
         </Button>
-        <Button variant={tone === 'danger' ? 'danger' : 'primary'} onClick={onConfirm} isLoading={isPending}>
+        <Button
+          variant={tone === 'danger' ? 'danger' : 'primary'}
+          onClick={onConfirm}
+          isLoading={isPending}
+        >
           {confirmLabel}
         </Button>
       </div>

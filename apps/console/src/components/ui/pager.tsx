@@ -1,6 +1,14 @@
 import { Button } from './button';
 
-export function Pager({ page, hasMore, onPage }: { page: number; hasMore: boolean; onPage: (p: number) => void }) {
+export function Pager({
+  page,
+  hasMore,
+  onPage,
+}: {
+  page: number;
+  hasMore: boolean;
+  onPage: (p: number) => void;
+}) {
   return (
     <div className="mt-3 flex items-center justify-end gap-2 text-sm">
       <Button variant="secondary" size="sm" disabled={page <= 1} onClick={() => onPage(page - 1)}>

@@ -1,6 +1,14 @@
 import { cn } from '~/lib/cn';
 
-export function Progress({ value, tone = 'primary', label }: { value: number; tone?: 'primary' | 'success' | 'danger'; label: string }) {
+export function Progress({
+  value,
+  tone = 'primary',
+  label,
+}: {
+  value: number;
+  tone?: 'primary' | 'success' | 'danger';
+  label: string;
+}) {
   const pct = Math.max(0, Math.min(1, value)) * 100;
   return (
     <div

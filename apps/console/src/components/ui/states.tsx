@@ -15,7 +15,15 @@ export function LoadingRows({ rows = 4 }: { rows?: number }) {
   );
 }
 
-export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
+export function EmptyState({
+  title,
+  children,
+  action,
+}: {
+  title: string;
+  children?: ReactNode;
+  action?: ReactNode;
+}) {
   return (
     <div className="flex flex-col items-center rounded-lg border border-dashed border-border px-6 py-10 text-center">
       <h3 className="text-sm font-semibold">{title}</h3>
@@ -25,13 +33,23 @@ export function EmptyState({ title, children, action }: { title: string; childre
   );
 }
 
-export function ErrorState({ error, onRetry }: { error: { message: string } | null; onRetry?: () => void }) {
+export function ErrorState({
+  error,
+  onRetry,
+}: {
+  error: { message: string } | null;
+  onRetry?: () => void;
+}) {
   return (
     <div role="alert" className="rounded-lg border border-danger/30 bg-danger/5 px-4 py-3 text-sm">
       <div className="font-medium text-danger">Something went wrong</div>
       <div className="mt-1 text-foreground/80">{error?.message ?? 'Unknown error'}</div>
       {onRetry && (
-        <button type="button" className="mt-2 text-xs font-medium text-primary underline" onClick={onRetry}>
+        <button
+          type="button"
+          className="mt-2 text-xs font-medium text-primary underline"
+          onClick={onRetry}
+        >
           Try again
         </button>
       )}

@@ -12,12 +12,20 @@ export function Table({ className, ...props }: HTMLAttributes<HTMLTableElement>)
 export function Th({ className, ...props }: ThHTMLAttributes<HTMLTableCellElement>) {
   return (
     <th
-      className={cn('border-b border-border px-3 py-2 text-left text-xs font-medium whitespace-nowrap text-muted-foreground', className)}
+      className={cn(
+        'border-b border-border px-3 py-2 text-left text-xs font-medium whitespace-nowrap text-muted-foreground',
+        className,
+      )}
       {...props}
     />
   );
 }
 
 export function Td({ className, ...props }: TdHTMLAttributes<HTMLTableCellElement>) {
-  return <td className={cn('border-b border-border px-3 py-2 whitespace-nowrap tabular-nums', className)} {...props} />;
+  return (
+    <td
+      className={cn('border-b border-border px-3 py-2 whitespace-nowrap tabular-nums', className)}
+      {...props}
+    />
+  );
 }

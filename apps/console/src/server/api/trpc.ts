@@ -55,7 +55,8 @@ const t = initTRPC.context<TContext>().create({
       data: {
         ...shape.data,
         stack: undefined,
-        fieldErrors: error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
+        fieldErrors:
+          error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
       },
     };
   },

@@ -10,9 +10,25 @@ export const ZHistorySource = z.enum(HISTORY_SOURCES).describe('Where the predic
 export type THistorySource = z.infer<typeof ZHistorySource>;
 
 export const ZHistoryFilter = z.object({
-  sources: z.array(ZHistorySource).min(1).default([...HISTORY_SOURCES]).describe('Sources to include'),
-  modelVersion: z.string().trim().min(1).max(200).optional().describe('Only predictions by this model version'),
-  zoneId: z.number().int().min(1).max(265).optional().describe('Trips starting or ending in this zone'),
+  sources: z
+    .array(ZHistorySource)
+    .min(1)
+    .default([...HISTORY_SOURCES])
+    .describe('Sources to include'),
+  modelVersion: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Only predictions by this model version'),
+  zoneId: z
+    .number()
+    .int()
+    .min(1)
+    .max(265)
+    .optional()
+    .describe('Trips starting or ending in this zone'),
   from: z.date().optional().describe('Predicted at or after'),
   to: z.date().optional().describe('Predicted before'),
 });
@@ -60,7 +76,7 @@ function buildHistorySql(filter: THistoryFilter) {
       FROM prediction_history h WHERE ${where.join(' AND ')}`);
   }
   if (filter.sources.includes('batch')) {
-    const where = ['r.status = \'succeeded\''];
+    const where = ["r.status = 'succeeded'"];
     if (filter.modelVersion) where.push(`r.model_version = ${bind(filter.modelVersion)}`);
     if (filter.zoneId) {
       const z = bind(filter.zoneId);
@@ -80,7 +96,10 @@ function buildHistorySql(filter: THistoryFilter) {
 }
 
 /** One page of history, newest first. `hasMore` instead of a total: counting millions of batch rows is not free. */
-export async function listHistory(db: TDb, opts: { filter: THistoryFilter; page: number; pageSize: number }) {
+export async function listHistory(
+  db: TDb,
+  opts: { filter: THistoryFilter; page: number; pageSize: number },
+) {
   const { sql, params, bind } = buildHistorySql(opts.filter);
   const limit = bind(opts.pageSize + 1);
   const offset = bind((opts.page - 1) * opts.pageSize);
@@ -89,12 +108,17 @@ export async function listHistory(db: TDb, opts: { filter: THistoryFilter; page:
     ...params,
   );
   const hasMore = rows.length > opts.pageSize;
-  const items: THistoryRow[] = (hasMore ? rows.slice(0, opts.pageSize) : rows).map(({ ord: _ord, ...row }) => row);
+  const items: THistoryRow[] = (hasMore ? rows.slice(0, opts.pageSize) : rows).map(
+    ({ ord: _ord, ...row }) => row,
+  );
   return { items, hasMore };
 }
 
 /** Rows for a CSV export, in pages of `batchSize`, up to `maxRows`. */
-export async function* iterateHistory(db: TDb, opts: { filter: THistoryFilter; batchSize: number; maxRows: number }) {
+export async function* iterateHistory(
+  db: TDb,
+  opts: { filter: THistoryFilter; batchSize: number; maxRows: number },
+) {
   let emitted = 0;
   for (let page = 1; emitted < opts.maxRows; page++) {
     const pageSize = Math.min(opts.batchSize, opts.maxRows - emitted);

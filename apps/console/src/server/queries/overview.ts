@@ -14,7 +14,10 @@ export type TSourceActivity = {
 
 export type TActivityPoint = { minute: Date; online: number; stream: number };
 
-export async function summarizeSourceActivity(db: TDb, opts: { windowMinutes: number; now?: Date }) {
+export async function summarizeSourceActivity(
+  db: TDb,
+  opts: { windowMinutes: number; now?: Date },
+) {
   const now = opts.now ?? new Date();
   const since = new Date(now.getTime() - opts.windowMinutes * 60_000);
   const rows = await db.$queryRawUnsafe<
@@ -47,7 +50,10 @@ export async function summarizeSourceActivity(db: TDb, opts: { windowMinutes: nu
 }
 
 /** Predictions per minute over the last `minutes`, zero-filled so the chart has no gaps. */
-export async function listActivitySeries(db: TDb, opts: { minutes: number; now?: Date }): Promise<TActivityPoint[]> {
+export async function listActivitySeries(
+  db: TDb,
+  opts: { minutes: number; now?: Date },
+): Promise<TActivityPoint[]> {
   const now = opts.now ?? new Date();
   return db.$queryRawUnsafe<TActivityPoint[]>(
     `WITH m AS (
@@ -64,10 +70,19 @@ export async function listActivitySeries(db: TDb, opts: { minutes: number; now?:
   );
 }
 
-export const CHECKPOINT_SELECT = { streamName: true, shardId: true, sequenceNumber: true, isShardEnded: true, updatedAt: true } as const;
+export const CHECKPOINT_SELECT = {
+  streamName: true,
+  shardId: true,
+  sequenceNumber: true,
+  isShardEnded: true,
+  updatedAt: true,
+} as const;
 
 export async function listStreamCheckpoints(db: TDb) {
-  return db.streamCheckpoint.findMany({ select: CHECKPOINT_SELECT, orderBy: [{ streamName: 'asc' }, { shardId: 'asc' }] });
+  return db.streamCheckpoint.findMany({
+    select: CHECKPOINT_SELECT,
+    orderBy: [{ streamName: 'asc' }, { shardId: 'asc' }],
+  });
 }
 
 export const MODEL_VERSION_SELECT = {
@@ -85,9 +100,16 @@ export const MODEL_VERSION_SELECT = {
 } as const;
 
 export async function getProductionModelVersion(db: TDb, name: string) {
-  return db.modelVersion.findFirst({ where: { name, stage: 'production' }, select: MODEL_VERSION_SELECT });
+  return db.modelVersion.findFirst({
+    where: { name, stage: 'production' },
+    select: MODEL_VERSION_SELECT,
+  });
 }
 
 export async function listModelVersionRows(db: TDb, name: string) {
-  return db.modelVersion.findMany({ where: { name }, select: MODEL_VERSION_SELECT, orderBy: { createdAt: 'desc' } });
+  return db.modelVersion.findMany({
+    where: { name },
+    select: MODEL_VERSION_SELECT,
+    orderBy: { createdAt: 'desc' },
+  });
 }

@@ -34,7 +34,11 @@ export const RUN_DETAIL_SELECT = {
 } as const;
 
 /** The scorer's run summary (apps/scorer/src/stats.ts), read leniently: older runs may lack fields. */
-const ZErrorSummary = z.object({ count: z.number(), rmse: z.number().nullable(), mae: z.number().nullable() });
+const ZErrorSummary = z.object({
+  count: z.number(),
+  rmse: z.number().nullable(),
+  mae: z.number().nullable(),
+});
 export const ZRunSummary = z.object({
   predicted: z
     .object({
@@ -46,7 +50,9 @@ export const ZRunSummary = z.object({
       p95: z.number().nullable(),
     })
     .optional(),
-  histogram: z.array(z.object({ from: z.number(), to: z.number().nullable(), count: z.number() })).default([]),
+  histogram: z
+    .array(z.object({ from: z.number(), to: z.number().nullable(), count: z.number() }))
+    .default([]),
   error: ZErrorSummary.optional(),
   errorCourseRange: ZErrorSummary.optional(),
   rejectsByReason: z.record(z.string(), z.number()).default({}),
@@ -78,7 +84,10 @@ export type TPredictedVsActualPoint = { actual: number; predicted: number };
  * An evenly spread sample of (actual, predicted) pairs for the scatter chart: every k-th row by
  * row_index, so the sample is deterministic and reads a bounded number of rows via the primary key.
  */
-export async function samplePredictedVsActual(db: TDb, opts: { runKey: number; rowCount: number; points: number }) {
+export async function samplePredictedVsActual(
+  db: TDb,
+  opts: { runKey: number; rowCount: number; points: number },
+) {
   const step = Math.max(1, Math.floor(opts.rowCount / opts.points));
   return db.$queryRawUnsafe<TPredictedVsActualPoint[]>(
     `SELECT actual_duration AS actual, predicted_duration AS predicted

@@ -24,7 +24,9 @@ export type TTestConsole = {
   close(): Promise<void>;
 };
 
-export async function createTestConsole(overrides: Partial<TContextServices> = {}): Promise<TTestConsole> {
+export async function createTestConsole(
+  overrides: Partial<TContextServices> = {},
+): Promise<TTestConsole> {
   const database = await createMigratedTestDatabase();
   const db = createDbClient(database.url);
   const zonesPath = overrides.getZoneTable ? null : findSharedData('taxi_zone_lookup.csv');
@@ -34,7 +36,8 @@ export async function createTestConsole(overrides: Partial<TContextServices> = {
     storeUri: '/nonexistent-store',
     storeOptions: {},
     actor: 'test',
-    getModelWatcher: () => Promise.reject<TProductionModelWatcher>(new Error('no model watcher in this suite')),
+    getModelWatcher: () =>
+      Promise.reject<TProductionModelWatcher>(new Error('no model watcher in this suite')),
     getZoneTable: () => readZoneTable(zonesPath).catch(() => null),
     ...overrides,
   };

@@ -3,7 +3,15 @@ import type { TDb } from '@tripcast/db/client';
 
 export async function seedBatchRun(
   db: TDb,
-  run: { id: string; year: number; month: number; status: 'queued' | 'running' | 'succeeded' | 'failed'; modelVersion?: string; finishedAt?: Date; createdAt?: Date },
+  run: {
+    id: string;
+    year: number;
+    month: number;
+    status: 'queued' | 'running' | 'succeeded' | 'failed';
+    modelVersion?: string;
+    finishedAt?: Date;
+    createdAt?: Date;
+  },
   predictions: { pu: number; do: number; actual: number | null; predicted: number }[] = [],
 ) {
   const created = await db.batchRun.create({
@@ -42,7 +50,9 @@ export async function seedBatchRun(
   });
   if (predictions.length > 0) {
     // batch_predictions is LIST-partitioned by run_key (one partition per run), as the COPY writer does it.
-    await db.$executeRawUnsafe(`CREATE TABLE batch_predictions_test_${created.key} PARTITION OF batch_predictions FOR VALUES IN (${created.key})`);
+    await db.$executeRawUnsafe(
+      `CREATE TABLE batch_predictions_test_${created.key} PARTITION OF batch_predictions FOR VALUES IN (${created.key})`,
+    );
     await db.batchPrediction.createMany({
       data: predictions.map((p, i) => ({
         runKey: created.key,
@@ -61,7 +71,16 @@ export async function seedBatchRun(
 
 export async function seedHistory(
   db: TDb,
-  rows: { source: 'online' | 'stream'; pu: number; do: number; predicted: number; version: string; latencyMs?: number; createdAt?: Date; status?: 'scored' | 'rejected' }[],
+  rows: {
+    source: 'online' | 'stream';
+    pu: number;
+    do: number;
+    predicted: number;
+    version: string;
+    latencyMs?: number;
+    createdAt?: Date;
+    status?: 'scored' | 'rejected';
+  }[],
 ) {
   await db.predictionHistory.createMany({
     data: rows.map((r, i) => ({

@@ -9,44 +9,99 @@ describe('history router', () => {
     t = await createTestConsole();
     await seedBatchRun(
       t.db,
-      { id: 'run-a', year: 2021, month: 1, status: 'succeeded', modelVersion: 'v1', finishedAt: new Date('2026-03-01T10:00:00Z') },
+      {
+        id: 'run-a',
+        year: 2021,
+        month: 1,
+        status: 'succeeded',
+        modelVersion: 'v1',
+        finishedAt: new Date('2026-03-01T10:00:00Z'),
+      },
       [
         { pu: 74, do: 75, actual: 6, predicted: 7.5 },
         { pu: 43, do: 151, actual: 12, predicted: 10 },
       ],
     );
     // A failed run's rows (if any) are not history: only succeeded runs count.
-    await seedBatchRun(t.db, { id: 'run-failed', year: 2021, month: 2, status: 'failed' }, [{ pu: 1, do: 1, actual: 1, predicted: 1 }]);
+    await seedBatchRun(t.db, { id: 'run-failed', year: 2021, month: 2, status: 'failed' }, [
+      { pu: 1, do: 1, actual: 1, predicted: 1 },
+    ]);
     await seedHistory(t.db, [
-      { source: 'online', pu: 74, do: 42, predicted: 9.1, version: 'v2', createdAt: new Date('2026-03-02T10:00:00Z') },
-      { source: 'stream', pu: 130, do: 205, predicted: 21.3, version: 'v1', createdAt: new Date('2026-03-01T12:00:00Z') },
-      { source: 'stream', pu: 10, do: 50, predicted: 26.4, version: 'v2', createdAt: new Date('2026-02-28T12:00:00Z') },
+      {
+        source: 'online',
+        pu: 74,
+        do: 42,
+        predicted: 9.1,
+        version: 'v2',
+        createdAt: new Date('2026-03-02T10:00:00Z'),
+      },
+      {
+        source: 'stream',
+        pu: 130,
+        do: 205,
+        predicted: 21.3,
+        version: 'v1',
+        createdAt: new Date('2026-03-01T12:00:00Z'),
+      },
+      {
+        source: 'stream',
+        pu: 10,
+        do: 50,
+        predicted: 26.4,
+        version: 'v2',
+        createdAt: new Date('2026-02-28T12:00:00Z'),
+      },
     ]);
   });
   afterAll(() => t.close());
 
   it('merges the three sources newest first', async () => {
     const { items, hasMore } = await t.caller.history.list({ page: 1, pageSize: 50 });
-    expect(items.map((r) => [r.source, Math.round((r.predictedDuration ?? NaN) * 10) / 10])).toEqual([
+    expect(
+      items.map((r) => [r.source, Math.round((r.predictedDuration ?? NaN) * 10) / 10]),
+    ).toEqual([
       ['online', 9.1],
       ['stream', 21.3],
       ['batch', 7.5],
       ['batch', 10],
       ['stream', 26.4],
     ]);
-    expect(items[2]).toMatchObject({ runId: 'run-a', modelVersion: 'v1', actualDuration: 6, rideId: '2021/01_0' });
+    expect(items[2]).toMatchObject({
+      runId: 'run-a',
+      modelVersion: 'v1',
+      actualDuration: 6,
+      rideId: '2021/01_0',
+    });
     expect(hasMore).toBe(false);
   });
 
   it('filters by source, model version, zone and time, and paginates on the server', async () => {
-    const list = (filter: Parameters<typeof t.caller.history.list>[0]['filter'], page = 1, pageSize = 50) =>
-      t.caller.history.list({ filter, page, pageSize }).then((r) => r.items.map((i) => `${i.source}:${i.puLocationId}`));
+    const list = (
+      filter: Parameters<typeof t.caller.history.list>[0]['filter'],
+      page = 1,
+      pageSize = 50,
+    ) =>
+      t.caller.history
+        .list({ filter, page, pageSize })
+        .then((r) => r.items.map((i) => `${i.source}:${i.puLocationId}`));
     expect(await list({ sources: ['batch'] })).toEqual(['batch:74', 'batch:43']);
-    expect(await list({ sources: ['online', 'stream'], modelVersion: 'v2' })).toEqual(['online:74', 'stream:10']);
-    expect(await list({ sources: ['online', 'stream', 'batch'], zoneId: 74 })).toEqual(['online:74', 'batch:74']);
-    expect(await list({ sources: ['online', 'stream', 'batch'], zoneId: 151 })).toEqual(['batch:43']);
+    expect(await list({ sources: ['online', 'stream'], modelVersion: 'v2' })).toEqual([
+      'online:74',
+      'stream:10',
+    ]);
+    expect(await list({ sources: ['online', 'stream', 'batch'], zoneId: 74 })).toEqual([
+      'online:74',
+      'batch:74',
+    ]);
+    expect(await list({ sources: ['online', 'stream', 'batch'], zoneId: 151 })).toEqual([
+      'batch:43',
+    ]);
     expect(
-      await list({ sources: ['online', 'stream', 'batch'], from: new Date('2026-03-01T00:00:00Z'), to: new Date('2026-03-02T00:00:00Z') }),
+      await list({
+        sources: ['online', 'stream', 'batch'],
+        from: new Date('2026-03-01T00:00:00Z'),
+        to: new Date('2026-03-02T00:00:00Z'),
+      }),
     ).toEqual(['stream:130', 'batch:74', 'batch:43']);
     const page2 = await t.caller.history.list({ page: 2, pageSize: 2 });
     expect(page2.items.map((i) => i.source)).toEqual(['batch', 'batch']);
@@ -59,17 +114,27 @@ describe('history router', () => {
   });
 
   it('exports the filtered history as CSV', async () => {
-    const filter = parseHistorySearchParams(new URLSearchParams({ sources: 'stream,batch', modelVersion: 'v1' }));
+    const filter = parseHistorySearchParams(
+      new URLSearchParams({ sources: 'stream,batch', modelVersion: 'v1' }),
+    );
     const csv = await new Response(streamHistoryCsv(t.db, filter)).text();
     const lines = csv.trim().split('\n');
-    expect(lines[0]).toBe('predictedAt,source,status,rideId,puLocationId,doLocationId,tripDistance,predictedDuration,actualDuration,modelVersion,latencyMs,reason,runId');
+    expect(lines[0]).toBe(
+      'predictedAt,source,status,rideId,puLocationId,doLocationId,tripDistance,predictedDuration,actualDuration,modelVersion,latencyMs,reason,runId',
+    );
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toBe('2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,205,2.5,21.3,,v1,1.2,,');
+    expect(lines[1]).toBe(
+      '2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,205,2.5,21.3,,v1,1.2,,',
+    );
     expect(lines[2]).toContain(',batch,scored,2021/01_0,74,75,,7.5,6,v1,,,run-a');
   });
 
   it('rejects a bad export filter with the field named', () => {
-    expect(() => parseHistorySearchParams(new URLSearchParams({ sources: 'fax' }))).toThrow(/sources/);
-    expect(() => parseHistorySearchParams(new URLSearchParams({ from: 'yesterday' }))).toThrow(/from/);
+    expect(() => parseHistorySearchParams(new URLSearchParams({ sources: 'fax' }))).toThrow(
+      /sources/,
+    );
+    expect(() => parseHistorySearchParams(new URLSearchParams({ from: 'yesterday' }))).toThrow(
+      /from/,
+    );
   });
 });

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { ModelRegistryError, promoteModel, registerModel, rollbackModel } from '../../model-registry';
+import {
+  ModelRegistryError,
+  promoteModel,
+  registerModel,
+  rollbackModel,
+} from '../../model-registry';
 import { listModelVersionRows } from '../../queries/overview';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
 import { badRequest, createTRPCRouter, publicProcedure } from '../trpc';
@@ -15,7 +20,11 @@ const ZRegisterForm = z.instanceof(FormData).transform(async (form, zctx) => {
     return z.NEVER;
   }
   if (onnx.size > MAX_ONNX_BYTES) {
-    zctx.addIssue({ code: 'custom', path: ['onnx'], message: `model.onnx must be at most ${MAX_ONNX_BYTES / 1024 / 1024} MiB` });
+    zctx.addIssue({
+      code: 'custom',
+      path: ['onnx'],
+      message: `model.onnx must be at most ${MAX_ONNX_BYTES / 1024 / 1024} MiB`,
+    });
     return z.NEVER;
   }
   if (!(card instanceof File) || card.size === 0) {
@@ -46,23 +55,39 @@ export const modelsRouter = createTRPCRouter({
       throw error;
     }
     if (checked.card.name !== ctx.modelName) {
-      badRequest(`card.json names the model "${checked.card.name}"; this console serves "${ctx.modelName}"`);
+      badRequest(
+        `card.json names the model "${checked.card.name}"; this console serves "${ctx.modelName}"`,
+      );
     }
-    const registered = await registerModel({ db: ctx.db, storeUri: ctx.storeUri, ...ctx.storeOptions, onnx: checked.onnx, card: checked.card, actor: ctx.actor }).catch(
-      asBadRequest,
-    );
+    const registered = await registerModel({
+      db: ctx.db,
+      storeUri: ctx.storeUri,
+      ...ctx.storeOptions,
+      onnx: checked.onnx,
+      card: checked.card,
+      actor: ctx.actor,
+    }).catch(asBadRequest);
     return { version: registered.version, probe: checked.probe };
   }),
 
   promote: publicProcedure
     .input(z.object({ version: z.string().min(1).max(200) }))
     .mutation(async ({ ctx, input }) => {
-      await promoteModel({ db: ctx.db, name: ctx.modelName, version: input.version, actor: ctx.actor }).catch(asBadRequest);
+      await promoteModel({
+        db: ctx.db,
+        name: ctx.modelName,
+        version: input.version,
+        actor: ctx.actor,
+      }).catch(asBadRequest);
       return { version: input.version };
     }),
 
   rollback: publicProcedure.mutation(async ({ ctx }) => {
-    const restored = await rollbackModel({ db: ctx.db, name: ctx.modelName, actor: ctx.actor }).catch(asBadRequest);
+    const restored = await rollbackModel({
+      db: ctx.db,
+      name: ctx.modelName,
+      actor: ctx.actor,
+    }).catch(asBadRequest);
     return { version: restored.version };
   }),
 });

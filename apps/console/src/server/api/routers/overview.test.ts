@@ -13,20 +13,62 @@ describe('overview router', () => {
     const o = await t.caller.overview.get();
     expect(o.runs).toEqual([]);
     expect(o.production).toBeNull();
-    expect(o.activity.online).toMatchObject({ count: 0, perMinute: 0, p50LatencyMs: null, lastAt: null });
+    expect(o.activity.online).toMatchObject({
+      count: 0,
+      perMinute: 0,
+      p50LatencyMs: null,
+      lastAt: null,
+    });
     expect(o.series).toHaveLength(60);
   });
 
   it('summarizes recent online and stream activity, the runs and the production model', async () => {
     const now = Date.now();
     await seedHistory(t.db, [
-      ...[1, 2, 3, 4].map((ms) => ({ source: 'online' as const, pu: 1, do: 2, predicted: 5, version: 'v1', latencyMs: ms, createdAt: new Date(now - 60_000) })),
-      { source: 'stream', pu: 1, do: 2, predicted: 5, version: 'v1', createdAt: new Date(now - 120_000) },
-      { source: 'stream', pu: 1, do: 2, predicted: 5, version: 'v1', status: 'rejected', createdAt: new Date(now - 120_000) },
+      ...[1, 2, 3, 4].map((ms) => ({
+        source: 'online' as const,
+        pu: 1,
+        do: 2,
+        predicted: 5,
+        version: 'v1',
+        latencyMs: ms,
+        createdAt: new Date(now - 60_000),
+      })),
+      {
+        source: 'stream',
+        pu: 1,
+        do: 2,
+        predicted: 5,
+        version: 'v1',
+        createdAt: new Date(now - 120_000),
+      },
+      {
+        source: 'stream',
+        pu: 1,
+        do: 2,
+        predicted: 5,
+        version: 'v1',
+        status: 'rejected',
+        createdAt: new Date(now - 120_000),
+      },
       // Outside the 15-minute window (not in the rate) but inside the hour the chart shows.
-      { source: 'online', pu: 1, do: 2, predicted: 5, version: 'v1', createdAt: new Date(now - 30 * 60_000) },
+      {
+        source: 'online',
+        pu: 1,
+        do: 2,
+        predicted: 5,
+        version: 'v1',
+        createdAt: new Date(now - 30 * 60_000),
+      },
       // Older than the chart's hour.
-      { source: 'online', pu: 1, do: 2, predicted: 5, version: 'v1', createdAt: new Date(now - 2 * 3_600_000) },
+      {
+        source: 'online',
+        pu: 1,
+        do: 2,
+        predicted: 5,
+        version: 'v1',
+        createdAt: new Date(now - 2 * 3_600_000),
+      },
     ]);
     await seedBatchRun(t.db, { id: 'r1', year: 2021, month: 1, status: 'running' });
     await t.db.modelVersion.create({

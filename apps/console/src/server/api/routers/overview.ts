@@ -18,6 +18,13 @@ export const overviewRouter = createTRPCRouter({
       listStreamCheckpoints(ctx.db),
       getProductionModelVersion(ctx.db, ctx.modelName),
     ]);
-    return { runs: runs.items, activity, series, checkpoints, production, modelName: ctx.modelName };
+    return {
+      runs: runs.items,
+      activity,
+      series,
+      checkpoints,
+      production,
+      modelName: ctx.modelName,
+    };
   }),
 });

@@ -12,11 +12,17 @@ describe('predictions router: zones', () => {
   });
   afterAll(() => t.close());
 
-  it.skipIf(!hasZones)('serves the TLC zone table for the pickers (needs ../shared/data/taxi_zone_lookup.csv)', async () => {
-    const table = await t.caller.predictions.zones();
-    expect(table?.zones).toHaveLength(265);
-    expect(table?.zones.find((z) => z.locationId === 132)).toMatchObject({ borough: 'Queens', zone: 'JFK Airport' });
-  });
+  it.skipIf(!hasZones)(
+    'serves the TLC zone table for the pickers (needs ../shared/data/taxi_zone_lookup.csv)',
+    async () => {
+      const table = await t.caller.predictions.zones();
+      expect(table?.zones).toHaveLength(265);
+      expect(table?.zones.find((z) => z.locationId === 132)).toMatchObject({
+        borough: 'Queens',
+        zone: 'JFK Airport',
+      });
+    },
+  );
 
   it('falls back to bare zone IDs when no table is configured', async () => {
     const bare = await createTestConsole({ getZoneTable: () => Promise.resolve(null) });
@@ -28,7 +34,11 @@ describe('predictions router: zones', () => {
   });
 
   it('refuses a ride with an invalid field before touching the model', async () => {
-    const call = t.caller.predictions.predict({ PULocationID: 0, DOLocationID: 50, trip_distance: 4 });
+    const call = t.caller.predictions.predict({
+      PULocationID: 0,
+      DOLocationID: 50,
+      trip_distance: 4,
+    });
     await expect(call).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(call).rejects.toThrow(/PULocationID/);
   });

@@ -6,13 +6,29 @@ describe('runs router', () => {
   let t: TTestConsole;
   beforeAll(async () => {
     t = await createTestConsole();
-    await seedBatchRun(t.db, { id: 'run-old', year: 2021, month: 1, status: 'succeeded', createdAt: new Date('2026-01-01T00:00:00Z') }, [
-      { pu: 74, do: 75, actual: 6, predicted: 7.5 },
-      { pu: 43, do: 151, actual: 12, predicted: 10 },
-      { pu: 74, do: 42, actual: null, predicted: 9 },
-      { pu: 1, do: 2, actual: 30, predicted: 28 },
-    ]);
-    await seedBatchRun(t.db, { id: 'run-new', year: 2021, month: 2, status: 'running', createdAt: new Date('2026-02-01T00:00:00Z') });
+    await seedBatchRun(
+      t.db,
+      {
+        id: 'run-old',
+        year: 2021,
+        month: 1,
+        status: 'succeeded',
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+      },
+      [
+        { pu: 74, do: 75, actual: 6, predicted: 7.5 },
+        { pu: 43, do: 151, actual: 12, predicted: 10 },
+        { pu: 74, do: 42, actual: null, predicted: 9 },
+        { pu: 1, do: 2, actual: 30, predicted: 28 },
+      ],
+    );
+    await seedBatchRun(t.db, {
+      id: 'run-new',
+      year: 2021,
+      month: 2,
+      status: 'running',
+      createdAt: new Date('2026-02-01T00:00:00Z'),
+    });
   });
   afterAll(() => t.close());
 
@@ -56,19 +72,35 @@ describe('runs router', () => {
     const page2 = await t.caller.runs.predictions({ runId: 'run-old', page: 2, pageSize: 3 });
     expect(page2.items.map((r) => r.rideId)).toEqual(['2021/01_3']);
     expect(page2.hasMore).toBe(false);
-    const zone74 = await t.caller.runs.predictions({ runId: 'run-old', zoneId: 74, page: 1, pageSize: 10 });
+    const zone74 = await t.caller.runs.predictions({
+      runId: 'run-old',
+      zoneId: 74,
+      page: 1,
+      pageSize: 10,
+    });
     expect(zone74.items.map((r) => r.rowIndex)).toEqual([0, 2]);
-    const zone151 = await t.caller.runs.predictions({ runId: 'run-old', zoneId: 151, page: 1, pageSize: 10 });
+    const zone151 = await t.caller.runs.predictions({
+      runId: 'run-old',
+      zoneId: 151,
+      page: 1,
+      pageSize: 10,
+    });
     expect(zone151.items.map((r) => r.predictedDuration)).toEqual([10]);
   });
 
   it('refuses a backfill whose end is before its start, naming the problem', async () => {
-    const call = t.caller.runs.backfill({ taxiType: 'green', from: { year: 2021, month: 3 }, to: { year: 2021, month: 1 } });
+    const call = t.caller.runs.backfill({
+      taxiType: 'green',
+      from: { year: 2021, month: 3 },
+      to: { year: 2021, month: 1 },
+    });
     await expect(call).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(call).rejects.toThrow(/to must be/);
   });
 
   it('validates the month of a triggered run', async () => {
-    await expect(t.caller.runs.trigger({ taxiType: 'green', year: 2021, month: 13 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      t.caller.runs.trigger({ taxiType: 'green', year: 2021, month: 13 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
 import { launchRun } from '@tripcast/scorer/launcher';
-import { getBatchRun, listBatchRuns, listRunPredictions, samplePredictedVsActual } from '../../queries/runs';
+import {
+  getBatchRun,
+  listBatchRuns,
+  listRunPredictions,
+  samplePredictedVsActual,
+} from '../../queries/runs';
 import { badRequest, createTRPCRouter, notFound, publicProcedure } from '../trpc';
 
 const ZMonthInput = z.object({
@@ -15,7 +20,14 @@ const MAX_BACKFILL_MONTHS = 12;
 
 export const runsRouter = createTRPCRouter({
   list: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(100).default(20), cursor: z.string().nullish() }).default({ limit: 20 }))
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(100).default(20),
+          cursor: z.string().nullish(),
+        })
+        .default({ limit: 20 }),
+    )
     .query(({ ctx, input }) => listBatchRuns(ctx.db, input)),
 
   get: publicProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
@@ -23,7 +35,11 @@ export const runsRouter = createTRPCRouter({
     if (!run) notFound(`No batch run ${input.id}`);
     const scatter =
       run.status === 'succeeded' && run.rowsScored > 0
-        ? await samplePredictedVsActual(ctx.db, { runKey: run.key, rowCount: run.rowsRead, points: 1500 })
+        ? await samplePredictedVsActual(ctx.db, {
+            runKey: run.key,
+            rowCount: run.rowsRead,
+            points: 1500,
+          })
         : [];
     return { run, scatter };
   }),
@@ -38,9 +54,17 @@ export const runsRouter = createTRPCRouter({
       }),
     )
     .query(async ({ ctx, input }) => {
-      const run = await ctx.db.batchRun.findUnique({ where: { id: input.runId }, select: { key: true } });
+      const run = await ctx.db.batchRun.findUnique({
+        where: { id: input.runId },
+        select: { key: true },
+      });
       if (!run) notFound(`No batch run ${input.runId}`);
-      return listRunPredictions(ctx.db, { runKey: run.key, zoneId: input.zoneId, page: input.page, pageSize: input.pageSize });
+      return listRunPredictions(ctx.db, {
+        runKey: run.key,
+        zoneId: input.zoneId,
+        page: input.page,
+        pageSize: input.pageSize,
+      });
     }),
 
   trigger: publicProcedure
@@ -55,7 +79,8 @@ export const runsRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const months = monthIndex(input.to) - monthIndex(input.from) + 1;
       if (months < 1) badRequest('to must be the same month as from or later');
-      if (months > MAX_BACKFILL_MONTHS) badRequest(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
+      if (months > MAX_BACKFILL_MONTHS)
+        badRequest(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
       // One queued run per month, oldest first. The launcher has no backfill entry yet (the scorer
       // CLI's `backfill` runs months one after another); until it does, each month is its own run.
       const runIds: string[] = [];

@@ -9,7 +9,10 @@ export function GET(req: Request) {
   try {
     filter = parseHistorySearchParams(new URL(req.url).searchParams);
   } catch (error) {
-    const issues = error instanceof ZodError ? error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) : [];
+    const issues =
+      error instanceof ZodError
+        ? error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }))
+        : [];
     return Response.json({ error: 'invalid filter', issues }, { status: 400 });
   }
   const stamp = new Date().toISOString().replaceAll(':', '-').slice(0, 19);

@@ -11,7 +11,8 @@ function handler(req: Request) {
     router: appRouter,
     createContext: () => createRequestContext({ headers: req.headers }),
     onError({ path, error }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'}:`, error.cause ?? error);
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        console.error(`tRPC ${path ?? '?'}:`, error.cause ?? error);
     },
   });
 }

@@ -1,0 +1,230 @@
+/**
+ * The console end to end, in Chromium, against the real app: server.ts (REST + Next build) on the
+ * harness' Postgres, a local object store folder, the real scorer launched as a child process,
+ * real onnxruntime. Screenshots of every page go to e2e/screenshots/ (gitignored).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDbClient, type TDb } from '@tripcast/db/client';
+import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
+import { generateTripMonth } from '@tripcast/model/trips';
+import { promoteModel, registerModel } from '~/server/model-registry';
+import {
+  buildConsoleIfStale,
+  CONSOLE_DIR,
+  startConsole,
+  type TRunningConsole,
+} from './support/console-server';
+import { buildE2eModel, writeModelFiles } from './support/models';
+
+const MODEL_NAME = 'ride_duration_prediction_model';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const SCREENSHOTS = path.join(CONSOLE_DIR, 'e2e', 'screenshots');
+const SHARED_DATA =
+  process.env.TRIPCAST_SHARED_DATA ?? path.resolve(CONSOLE_DIR, '../../../shared/data');
+const ZONES_CSV = path.join(SHARED_DATA, 'taxi_zone_lookup.csv');
+const hasZones = fs.existsSync(ZONES_CSV);
+
+// Known models: v1 in production at start, v2 registered but idle, v3 uploaded through the page.
+const v1 = buildE2eModel({ name: MODEL_NAME, version: 'e2e-v1', intercept: 5, perMile: 3 });
+const v2 = buildE2eModel({ name: MODEL_NAME, version: 'e2e-v2', intercept: 6, perMile: 2.8 });
+const v3 = buildE2eModel({ name: MODEL_NAME, version: 'e2e-v3', intercept: 8, perMile: 2 });
+const DISTANCE = 2.5;
+
+const log = (line: string) => console.log(`[e2e] ${line}`);
+
+describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, () => {
+  let database: TTestDatabase;
+  let db: TDb;
+  let home: string;
+  let app: TRunningConsole;
+  let browser: Browser;
+  let page: Page;
+
+  const shot = async (name: string) => {
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  };
+
+  beforeAll(async () => {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'tripcast-e2e-'));
+    const store = path.join(home, 'store');
+    database = await createMigratedTestDatabase();
+    db = createDbClient(database.url);
+    // "Ensure a model": v1 in production, v2 a candidate, artifacts in the object store.
+    for (const m of [v1, v2])
+      await registerModel({ db, storeUri: store, onnx: m.onnx, card: m.card, actor: 'e2e' });
+    await promoteModel({ db, name: MODEL_NAME, version: v1.card.version, actor: 'e2e' });
+    // A generated month (with dirty rows) where the scorer looks by default: <store>/trip-data/<TLC file name>.
+    await generateTripMonth({
+      taxiType: 'green',
+      year: 2024,
+      month: 3,
+      rows: 20_000,
+      seed: 7,
+      outPath: path.join(store, 'trip-data'),
+    });
+
+    buildConsoleIfStale(log);
+    app = await startConsole({
+      DATABASE_URL: database.url,
+      TRIPCAST_HOME: home,
+      OBJECT_STORE_URI: store,
+      MODEL_NAME,
+      MODEL_WATCH_INTERVAL_MS: '300',
+      ...(hasZones ? { ZONE_LOOKUP_PATH: ZONES_CSV } : {}),
+    });
+    log(`console at ${app.url}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 }, baseURL: app.url });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    if (app && process.env.E2E_SHOW_LOGS) console.log(app.logs.join('\n'));
+    await db?.$disconnect();
+    await database?.drop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('shows the fresh-install overview with the production model and first-run help', async () => {
+    await page.goto('/');
+    await expect
+      .poll(() => page.getByTestId('production-version').textContent())
+      .toBe(v1.card.version);
+    expect(await page.getByText('No batch runs yet').isVisible()).toBe(true);
+    await shot('01-overview-fresh');
+  });
+
+  it('triggers a batch run on a generated month and watches it finish with its histogram', async () => {
+    await page.goto('/runs');
+    await page.getByLabel('Taxi type').first().selectOption('green');
+    await page.locator('#run-month').fill('2024-03');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    await page.getByRole('heading', { name: 'green 2024-03' }).waitFor();
+    await shot('02-run-started');
+    await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 150_000 });
+    await page
+      .getByTestId('duration-histogram')
+      .locator('.recharts-bar-rectangle')
+      .first()
+      .waitFor();
+    const scored = Number(
+      (await page.getByTestId('rows-scored').textContent())?.replaceAll(',', ''),
+    );
+    expect(scored).toBeGreaterThan(15_000); // 20,000 generated rows minus the dirty ones
+    expect(scored).toBeLessThan(20_000);
+    expect(await page.getByTestId('run-rmse').textContent()).toMatch(/^\d+\.\d\d min$/);
+    expect(await page.getByTestId('output-uri').textContent()).toContain(
+      'taxi_type=green/year=2024/month=03/',
+    );
+    await page.getByTestId('pred-vs-actual').locator('.recharts-scatter-symbol').first().waitFor();
+    await shot('03-run-detail');
+    await page.goto('/runs');
+    await page.locator('[data-testid="run-row"][data-status="succeeded"]').first().waitFor();
+    await shot('04-runs');
+  });
+
+  const predictOnce = async () => {
+    if (hasZones) {
+      await page.getByLabel('Pickup borough').selectOption('Manhattan');
+      await page.getByLabel('Pickup zone').selectOption({ label: 'Central Park (43)' });
+      await page.getByLabel('Dropoff borough').selectOption('Queens');
+      await page.getByLabel('Dropoff zone').selectOption({ label: 'JFK Airport (132)' });
+    } else {
+      await page.locator('#pickup-zone').fill('43');
+      await page.locator('#dropoff-zone').fill('132');
+    }
+    await page.getByLabel('Distance (miles)').fill(String(DISTANCE));
+    await page.getByRole('button', { name: 'Predict duration' }).click();
+    await page.getByTestId('prediction-result').waitFor();
+  };
+
+  it('predicts live: minutes, the model version and the latency', async () => {
+    await page.goto('/predict');
+    await predictOnce();
+    expect(await page.getByTestId('predicted-minutes').textContent()).toBe(
+      `${v1.minutesFor(DISTANCE).toFixed(1)} minutes`,
+    );
+    expect(await page.getByTestId('prediction-model-version').textContent()).toBe(v1.card.version);
+    expect(await page.getByTestId('prediction-latency').textContent()).toMatch(/ms$/);
+    await page.getByTestId('recent-online').getByText(v1.card.version).first().waitFor();
+    await shot('05-predict');
+  });
+
+  it('shows the new online and batch predictions in History and exports them as CSV', async () => {
+    await page.goto('/history');
+    await page.locator('[data-testid="history-row"][data-source="online"]').first().waitFor();
+    await page.locator('[data-testid="history-row"][data-source="batch"]').first().waitFor();
+    await shot('06-history');
+    await page.getByLabel('stream').uncheck();
+    await page.getByLabel('batch').uncheck();
+    await expect
+      .poll(() => page.locator('[data-testid="history-row"][data-source="batch"]').count())
+      .toBe(0);
+    expect(await page.locator('[data-testid="history-row"][data-source="online"]').count()).toBe(1);
+    const csv = await (await page.request.get('/api/history/export?sources=online')).text();
+    expect(csv.split('\n')[1]).toContain(`,online,scored,`);
+    expect(csv).toContain(`,${v1.card.version},`);
+  });
+
+  it('registers an uploaded version, promotes it with a confirmation, and the next live prediction uses it', async () => {
+    const files = await writeModelFiles(v3, path.join(home, 'upload'));
+    await page.goto('/models');
+    await page.locator(`[data-testid="model-card"][data-version="${v2.card.version}"]`).waitFor();
+    await page.getByLabel('model.onnx').setInputFiles(files.onnxPath);
+    await page.getByLabel('card.json').setInputFiles(files.cardPath);
+    await page.getByRole('button', { name: 'Register' }).click();
+    await page.getByText(`Registered ${v3.card.version}`).waitFor();
+    await page.getByRole('button', { name: `Promote ${v3.card.version}` }).click();
+    await page.getByRole('dialog').waitFor();
+    await shot('07-models-confirm');
+    await page.getByRole('dialog').getByRole('button', { name: 'Promote' }).click();
+    await page
+      .locator(
+        `[data-testid="model-card"][data-version="${v3.card.version}"][data-stage="production"]`,
+      )
+      .waitFor();
+    await shot('08-models');
+
+    await page.goto('/predict');
+    // The watcher picks the promotion up within its interval (300 ms here): predict until it shows.
+    await expect
+      .poll(
+        async () => {
+          await predictOnce();
+          return page.getByTestId('prediction-model-version').textContent();
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toBe(v3.card.version);
+    expect(await page.getByTestId('predicted-minutes').textContent()).toBe(
+      `${v3.minutesFor(DISTANCE).toFixed(1)} minutes`,
+    );
+    await shot('09-predict-after-promotion');
+  });
+
+  it('shows the promoted model and the activity on the overview', async () => {
+    await page.goto('/');
+    await expect
+      .poll(() => page.getByTestId('production-version').textContent())
+      .toBe(v3.card.version);
+    await page.locator('.recharts-area').first().waitFor();
+    await shot('10-overview');
+  });
+});
