@@ -1,11 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import {
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -158,3 +159,19 @@ export async function listObjects(prefix: string, options: TObjectStoreOptions =
   return uris.sort();
 }
 
+
+export async function objectExists(uri: string, options: TObjectStoreOptions = {}): Promise<boolean> {
+  try {
+    if (!isS3Uri(uri)) {
+      await access(uri);
+      return true;
+    }
+    const { bucket, key } = parseS3Uri(uri);
+    await createS3Client(options.s3).send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (isMissing(error) || name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    throw error;
+  }
+}

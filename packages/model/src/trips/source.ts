@@ -13,7 +13,7 @@ export function tlcMonthUrl(taxiType: string, year: number, month: number): stri
   return `${TLC_TRIP_DATA_URL}/${taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`;
 }
 
-export type TLocalFile = { path: string; uri: string; cleanup(): Promise<void> };
+export type TLocalFile = { path: string; uri: string; cleanup: () => Promise<void> };
 
 /**
  * Make a trip month readable by DuckDB: local paths are used in place; s3:// objects (SDK, so

@@ -1,0 +1,62 @@
+import { parseArgs } from 'node:util';
+
+import { createDbClient } from '@tripcast/db/client';
+
+import { getCliEnv } from '../env';
+import type { TModelCard } from '../model-card';
+import { listModelVersions, promoteModel, rollbackModel } from '../store';
+
+const HELP = `Manage registered model versions.
+
+Usage: npm run models -w @tripcast/model -- <command> [options]
+
+Commands:
+  list [--name <name>]                 versions, newest first, with stage and validation RMSE
+  promote --version <v> [--name <n>]   make <v> the production version (the previous one is archived)
+  rollback [--name <n>]                put back the previous production version
+
+--name defaults to $MODEL_NAME. Actions are recorded with $TRIPCAST_ACTOR (default cli:$USER).
+Needs DATABASE_URL.
+`;
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { name: { type: 'string' }, version: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const env = getCliEnv();
+  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
+  const name = values.name ?? env.MODEL_NAME;
+  const db = createDbClient(env.DATABASE_URL, { max: 2, applicationName: 'tripcast-models' });
+  try {
+    if (command === 'list') {
+      const rows = await listModelVersions(db, values.name);
+      if (rows.length === 0) console.log('no model versions registered (npm run bootstrap -w @tripcast/model creates one)');
+      for (const row of rows) {
+        const rmse = (row.card as TModelCard).metrics?.validation?.rmse;
+        console.log(
+          [row.name, row.version, row.stage.padEnd(10), rmse === undefined ? 'val RMSE -' : `val RMSE ${rmse.toFixed(4)}`, `by ${row.createdBy ?? '?'}`, row.createdAt.toISOString()].join('  '),
+        );
+      }
+    } else if (command === 'promote') {
+      if (!values.version) throw new Error('promote needs --version');
+      const row = await promoteModel(db, { name, version: values.version, actor: env.actor });
+      console.log(`${row.name}@${row.version} is now in production`);
+    } else if (command === 'rollback') {
+      const row = await rollbackModel(db, { name, actor: env.actor });
+      console.log(`rolled back: ${row.name}@${row.version} is now in production`);
+    } else throw new Error(`unknown command "${command}" (see --help)`);
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`models: ${(error as Error).message}`);
+  process.exit(1);
+});

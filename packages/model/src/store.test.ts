@@ -1,0 +1,164 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createDbClient, type TDb } from '@tripcast/db/client';
+import { listAuditLog } from '@tripcast/db/queries/audit';
+import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
+import { createTestBucket, getTestAws } from '@tripcast/local-stack/testing';
+
+import { ridesToColumns } from './features';
+import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from './onnx/linear-pair-model';
+import { objectExists, type TS3Options } from './object-store';
+import { loadModel, sha256Hex } from './runtime';
+import {
+  createProductionModelWatcher,
+  ensureDefaultModel,
+  listModelVersions,
+  modelArtifactUri,
+  promoteModel,
+  registerModel,
+  resolveProductionModel,
+  rollbackModel,
+} from './store';
+import type { TModelCard } from './model-card';
+import { hasSharedData, sharedDataPath } from './testing/shared-data';
+
+/** A tiny model whose every prediction is `minutes`: easy to tell versions apart. */
+function constantModel(name: string, version: string, minutes: number) {
+  const onnx = buildLinearPairModel({ pairCoefficients: new Float64Array(PAIR_TABLE_SIZE), distanceCoefficient: 0, intercept: minutes });
+  const card: TModelCard = {
+    schemaVersion: 1,
+    name,
+    version,
+    createdAt: new Date().toISOString(),
+    sha256: sha256Hex(onnx),
+    ...linearPairCardIo(),
+    metrics: {},
+  };
+  return { onnx, card };
+}
+
+const ride = ridesToColumns([{ PULocationID: 10, DOLocationID: 50, trip_distance: 4 }]);
+
+let database: TTestDatabase;
+let db: TDb;
+let storeDir: string;
+beforeAll(async () => {
+  database = await createMigratedTestDatabase();
+  db = createDbClient(database.url, { max: 4 });
+  storeDir = await mkdtemp(path.join(tmpdir(), 'tripcast-store-'));
+});
+afterAll(async () => {
+  await db?.$disconnect();
+  await database?.drop();
+  await rm(storeDir, { recursive: true, force: true });
+});
+
+describe('model registry on a local folder store', () => {
+  it('registers, promotes one production version, rolls back, and audits who did it', async () => {
+    const name = 'registry_test';
+    const context = { db, storeUri: storeDir };
+    const v1 = await registerModel({ ...context, ...constantModel(name, 'v1', 11), actor: 'alice' });
+    expect(v1).toMatchObject({ stage: 'candidate', createdBy: 'alice', artifactUri: modelArtifactUri(storeDir, name, 'v1') });
+    expect(await objectExists(path.join(storeDir, 'models', name, 'v1', 'model.onnx'))).toBe(true);
+    await expect(registerModel({ ...context, ...constantModel(name, 'v1', 11), actor: 'alice' })).rejects.toThrow(/already has a version v1/);
+    await registerModel({ ...context, ...constantModel(name, 'v2', 22), actor: 'bob' });
+
+    expect(await resolveProductionModel(db, name)).toBeNull();
+    await promoteModel(db, { name, version: 'v1', actor: 'alice' });
+    const promoted = await promoteModel(db, { name, version: 'v2', actor: 'bob' });
+    expect(promoted).toMatchObject({ stage: 'production', promotedBy: 'bob' });
+    const versions = await listModelVersions(db, name);
+    expect(versions.filter((v) => v.stage === 'production').map((v) => v.version)).toEqual(['v2']);
+
+    const rolledBack = await rollbackModel(db, { name, actor: 'carol' });
+    expect(rolledBack.version).toBe('v1');
+    expect((await resolveProductionModel(db, name))?.version).toBe('v1');
+    const audit = await listAuditLog(db, { limit: 20, targetType: 'model_version' });
+    const actions = audit.items.map((a) => `${a.action} ${a.targetId} by ${a.actor}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        `model.register ${name}@v1 by alice`,
+        `model.promote ${name}@v2 by bob`,
+        `model.rollback ${name}@v1 by carol`,
+      ]),
+    );
+  });
+
+  it('refuses to register a card that does not describe the bytes', async () => {
+    const { onnx, card } = constantModel('registry_test', 'bad', 1);
+    await expect(registerModel({ db, storeUri: storeDir, onnx, card: { ...card, sha256: 'a'.repeat(64) }, actor: 't' })).rejects.toThrow(/does not match/);
+  });
+
+  it('the watcher picks up a promotion within seconds, without a restart', async () => {
+    const name = 'watched_model';
+    const context = { db, storeUri: storeDir };
+    await registerModel({ ...context, ...constantModel(name, 'a', 5), actor: 't' });
+    await registerModel({ ...context, ...constantModel(name, 'b', 7), actor: 't' });
+    await promoteModel(db, { name, version: 'a', actor: 't' });
+    const changes: string[] = [];
+    const watcher = createProductionModelWatcher({ db, name, intervalMs: 200, retireAfterMs: 100, onChange: ({ model }) => changes.push(model.version) });
+    try {
+      const first = await watcher.ready;
+      expect(first.version).toBe('a');
+      expect((await first.predict(ride))[0]).toBeCloseTo(5, 5);
+
+      await promoteModel(db, { name, version: 'b', actor: 't' });
+      const started = Date.now();
+      while (watcher.current().version !== 'b' && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(watcher.current().version).toBe('b');
+      expect((await watcher.current().predict(ride))[0]).toBeCloseTo(7, 5);
+      expect(changes).toEqual(['a', 'b']);
+    } finally {
+      await watcher.close();
+    }
+  });
+});
+
+describe('s3:// store (s3rver)', () => {
+  it('registers into a bucket and loads the model back through the SDK', async () => {
+    const aws = getTestAws();
+    const bucket = await createTestBucket();
+    const s3: TS3Options = { endpoint: aws.s3.endpoint, region: aws.region, credentials: aws.credentials };
+    const storeUri = `s3://${bucket}/tripcast`;
+    const row = await registerModel({ db, storeUri, s3, ...constantModel('s3_model', '1', 9.5), actor: 't' });
+    expect(row.artifactUri).toBe(`s3://${bucket}/tripcast/models/s3_model/1`);
+    const model = await loadModel(row.artifactUri, { s3 });
+    expect((await model.predict(ride))[0]).toBeCloseTo(9.5, 5);
+    await model.close();
+    await expect(loadModel(`s3://${bucket}/tripcast/models/s3_model/404`, { s3 })).rejects.toThrow(/object not found/);
+  });
+});
+
+describe('ensureDefaultModel (first start)', () => {
+  it('trains on a generated month when no data and no download, then is a no-op', async () => {
+    const logs: string[] = [];
+    const first = await ensureDefaultModel({
+      db,
+      storeUri: storeDir,
+      name: 'default_model',
+      allowDownload: false,
+      generatedRows: 20_000,
+      log: (m) => logs.push(m),
+    });
+    expect(first).toMatchObject({ action: 'trained', source: 'generated' });
+    expect(first.row.stage).toBe('production');
+    const card = first.row.card as TModelCard;
+    expect(card.training?.trainData[0]?.isSynthetic).toBe(true);
+    expect(card.metrics.validation?.rmse).toBeGreaterThan(0);
+    expect(await objectExists(path.join(storeDir, 'trip-data', 'green_tripdata_2021-01.parquet'))).toBe(true);
+    const second = await ensureDefaultModel({ db, storeUri: storeDir, name: 'default_model', allowDownload: false, log: (m) => logs.push(m) });
+    expect(second).toMatchObject({ action: 'existing' });
+    expect(second.row.version).toBe(first.row.version);
+  });
+
+  const sharedDir = path.dirname(sharedDataPath('green_tripdata_2021-01.parquet'));
+  it.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(`trains on the month in TLC_DATA_DIR (${sharedDir})`, async () => {
+    const result = await ensureDefaultModel({ db, storeUri: storeDir, name: 'real_default', tlcDataDir: sharedDir, seedTripData: false, log: () => {} });
+    expect(result).toMatchObject({ action: 'trained', source: 'tlc-data-dir' });
+    const card = result.row.card as TModelCard;
+    expect(card.training?.trainData[0]).toMatchObject({ taxiType: 'green', year: 2021, month: 1, rowsRead: 76_518, rowsUsed: 73_908, isSynthetic: false });
+  });
+});
