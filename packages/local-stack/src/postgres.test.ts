@@ -184,4 +184,17 @@ describe('startPostgres', () => {
       blocker.close();
     }
   });
+
+  // Only as root does the server run as another user (`postgres`).
+  it.runIf(process.getuid?.() === 0)(
+    'says so in one line when the postgres user cannot reach the data folder',
+    async () => {
+      const locked = path.join(root, 'locked');
+      await fs.mkdir(locked, { mode: 0o700 });
+      await fs.chmod(locked, 0o700);
+      await expect(startPostgres({ dataDir: path.join(locked, 'pg'), port: 0 })).rejects.toThrow(
+        `The embedded Postgres runs as user "postgres", which cannot enter ${locked} (mode 700)`,
+      );
+    },
+  );
 });

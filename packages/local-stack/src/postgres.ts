@@ -96,6 +96,31 @@ async function resolveOwner(): Promise<TOwner> {
   }
 }
 
+/**
+ * As root the server runs as `postgres`, which must be able to enter every folder above its data
+ * directory; a clone under /root (mode 700) is the usual trap. Checked up front for a clear line.
+ */
+async function assertReachableByOwner(dataDir: string, owner: TOwner): Promise<void> {
+  if (!owner) return;
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (stat) {
+      const canEnter =
+        stat.uid === owner.uid
+          ? (stat.mode & 0o100) !== 0
+          : stat.gid === owner.gid
+            ? (stat.mode & 0o010) !== 0
+            : (stat.mode & 0o001) !== 0;
+      if (!canEnter) {
+        throw new LocalStackError(
+          `The embedded Postgres runs as user "postgres", which cannot enter ${dir} (mode ${(stat.mode & 0o777).toString(8)}); set TRIPCAST_HOME to a folder it can reach (e.g. /var/tmp/tripcast) or run chmod o+x ${dir}.`,
+        );
+      }
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -268,6 +293,7 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
 
   const binaries = await loadBinaries();
   const owner = await resolveOwner();
+  await assertReachableByOwner(dataDir, owner);
 
   // A server left over from an unclean stop may hold the port: deal with it before checking.
   await clearStalePidFile(dataDir, log);
