@@ -13,6 +13,7 @@ import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TTestDatabase } from '@tripcast/db/testing';
 import { createPgPool } from '@tripcast/db/client';
 import { createTestStream, getTestAws } from '@tripcast/local-stack/testing';
+import { ZPredictRequest } from '@tripcast/model';
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
 import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
@@ -343,6 +344,12 @@ describe('GET /api/v1/openapi.json', () => {
     expect(ride.required).toEqual(['PULocationID', 'DOLocationID', 'trip_distance']);
     expect(ride.properties!.PULocationID).toMatchObject({ type: 'integer', minimum: 1, maximum: 265 });
     expect(ride.properties!.trip_distance).toMatchObject({ type: 'number', exclusiveMinimum: 0, maximum: 500 });
+    // The documented examples are bodies the API accepts.
+    const examples = (predict!.requestBody as { content: Record<string, { examples: Record<string, { value: unknown }> }> }).content['application/json']!.examples;
+    for (const [name, example] of Object.entries(examples)) {
+      expect(ZPredictRequest.safeParse(example.value).success, name).toBe(true);
+      expect((await post(example.value)).status, name).toBe(200);
+    }
     // Every $ref points at a component that exists.
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(3);
