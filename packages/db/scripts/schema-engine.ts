@@ -8,8 +8,11 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
-import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { ColumnTypeEnum, bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type {
+  SqlDriverAdapter,
+  SqlMigrationAwareDriverAdapterFactory,
+} from '@prisma/driver-adapter-utils';
 import type { DiffTarget, SchemaEngine } from '@prisma/schema-engine-wasm';
 import * as glue from '@prisma/schema-engine-wasm/schema_engine_bg';
 import pg from 'pg';
@@ -22,17 +25,26 @@ export const SCHEMA_PATH = path.join(DB_PACKAGE_DIR, 'prisma', 'schema.prisma');
 export const MIGRATIONS_DIR = path.join(DB_PACKAGE_DIR, 'prisma', 'migrations');
 
 // adapter-pg 7.10 rejects Postgres' internal "char" type (OID 18), which the engine's
-// introspection queries return (pg_class.relkind, ...): report such columns as text.
+// introspection queries return (pg_class.relkind, pg_constraint.contype, ...). The pg client
+// reports such columns as text (so the adapter reads them), remembers their positions, and the
+// adapter's result marks them as Prisma's Character column type, which the engine expects.
 const CHAR_OID = 18;
 const TEXT_OID = 25;
+const CHARACTER_COLUMN_TYPE = ColumnTypeEnum.Character;
 
-function createIntrospectionPool(connectionString: string): pg.Pool {
+type TCharColumns = { last: number[] };
+
+function createIntrospectionPool(connectionString: string, charColumns: TCharColumns): pg.Pool {
   const pool = new pg.Pool({ connectionString, max: 1 });
   pool.on('connect', (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     const retype = (result: pg.QueryResult | undefined) => {
-      for (const field of result?.fields ?? [])
-        if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+      charColumns.last = [];
+      for (const [index, field] of (result?.fields ?? []).entries()) {
+        if (field.dataTypeID !== CHAR_OID) continue;
+        field.dataTypeID = TEXT_OID;
+        charColumns.last.push(index);
+      }
       return result;
     };
     (client as { query: unknown }).query = (...args: unknown[]) => {
@@ -47,6 +59,22 @@ function createIntrospectionPool(connectionString: string): pg.Pool {
     };
   });
   return pool;
+}
+
+/** Connects an adapter whose results type "char" columns as Character (see above). */
+async function connectIntrospectionAdapter(connectionString: string): Promise<SqlDriverAdapter> {
+  const charColumns: TCharColumns = { last: [] };
+  const adapter = await new PrismaPg(createIntrospectionPool(connectionString, charColumns), {
+    disposeExternalPool: true,
+  }).connect();
+  const queryRaw = adapter.queryRaw.bind(adapter);
+  // The pool has one connection and the engine awaits each query: `last` belongs to this call.
+  adapter.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const index of charColumns.last) result.columnTypes[index] = CHARACTER_COLUMN_TYPE;
+    return result;
+  };
+  return adapter;
 }
 
 // The lib settings have no DOM types, where WebAssembly's are declared; Node has the global.
@@ -92,25 +120,31 @@ async function startPgliteServer(): Promise<TPgliteServer> {
 }
 
 /**
- * Runs `fn` with a wasm schema engine connected to a throwaway in-memory database, and a
- * second one as the shadow database (PGlite cannot CREATE DATABASE, so the adapter's own
+ * Runs `fn` with a wasm schema engine connected to `databaseUrl` (default: a throwaway in-memory
+ * database), and a throwaway in-memory shadow database (PGlite cannot CREATE DATABASE, so the adapter's own
  * shadow-database path does not work there).
  */
-export async function withSchemaEngine<T>(fn: (engine: SchemaEngine) => Promise<T>): Promise<T> {
+export async function withSchemaEngine<T>(
+  fn: (engine: SchemaEngine) => Promise<T>,
+  { databaseUrl }: { databaseUrl?: string } = {},
+): Promise<T> {
   await loadSchemaEngineWasm();
-  const main = await startPgliteServer();
-  const shadow = await startPgliteServer();
-  const mainFactory = new PrismaPg(createIntrospectionPool(main.url), {
-    disposeExternalPool: true,
-  });
-  const shadowFactory = new PrismaPg(createIntrospectionPool(shadow.url), {
-    disposeExternalPool: true,
-  });
+  // The engine's "main" database: a real one to introspect, or a throwaway PGlite.
+  const main = databaseUrl
+    ? { url: databaseUrl, close: async () => {} }
+    : await startPgliteServer();
+  // A fresh one each time the engine asks (diffs from a migrations folder), as Prisma's own
+  // shadow database is created per use and dropped after.
+  const shadows: TPgliteServer[] = [];
   const factory: SqlMigrationAwareDriverAdapterFactory = {
     provider: 'postgres',
-    adapterName: mainFactory.adapterName,
-    connect: () => mainFactory.connect(),
-    connectToShadowDb: () => shadowFactory.connect(),
+    adapterName: '@prisma/adapter-pg',
+    connect: () => connectIntrospectionAdapter(main.url),
+    connectToShadowDb: async () => {
+      const shadow = await startPgliteServer();
+      shadows.push(shadow);
+      return connectIntrospectionAdapter(shadow.url);
+    },
   };
   const logs: string[] = [];
   const engine = await glue.SchemaEngine.new(
@@ -126,7 +160,7 @@ export async function withSchemaEngine<T>(fn: (engine: SchemaEngine) => Promise<
   } finally {
     engine.free();
     await main.close();
-    await shadow.close();
+    for (const shadow of shadows) await shadow.close();
   }
 }
 
@@ -168,16 +202,35 @@ export async function readMigrationsTarget(
   };
 }
 
-/** The SQL that takes a database from `from` to `to` (empty string when they agree). */
-export async function diffSchemas(from: DiffTarget, to: DiffTarget): Promise<string> {
-  return withSchemaEngine(async (engine) => {
-    const result = await engine.diff({
-      from,
-      to,
-      script: true,
-      exitCode: null,
-      filters: { externalTables: [], externalEnums: [] },
-    });
-    return result.stdout ?? '';
+/** The SQL that takes a database from `from` to `to` (Prisma's empty-migration comment when they agree). */
+export async function diffWithEngine(
+  engine: SchemaEngine,
+  from: DiffTarget,
+  to: DiffTarget,
+): Promise<string> {
+  const result = await engine.diff({
+    from,
+    to,
+    script: true,
+    exitCode: null,
+    filters: { externalTables: [], externalEnums: [] },
   });
+  return result.stdout ?? '';
+}
+
+export async function diffSchemas(from: DiffTarget, to: DiffTarget): Promise<string> {
+  return withSchemaEngine((engine) => diffWithEngine(engine, from, to));
+}
+
+/** The Prisma schema (datasource + models) that Prisma's introspection reads from the engine's database. */
+export async function introspectWithEngine(engine: SchemaEngine): Promise<string> {
+  const datasourceOnly = 'datasource db {\n  provider = "postgresql"\n}\n';
+  const result = await engine.introspect({
+    schema: { files: [{ path: 'schema.prisma', content: datasourceOnly }] },
+    baseDirectoryPath: DB_PACKAGE_DIR,
+    force: true,
+    compositeTypeDepth: 0,
+    namespaces: null,
+  });
+  return result.schema.files.map((file) => file.content).join('\n');
 }
