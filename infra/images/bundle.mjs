@@ -27,13 +27,28 @@ import { build } from 'esbuild';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Keeps every bare import external except the workspace's own packages. */
+/**
+ * Keeps everything that resolves into node_modules external; bundles what resolves to our
+ * sources (workspace packages through their symlinks, tsconfig `paths` such as the console's
+ * `~/`, package `imports` such as `#src/*`). Asking esbuild where an import resolves, rather than
+ * guessing from its spelling, keeps the two apart however an import is written.
+ */
 const externalizeNodeModules = {
   name: 'externalize-node-modules',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path.startsWith('@tripcast/') || args.path.startsWith('#')) return undefined;
-      return { path: args.path, external: true };
+    pluginBuild.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.isProbe) return undefined;
+      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      const resolved = await pluginBuild.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { isProbe: true },
+      });
+      if (resolved.errors.length > 0) return undefined; // let esbuild report it
+      if (resolved.path.split(path.sep).includes('node_modules'))
+        return { path: args.path, external: true };
+      return undefined;
     });
   },
 };
@@ -114,7 +129,7 @@ function resolvePackageDir(name, fromDir, rootDir) {
 
 /**
  * Copies the run-time closure of the bundles' external packages (dependencies, installed optional
- * and peer dependencies) from `fromRoot`'s node_modules into `toRoot`, at the same relative paths,
+ * dependencies and required peers) from `fromRoot`'s node_modules into `toRoot`, at the same relative paths,
  * so `node <toRoot>/.../x.mjs` finds exactly what it imports and nothing a developer needs.
  */
 export function copyRuntimePackages(externals, { fromRoot, toRoot, log = console.log }) {
@@ -145,8 +160,12 @@ export function copyRuntimePackages(externals, { fromRoot, toRoot, log = console
       pending.push({ name: dep, from: dir, isOptional: false });
     for (const dep of Object.keys(manifest.optionalDependencies ?? {}))
       pending.push({ name: dep, from: dir, isOptional: true });
-    for (const dep of Object.keys(manifest.peerDependencies ?? {}))
+    // Required peers are needed at run time (next -> react); optional ones are tooling
+    // (@prisma/client -> the prisma CLI, typescript) and stay out.
+    for (const dep of Object.keys(manifest.peerDependencies ?? {})) {
+      if (manifest.peerDependenciesMeta?.[dep]?.optional) continue;
       pending.push({ name: dep, from: dir, isOptional: true });
+    }
   }
   log(`copy: ${copied.size} packages into ${path.join(toRoot, 'node_modules')}`);
   return [...copied].map((dir) => path.relative(root, dir)).sort();
