@@ -149,7 +149,9 @@ resource "aws_lambda_function" "this" {
   memory_size   = var.lambda_memory_mb
   timeout       = var.lambda_timeout_seconds
 
-  # Caps the Postgres connections the consumer can open at once.
+  # A Kinesis mapping already bounds concurrency to shards x parallelization_factor
+  # (so Postgres connections too); reserving more is opt-in, because a new account's
+  # concurrency quota can be as low as 10 and must keep 10 unreserved.
   reserved_concurrent_executions = var.lambda_reserved_concurrency
 
   environment {

@@ -133,9 +133,9 @@ variable "lambda_timeout_seconds" {
 }
 
 variable "lambda_reserved_concurrency" {
-  description = "Reserved concurrency of the Lambda (caps database connections); -1 for none."
+  description = "Reserved concurrency of the Lambda; -1 (default) reserves none, the mapping already caps it at shards x parallelization_factor."
   type        = number
-  default     = 10
+  default     = -1
 }
 
 variable "ecs_cpu" {

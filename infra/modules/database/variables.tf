@@ -14,9 +14,9 @@ variable "security_group_id" {
 }
 
 variable "engine_version" {
-  description = "PostgreSQL engine version (major.minor); the parameter group family follows the major."
+  description = "PostgreSQL engine version: a major (RDS picks its default minor, and minor upgrades apply automatically) or major.minor; the parameter group family follows the major."
   type        = string
-  default     = "17.6"
+  default     = "17"
 }
 
 variable "instance_class" {

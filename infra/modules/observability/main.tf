@@ -6,9 +6,11 @@
 #   - the console returns 5xx (ALB and targets).
 # Log groups live with their components, each with a retention.
 
+# Not encrypted with the AWS-managed aws/sns key on purpose: CloudWatch alarms
+# cannot publish to a topic under that key (its key policy cannot grant the
+# cloudwatch.amazonaws.com principal), and alarm messages carry no data.
 resource "aws_sns_topic" "alarms" {
-  name              = "${var.name}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  name = "${var.name}-alarms"
 
   tags = { Component = "observability" }
 }
