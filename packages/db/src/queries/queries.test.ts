@@ -1,0 +1,381 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replaceRunPredictions } from '../batch-predictions';
+import { createDbClient, createPgPool } from '../client';
+import type { TDb } from '../client';
+import { createMigratedTestDatabase } from '../testing';
+import type { TTestDatabase } from '../testing';
+import { listAuditLog, recordAudit } from './audit';
+import { listDeadLetters, recordDeadLetters } from './dead-letters';
+import { insertHistoryBatch, listHistory } from './history';
+import type { THistoryInput } from './history';
+import {
+  createModelVersion,
+  getProductionModelVersion,
+  listModelVersions,
+  promoteModelVersion,
+} from './models';
+import { listRunPredictions } from './predictions';
+import {
+  createBatchRun,
+  finishBatchRun,
+  getBatchRun,
+  listBatchRuns,
+  listStaleBatchRuns,
+  startBatchRun,
+  updateBatchRunProgress,
+} from './runs';
+import {
+  acquireShardLease,
+  getCheckpoint,
+  listCheckpoints,
+  listShardLeases,
+  releaseShardLease,
+  renewShardLease,
+  saveCheckpoint,
+} from './streams';
+
+let database: TTestDatabase;
+let db: TDb;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  database = await createMigratedTestDatabase();
+  db = createDbClient(database.url);
+  pool = createPgPool(database.url, { max: 3 });
+});
+afterAll(async () => {
+  await db.$disconnect();
+  await pool.end();
+  await database.drop();
+});
+
+describe('runs', () => {
+  it('records a run through its lifecycle and lists runs newest first, paged and filtered', async () => {
+    const ids: string[] = [];
+    for (const month of [1, 2, 3]) {
+      const run = await createBatchRun(db, {
+        taxiType: month === 2 ? 'yellow' : 'green',
+        year: 2021,
+        month,
+        inputUri: `file:///green_${month}.parquet`,
+        trigger: 'backfill',
+        backfillId: 'bf',
+      });
+      ids.push(run.id);
+    }
+    const [first, second, third] = ids as [string, string, string];
+    await startBatchRun(db, { id: first, modelName: 'm', modelVersion: '3' });
+    await updateBatchRunProgress(db, first, {
+      progress: 0.5,
+      rowsRead: 100,
+      rowsScored: 90,
+      rowsRejected: 10,
+    });
+    await finishBatchRun(db, {
+      id: first,
+      status: 'succeeded',
+      summary: { predicted: { mean: 12 } },
+      outputUri: 'file:///out.parquet',
+    });
+
+    const detail = await getBatchRun(db, first);
+    expect(detail).toMatchObject({
+      status: 'succeeded',
+      progress: 1,
+      rowsRead: 100,
+      rowsScored: 90,
+      rowsRejected: 10,
+      modelVersion: '3',
+      outputUri: 'file:///out.parquet',
+      summary: { predicted: { mean: 12 } },
+    });
+    expect(detail?.finishedAt).toBeInstanceOf(Date);
+    expect(detail).not.toHaveProperty('key', undefined);
+
+    const page1 = await listBatchRuns(db, { limit: 2, backfillId: 'bf' });
+    expect(page1.items.map((run) => run.id)).toEqual([third, second]);
+    const page2 = await listBatchRuns(db, { limit: 2, backfillId: 'bf', cursor: page1.nextCursor });
+    expect(page2.items.map((run) => run.id)).toEqual([first]);
+    expect(page2.nextCursor).toBeNull();
+    expect(
+      (await listBatchRuns(db, { limit: 10, taxiType: 'yellow' })).items.map((run) => run.id),
+    ).toEqual([second]);
+    // The list select leaves the heavy columns out.
+    expect(page1.items[0]).not.toHaveProperty('summary');
+  });
+
+  it('finds running runs whose heartbeat went stale', async () => {
+    const run = await createBatchRun(db, {
+      taxiType: 'fhv',
+      year: 2021,
+      month: 4,
+      inputUri: 'x',
+      trigger: 'schedule',
+    });
+    await startBatchRun(db, { id: run.id, modelName: 'm', modelVersion: '1' });
+    expect(
+      (await listStaleBatchRuns(db, { staleBefore: new Date(Date.now() - 60_000) })).map(
+        (stale) => stale.id,
+      ),
+    ).not.toContain(run.id);
+    expect(
+      (await listStaleBatchRuns(db, { staleBefore: new Date(Date.now() + 60_000) })).map(
+        (stale) => stale.id,
+      ),
+    ).toContain(run.id);
+  });
+});
+
+describe('predictions', () => {
+  it('pages a run in row order and filters by zone (pickup or dropoff)', async () => {
+    const run = await createBatchRun(db, {
+      taxiType: 'green',
+      year: 2021,
+      month: 1,
+      inputUri: 'x',
+      trigger: 'cli',
+    });
+    const n = 25;
+    await replaceRunPredictions({
+      pool,
+      runKey: run.key,
+      rows: [
+        {
+          rowIndex: Int32Array.from({ length: n }, (_, i) => i),
+          rideId: Array.from({ length: n }, (_, i) => `2021/01_${i}`),
+          pickupMs: Float64Array.from({ length: n }, (_, i) => Date.UTC(2021, 0, 1) + i * 1000),
+          pu: Int16Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 7 : 100)),
+          do: Int16Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 7 : 200)),
+          actual: new Float32Array(n).fill(Number.NaN),
+          predicted: new Float32Array(n).fill(10),
+        },
+      ],
+    });
+    const page1 = await listRunPredictions(db, { runKey: run.key, limit: 10 });
+    expect(page1.items.map((row) => row.rowIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(page1.items[0]).toEqual({
+      rowIndex: 0,
+      rideId: '2021/01_0',
+      pickupDatetime: new Date(Date.UTC(2021, 0, 1)),
+      puLocationId: 7,
+      doLocationId: 7,
+      actualDuration: null,
+      predictedDuration: 10,
+    });
+    const page3 = await listRunPredictions(db, { runKey: run.key, limit: 10, afterRowIndex: 19 });
+    expect(page3.items.map((row) => row.rowIndex)).toEqual([20, 21, 22, 23, 24]);
+    expect(page3.nextCursor).toBeNull();
+
+    const zone = await listRunPredictions(db, { runKey: run.key, limit: 100, zoneId: 7 });
+    expect(zone.items.map((row) => row.rowIndex)).toEqual([0, 5, 7, 10, 14, 15, 20, 21]);
+  });
+});
+
+describe('models', () => {
+  it('promotes a version, archives the previous one, and audits it', async () => {
+    const card = { metrics: { rmse: 7.76 } };
+    for (const version of ['1', '2'])
+      await createModelVersion(db, {
+        name: 'promo',
+        version,
+        artifactUri: `file:///promo/${version}`,
+        sha256: '0'.repeat(64),
+        card,
+      });
+    expect(await getProductionModelVersion(db, 'promo')).toBeNull();
+
+    const first = await promoteModelVersion(db, { name: 'promo', version: '1', actor: 'a' });
+    expect(first.previous).toBeNull();
+    const second = await promoteModelVersion(db, { name: 'promo', version: '2', actor: 'b' });
+    expect(second.previous?.version).toBe('1');
+    expect(second.promoted).toMatchObject({ version: '2', stage: 'production', promotedBy: 'b' });
+    expect((await getProductionModelVersion(db, 'promo'))?.version).toBe('2');
+    expect(
+      (await listModelVersions(db, { name: 'promo' })).map((model) => [model.version, model.stage]),
+    ).toEqual([
+      ['2', 'production'],
+      ['1', 'archived'],
+    ]);
+    const audit = await listAuditLog(db, {
+      limit: 10,
+      targetType: 'model_version',
+      targetId: 'promo@2',
+    });
+    expect(audit.items).toHaveLength(1);
+    expect(audit.items[0]).toMatchObject({
+      actor: 'b',
+      action: 'model.promote',
+      details: { previous: '1' },
+    });
+    await expect(
+      promoteModelVersion(db, { name: 'promo', version: '9', actor: 'a' }),
+    ).rejects.toThrow(/has no version 9/);
+  });
+});
+
+describe('history', () => {
+  const row = (key: string, extra: Partial<THistoryInput> = {}): THistoryInput => ({
+    source: 'stream',
+    idempotencyKey: key,
+    rideId: key,
+    puLocationId: 130,
+    doLocationId: 205,
+    tripDistance: 3.66,
+    predictedDuration: 21.3,
+    modelName: 'm',
+    modelVersion: 'v1',
+    latencyMs: 0.5,
+    ...extra,
+  });
+
+  it('inserts a batch once: duplicates in the table or within the batch are skipped', async () => {
+    expect(await insertHistoryBatch(pool, [row('k1'), row('k2'), row('k2')])).toEqual({
+      inserted: 2,
+      duplicates: 1,
+    });
+    expect(
+      await insertHistoryBatch(pool, [row('k1'), row('k3'), row('k2', { source: 'online' })]),
+    ).toEqual({ inserted: 2, duplicates: 1 });
+    expect(await insertHistoryBatch(pool, [])).toEqual({ inserted: 0, duplicates: 0 });
+    const { rows } = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM prediction_history WHERE idempotency_key IN ('k1', 'k2', 'k3')",
+    );
+    expect(rows[0]?.n).toBe(4);
+  });
+
+  it('lists newest first with source, status, model version, zone and time filters', async () => {
+    const base = Date.UTC(2026, 0, 1);
+    await insertHistoryBatch(pool, [
+      row('h1', { source: 'online', createdAt: new Date(base + 1000), modelVersion: 'v2' }),
+      row('h2', { createdAt: new Date(base + 2000), puLocationId: 42 }),
+      row('h3', {
+        createdAt: new Date(base + 3000),
+        status: 'rejected',
+        predictedDuration: null,
+        reason: 'trip_distance: must be > 0',
+      }),
+      row('h4', { createdAt: new Date(base + 4000), doLocationId: 42 }),
+    ]);
+    const window = { from: new Date(base), to: new Date(base + 10_000) };
+    const all = await listHistory(db, { limit: 3, ...window });
+    expect(all.items.map((item) => item.rideId)).toEqual(['h4', 'h3', 'h2']);
+    const rest = await listHistory(db, { limit: 3, ...window, cursor: all.nextCursor });
+    expect(rest.items.map((item) => item.rideId)).toEqual(['h1']);
+
+    expect(
+      (await listHistory(db, { limit: 10, ...window, source: 'online' })).items.map(
+        (item) => item.rideId,
+      ),
+    ).toEqual(['h1']);
+    expect(
+      (await listHistory(db, { limit: 10, ...window, modelVersion: 'v2' })).items.map(
+        (item) => item.rideId,
+      ),
+    ).toEqual(['h1']);
+    expect(
+      (await listHistory(db, { limit: 10, ...window, zoneId: 42 })).items.map(
+        (item) => item.rideId,
+      ),
+    ).toEqual(['h4', 'h2']);
+    const rejected = await listHistory(db, { limit: 10, ...window, status: 'rejected' });
+    expect(rejected.items).toEqual([
+      expect.objectContaining({
+        rideId: 'h3',
+        predictedDuration: null,
+        reason: 'trip_distance: must be > 0',
+      }),
+    ]);
+    expect(
+      (await listHistory(db, { limit: 10, from: new Date(base + 2500), to: window.to })).items.map(
+        (item) => item.rideId,
+      ),
+    ).toEqual(['h4', 'h3']);
+  });
+});
+
+describe('dead letters and audit', () => {
+  it('keeps a redelivered bad record once', async () => {
+    const letter = {
+      source: 'stream',
+      streamName: 'ride_events',
+      shardId: 's-0',
+      sequenceNumber: '7',
+      payload: 'not json',
+      reason: 'invalid JSON',
+    };
+    expect(await recordDeadLetters(db, [letter, { ...letter, sequenceNumber: '8' }])).toBe(2);
+    expect(await recordDeadLetters(db, [letter])).toBe(0);
+    const page = await listDeadLetters(db, { limit: 1, source: 'stream' });
+    expect(page.items).toHaveLength(1);
+    expect(page.nextCursor).not.toBeNull();
+    expect(
+      (await listDeadLetters(db, { limit: 5, source: 'stream', cursor: page.nextCursor })).items,
+    ).toHaveLength(1);
+  });
+
+  it('records and pages audit entries', async () => {
+    for (const id of ['r1', 'r2', 'r3'])
+      await recordAudit(db, {
+        actor: 'x',
+        action: 'run.trigger',
+        targetType: 'batch_run_test',
+        targetId: id,
+      });
+    const page = await listAuditLog(db, { limit: 2, targetType: 'batch_run_test' });
+    expect(page.items.map((entry) => entry.targetId)).toEqual(['r3', 'r2']);
+    expect(
+      (
+        await listAuditLog(db, { limit: 2, targetType: 'batch_run_test', cursor: page.nextCursor })
+      ).items.map((entry) => entry.targetId),
+    ).toEqual(['r1']);
+  });
+});
+
+describe('stream checkpoints and leases', () => {
+  it('upserts checkpoints', async () => {
+    const key = { streamName: 'cp', shardId: 's-0' };
+    expect(await getCheckpoint(pool, key)).toBeNull();
+    await saveCheckpoint(pool, { ...key, sequenceNumber: '1', isShardEnded: false });
+    await saveCheckpoint(pool, { ...key, sequenceNumber: '2', isShardEnded: true });
+    expect(await getCheckpoint(pool, key)).toEqual({
+      ...key,
+      sequenceNumber: '2',
+      isShardEnded: true,
+    });
+    expect(await listCheckpoints(pool, 'cp')).toHaveLength(1);
+  });
+
+  it('gives a shard to one owner at a time, renews by counter, allows takeover after expiry and release', async () => {
+    const key = { streamName: 'lease', shardId: 's-0' };
+    const a = await acquireShardLease(pool, { ...key, owner: 'a', ttlMs: 60_000 });
+    expect(a).toMatchObject({ owner: 'a', leaseCounter: 1 });
+    expect(await acquireShardLease(pool, { ...key, owner: 'b', ttlMs: 60_000 })).toBeNull();
+
+    const renewed = await renewShardLease(pool, {
+      ...key,
+      owner: 'a',
+      leaseCounter: a!.leaseCounter,
+      ttlMs: 1,
+    });
+    expect(renewed?.leaseCounter).toBe(2);
+    // A stale counter (someone renewed or took over since) fails.
+    expect(
+      await renewShardLease(pool, { ...key, owner: 'a', leaseCounter: 1, ttlMs: 60_000 }),
+    ).toBeNull();
+
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the 1 ms lease expires
+    const b = await acquireShardLease(pool, { ...key, owner: 'b', ttlMs: 60_000 });
+    expect(b).toMatchObject({ owner: 'b', leaseCounter: 3 });
+    expect(
+      await renewShardLease(pool, { ...key, owner: 'a', leaseCounter: 2, ttlMs: 60_000 }),
+    ).toBeNull();
+
+    expect(await releaseShardLease(pool, { ...key, owner: 'a' })).toBe(false);
+    expect(await releaseShardLease(pool, { ...key, owner: 'b' })).toBe(true);
+    expect(await acquireShardLease(pool, { ...key, owner: 'c', ttlMs: 60_000 })).toMatchObject({
+      owner: 'c',
+    });
+    expect((await listShardLeases(pool, 'lease')).map((lease) => lease.owner)).toEqual(['c']);
+  });
+});
