@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { readEnv, readProducerEnv } from './env';
 import { createLogger } from './logger';
-import { generateRideEvents, produceEvents } from './producer/produce';
+import { generateRideEvents, produceEvents, readRideEventsFromTripFile } from './producer/produce';
 import { createKinesisClient } from './runtime-deps';
 import { startConsumerService } from './service';
 
@@ -57,21 +57,26 @@ program
   .addOption(new Option('--first-ride-id <n>', 'ride_id of the first event').argParser(positiveInt).default(1))
   .addOption(new Option('--seed <n>', 'random seed of generated rides').argParser(positiveInt).default(42))
   .addOption(new Option('--poison-share <0..1>', 'share of deliberately broken events (to see the dead-letter path)').argParser(share).default(0))
+  .option('--file <parquet>', 'send rides from a local TLC Parquet month (e.g. ../shared/data/green_tripdata_2021-01.parquet) instead of generated ones')
   .option('--stream <name>', 'input stream (default: INPUT_STREAM_NAME or ride_events)')
-  .action(async (options: { rate: number; count: number; firstRideId: number; seed: number; poisonShare: number; stream?: string }) => {
+  .action(async (options: { rate: number; count: number; firstRideId: number; seed: number; poisonShare: number; stream?: string; file?: string }) => {
     const env = readProducerEnv();
     const log = createLogger(env.LOG_LEVEL);
     const kinesis = createKinesisClient(env);
     const streamName = options.stream ?? env.INPUT_STREAM_NAME;
     // Every n-th event broken on purpose (an out-of-range zone) when --poison-share is set.
     const poisonEvery = options.poisonShare > 0 ? Math.max(1, Math.round(1 / options.poisonShare)) : 0;
-    const events = [...generateRideEvents({ count: options.count, firstRideId: options.firstRideId, seed: options.seed })].map(
-      (event, i) =>
-        poisonEvery > 0 && i % poisonEvery === poisonEvery - 1
-          ? JSON.stringify({ ride: { ...event.ride, PULocationID: 999 }, ride_id: event.ride_id })
-          : event,
-    );
-    log.info({ streamName, count: options.count, rate: options.rate }, 'producing ride events');
+    const generated = function* () {
+      let i = 0;
+      for (const event of generateRideEvents({ count: options.count, firstRideId: options.firstRideId, seed: options.seed })) {
+        const isPoison = poisonEvery > 0 && i++ % poisonEvery === poisonEvery - 1;
+        yield isPoison ? JSON.stringify({ ride: { ...event.ride, PULocationID: 999 }, ride_id: event.ride_id }) : event;
+      }
+    };
+    const events = options.file
+      ? readRideEventsFromTripFile({ file: options.file, count: options.count, firstRideId: options.firstRideId })
+      : generated();
+    log.info({ streamName, count: options.count, rate: options.rate, source: options.file ?? 'generated' }, 'producing ride events');
     let lastLog = 0;
     const stats = await produceEvents({
       kinesis,

@@ -2,6 +2,7 @@ import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 
 import type { TRideEvent } from '@tripcast/model';
+import { readTripMonth } from '@tripcast/model/trips';
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same rides, for repeatable demos. */
 export function createRandom(seed: number): () => number {
@@ -32,6 +33,12 @@ export function* generateRideEvents(options: { count: number; firstRideId: numbe
       ride_id: options.firstRideId + i,
     };
   }
+}
+
+/** str(ride_id) when a pre-serialised event has one, else a spread-out key. */
+function readPartitionKey(text: string, position: number): string {
+  const match = /"ride_id":\s*"?([^",}]{1,256})/.exec(text);
+  return match?.[1] ?? `event-${position}`;
 }
 
 export type TProduceStats = { sent: number; failed: number; seconds: number };
@@ -77,10 +84,32 @@ export async function produceEvents(options: {
   for await (const event of options.events) {
     if (options.signal?.aborted) break;
     const text = typeof event === 'string' ? event : JSON.stringify(event);
-    const partitionKey = typeof event === 'string' ? `poison-${sent + pending.length}` : String(event.ride_id);
+    const partitionKey = typeof event === 'string' ? readPartitionKey(text, sent + pending.length) : String(event.ride_id);
     pending.push({ Data: Buffer.from(text, 'utf8'), PartitionKey: partitionKey });
     if (pending.length >= batchSize) await flush();
   }
   if (pending.length > 0) await flush();
   return { sent, failed, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Course ride events from a local TLC Parquet month, in file order (the model package's reader).
+ * Rows are sent as they are: real files hold null zones and zero or missing distances, which
+ * the consumer rejects into the dead letters, as it would in production. Nulls are sent as
+ * JSON null (a course producer would send NaN, which is not JSON).
+ */
+export async function* readRideEventsFromTripFile(options: { file: string; count: number; firstRideId: number }): AsyncGenerator<TRideEvent | string> {
+  let sent = 0;
+  for await (const chunk of readTripMonth(options.file, { chunkSize: Math.min(65_536, options.count) })) {
+    for (let i = 0; i < chunk.length && sent < options.count; i++, sent++) {
+      const pu = chunk.pu[i]!;
+      const dropoff = chunk.do[i]!;
+      const distance = chunk.distance[i]!;
+      yield JSON.stringify({
+        ride: { PULocationID: pu > 0 ? pu : null, DOLocationID: dropoff > 0 ? dropoff : null, trip_distance: Number.isNaN(distance) ? null : distance },
+        ride_id: options.firstRideId + chunk.rowOffset + i,
+      });
+    }
+    if (sent >= options.count) return;
+  }
 }
