@@ -49,6 +49,25 @@ export const ZLocalStackEnv = z.object({
 
 export type TLocalStackEnv = z.infer<typeof ZLocalStackEnv>;
 
+/**
+ * Relative folders are taken from where the user typed the command: `npm start` runs us in
+ * packages/local-stack, and npm keeps the original folder in INIT_CWD. Children run in their
+ * own workspace folders, so they only ever get absolute paths.
+ */
+function resolveFolders(env: TLocalStackEnv, baseDir: string): TLocalStackEnv {
+  const resolveFolder = (value: string | undefined) =>
+    value === undefined ? undefined : path.resolve(baseDir, value);
+  return {
+    ...env,
+    TRIPCAST_HOME: resolveFolder(env.TRIPCAST_HOME),
+    OBJECT_STORE_URI: env.OBJECT_STORE_URI?.startsWith('s3://')
+      ? env.OBJECT_STORE_URI
+      : resolveFolder(env.OBJECT_STORE_URI),
+    TLC_DATA_DIR: resolveFolder(env.TLC_DATA_DIR),
+    TRIPCAST_SHARED_DATA: resolveFolder(env.TRIPCAST_SHARED_DATA),
+  };
+}
+
 export function parseLocalStackEnv(source: NodeJS.ProcessEnv = process.env): TLocalStackEnv {
   const result = ZLocalStackEnv.safeParse(source);
   if (!result.success) {
@@ -58,5 +77,5 @@ export function parseLocalStackEnv(source: NodeJS.ProcessEnv = process.env): TLo
       `Invalid ${name}=${JSON.stringify(source[name] ?? '')}: ${issue?.message ?? 'invalid value'}`,
     );
   }
-  return result.data;
+  return resolveFolders(result.data, source.INIT_CWD ?? process.cwd());
 }

@@ -281,3 +281,29 @@ describe('npm start supervisor', () => {
     expect(text).toContain('Postgres stopped');
   });
 });
+
+describe('parseLocalStackEnv', () => {
+  it('resolves relative folders from where the user ran npm (INIT_CWD), keeping s3:// URIs', () => {
+    const env = parseLocalStackEnv({
+      INIT_CWD: '/home/ana/tripcast',
+      TRIPCAST_HOME: 'state',
+      OBJECT_STORE_URI: './objects',
+      TLC_DATA_DIR: '../tlc',
+    });
+    expect(env.TRIPCAST_HOME).toBe('/home/ana/tripcast/state');
+    expect(env.OBJECT_STORE_URI).toBe('/home/ana/tripcast/objects');
+    expect(env.TLC_DATA_DIR).toBe('/home/ana/tlc');
+    expect(parseLocalStackEnv({ OBJECT_STORE_URI: 's3://bucket/prefix' }).OBJECT_STORE_URI).toBe(
+      's3://bucket/prefix',
+    );
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => parseLocalStackEnv({ TRIPCAST_PG_PORT: 'abc' })).toThrow(
+      /^Invalid TRIPCAST_PG_PORT="abc"/,
+    );
+    expect(() => parseLocalStackEnv({ CONSOLE_PORT: '70000' })).toThrow(
+      /^Invalid CONSOLE_PORT="70000"/,
+    );
+  });
+});
