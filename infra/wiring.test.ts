@@ -426,3 +426,87 @@ describe('outputs', () => {
     }
   });
 });
+
+// Every variable the Terraform hands a container is one the app validates in its env module
+// (INTERFACES.md: only a deployable's env.ts reads process.env). A typo such as ECS_SUBNET would
+// otherwise be silently ignored and only show up in AWS.
+describe('environment contract with the apps', () => {
+  /** Variable names a zod env schema declares (`  NAME: z....`). */
+  function readEnvNames(...files: string[]): Set<string> {
+    const names = new Set<string>();
+    for (const file of files) {
+      for (const match of readText(path.join(INFRA_DIR, '..', file)).matchAll(
+        /^\s+([A-Z][A-Z0-9_]+):/gm,
+      ))
+        names.add(match[1] ?? '');
+    }
+    return names;
+  }
+
+  /** Names set by a module's container definitions and Lambda environment. */
+  function readContainerEnvNames(config: TModuleConfig): string[] {
+    const names = new Set<string>();
+    for (const task of listResources(config, 'aws_ecs_task_definition')) {
+      for (const match of String(task.body.container_definitions).matchAll(
+        /name\s*=\s*"([A-Z][A-Z0-9_]+)"/g,
+      ))
+        names.add(match[1] ?? '');
+    }
+    for (const fn of listResources(config, 'aws_lambda_function')) {
+      for (const match of String(first(fn.body.environment)?.variables).matchAll(
+        /([A-Z][A-Z0-9_]+)\s*=/g,
+      ))
+        names.add(match[1] ?? '');
+    }
+    const common = getLocal(config, 'common_environment');
+    if (common && typeof common === 'object') for (const key of Object.keys(common)) names.add(key);
+    return [...names].sort();
+  }
+
+  // Read by Node itself, the AWS SDK, or the image's own entry module (infra/images/*.mjs).
+  const PLATFORM_NAMES = new Set([
+    'NODE_EXTRA_CA_CERTS',
+    'NODE_OPTIONS',
+    'AWS_REGION',
+    'DATABASE_SECRET_ARN',
+  ]);
+
+  const CONTRACTS: Record<string, string[]> = {
+    // The console also runs the scorer's launcher (ECS_*, SCORER_LAUNCHER).
+    console: ['apps/console/src/env.ts', 'apps/scorer/src/env.ts'],
+    scorer: ['apps/scorer/src/env.ts'],
+    consumer: ['apps/stream-consumer/src/env.ts'],
+    migrate: ['packages/db/src/env.ts'],
+    trainer: ['packages/model/src/env.ts'],
+  };
+
+  for (const [component, files] of Object.entries(CONTRACTS)) {
+    it(`${component}: sets only variables its app reads`, () => {
+      const known = readEnvNames(...files);
+      const names = readContainerEnvNames(mod(`modules/${component}`));
+      const unknown = names.filter((name) => !known.has(name) && !PLATFORM_NAMES.has(name));
+      expect(unknown).toEqual([]);
+      if (component !== 'migrate') expect(names.length).toBeGreaterThan(2);
+    });
+  }
+
+  it('catches a misspelled variable (the contract check can fail)', async () => {
+    const config = await parseHcl(`
+      resource "aws_ecs_task_definition" "bad" {
+        container_definitions = jsonencode([{ environment = [{ name = "ECS_SUBNET", value = "x" }] }])
+      }`);
+    const known = readEnvNames(...(CONTRACTS.console ?? []));
+    expect(readContainerEnvNames(config).filter((name) => !known.has(name))).toEqual([
+      'ECS_SUBNET',
+    ]);
+  });
+
+  it('sets only known variables in the console image', () => {
+    const dockerfile = readText(path.join(INFRA_DIR, '..', 'apps/console/Dockerfile'));
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('AS runtime'));
+    const names = [...runtime.matchAll(/\b([A-Z][A-Z0-9_]+)=/g)].map((m) => m[1] ?? '');
+    const known = readEnvNames('apps/console/src/env.ts');
+    expect(names.filter((name) => !known.has(name) && !PLATFORM_NAMES.has(name))).toEqual([]);
+    expect(names).toEqual(expect.arrayContaining(['CONSOLE_HOST', 'ZONE_LOOKUP_PATH']));
+  });
+});
