@@ -17,8 +17,8 @@ import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TTestDatabase } from '@tripcast/db/testing';
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
 import { sha256Hex } from '@tripcast/model/runtime';
+import { promoteModel, registerModel } from '@tripcast/model/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promoteModel, registerModel } from '../server/model-registry';
 
 const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MODEL_NAME = 'ride_duration_prediction_model';
@@ -41,7 +41,7 @@ beforeAll(async () => {
   for (const [version, intercept] of [['v1', 10], ['v2', 20]] as const) {
     await registerModel({ db: prisma, storeUri, ...modelArtifacts(version, intercept), actor: 'test' });
   }
-  await promoteModel({ db: prisma, name: MODEL_NAME, version: 'v1', actor: 'test' });
+  await promoteModel(prisma, { name: MODEL_NAME, version: 'v1', actor: 'test' });
 });
 
 afterAll(async () => {
@@ -103,7 +103,7 @@ describe('server.ts (--api-only)', () => {
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ checks: { model: { loaded: true, version: 'v1' } } });
 
-      await promoteModel({ db: prisma, name: MODEL_NAME, version: 'v2', actor: 'test' });
+      await promoteModel(prisma, { name: MODEL_NAME, version: 'v2', actor: 'test' });
       const deadline = Date.now() + 10_000;
       let latest = first;
       while (latest.model_version !== 'v2' && Date.now() < deadline) {
