@@ -33,7 +33,9 @@ let cached: TCliEnv | undefined;
 
 export function getCliEnv(): TCliEnv {
   if (cached) return cached;
-  const parsed = ZCliEnv.safeParse(process.env);
+  // An empty variable (`TLC_DATA_DIR=`) means unset, as in a shell script.
+  const present = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''));
+  const parsed = ZCliEnv.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     console.error(`Invalid environment:\n${problems}`);

@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
+
+import { ZModelCard } from '../model-card';
+
+const run = promisify(execFile);
+const packageDir = path.resolve(import.meta.dirname, '../..');
+const tsx = path.resolve(packageDir, '../../node_modules/.bin/tsx');
+
+async function cli(script: string, args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await run(tsx, [path.join(packageDir, 'src/cli', script), ...args], {
+      cwd: packageDir,
+      env: { ...process.env, ...env },
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let dir: string;
+let database: TTestDatabase;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'tripcast-cli-'));
+  database = await createMigratedTestDatabase();
+});
+afterAll(async () => {
+  await database?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('CLIs', () => {
+  it.each(['generate.ts', 'train.ts', 'bootstrap.ts', 'models.ts'])('%s --help prints usage', async (script) => {
+    const result = await cli(script, ['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Usage: npm run \w+ -w @tripcast\/model/);
+  });
+
+  it('generate then train --out writes a valid model and card', async () => {
+    const generated = await cli('generate.ts', ['--rows', '20000', '--out', dir, '--seed', '4']);
+    expect(generated.code).toBe(0);
+    const month = path.join(dir, 'green_tripdata_2021-01.parquet');
+    const out = path.join(dir, 'model');
+    const trained = await cli('train.ts', ['--train', month, '--validation', month, '--out', out, '--version', 'cli-1']);
+    expect(trained.stderr).toBe('');
+    expect(trained.stdout).toMatch(/validation RMSE \d+\.\d{4} min/);
+    const card = ZModelCard.parse(JSON.parse(await readFile(path.join(out, 'card.json'), 'utf8')));
+    expect(card.version).toBe('cli-1');
+    expect(card.training?.trainData[0]?.uri).toBe(month);
+  });
+
+  it('train names a bad argument', async () => {
+    const result = await cli('train.ts', ['--train', 'x.parquet', '--solver', 'magic', '--out', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--solver must be one of sklearn, exact');
+  });
+
+  it('bootstrap makes a production model once; models lists it', async () => {
+    const env = {
+      DATABASE_URL: database.url,
+      OBJECT_STORE_URI: path.join(dir, 'store'),
+      TRIPCAST_NO_DOWNLOAD: 'true',
+      MODEL_NAME: 'cli_model',
+      TLC_DATA_DIR: '',
+    };
+    const first = await cli('bootstrap.ts', ['--rows', '10000'], env);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toMatch(/production model cli_model@\S+ \(trained\)/);
+    const second = await cli('bootstrap.ts', [], env);
+    expect(second.stdout).toMatch(/\(existing\)/);
+    const listed = await cli('models.ts', ['list'], env);
+    expect(listed.stdout).toMatch(/cli_model\s+\S+\s+production/);
+    const rollback = await cli('models.ts', ['rollback'], env);
+    expect(rollback.code).toBe(1);
+    expect(rollback.stderr).toContain('no earlier production version');
+  });
+
+  it('bootstrap fails fast naming a missing DATABASE_URL', async () => {
+    const result = await cli('bootstrap.ts', [], { DATABASE_URL: '' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/DATABASE_URL/);
+  });
+});
