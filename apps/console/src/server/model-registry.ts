@@ -11,6 +11,8 @@ import type { TDb } from './db';
 export type TProductionModelWatcher = {
   /** The production model now; throws when none is in production. */
   current(): TLoadedModel;
+  /** Re-reads the production version now (after an in-process promotion) instead of at the next tick. */
+  refresh(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -52,14 +54,17 @@ export async function createProductionModelWatcher(opts: {
     await previous?.close();
   };
   await refresh();
+  // One refresh at a time: a tick and an explicit refresh() share the same in-flight promise.
   let inFlight: Promise<void> | null = null;
+  const refreshOnce = () => {
+    inFlight ??= refresh().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
   const timer = setInterval(() => {
     if (inFlight || isClosed) return;
-    inFlight = refresh()
-      .catch((error: unknown) => opts.onError?.(error))
-      .finally(() => {
-        inFlight = null;
-      });
+    refreshOnce().catch((error: unknown) => opts.onError?.(error));
   }, opts.intervalMs);
   timer.unref();
   return {
@@ -70,10 +75,16 @@ export async function createProductionModelWatcher(opts: {
         );
       return loaded;
     },
+    // A refresh already in flight may have read the registry before the caller's promotion
+    // committed: wait for it, then read again.
+    async refresh() {
+      await inFlight?.catch(() => undefined);
+      await refreshOnce();
+    },
     async close() {
       isClosed = true;
       clearInterval(timer);
-      await inFlight;
+      await inFlight?.catch(() => undefined);
       await loaded?.close();
     },
   };

@@ -7,7 +7,7 @@ import {
 } from '../../model-registry';
 import { listModelVersionRows } from '../../queries/overview';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
-import { badRequest, createTRPCRouter, publicProcedure } from '../trpc';
+import { badRequest, createTRPCRouter, publicProcedure, type TContext } from '../trpc';
 
 /** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
 const MAX_ONNX_BYTES = 64 * 1024 * 1024;
@@ -38,6 +38,19 @@ const ZRegisterForm = z.instanceof(FormData).transform(async (form, zctx) => {
 function asBadRequest(error: unknown): never {
   if (error instanceof ModelRegistryError) badRequest(error.message, error);
   throw error;
+}
+
+/**
+ * This process serves predictions too (tRPC and the REST API share one watcher): switch it now
+ * rather than at the next tick. Other processes follow within their watch interval. A failure
+ * here does not undo the promotion; the watcher retries on its own.
+ */
+async function refreshServingModel(ctx: TContext) {
+  try {
+    await (await ctx.getModelWatcher()).refresh();
+  } catch (error) {
+    console.warn('model watcher refresh after a promotion failed:', error);
+  }
 }
 
 export const modelsRouter = createTRPCRouter({
@@ -79,6 +92,7 @@ export const modelsRouter = createTRPCRouter({
         version: input.version,
         actor: ctx.actor,
       }).catch(asBadRequest);
+      await refreshServingModel(ctx);
       return { version: input.version };
     }),
 
@@ -88,6 +102,7 @@ export const modelsRouter = createTRPCRouter({
       name: ctx.modelName,
       actor: ctx.actor,
     }).catch(asBadRequest);
+    await refreshServingModel(ctx);
     return { version: restored.version };
   }),
 });

@@ -1,5 +1,7 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ZRide } from '@tripcast/model';
+import { ModelRegistryError } from '../../model-registry';
 import { listRecentOnlinePredictions, predictOnlineRide } from '../../predict-online';
 import { createTRPCRouter, publicProcedure } from '../trpc';
 
@@ -12,7 +14,26 @@ export const predictionsRouter = createTRPCRouter({
 
   predict: publicProcedure.input(ZRide).mutation(async ({ ctx, input }) => {
     const watcher = await ctx.getModelWatcher();
-    return predictOnlineRide({ db: ctx.db, model: watcher.current(), ride: input });
+    let model;
+    try {
+      model = watcher.current();
+    } catch (error) {
+      if (!(error instanceof ModelRegistryError)) throw error;
+      // Nothing loaded yet: a version may have been promoted since the last tick.
+      await watcher.refresh();
+      try {
+        model = watcher.current();
+      } catch (again) {
+        if (again instanceof ModelRegistryError)
+          throw new TRPCError({
+            code: 'PRECONDITION_FAILED',
+            message: again.message,
+            cause: again,
+          });
+        throw again;
+      }
+    }
+    return predictOnlineRide({ db: ctx.db, model, ride: input });
   }),
 
   recent: publicProcedure

@@ -1,0 +1,160 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildE2eModel } from '../../../../e2e/support/models';
+import { createProductionModelWatcher, type TProductionModelWatcher } from '../../model-registry';
+import { createTestConsole, type TTestConsole } from '../../testing/context';
+
+const NAME = 'ride_duration_prediction_model';
+const v1 = buildE2eModel({ name: NAME, version: 't-v1', intercept: 5, perMile: 3 });
+const v2 = buildE2eModel({ name: NAME, version: 't-v2', intercept: 8, perMile: 2 });
+
+function uploadForm(
+  model: { onnx: Uint8Array; card: object },
+  card: string = JSON.stringify(model.card),
+) {
+  const form = new FormData();
+  form.set('onnx', new File([model.onnx as Uint8Array<ArrayBuffer>], 'model.onnx'));
+  form.set('card', new File([card], 'card.json'));
+  return form;
+}
+
+describe('models router and live prediction (real onnxruntime, real object store folder)', () => {
+  let t: TTestConsole;
+  let store: string;
+  let watcher: TProductionModelWatcher | undefined;
+  beforeAll(async () => {
+    store = fs.mkdtempSync(path.join(os.tmpdir(), 'tripcast-console-models-'));
+    t = await createTestConsole({
+      storeUri: store,
+      getModelWatcher: async () => {
+        // A long interval: the test proves promotions take effect through refresh(), not a lucky tick.
+        watcher ??= await createProductionModelWatcher({
+          db: t.db, // called after createTestConsole resolved
+          name: NAME,
+          intervalMs: 60_000,
+        });
+        return watcher;
+      },
+    });
+  });
+  afterAll(async () => {
+    await watcher?.close();
+    await t.close();
+    fs.rmSync(store, { recursive: true, force: true });
+  });
+
+  it('registers an uploaded model after loading and test-scoring it, as a candidate with its artifacts stored', async () => {
+    const result = await t.caller.models.register(uploadForm(v1));
+    expect(result.version).toBe('t-v1');
+    expect(result.probe.map((m) => Math.round(m * 10) / 10)).toEqual(
+      [5 + 3 * 1.2, 5 + 3 * 2.5, 5 + 3 * 17.8].map((m) => Math.round(m * 10) / 10),
+    );
+    expect(fs.existsSync(path.join(store, 'models', NAME, 't-v1', 'model.onnx'))).toBe(true);
+    const { versions } = await t.caller.models.list();
+    expect(versions.map((v) => [v.version, v.stage])).toEqual([['t-v1', 'candidate']]);
+  });
+
+  it('refuses an upload whose card does not match the file, or is not JSON, or repeats a version', async () => {
+    await expect(
+      t.caller.models.register(
+        uploadForm(v2, JSON.stringify({ ...v2.card, sha256: 'a'.repeat(64) })),
+      ),
+    ).rejects.toThrow(/does not match the card/);
+    await expect(t.caller.models.register(uploadForm(v2, '{not json'))).rejects.toThrow(
+      /not valid JSON/,
+    );
+    await expect(t.caller.models.register(uploadForm(v1))).rejects.toThrow(/already registered/);
+    const broken = { onnx: new Uint8Array([1, 2, 3]), card: { ...v2.card, sha256: '' } };
+    const brokenCard = JSON.stringify({
+      ...v2.card,
+      sha256: (await import('node:crypto')).createHash('sha256').update(broken.onnx).digest('hex'),
+    });
+    await expect(t.caller.models.register(uploadForm(broken, brokenCard))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(t.caller.models.register(uploadForm(broken, brokenCard))).rejects.toThrow(
+      /does not load/,
+    );
+  });
+
+  it('answers a clear error for a live prediction while nothing is in production', async () => {
+    const call = t.caller.predictions.predict({
+      PULocationID: 43,
+      DOLocationID: 132,
+      trip_distance: 2,
+    });
+    await expect(call).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(call).rejects.toThrow(/no version .* is in production/);
+  });
+
+  it('promotes, predicts with the production version (and records it), then follows a promotion and a rollback', async () => {
+    await t.caller.models.promote({ version: 't-v1' });
+    const first = await t.caller.predictions.predict({
+      PULocationID: 43,
+      DOLocationID: 132,
+      trip_distance: 2,
+    });
+    expect(first).toMatchObject({ modelVersion: 't-v1', modelName: NAME });
+    expect(first.durationMinutes).toBeCloseTo(v1.minutesFor(2), 4);
+    expect(first.latencyMs).toBeGreaterThan(0);
+
+    await t.caller.models.register(uploadForm(v2));
+    await t.caller.models.promote({ version: 't-v2' });
+    // This process serves predictions: the promotion switches them at once, not at the next tick.
+    expect(
+      (
+        await t.caller.predictions.predict({
+          PULocationID: 43,
+          DOLocationID: 132,
+          trip_distance: 2,
+        })
+      ).modelVersion,
+    ).toBe('t-v2');
+    const stages = Object.fromEntries(
+      (await t.caller.models.list()).versions.map((v) => [v.version, v.stage]),
+    );
+    expect(stages).toEqual({ 't-v1': 'archived', 't-v2': 'production' });
+
+    expect(await t.caller.models.rollback()).toEqual({ version: 't-v1' });
+    expect(
+      (
+        await t.caller.predictions.predict({
+          PULocationID: 43,
+          DOLocationID: 132,
+          trip_distance: 2,
+        })
+      ).modelVersion,
+    ).toBe('t-v1');
+
+    const recent = await t.caller.predictions.recent({ limit: 50 });
+    expect(recent[recent.length - 1]).toMatchObject({
+      modelVersion: 't-v1',
+      puLocationId: 43,
+      doLocationId: 132,
+      status: 'scored',
+    });
+    expect(new Set(recent.map((r) => r.modelVersion))).toEqual(new Set(['t-v1', 't-v2']));
+    const audit = await t.db.auditLog.findMany({
+      select: { action: true },
+      orderBy: { id: 'asc' },
+    });
+    expect(audit.map((a) => a.action)).toEqual([
+      'model.register',
+      'model.promote',
+      'model.register',
+      'model.promote',
+      'model.promote',
+    ]);
+  });
+
+  it('refuses to promote an unknown version or the one already in production', async () => {
+    await expect(t.caller.models.promote({ version: 'nope' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(t.caller.models.promote({ version: 't-v1' })).rejects.toThrow(
+      /already in production/,
+    );
+  });
+});
