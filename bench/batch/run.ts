@@ -1,0 +1,170 @@
+// Batch scoring benchmark: `npx tsx bench/batch/run.ts [--rows 3000000] [--skip-python]`.
+// Generates a yellow month and prints, in one run, each figure next to its target:
+//   ours end to end (Parquet in -> scored Parquet out), ours with the Postgres sink,
+//   the I/O floor (DuckDB copying the same rows Parquet -> Parquet, no model),
+//   the course pipeline in Python (pandas + DictVectorizer + LinearRegression; CSV read apart),
+//   and our peak memory (RSS of the scorer process).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { DuckDBInstance } from '@duckdb/node-api';
+import { applyMigrations } from '@tripcast/db/migrate';
+import { startPostgres } from '@tripcast/local-stack';
+import { generateTripMonth } from '@tripcast/model/trips';
+
+import { writeTestModel } from '../../apps/scorer/src/testing/fixtures';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const SCORER_BIN = path.resolve(HERE, '../../apps/scorer/bin/scorer.js');
+const args = process.argv.slice(2);
+const ROWS = Number(args[args.indexOf('--rows') + 1] ?? 0) || 3_000_000;
+const SKIP_PYTHON = args.includes('--skip-python');
+const PYTHON = '/usr/bin/python3';
+
+type TPythonResult = { read_s: number; pipeline_s: number; prepare_s: number; vectorize_s: number; predict_s: number; scored: number };
+type TRun = { wallMs: number; runMs: number; peakRssMb: number; scored: number; timings: Record<string, number> };
+
+/** Runs the scorer CLI, sampling its peak RSS (VmHWM) from /proc until it exits. */
+async function runScorer(cliArgs: string[], env: NodeJS.ProcessEnv): Promise<TRun> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [SCORER_BIN, ...cliArgs, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  let peakKb = 0;
+  const sample = async () => {
+    try {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      if (kb > peakKb) peakKb = kb;
+    } catch {
+      // exited
+    }
+  };
+  const timer = setInterval(() => void sample(), 25);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(timer);
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`scorer exited ${code}: ${stderr}`);
+  const result = JSON.parse(stdout) as { rowsScored: number; summary: { timings: Record<string, number> } };
+  return { wallMs, runMs: result.summary.timings.totalMs ?? 0, peakRssMb: peakKb / 1024, scored: result.rowsScored, timings: result.summary.timings };
+}
+
+async function duck<T>(work: (run: (sql: string) => Promise<void>) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const connection = await instance.connect();
+  try {
+    return await work(async (sql) => void (await connection.run(sql)));
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function ensurePython(): boolean {
+  const probe = spawnSync(PYTHON, ['-c', 'import pandas, sklearn'], { stdio: 'ignore' });
+  if (probe.status === 0) return true;
+  console.log('installing python3-pandas python3-sklearn (Debian) ...');
+  const install = spawnSync('bash', ['-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pandas python3-sklearn'], {
+    stdio: 'inherit',
+  });
+  return install.status === 0;
+}
+
+const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-bench-batch-'));
+  let pgServer: Awaited<ReturnType<typeof startPostgres>> | null = null;
+  let pgDir: string | null = null;
+  try {
+    console.log(`batch scoring bench: ${ROWS.toLocaleString('en')} rows, ${os.cpus().length} cores, node ${process.version}`);
+    let t = performance.now();
+    const { path: input } = await generateTripMonth({ taxiType: 'yellow', year: 2021, month: 3, rows: ROWS, outPath: path.join(dir, 'data') });
+    console.log(`generated ${input} in ${fmt(performance.now() - t)}`);
+    const modelDir = await writeTestModel(path.join(dir, 'model'));
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn', OBJECT_STORE_URI: path.join(dir, 'store'), MODEL_LOCATION: modelDir };
+    delete env.DATABASE_URL;
+    const common = ['run', '--taxi-type', 'yellow', '--year', '2021', '--month', '3', '--input', input];
+
+    // Warm the OS page cache for every contender alike.
+    await runScorer([...common, '--no-db', '--run-id', 'warmup'], env);
+    const ours = await runScorer([...common, '--no-db', '--run-id', 'parquet-only'], env);
+
+    // Its own temp folder (as bench/db does): the data dir's parent must be reachable by the postgres user.
+    pgDir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-bench-pg-'));
+    pgServer = await startPostgres({ dataDir: pgDir, port: 0, durable: false });
+    const databaseUrl = pgServer.urlFor('postgres');
+    await applyMigrations({ databaseUrl });
+    const withDb = await runScorer([...common, '--run-id', 'with-postgres'], { ...env, DATABASE_URL: databaseUrl });
+
+    // I/O floor: the same input rows to the same output columns, no model (prediction = 0).
+    const floorOut = path.join(dir, 'floor.parquet');
+    t = performance.now();
+    await duck((run) =>
+      run(`COPY (SELECT '2021/03_' || file_row_number AS ride_id, tpep_pickup_datetime::TIMESTAMP AS pickup_datetime,
+              PULocationID::INTEGER AS PULocationID, DOLocationID::INTEGER AS DOLocationID,
+              date_diff('microsecond', tpep_pickup_datetime::TIMESTAMP, tpep_dropoff_datetime::TIMESTAMP) / 60e6 AS actual_duration,
+              0.0::DOUBLE AS predicted_duration, actual_duration - predicted_duration AS diff, 'none' AS model_version
+            FROM read_parquet('${input}', file_row_number = true)) TO '${floorOut}' (FORMAT parquet, COMPRESSION zstd)`),
+    );
+    const floorMs = performance.now() - t;
+
+    let python: TPythonResult | null = null;
+    if (!SKIP_PYTHON && ensurePython()) {
+      const csv = path.join(dir, 'rows.csv');
+      await duck((run) =>
+        run(`COPY (SELECT tpep_pickup_datetime AS pickup_datetime, tpep_dropoff_datetime AS dropoff_datetime, PULocationID, DOLocationID, trip_distance
+              FROM read_parquet('${input}')) TO '${csv}' (HEADER, DELIMITER ',')`),
+      );
+      const out = execFileSync(PYTHON, [path.join(HERE, 'course_pipeline.py'), csv], { encoding: 'utf8', maxBuffer: 1 << 20 });
+      python = JSON.parse(out.trim().split('\n').at(-1)!) as TPythonResult;
+    }
+
+    const rows: [string, string, string][] = [
+      ['ours, Parquet in -> scored Parquet out (in-run)', fmt(ours.runMs), `${ours.scored.toLocaleString('en')} scored; ${JSON.stringify(ours.timings)}`],
+      ['ours, same, whole process (node + tsx start)', fmt(ours.wallMs), ''],
+      ['ours, with the Postgres sink (in-run)', fmt(withDb.runMs), `database ${fmt(withDb.timings.databaseMs ?? 0)} (COPY of ${withDb.scored.toLocaleString('en')} rows)`],
+      ['I/O floor: DuckDB Parquet -> Parquet, no model', fmt(floorMs), 'same rows, same output columns'],
+    ];
+    if (python) {
+      rows.push(['Python course pipeline: prepare + vectorize + predict', fmt(python.pipeline_s * 1000), `prepare ${python.prepare_s.toFixed(2)} s, DictVectorizer ${python.vectorize_s.toFixed(2)} s, predict ${python.predict_s.toFixed(2)} s`]);
+      rows.push(['Python: read_csv (apart)', fmt(python.read_s * 1000), 'Debian has no pyarrow']);
+    }
+    if (python) {
+      // Like for like: our scoring pass (Parquet read + validate + features + ONNX) against
+      // Python's prepare + DictVectorizer + predict (its CSV read excluded, our Parquet read included).
+      rows.push(['ours, scoring pass only (read + validate + predict)', fmt(ours.timings.scoreMs ?? 0), 'vs Python prepare + vectorize + predict']);
+    }
+    rows.push(['ours, peak RSS (Parquet only / with Postgres)', `${ours.peakRssMb.toFixed(0)} / ${withDb.peakRssMb.toFixed(0)} MB`, '']);
+    const width = Math.max(...rows.map((r) => r[0].length));
+    console.log('');
+    for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(12)}  ${note}`);
+    console.log('');
+    const vsFloor = ours.runMs / floorMs;
+    console.log(`target: within 1.5x of the I/O floor      -> ${vsFloor.toFixed(2)}x ${vsFloor <= 1.5 ? 'MET' : 'NOT MET'}`);
+    if (python) {
+      const speedup = (python.pipeline_s * 1000) / ours.runMs;
+      const speedupWithRead = ((python.pipeline_s + python.read_s) * 1000) / ours.runMs;
+      const scoring = (python.pipeline_s * 1000) / (ours.timings.scoreMs ?? Infinity);
+      console.log(
+        `target: >= 10x faster than Python        -> end to end (ours incl. writing Parquet, Python without writing): ` +
+          `${speedup.toFixed(1)}x (${speedupWithRead.toFixed(1)}x counting its CSV read) ${speedup >= 10 ? 'MET' : 'NOT MET'}; ` +
+          `scoring pass like for like: ${scoring.toFixed(1)}x ${scoring >= 10 ? 'MET' : 'NOT MET'}`,
+      );
+    }
+    const peak = Math.max(ours.peakRssMb, withDb.peakRssMb);
+    console.log(`target: peak memory < 1 GB               -> ${peak.toFixed(0)} MB ${peak < 1024 ? 'MET' : 'NOT MET'}`);
+  } finally {
+    await pgServer?.stop();
+    if (pgDir) await rm(pgDir, { recursive: true, force: true });
+    if (existsSync(dir)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
