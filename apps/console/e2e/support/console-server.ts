@@ -1,54 +1,10 @@
 // Builds the console when its sources changed since the last build, and starts server.ts (the
 // production entrypoint: REST API + Next) on a free port.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-const BUILD_INPUTS = [
-  'src',
-  'next.config.ts',
-  'postcss.config.mjs',
-  'package.json',
-  '../../packages/model/src',
-  '../../packages/db/src',
-];
-
-function newestMtime(p: string): number {
-  const stat = fs.statSync(p, { throwIfNoEntry: false });
-  if (!stat) return 0;
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
-  for (const entry of fs.readdirSync(p, { withFileTypes: true })) {
-    if (entry.name === 'node_modules' || entry.name.endsWith('.test.ts')) continue;
-    newest = Math.max(newest, newestMtime(path.join(p, entry.name)));
-  }
-  return newest;
-}
-
-/** `next build` unless .next is newer than every source (a build costs minutes on 2 cores). */
-export function buildConsoleIfStale(log: (line: string) => void): void {
-  const buildId = path.join(CONSOLE_DIR, '.next', 'BUILD_ID');
-  const builtAt = fs.statSync(buildId, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sourcesAt = Math.max(...BUILD_INPUTS.map((p) => newestMtime(path.join(CONSOLE_DIR, p))));
-  if (builtAt > sourcesAt) {
-    log('console build is up to date');
-    return;
-  }
-  log(builtAt ? 'sources changed since the last build: next build' : 'no build yet: next build');
-  const started = Date.now();
-  const result = spawnSync('npx', ['next', 'build'], {
-    cwd: CONSOLE_DIR,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
-  });
-  if (result.status !== 0)
-    throw new Error(`next build failed (exit ${result.status ?? result.signal})`);
-  log(`next build took ${((Date.now() - started) / 1000).toFixed(0)} s`);
-}
+export { buildConsoleIfStale, CONSOLE_DIR } from '../../scripts/ensure-build';
+import { CONSOLE_DIR } from '../../scripts/ensure-build';
 
 export async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
