@@ -31,6 +31,14 @@ import { INFRA_DIR } from './src/terraform-config';
 
 const REPO_ROOT = path.resolve(INFRA_DIR, '..');
 const execFileAsync = promisify(execFile);
+
+// The real TLC month the team's tests share (BRIEF.md): TRIPCAST_SHARED_DATA, else <repo>/../shared/data.
+const SHARED_DATA =
+  process.env.TRIPCAST_SHARED_DATA ?? path.resolve(REPO_ROOT, '..', 'shared', 'data');
+const SHARED_MONTH_FILE = path.join(SHARED_DATA, 'green_tripdata_2021-01.parquet');
+const SHARED_MONTH = existsSync(SHARED_MONTH_FILE) ? SHARED_MONTH_FILE : undefined;
+if (!SHARED_MONTH)
+  console.warn(`[infra] skipping the real-month image test: ${SHARED_MONTH_FILE} is absent`);
 const IMAGES = ['console', 'scorer', 'stream-consumer'] as const;
 
 type TStage = { from: string; name: string | undefined; lines: string[] };
@@ -179,6 +187,58 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
     const result = run(['packages/model/src/cli/train.mjs', '--help']);
     expect(result.stdout).toMatch(/--register/);
     expect(result.status).toBe(0);
+  });
+
+  it('exits non-zero when a run fails (the failed-run alarm counts non-zero exits)', () => {
+    const scratch = mkdtempSync(path.join(tmpdir(), 'tripcast-fail-'));
+    const result = run(['apps/scorer/src/cli.mjs', 'run'], {
+      DATE: '2021-03-02T03:00:00Z',
+      TRIPCAST_HOME: scratch,
+      OBJECT_STORE_URI: path.join(scratch, 'store'),
+      INPUT_FILE_PATTERN: path.join(
+        scratch,
+        'missing/{taxi_type}_tripdata_{year:04d}-{month:02d}.parquet',
+      ),
+    });
+    expect(result.stderr).toMatch(/input not found: .*green_tripdata_2021-02\.parquet/);
+    expect(result.status).toBe(1);
+  });
+
+  describe.skipIf(!SHARED_MONTH)('on the real green 2021-01 month', () => {
+    it("trains a model, then scores the month before the scheduler's DATE with it", async () => {
+      const scratch = mkdtempSync(path.join(tmpdir(), 'tripcast-month-'));
+      const modelDir = path.join(scratch, 'model');
+      const train = run(
+        ['packages/model/src/cli/train.mjs', '--train', SHARED_MONTH ?? '', '--out', modelDir],
+        { TRIPCAST_HOME: scratch },
+      );
+      expect(train.stdout).toMatch(/wrote .*model\.onnx/);
+      expect(train.status).toBe(0);
+
+      // Exactly what the schedule hands the container on 2021-02-02 at 03:00 UTC.
+      const score = run(['apps/scorer/src/cli.mjs', 'run'], {
+        DATE: '2021-02-02T03:00:00Z',
+        TAXI_TYPE: 'green',
+        MODEL_LOCATION: modelDir,
+        TRIPCAST_HOME: scratch,
+        OBJECT_STORE_URI: path.join(scratch, 'store'),
+        INPUT_FILE_PATTERN: path.join(
+          path.dirname(SHARED_MONTH ?? ''),
+          '{taxi_type}_tripdata_{year:04d}-{month:02d}.parquet',
+        ),
+        OUTPUT_FILE_PATTERN: path.join(scratch, 'predictions'),
+      });
+      expect(score.status, score.stderr).toBe(0);
+      const monthDir = path.join(
+        scratch,
+        'predictions',
+        'taxi_type=green',
+        'year=2021',
+        'month=01',
+      );
+      expect(readdirSync(monthDir).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+      await rm(scratch, { recursive: true, force: true });
+    }, 120_000);
   });
 
   it('runs the standalone consumer CLI', () => {
