@@ -1,49 +1,54 @@
+import { createDbClient } from '@tripcast/db/client';
+import { promoteModel, registerModel } from '@tripcast/model/store';
+import { ZModelCard } from '@tripcast/model';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createRegistryModelSource, NoProductionModelError } from './model-source';
-import { buildTestModelFiles, createMigratedDatabase, silentLog, waitFor, writeTestModelFolder } from './testing/fixtures';
+import { buildTestModelFiles, createMigratedDatabase, silentLog, waitFor } from './testing/fixtures';
 
-describe('createRegistryModelSource (model_versions in Postgres, real onnxruntime)', () => {
+describe('createRegistryModelSource (registry in Postgres, object store folder, real onnxruntime)', () => {
   let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
+  let prisma: ReturnType<typeof createDbClient>;
+  let storeUri: string;
   beforeAll(async () => {
     db = await createMigratedDatabase();
+    prisma = createDbClient(db.url, { max: 2 });
+    storeUri = await mkdtemp(path.join(tmpdir(), 'tripcast-store-'));
   });
   afterAll(async () => {
+    await prisma.$disconnect();
     await db.drop();
   });
 
-  async function register(version: string) {
-    const folder = await writeTestModelFolder(version);
-    const { card } = buildTestModelFiles(version);
-    await db.pool.query(
-      `INSERT INTO model_versions (id, name, version, artifact_uri, sha256, card, stage)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, 'candidate')`,
-      [card.name, version, folder, card.sha256, JSON.stringify(card)],
-    );
-  }
-  // The registry's promotion: one production row per name (production_of is unique).
-  async function promote(version: string) {
-    await db.pool.query(
-      `UPDATE model_versions SET stage = CASE WHEN version = $1 THEN 'production'::"ModelStage" ELSE 'archived'::"ModelStage" END,
-              production_of = CASE WHEN version = $1 THEN name END
-       WHERE name = 'ride_duration_prediction_model' AND (version = $1 OR stage = 'production')`,
-      [version],
-    );
+  async function register(version: string, intercept: number) {
+    const { onnx, card } = buildTestModelFiles(version, intercept);
+    await registerModel({ db: prisma, storeUri, onnx, card: ZModelCard.parse(card), actor: 'test' });
   }
 
-  it('says clearly when nothing is in production, then serves a promotion without restart', async () => {
-    const source = await createRegistryModelSource({ pool: db.pool, name: 'ride_duration_prediction_model', intervalMs: 100, log: silentLog });
+  it('says clearly when nothing is in production, then serves each promotion without restart', async () => {
+    const source = await createRegistryModelSource({ databaseUrl: db.url, name: 'ride_duration_prediction_model', intervalMs: 100, log: silentLog });
+    const ride = { pu: Int32Array.of(1), do: Int32Array.of(2), distance: Float32Array.of(1) };
+    const version = () => {
+      try {
+        return source.current().version;
+      } catch (error) {
+        return (error as Error).name;
+      }
+    };
     try {
       expect(() => source.current()).toThrow(NoProductionModelError);
-      await register('v1');
-      await register('v2');
-      await promote('v1');
-      await waitFor(() => Promise.resolve(source.current.bind(source)), (get) => { try { return get().version === 'v1'; } catch { return false; } }, { what: 'v1 served' });
-      const before = await source.current().predict({ pu: Int32Array.of(1), do: Int32Array.of(2), distance: Float32Array.of(1) });
-      expect(before[0]).toBe(7);
+      await register('v1', 5);
+      await register('v2', 100);
+      await promoteModel(prisma, { name: 'ride_duration_prediction_model', version: 'v1', actor: 'test' });
+      await waitFor(() => Promise.resolve(version()), (v) => v === 'v1', { what: 'v1 served' });
+      expect((await source.current().predict(ride))[0]).toBe(7);
 
-      await promote('v2');
-      await waitFor(() => Promise.resolve(source.current().version), (version) => version === 'v2', { what: 'v2 served' });
+      await promoteModel(prisma, { name: 'ride_duration_prediction_model', version: 'v2', actor: 'test' });
+      await waitFor(() => Promise.resolve(version()), (v) => v === 'v2', { what: 'v2 served' });
+      expect((await source.current().predict(ride))[0]).toBe(102);
     } finally {
       await source.close();
     }

@@ -1,6 +1,8 @@
 import { loadModel } from '@tripcast/model/runtime';
-import type { TLoadedModel, TLoadModelOptions } from '@tripcast/model/runtime';
-import type { Pool } from 'pg';
+import type { TLoadModelOptions } from '@tripcast/model/runtime';
+import { createDbClient } from '@tripcast/db/client';
+import type { TObjectStoreOptions } from '@tripcast/model/object-store';
+import { createProductionModelWatcher } from '@tripcast/model/store';
 import type { Logger } from 'pino';
 
 import type { TScoringModel } from './core/types';
@@ -25,58 +27,40 @@ export async function createPinnedModelSource(uri: string, options: TLoadModelOp
 }
 
 /**
- * The registry's production version of `name` (model_versions, stage = 'production'), re-read
- * every `intervalMs`: a promotion or rollback is scored with from the next batch after it is
- * seen, without a restart. The previous session is released only after the new one is in
- * place, so a batch in flight keeps its model.
- *
- * INTERIM: reads model_versions directly, with the same semantics as the console's watcher;
- * it moves to @tripcast/model/store's createProductionModelWatcher once that lands.
+ * The registry's production version of `name`, through @tripcast/model/store's watcher: a
+ * promotion or rollback is scored with from the first batch after the watcher sees it (within
+ * `intervalMs`), without a restart. A replaced session stays open for batches already predicting.
+ * Until a version is in production, `current()` throws and the runtime retries the batch.
  */
 export async function createRegistryModelSource(options: {
-  pool: Pool;
+  databaseUrl: string;
   name: string;
   intervalMs: number;
   log: Logger;
-  load?: TLoadModelOptions;
+  load?: TObjectStoreOptions;
 }): Promise<TModelSource> {
-  let loaded: TLoadedModel | null = null;
-  let isClosed = false;
-  const refresh = async () => {
-    const { rows } = await options.pool.query<{ version: string; artifact_uri: string; sha256: string }>(
-      `SELECT version, artifact_uri, sha256 FROM model_versions WHERE name = $1 AND stage = 'production' LIMIT 1`,
-      [options.name],
-    );
-    const row = rows[0];
-    if (!row || (loaded && loaded.version === row.version && loaded.sha256 === row.sha256)) return;
-    const next = await loadModel(row.artifact_uri, options.load);
-    const previous = loaded;
-    loaded = next;
-    options.log.info({ model: next.name, version: next.version, previous: previous?.version ?? null }, 'production model loaded');
-    // A batch that already took `previous` may still be predicting: close it a little later.
-    if (previous) setTimeout(() => void previous.close(), 30_000).unref();
-  };
-  await refresh().catch((error: unknown) => options.log.error({ err: error }, 'could not load the production model'));
-  let inFlight: Promise<void> | null = null;
-  const timer = setInterval(() => {
-    if (inFlight || isClosed) return;
-    inFlight = refresh()
-      .catch((error: unknown) => options.log.error({ err: error }, 'could not refresh the production model'))
-      .finally(() => {
-        inFlight = null;
-      });
-  }, options.intervalMs);
-  timer.unref();
+  const db = createDbClient(options.databaseUrl, { max: 2, applicationName: 'stream-consumer-models' });
+  const watcher = createProductionModelWatcher({
+    ...options.load,
+    db,
+    name: options.name,
+    intervalMs: options.intervalMs,
+    threads: 1,
+    onChange: ({ model, previousVersion }) =>
+      options.log.info({ model: model.name, version: model.version, previousVersion }, 'production model loaded'),
+    onError: (error) => options.log.error({ err: error }, 'could not refresh the production model'),
+  });
+  await watcher.refresh();
+  if (!watcher.currentOrNull()) options.log.warn({ model: options.name }, 'no production model yet: batches wait until one is promoted');
   return {
     current() {
-      if (!loaded) throw new NoProductionModelError(options.name);
-      return loaded;
+      const model = watcher.currentOrNull();
+      if (!model) throw new NoProductionModelError(options.name);
+      return model;
     },
     async close() {
-      isClosed = true;
-      clearInterval(timer);
-      await inFlight;
-      await loaded?.close();
+      await watcher.close();
+      await db.$disconnect();
     },
   };
 }
