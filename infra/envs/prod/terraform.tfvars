@@ -18,7 +18,7 @@ db_instance_class        = "db.t4g.medium"
 db_multi_az              = true
 db_backup_retention_days = 14
 
-# Required in prod: HTTPS on your own name.
+# Required in prod: HTTPS on your own name. Replace both placeholders with your domain and its hosted zone.
 console_domain_name = "tripcast.example.com"
 route53_zone_id     = "Z0123456789ABCDEFGHIJ"
 console_min_count   = 2
