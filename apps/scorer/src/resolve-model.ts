@@ -1,8 +1,10 @@
 // Which model a run scores with: `--model-location` (the course's MODEL_LOCATION), a named
-// version `--model name@version`, or the registry's production version of `name`.
+// version `--model name@version`, or the registry's production version of `name`
+// (@tripcast/model/store: the registry row's sha256 is checked against the artifact).
+import { createDbClient } from '@tripcast/db/client';
 import { joinUri, type TS3Options } from '@tripcast/model/object-store';
 import { loadModel, type TLoadedModel } from '@tripcast/model/runtime';
-import type { Pool } from 'pg';
+import { listModelVersions, loadRegisteredModel, resolveProductionModel } from '@tripcast/model/store';
 
 export type TModelRef = { name: string; version: string | null };
 
@@ -14,44 +16,47 @@ export function parseModelRef(text: string): TModelRef {
   return { name, version: version ?? null };
 }
 
-/** Where the model artifact lives, following the registry (model_versions) when it is reachable. */
-export async function resolveModelUri(options: {
-  ref: TModelRef;
-  storeUri: string;
-  pool: Pool | null;
-}): Promise<string> {
-  const { ref, pool } = options;
-  if (pool) {
-    const { rows } = ref.version
-      ? await pool.query<{ uri: string }>(
-          'SELECT artifact_uri AS uri FROM model_versions WHERE name = $1 AND version = $2',
-          [ref.name, ref.version],
-        )
-      : await pool.query<{ uri: string }>('SELECT artifact_uri AS uri FROM model_versions WHERE production_of = $1', [ref.name]);
-    if (rows[0]) return rows[0].uri;
-    if (!ref.version) {
-      throw new Error(`no production version of model "${ref.name}" in the registry (promote one, or pass --model ${ref.name}@<version>)`);
-    }
-  } else if (!ref.version) {
-    throw new Error(`no database to find the production version of "${ref.name}": pass --model ${ref.name}@<version> or --model-location`);
-  }
-  // A named version not (yet) registered: the store layout models/<name>/<version>/.
-  return joinUri(options.storeUri, 'models', ref.name, ref.version);
-}
-
 export function createModelLoader(options: {
   location?: string | undefined;
   ref: TModelRef;
   storeUri: string;
-  pool: Pool | null;
+  databaseUrl: string | null;
   s3?: TS3Options;
 }): () => Promise<TLoadedModel> {
+  const { ref, s3 } = options;
   return async () => {
-    const uri = options.location ?? (await resolveModelUri(options));
+    if (options.location) return withUri(options.location, () => loadModel(options.location!, { s3 }));
+    if (!options.databaseUrl) {
+      if (!ref.version) {
+        throw new Error(`no database to find the production version of "${ref.name}": pass --model ${ref.name}@<version> or --model-location`);
+      }
+      // Without a registry, a named version is found at its place in the store layout.
+      const uri = joinUri(options.storeUri, 'models', ref.name, ref.version);
+      return withUri(uri, () => loadModel(uri, { s3 }));
+    }
+    const db = createDbClient(options.databaseUrl, { max: 1, applicationName: 'tripcast-scorer' });
     try {
-      return await loadModel(uri, { s3: options.s3 });
-    } catch (error) {
-      throw new Error(`${uri}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const row = ref.version
+        ? (await listModelVersions(db, ref.name)).find((v) => v.version === ref.version)
+        : await resolveProductionModel(db, ref.name);
+      if (!row) {
+        throw new Error(
+          ref.version
+            ? `model ${ref.name}@${ref.version} is not in the registry`
+            : `no production version of model "${ref.name}" in the registry (promote one, or pass --model ${ref.name}@<version>)`,
+        );
+      }
+      return await withUri(row.artifactUri, () => loadRegisteredModel(row, { s3 }));
+    } finally {
+      await db.$disconnect();
     }
   };
+}
+
+async function withUri<T>(uri: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new Error(`${uri}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }

@@ -4,7 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
+import { createDbClient } from '@tripcast/db/client';
 import { applyMigrations } from '@tripcast/db/migrate';
+import { promoteModel, registerModel } from '@tripcast/model/store';
 import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
 
 import pg from 'pg';
@@ -16,7 +18,7 @@ import { previousMonthOf } from './month';
 import { getRunRecord } from './run-records';
 import type { TScoreResult } from './score-month';
 import { cliEnv, queryDuckDb, runCli, startCli } from './testing/cli-harness';
-import { writeTestModel, writeTestMonth } from './testing/fixtures';
+import { buildTestModel, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
 import { hasSharedData, sharedDataPath } from './testing/shared-data';
 
 let db: TTestDatabase;
@@ -159,5 +161,33 @@ describe('launchRun (the console API), local mode', () => {
     // The child's output goes to its log file (it prints its result after completing the record).
     if (launched.mode === 'local') expect(existsSync(launched.logFile)).toBe(true);
     await expect(launchRun({ taxiType: 'green', year: 2021, month: 13 }, { env: parseScorerEnv(env), pool })).rejects.toThrow(/month/);
+  });
+});
+
+describe('model from the registry', () => {
+  it('scores with the production version by default, a named version with --model, and fails naming an unknown one', async () => {
+    const prisma = createDbClient(db.url);
+    try {
+      const storeUri = path.join(dir, 'store');
+      for (const version of ['reg-1', 'reg-2']) {
+        const { onnx, card } = buildTestModel(version);
+        await registerModel({ db: prisma, storeUri, onnx, card, actor: 'test' });
+      }
+      await promoteModel(prisma, { name: TEST_MODEL.name, version: 'reg-1', actor: 'test' });
+    } finally {
+      await prisma.$disconnect();
+    }
+    const registryEnv = { ...env, MODEL_LOCATION: undefined };
+    delete registryEnv.MODEL_LOCATION;
+    const common = ['run', '--year', '2021', '--month', '1', '--json'];
+    const production = await runCli(common, registryEnv);
+    expect(production.code, production.stderr).toBe(0);
+    expect((JSON.parse(production.stdout) as TScoreResult).modelVersion).toBe('reg-1');
+    const named = await runCli([...common, '--model', `${TEST_MODEL.name}@reg-2`], registryEnv);
+    expect(named.code, named.stderr).toBe(0);
+    expect((JSON.parse(named.stdout) as TScoreResult).modelVersion).toBe('reg-2');
+    const unknown = await runCli([...common, '--model', `${TEST_MODEL.name}@nope`], registryEnv);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`model failed to load: model ${TEST_MODEL.name}@nope is not in the registry`);
   });
 });

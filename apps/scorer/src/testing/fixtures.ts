@@ -14,24 +14,30 @@ export function expectedPrediction(pu: number, distance: number): number {
   return TEST_MODEL.intercept + TEST_MODEL.distanceCoefficient * distance + (pu % 7);
 }
 
-export async function writeTestModel(dir: string, version = TEST_MODEL.version): Promise<string> {
+export function buildTestModel(version = TEST_MODEL.version) {
   const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
   for (let pu = 1; pu <= 265; pu++) for (let d = 1; d <= 265; d++) pairCoefficients[pu * 266 + d] = pu % 7;
-  const bytes = buildLinearPairModel({ pairCoefficients, distanceCoefficient: TEST_MODEL.distanceCoefficient, intercept: TEST_MODEL.intercept });
+  const onnx = buildLinearPairModel({ pairCoefficients, distanceCoefficient: TEST_MODEL.distanceCoefficient, intercept: TEST_MODEL.intercept });
   const card = {
-    schemaVersion: 1,
+    schemaVersion: 1 as const,
     name: TEST_MODEL.name,
     version,
     createdAt: new Date().toISOString(),
-    sha256: sha256Hex(bytes),
+    sha256: sha256Hex(onnx),
     inputs: [
-      { name: 'pair_index', feature: 'pair_index', type: 'int32' },
-      { name: 'trip_distance', feature: 'trip_distance', type: 'float32' },
+      { name: 'pair_index', feature: 'pair_index' as const, type: 'int32' as const, isColumn: false },
+      { name: 'trip_distance', feature: 'trip_distance' as const, type: 'float32' as const, isColumn: false },
     ],
-    output: { name: 'duration', unit: 'minutes' },
+    output: { name: 'duration', unit: 'minutes' as const },
+    metrics: {},
   };
+  return { onnx, card };
+}
+
+export async function writeTestModel(dir: string, version = TEST_MODEL.version): Promise<string> {
+  const { onnx, card } = buildTestModel(version);
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'model.onnx'), bytes);
+  await writeFile(path.join(dir, 'model.onnx'), onnx);
   await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
   return dir;
 }
