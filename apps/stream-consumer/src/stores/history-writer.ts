@@ -1,43 +1,29 @@
+import { insertHistoryBatch } from '@tripcast/db/queries/history';
 import type { Pool } from 'pg';
 
 import type { TDeadLetterRow, TDeadLetterWriter, THistoryRow, THistoryWriter } from '../core/types';
 
 /**
- * prediction_history rows for the stream, one multi-row INSERT per batch (unnest of column
- * arrays: one round trip whatever the batch size). ON CONFLICT DO NOTHING on
- * (source, idempotency_key) makes a redelivered record a no-op.
+ * prediction_history rows for the stream through @tripcast/db's insertHistoryBatch: one
+ * statement per batch, ON CONFLICT (source, idempotency_key) DO NOTHING, so a redelivered
+ * record is a no-op.
  */
 export function createPgHistoryWriter(pool: Pool): THistoryWriter {
   return {
     async insertStreamHistory(rows: THistoryRow[]) {
-      await pool.query(
-        `INSERT INTO prediction_history
-           (source, status, idempotency_key, ride_id, pu_location_id, do_location_id, trip_distance,
-            predicted_duration, model_name, model_version, latency_ms, reason)
-         SELECT 'stream'::"PredictionSource", s::"PredictionStatus", k, r, pu, dl, d, p, mn, mv, l, rs
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::smallint[], $5::smallint[], $6::real[],
-                     $7::real[], $8::text[], $9::text[], $10::real[], $11::text[])
-              AS t(s, k, r, pu, dl, d, p, mn, mv, l, rs)
-         ON CONFLICT (source, idempotency_key) DO NOTHING`,
-        [
-          rows.map((row) => row.status),
-          rows.map((row) => row.idempotencyKey),
-          rows.map((row) => row.rideId),
-          rows.map((row) => row.puLocationId),
-          rows.map((row) => row.doLocationId),
-          rows.map((row) => row.tripDistance),
-          rows.map((row) => row.predictedDuration),
-          rows.map((row) => row.modelName),
-          rows.map((row) => row.modelVersion),
-          rows.map((row) => row.latencyMs),
-          rows.map((row) => row.reason),
-        ],
+      await insertHistoryBatch(
+        pool,
+        rows.map((row) => ({ source: 'stream', ...row })),
       );
     },
   };
 }
 
-/** dead_letters rows, idempotent on (source, stream, shard, sequence number). */
+/**
+ * dead_letters rows, idempotent on (source, stream, shard, sequence number). Raw SQL rather
+ * than the db package's Prisma-based recordDeadLetters: the consumer's hot path has no Prisma
+ * client, and a payload holding NUL (which Postgres text cannot store) must not fail the batch.
+ */
 export function createPgDeadLetterWriter(pool: Pool): TDeadLetterWriter {
   return {
     async insertDeadLetters(rows: TDeadLetterRow[]) {
