@@ -5,7 +5,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { computeFeatures, type TRideColumns } from '@tripcast/model/features';
-import { buildLinearPairModel, encodeOnnxModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
+import {
+  buildLinearPairModel,
+  encodeOnnxModel,
+  linearPairCardIo,
+  PAIR_TABLE_SIZE,
+} from '@tripcast/model/onnx';
 import { loadModel, sha256Hex } from '@tripcast/model/runtime';
 
 const HELP = `Benchmarks @tripcast/model scoring on synthetic rides (real onnxruntime, real feature function).
@@ -18,7 +23,13 @@ Prints rows/s for feature preparation and predict at batch 1, 4,096 and 1,000,00
 batch 1, and the same for a LabelEncoder-on-PU_DO-strings model (the ai.onnx.ml form), each next to the
 reference figure in ENVIRONMENT.md (measured on the same kind of 2-core machine).`;
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, threads: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
 if (values.help) {
   console.log(HELP);
   process.exit(0);
@@ -28,8 +39,12 @@ const threads = Number(values.threads);
 
 function rides(n: number, seed = 1): TRideColumns {
   let a = seed;
-  const next = () => ((a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296);
-  const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
+  const next = () => (a = (Math.imul(a, 1664525) + 1013904223) >>> 0) / 4294967296;
+  const columns: TRideColumns = {
+    pu: new Int32Array(n),
+    do: new Int32Array(n),
+    distance: new Float32Array(n),
+  };
   for (let i = 0; i < n; i++) {
     columns.pu[i] = 1 + Math.floor(next() * 265);
     columns.do[i] = 1 + Math.floor(next() * 265);
@@ -52,19 +67,35 @@ async function measure(run: () => Promise<unknown> | unknown, rowsPerCall: numbe
   }
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((x, y) => x - y);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  const q = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   return { rowsPerSecond: rows / elapsed, p50: q(0.5), p99: q(0.99) };
 }
 
-const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0));
+const fmt = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0);
 const table: string[][] = [['measurement', 'measured', 'reference (ENVIRONMENT.md / issue)']];
 
 const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-'));
 try {
   // The trained form: a 266x266 Gather table; random coefficients give the same work as a real model.
-  const coefficients = new Float64Array(PAIR_TABLE_SIZE).map((_, i) => ((i * 2654435761) % 1000) / 100 - 5);
-  const onnx = buildLinearPairModel({ pairCoefficients: coefficients, distanceCoefficient: 2.1, intercept: 10 });
-  const card = { schemaVersion: 1, name: 'bench', version: 'gather', createdAt: new Date().toISOString(), sha256: sha256Hex(onnx), ...linearPairCardIo(), metrics: {} };
+  const coefficients = new Float64Array(PAIR_TABLE_SIZE).map(
+    (_, i) => ((i * 2654435761) % 1000) / 100 - 5,
+  );
+  const onnx = buildLinearPairModel({
+    pairCoefficients: coefficients,
+    distanceCoefficient: 2.1,
+    intercept: 10,
+  });
+  const card = {
+    schemaVersion: 1,
+    name: 'bench',
+    version: 'gather',
+    createdAt: new Date().toISOString(),
+    sha256: sha256Hex(onnx),
+    ...linearPairCardIo(),
+    metrics: {},
+  };
   await writeFile(path.join(dir, 'model.onnx'), onnx);
   await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
   const model = await loadModel(dir, { threads });
@@ -72,29 +103,59 @@ try {
   for (const n of [1, 4096, 1_000_000]) {
     const columns = rides(n);
     const features = await measure(() => computeFeatures(columns, card.inputs), n);
-    table.push([`features (pair index) batch ${n.toLocaleString('en-US')}`, `${fmt(features.rowsPerSecond)} rows/s`, '-']);
+    table.push([
+      `features (pair index) batch ${n.toLocaleString('en-US')}`,
+      `${fmt(features.rowsPerSecond)} rows/s`,
+      '-',
+    ]);
     const predict = await measure(() => model.predict(columns), n);
     const reference = n === 1_000_000 ? '~70M rows/s at batch 1M' : n === 1 ? '0.03 ms p50' : '-';
-    table.push([`predict batch ${n.toLocaleString('en-US')}`, `${fmt(predict.rowsPerSecond)} rows/s`, reference]);
-    if (n === 1) table.push(['predict batch 1 latency', `p50 ${(predict.p50 * 1000).toFixed(1)} µs, p99 ${(predict.p99 * 1000).toFixed(1)} µs`, 'p50 0.03 ms (30 µs)']);
+    table.push([
+      `predict batch ${n.toLocaleString('en-US')}`,
+      `${fmt(predict.rowsPerSecond)} rows/s`,
+      reference,
+    ]);
+    if (n === 1)
+      table.push([
+        'predict batch 1 latency',
+        `p50 ${(predict.p50 * 1000).toFixed(1)} µs, p99 ${(predict.p99 * 1000).toFixed(1)} µs`,
+        'p50 0.03 ms (30 µs)',
+      ]);
   }
   await model.close();
 
   // The foreign form: PU_DO strings through ai.onnx.ml LabelEncoder (sklearn-onnx style).
   const keys: string[] = [];
   const weights: number[] = [];
-  for (let pu = 1; pu <= 265; pu++) for (let d = 1; d <= 265; d += 3) {
-    keys.push(`${pu}_${d}`);
-    weights.push(((pu * 31 + d) % 100) / 10);
-  }
+  for (let pu = 1; pu <= 265; pu++)
+    for (let d = 1; d <= 265; d += 3) {
+      keys.push(`${pu}_${d}`);
+      weights.push(((pu * 31 + d) % 100) / 10);
+    }
   const labelOnnx = encodeOnnxModel({
     name: 'label_encoder_bench',
-    opsets: [{ domain: '', version: 17 }, { domain: 'ai.onnx.ml', version: 2 }],
-    inputs: [{ name: 'pu_do', type: 'string', shape: ['N'] }, { name: 'distance', type: 'float', shape: ['N'] }],
+    opsets: [
+      { domain: '', version: 17 },
+      { domain: 'ai.onnx.ml', version: 2 },
+    ],
+    inputs: [
+      { name: 'pu_do', type: 'string', shape: ['N'] },
+      { name: 'distance', type: 'float', shape: ['N'] },
+    ],
     outputs: [{ name: 'duration', type: 'float', shape: ['N'] }],
     initializers: [{ name: 'coef', type: 'float', dims: [], values: [2.1] }],
     nodes: [
-      { opType: 'LabelEncoder', domain: 'ai.onnx.ml', inputs: ['pu_do'], outputs: ['w'], attributes: [{ name: 'keys_strings', strings: keys }, { name: 'values_floats', floats: weights }, { name: 'default_float', float: 0 }] },
+      {
+        opType: 'LabelEncoder',
+        domain: 'ai.onnx.ml',
+        inputs: ['pu_do'],
+        outputs: ['w'],
+        attributes: [
+          { name: 'keys_strings', strings: keys },
+          { name: 'values_floats', floats: weights },
+          { name: 'default_float', float: 0 },
+        ],
+      },
       { opType: 'Mul', inputs: ['distance', 'coef'], outputs: ['dp'] },
       { opType: 'Add', inputs: ['w', 'dp'], outputs: ['duration'] },
     ],
@@ -106,17 +167,36 @@ try {
   await writeFile(
     path.join(labelDir, 'card.json'),
     JSON.stringify({
-      schemaVersion: 1, name: 'bench', version: 'label', createdAt: new Date().toISOString(), sha256: sha256Hex(labelOnnx),
-      inputs: [{ name: 'pu_do', feature: 'PU_DO', type: 'string' }, { name: 'distance', feature: 'trip_distance', type: 'float32' }],
-      output: { name: 'duration', unit: 'minutes' }, metrics: {},
+      schemaVersion: 1,
+      name: 'bench',
+      version: 'label',
+      createdAt: new Date().toISOString(),
+      sha256: sha256Hex(labelOnnx),
+      inputs: [
+        { name: 'pu_do', feature: 'PU_DO', type: 'string' },
+        { name: 'distance', feature: 'trip_distance', type: 'float32' },
+      ],
+      output: { name: 'duration', unit: 'minutes' },
+      metrics: {},
     }),
   );
   const labelModel = await loadModel(labelDir, { threads });
   const big = rides(1_000_000);
-  const labelFeatures = await measure(() => computeFeatures(big, [{ feature: 'PU_DO', type: 'string' }]), 1_000_000);
-  table.push(['features (PU_DO strings) batch 1,000,000', `${fmt(labelFeatures.rowsPerSecond)} rows/s`, '-']);
+  const labelFeatures = await measure(
+    () => computeFeatures(big, [{ feature: 'PU_DO', type: 'string' }]),
+    1_000_000,
+  );
+  table.push([
+    'features (PU_DO strings) batch 1,000,000',
+    `${fmt(labelFeatures.rowsPerSecond)} rows/s`,
+    '-',
+  ]);
   const label = await measure(() => labelModel.predict(big), 1_000_000);
-  table.push(['predict LabelEncoder model batch 1,000,000', `${fmt(label.rowsPerSecond)} rows/s`, '~13x slower than Gather (~5M rows/s)']);
+  table.push([
+    'predict LabelEncoder model batch 1,000,000',
+    `${fmt(label.rowsPerSecond)} rows/s`,
+    '~13x slower than Gather (~5M rows/s)',
+  ]);
   await labelModel.close();
 } finally {
   await rm(dir, { recursive: true, force: true });
@@ -124,4 +204,6 @@ try {
 
 const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
 for (const row of table) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
-console.log(`\n(onnxruntime intra-op threads: ${threads}; ${budgetMs / 1000} s per measurement; machine load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`);
+console.log(
+  `\n(onnxruntime intra-op threads: ${threads}; ${budgetMs / 1000} s per measurement; machine load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
+);

@@ -17,7 +17,13 @@ Usage: npx tsx bench/model/train.ts [--rows <n>] [--regenerate]
 Prints generation time, reader rows/s (read + validate, chunked typed arrays) and training time for
 each solver, next to the issue's target (< 15 s for a 3M-row month).`;
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '3000000' }, regenerate: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '3000000' },
+    regenerate: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
 if (values.help) {
   console.log(HELP);
   process.exit(0);
@@ -30,8 +36,19 @@ const table: string[][] = [['measurement', 'measured', 'reference']];
 
 if (values.regenerate || !existsSync(file)) {
   const t0 = performance.now();
-  await generateTripMonth({ taxiType: 'yellow', year: 2024, month: 3, rows, seed: 7, outPath: file });
-  table.push([`generate ${rows.toLocaleString('en-US')} trips (DuckDB)`, `${((performance.now() - t0) / 1000).toFixed(1)} s`, '-']);
+  await generateTripMonth({
+    taxiType: 'yellow',
+    year: 2024,
+    month: 3,
+    rows,
+    seed: 7,
+    outPath: file,
+  });
+  table.push([
+    `generate ${rows.toLocaleString('en-US')} trips (DuckDB)`,
+    `${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    '-',
+  ]);
 }
 
 {
@@ -40,10 +57,18 @@ if (values.regenerate || !existsSync(file)) {
   let valid = 0;
   for await (const chunk of readTripMonth(file)) {
     n += chunk.length;
-    valid += validateTripChunk(chunk, { year: 2024, month: 3, requireCourseDuration: true }).validCount;
+    valid += validateTripChunk(chunk, {
+      year: 2024,
+      month: 3,
+      requireCourseDuration: true,
+    }).validCount;
   }
   const seconds = (performance.now() - t0) / 1000;
-  table.push([`read + validate ${n.toLocaleString('en-US')} rows`, `${seconds.toFixed(2)} s (${(n / seconds / 1e6).toFixed(2)}M rows/s, ${valid.toLocaleString('en-US')} valid)`, '3M rows read+filter+score+write ~3 s (DuckDB, ENVIRONMENT.md)']);
+  table.push([
+    `read + validate ${n.toLocaleString('en-US')} rows`,
+    `${seconds.toFixed(2)} s (${(n / seconds / 1e6).toFixed(2)}M rows/s, ${valid.toLocaleString('en-US')} valid)`,
+    '3M rows read+filter+score+write ~3 s (DuckDB, ENVIRONMENT.md)',
+  ]);
 }
 
 for (const solver of TRAINING_SOLVERS) {
@@ -59,4 +84,6 @@ for (const solver of TRAINING_SOLVERS) {
 
 const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
 for (const row of table) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
-console.log(`\n(machine load ${loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores; "fit" = read + statistics + solve, "total" adds the ONNX export check)`);
+console.log(
+  `\n(machine load ${loadavg()[0]!.toFixed(1)} on ${(await import('node:os')).cpus().length} cores; "fit" = read + statistics + solve, "total" adds the ONNX export check)`,
+);

@@ -34,10 +34,14 @@ let cached: TCliEnv | undefined;
 export function getCliEnv(): TCliEnv {
   if (cached) return cached;
   // An empty variable (`TLC_DATA_DIR=`) means unset, as in a shell script.
-  const present = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(process.env).filter(([, value]) => value !== ''),
+  );
   const parsed = ZCliEnv.safeParse(present);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    const problems = parsed.error.issues
+      .map((i) => `  ${i.path.join('.')}: ${i.message}`)
+      .join('\n');
     console.error(`Invalid environment:\n${problems}`);
     process.exit(2);
   }

@@ -14,9 +14,15 @@ export type TFeatures = Partial<Record<TFeatureName, TFeatureValues>>;
 const ZONE_SLOTS = MAX_ZONE_ID + 1;
 
 /** Rides (already validated by ZRide) to columns. */
-export function ridesToColumns(rides: readonly Pick<TRide, 'PULocationID' | 'DOLocationID' | 'trip_distance'>[]): TRideColumns {
+export function ridesToColumns(
+  rides: readonly Pick<TRide, 'PULocationID' | 'DOLocationID' | 'trip_distance'>[],
+): TRideColumns {
   const n = rides.length;
-  const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
+  const columns: TRideColumns = {
+    pu: new Int32Array(n),
+    do: new Int32Array(n),
+    distance: new Float32Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const ride = rides[i]!;
     columns.pu[i] = ride.PULocationID;
@@ -32,12 +38,17 @@ function zoneSlot(id: number): number {
   return id >= 1 && id <= MAX_ZONE_ID ? id : 0;
 }
 
-function computeFeature(columns: TRideColumns, feature: TFeatureName, type: TModelInput['type']): TFeatureValues {
+function computeFeature(
+  columns: TRideColumns,
+  feature: TFeatureName,
+  type: TModelInput['type'],
+): TFeatureValues {
   const n = columns.pu.length;
   switch (feature) {
     case 'pair_index': {
       const out = new Int32Array(n);
-      for (let i = 0; i < n; i++) out[i] = zoneSlot(columns.pu[i]!) * ZONE_SLOTS + zoneSlot(columns.do[i]!);
+      for (let i = 0; i < n; i++)
+        out[i] = zoneSlot(columns.pu[i]!) * ZONE_SLOTS + zoneSlot(columns.do[i]!);
       return castNumeric(out, type);
     }
     case 'PULocationID':
@@ -55,7 +66,10 @@ function computeFeature(columns: TRideColumns, feature: TFeatureName, type: TMod
   }
 }
 
-function castNumeric(values: Int32Array | Float32Array | Float64Array, type: TModelInput['type']): TFeatureValues {
+function castNumeric(
+  values: Int32Array | Float32Array | Float64Array,
+  type: TModelInput['type'],
+): TFeatureValues {
   switch (type) {
     case 'int32':
       return values instanceof Int32Array ? values : Int32Array.from(values);
@@ -78,12 +92,16 @@ function castNumeric(values: Int32Array | Float32Array | Float64Array, type: TMo
  * can never disagree. Computes only the features the model's card asks for, in the element type
  * each ONNX input expects. Columnar in, columnar out: no row objects, whatever the batch size.
  */
-export function computeFeatures(columns: TRideColumns, inputs: readonly Pick<TModelInput, 'feature' | 'type'>[]): TFeatures {
+export function computeFeatures(
+  columns: TRideColumns,
+  inputs: readonly Pick<TModelInput, 'feature' | 'type'>[],
+): TFeatures {
   if (columns.do.length !== columns.pu.length || columns.distance.length !== columns.pu.length) {
     throw new Error('computeFeatures: pu, do and distance must have the same length');
   }
   const features: TFeatures = {};
-  for (const input of inputs) features[input.feature] = computeFeature(columns, input.feature, input.type);
+  for (const input of inputs)
+    features[input.feature] = computeFeature(columns, input.feature, input.type);
   return features;
 }
 

@@ -24,7 +24,12 @@ export const ZMetrics = z.object({
   rmse: z.number().describe('Root mean squared error, minutes'),
   mae: z.number().optional().describe('Mean absolute error, minutes (validation only)'),
   rows: z.number().int().nonnegative().describe('Rows evaluated'),
-  unseenPairShare: z.number().min(0).max(1).optional().describe('Share of rows whose PU_DO pair was not seen in training'),
+  unseenPairShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('Share of rows whose PU_DO pair was not seen in training'),
 });
 export type TMetrics = z.infer<typeof ZMetrics>;
 
@@ -35,7 +40,11 @@ export const ZDataSource = z.object({
   month: z.number().int().min(1).max(12).optional(),
   sha256: z.string().length(64).optional().describe('sha256 of the Parquet file'),
   rowsRead: z.number().int().nonnegative(),
-  rowsUsed: z.number().int().nonnegative().describe('Rows kept by the course filter (1 <= duration <= 60 min)'),
+  rowsUsed: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe('Rows kept by the course filter (1 <= duration <= 60 min)'),
   isSynthetic: z.boolean().default(false),
 });
 export type TDataSource = z.infer<typeof ZDataSource>;
@@ -44,7 +53,9 @@ export type TDataSource = z.infer<typeof ZDataSource>;
 export const ZModelCard = z.object({
   schemaVersion: z.literal(1),
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'name may use letters, digits, _ . -' }),
-  version: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'version may use letters, digits, _ . -' }),
+  version: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/, { error: 'version may use letters, digits, _ . -' }),
   createdAt: z.iso.datetime(),
   description: z.string().optional(),
   /** sha256 (hex) of model.onnx: loadModel refuses a file that does not match. */

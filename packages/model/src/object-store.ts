@@ -40,7 +40,10 @@ export function parseS3Uri(uri: string): TS3Location {
 
 /** Join a store root (folder or s3://bucket/prefix) with a relative key. */
 export function joinUri(root: string, ...parts: string[]): string {
-  const rel = parts.map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/');
+  const rel = parts
+    .map((p) => p.replace(/^\/+|\/+$/g, ''))
+    .filter(Boolean)
+    .join('/');
   if (isS3Uri(root)) return `${root.replace(/\/+$/, '')}/${rel}`;
   return path.join(root, rel);
 }
@@ -75,11 +78,16 @@ function isMissing(error: unknown): boolean {
   );
 }
 
-export async function readObject(uri: string, options: TObjectStoreOptions = {}): Promise<Uint8Array> {
+export async function readObject(
+  uri: string,
+  options: TObjectStoreOptions = {},
+): Promise<Uint8Array> {
   try {
     if (!isS3Uri(uri)) return new Uint8Array(await readFile(uri));
     const { bucket, key } = parseS3Uri(uri);
-    const response = await createS3Client(options.s3).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await createS3Client(options.s3).send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
     if (!response.Body) throw new ObjectNotFoundError(uri);
     return await response.Body.transformToByteArray();
   } catch (error) {
@@ -89,10 +97,16 @@ export async function readObject(uri: string, options: TObjectStoreOptions = {})
 }
 
 /** Write an object; local writes go through a temp file + rename so a reader never sees half a file. */
-export async function writeObject(uri: string, bytes: Uint8Array | string, options: TObjectStoreOptions = {}): Promise<void> {
+export async function writeObject(
+  uri: string,
+  bytes: Uint8Array | string,
+  options: TObjectStoreOptions = {},
+): Promise<void> {
   if (isS3Uri(uri)) {
     const { bucket, key } = parseS3Uri(uri);
-    await createS3Client(options.s3).send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+    await createS3Client(options.s3).send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }),
+    );
     return;
   }
   await mkdir(path.dirname(uri), { recursive: true });
@@ -101,7 +115,11 @@ export async function writeObject(uri: string, bytes: Uint8Array | string, optio
   await rename(tmp, uri);
 }
 
-export async function downloadToFile(uri: string, filePath: string, options: TObjectStoreOptions = {}): Promise<void> {
+export async function downloadToFile(
+  uri: string,
+  filePath: string,
+  options: TObjectStoreOptions = {},
+): Promise<void> {
   await mkdir(path.dirname(filePath), { recursive: true });
   if (!isS3Uri(uri)) {
     await pipeline(createReadStream(uri), createWriteStream(filePath));
@@ -109,7 +127,9 @@ export async function downloadToFile(uri: string, filePath: string, options: TOb
   }
   const { bucket, key } = parseS3Uri(uri);
   try {
-    const response = await createS3Client(options.s3).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await createS3Client(options.s3).send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
     if (!response.Body) throw new ObjectNotFoundError(uri);
     await pipeline(response.Body as Readable, createWriteStream(filePath));
   } catch (error) {
@@ -118,7 +138,11 @@ export async function downloadToFile(uri: string, filePath: string, options: TOb
   }
 }
 
-export async function uploadFile(filePath: string, uri: string, options: TObjectStoreOptions = {}): Promise<void> {
+export async function uploadFile(
+  filePath: string,
+  uri: string,
+  options: TObjectStoreOptions = {},
+): Promise<void> {
   if (!isS3Uri(uri)) {
     await mkdir(path.dirname(uri), { recursive: true });
     const tmp = `${uri}.${process.pid}.${Date.now()}.tmp`;
@@ -129,12 +153,20 @@ export async function uploadFile(filePath: string, uri: string, options: TObject
   const { bucket, key } = parseS3Uri(uri);
   const { size } = await stat(filePath);
   await createS3Client(options.s3).send(
-    new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(filePath), ContentLength: size }),
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: createReadStream(filePath),
+      ContentLength: size,
+    }),
   );
 }
 
 /** All object URIs under a prefix (recursive), sorted. */
-export async function listObjects(prefix: string, options: TObjectStoreOptions = {}): Promise<string[]> {
+export async function listObjects(
+  prefix: string,
+  options: TObjectStoreOptions = {},
+): Promise<string[]> {
   if (!isS3Uri(prefix)) {
     try {
       const entries = await readdir(prefix, { recursive: true, withFileTypes: true });
@@ -152,15 +184,20 @@ export async function listObjects(prefix: string, options: TObjectStoreOptions =
   const uris: string[] = [];
   let token: string | undefined;
   do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key) uris.push(`s3://${bucket}/${object.Key}`);
+    const page = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: key, ContinuationToken: token }),
+    );
+    for (const object of page.Contents ?? [])
+      if (object.Key) uris.push(`s3://${bucket}/${object.Key}`);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return uris.sort();
 }
 
-
-export async function objectExists(uri: string, options: TObjectStoreOptions = {}): Promise<boolean> {
+export async function objectExists(
+  uri: string,
+  options: TObjectStoreOptions = {},
+): Promise<boolean> {
   try {
     if (!isS3Uri(uri)) {
       await access(uri);
@@ -171,7 +208,12 @@ export async function objectExists(uri: string, options: TObjectStoreOptions = {
     return true;
   } catch (error) {
     const name = (error as { name?: string }).name;
-    if (isMissing(error) || name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
+    if (
+      isMissing(error) ||
+      name === 'NotFound' ||
+      (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404
+    )
+      return false;
     throw error;
   }
 }

@@ -1,12 +1,22 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-import { formatFieldErrors, parseZoneLookup, ZModelCard, ZPredictRequest, ZRide, ZRideEvent } from './index';
+import {
+  formatFieldErrors,
+  parseZoneLookup,
+  ZModelCard,
+  ZPredictRequest,
+  ZRide,
+  ZRideEvent,
+} from './index';
 import { sharedDataPath } from './testing/shared-data';
 
 const course = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
 
-function errorsOf(schema: { safeParse(v: unknown): { success: boolean; error?: unknown } }, value: unknown) {
+function errorsOf(
+  schema: { safeParse(v: unknown): { success: boolean; error?: unknown } },
+  value: unknown,
+) {
   const result = schema.safeParse(value);
   expect(result.success).toBe(false);
   return formatFieldErrors(result.error as never);
@@ -37,12 +47,20 @@ describe('ZRide', () => {
 
 describe('ZRideEvent', () => {
   it('accepts the course stream record', () => {
-    const event = { ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, ride_id: 256 };
+    const event = {
+      ride: { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 },
+      ride_id: 256,
+    };
     expect(ZRideEvent.parse(event)).toEqual(event);
   });
   it('names the nested field', () => {
-    const errors = errorsOf(ZRideEvent, { ride: { PULocationID: 130, DOLocationID: 999, trip_distance: 1 }, ride_id: 1 });
-    expect(errors).toEqual([{ path: 'ride.DOLocationID', message: expect.stringContaining('1 and 265') as string }]);
+    const errors = errorsOf(ZRideEvent, {
+      ride: { PULocationID: 130, DOLocationID: 999, trip_distance: 1 },
+      ride_id: 1,
+    });
+    expect(errors).toEqual([
+      { path: 'ride.DOLocationID', message: expect.stringContaining('1 and 265') as string },
+    ]);
     expect(errorsOf(ZRideEvent, { ride: course })[0]?.path).toBe('ride_id');
   });
 });
@@ -80,9 +98,18 @@ describe('ZModelCard', () => {
 
 describe('parseZoneLookup', () => {
   it('parses quoted cells and reports bad lines', () => {
-    const zones = parseZoneLookup('"LocationID","Borough","Zone","service_zone"\n1,"EWR","Newark Airport","EWR"\n4,"Manhattan","Alphabet City, East","Yellow Zone"\n');
-    expect(zones[1]).toEqual({ locationId: 4, borough: 'Manhattan', zone: 'Alphabet City, East', serviceZone: 'Yellow Zone' });
-    expect(() => parseZoneLookup('LocationID,Borough,Zone,service_zone\n300,a,b,c')).toThrow(/line 2/);
+    const zones = parseZoneLookup(
+      '"LocationID","Borough","Zone","service_zone"\n1,"EWR","Newark Airport","EWR"\n4,"Manhattan","Alphabet City, East","Yellow Zone"\n',
+    );
+    expect(zones[1]).toEqual({
+      locationId: 4,
+      borough: 'Manhattan',
+      zone: 'Alphabet City, East',
+      serviceZone: 'Yellow Zone',
+    });
+    expect(() => parseZoneLookup('LocationID,Borough,Zone,service_zone\n300,a,b,c')).toThrow(
+      /line 2/,
+    );
     expect(() => parseZoneLookup('id,Borough\n1,a')).toThrow(/locationid/);
   });
 

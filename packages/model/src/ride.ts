@@ -17,10 +17,17 @@ export type TTaxiType = z.infer<typeof ZTaxiType>;
 
 const zoneId = (field: string) =>
   z
-    .number({ error: (issue) => (issue.input === undefined ? `${field} is required` : `${field} must be a number`) })
+    .number({
+      error: (issue) =>
+        issue.input === undefined ? `${field} is required` : `${field} must be a number`,
+    })
     .int({ error: `${field} must be an integer TLC LocationID` })
-    .min(MIN_ZONE_ID, { error: `${field} must be a TLC LocationID between ${MIN_ZONE_ID} and ${MAX_ZONE_ID}` })
-    .max(MAX_ZONE_ID, { error: `${field} must be a TLC LocationID between ${MIN_ZONE_ID} and ${MAX_ZONE_ID}` });
+    .min(MIN_ZONE_ID, {
+      error: `${field} must be a TLC LocationID between ${MIN_ZONE_ID} and ${MAX_ZONE_ID}`,
+    })
+    .max(MAX_ZONE_ID, {
+      error: `${field} must be a TLC LocationID between ${MIN_ZONE_ID} and ${MAX_ZONE_ID}`,
+    });
 
 /**
  * A ride as the course sends it to `/predict` and on the `ride_events` stream.
@@ -34,7 +41,8 @@ export const ZRide = z.object({
   DOLocationID: zoneId('DOLocationID').describe('Dropoff TLC zone (LocationID 1..265)'),
   trip_distance: z
     .number({
-      error: (issue) => (issue.input === undefined ? 'trip_distance is required' : 'trip_distance must be a number'),
+      error: (issue) =>
+        issue.input === undefined ? 'trip_distance is required' : 'trip_distance must be a number',
     })
     .refine(Number.isFinite, { error: 'trip_distance must be a finite number' })
     .refine((d) => d > 0, { error: 'trip_distance must be greater than 0 miles' })
@@ -47,9 +55,15 @@ export type TRide = z.infer<typeof ZRide>;
 
 /** The course's ride_id is an integer; we also accept a string id (echoed back unchanged). */
 export const ZRideId = z
-  .union([z.number().int({ error: 'ride_id must be an integer or a string' }), z.string().min(1).max(200)], {
-    error: 'ride_id must be an integer or a non-empty string',
-  })
+  .union(
+    [
+      z.number().int({ error: 'ride_id must be an integer or a string' }),
+      z.string().min(1).max(200),
+    ],
+    {
+      error: 'ride_id must be an integer or a non-empty string',
+    },
+  )
   .describe('Caller id of the ride, echoed back with its prediction');
 export type TRideId = z.infer<typeof ZRideId>;
 
@@ -70,7 +84,9 @@ const ZBatchPredictBody = z.object({
   rides: z
     .array(ZRideWithId, { error: 'rides must be a list of rides' })
     .min(1, { error: 'rides must contain at least one ride' })
-    .max(MAX_RIDES_PER_REQUEST, { error: `rides must contain at most ${MAX_RIDES_PER_REQUEST} rides` }),
+    .max(MAX_RIDES_PER_REQUEST, {
+      error: `rides must contain at most ${MAX_RIDES_PER_REQUEST} rides`,
+    }),
 });
 
 /** What a client may send to `POST /predict`. */
@@ -84,14 +100,18 @@ export type TPredictRequest = { isBatch: boolean; rides: TRideWithId[] };
  * bad ride gets the error of the form the client meant, with a path like `rides.3.DOLocationID`.
  */
 export const ZPredictRequest: z.ZodType<TPredictRequest, TPredictRequestInput> = z
-  .custom<TPredictRequestInput>((body) => typeof body === 'object' && body !== null && !Array.isArray(body), {
-    error: 'body must be a JSON object: a ride or { rides: [...] }',
-  })
+  .custom<TPredictRequestInput>(
+    (body) => typeof body === 'object' && body !== null && !Array.isArray(body),
+    {
+      error: 'body must be a JSON object: a ride or { rides: [...] }',
+    },
+  )
   .transform((body, ctx): TPredictRequest => {
     const isBatch = 'rides' in body;
     const result = isBatch ? ZBatchPredictBody.safeParse(body) : ZRideWithId.safeParse(body);
     if (!result.success) {
-      for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+      for (const issue of result.error.issues)
+        ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
       return z.NEVER;
     }
     return { isBatch, rides: 'rides' in result.data ? result.data.rides : [result.data] };

@@ -21,8 +21,19 @@ function rng(seed: number) {
   };
 }
 
-function cardFor(bytes: Uint8Array, io: Pick<TModelCardInput, 'inputs' | 'output'>, version = '1'): TModelCardInput {
-  return { schemaVersion: 1, name: 'test_model', version, createdAt: new Date().toISOString(), sha256: sha256Hex(bytes), ...io };
+function cardFor(
+  bytes: Uint8Array,
+  io: Pick<TModelCardInput, 'inputs' | 'output'>,
+  version = '1',
+): TModelCardInput {
+  return {
+    schemaVersion: 1,
+    name: 'test_model',
+    version,
+    createdAt: new Date().toISOString(),
+    sha256: sha256Hex(bytes),
+    ...io,
+  };
 }
 
 async function writeModelDir(dir: string, bytes: Uint8Array, card: unknown) {
@@ -32,7 +43,11 @@ async function writeModelDir(dir: string, bytes: Uint8Array, card: unknown) {
 
 function randomRides(n: number, seed: number): TRideColumns {
   const next = rng(seed);
-  const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
+  const columns: TRideColumns = {
+    pu: new Int32Array(n),
+    do: new Int32Array(n),
+    distance: new Float32Array(n),
+  };
   for (let i = 0; i < n; i++) {
     columns.pu[i] = 1 + Math.floor(next() * 265);
     columns.do[i] = 1 + Math.floor(next() * 265);
@@ -53,7 +68,8 @@ describe('linear pair model (standard ops)', () => {
   // Half the pairs "seen" with a coefficient, the rest unseen (0): unseen rows must get intercept only.
   const next = rng(7);
   const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
-  for (let i = 0; i < PAIR_TABLE_SIZE; i++) if (next() < 0.5) pairCoefficients[i] = (next() - 0.5) * 40;
+  for (let i = 0; i < PAIR_TABLE_SIZE; i++)
+    if (next() < 0.5) pairCoefficients[i] = (next() - 0.5) * 40;
   const spec = { pairCoefficients, distanceCoefficient: 2.3456, intercept: 9.87 };
 
   it('predicts what the linear model computes in float64, to 1e-4 minutes, at batch 1 and 100k', async () => {
@@ -140,7 +156,12 @@ describe('a foreign model (ai.onnx.ml LabelEncoder on PU_DO strings, float64 [N,
           { name: 'default_float', float: 0 },
         ],
       },
-      { opType: 'Cast', inputs: ['pair_w'], outputs: ['pair_w_d'], attributes: [{ name: 'to', int: 11 }] },
+      {
+        opType: 'Cast',
+        inputs: ['pair_w'],
+        outputs: ['pair_w_d'],
+        attributes: [{ name: 'to', int: 11 }],
+      },
       { opType: 'Mul', inputs: ['distance_d', 'coef'], outputs: ['dist_part'] },
       { opType: 'Add', inputs: ['pair_w_d', 'dist_part'], outputs: ['sum'] },
       { opType: 'Add', inputs: ['sum', 'intercept'], outputs: ['variable'] },
@@ -168,7 +189,9 @@ describe('a foreign model (ai.onnx.ml LabelEncoder on PU_DO strings, float64 [N,
       distance: Float64Array.from([2, 3.66, 0.5, 10]),
     };
     const predicted = await model.predict(rides);
-    const expected = [5.5 + 2 * coef, -2.25 + 3.66 * coef, 12 + 0.5 * coef, 10 * coef].map((v) => v + intercept);
+    const expected = [5.5 + 2 * coef, -2.25 + 3.66 * coef, 12 + 0.5 * coef, 10 * coef].map(
+      (v) => v + intercept,
+    );
     expected.forEach((v, i) => expect(predicted[i]).toBeCloseTo(v, 4));
     await model.close();
   });

@@ -74,11 +74,15 @@ export async function createLoadedModel(
   });
   for (const input of card.inputs) {
     if (!session.inputNames.includes(input.name)) {
-      throw new ModelIntegrityError(`card input "${input.name}" is not an input of the ONNX graph (${session.inputNames.join(', ')})`);
+      throw new ModelIntegrityError(
+        `card input "${input.name}" is not an input of the ONNX graph (${session.inputNames.join(', ')})`,
+      );
     }
   }
   if (!session.outputNames.includes(card.output.name)) {
-    throw new ModelIntegrityError(`card output "${card.output.name}" is not an output of the ONNX graph`);
+    throw new ModelIntegrityError(
+      `card output "${card.output.name}" is not an output of the ONNX graph`,
+    );
   }
 
   return {
@@ -92,7 +96,8 @@ export async function createLoadedModel(
       if (n === 0) return new Float32Array(0);
       const features = computeFeatures(columns, card.inputs);
       const feeds: Record<string, ort.Tensor> = {};
-      for (const input of card.inputs) feeds[input.name] = toTensor(features[input.feature]!, input);
+      for (const input of card.inputs)
+        feeds[input.name] = toTensor(features[input.feature]!, input);
       const results = await session.run(feeds, [card.output.name]);
       const output = results[card.output.name]!;
       const data = output.data;
@@ -111,7 +116,10 @@ export async function createLoadedModel(
  * card against its schema and the file's sha256, then opens ONE onnxruntime session reused by every
  * predict call.
  */
-export async function loadModel(uri: string, options: TLoadModelOptions = {}): Promise<TLoadedModel> {
+export async function loadModel(
+  uri: string,
+  options: TLoadModelOptions = {},
+): Promise<TLoadedModel> {
   const [modelBytes, cardBytes] = await Promise.all([
     readObject(joinUri(uri, MODEL_FILE), options),
     readObject(joinUri(uri, CARD_FILE), options),
@@ -120,7 +128,9 @@ export async function loadModel(uri: string, options: TLoadModelOptions = {}): P
   try {
     cardJson = JSON.parse(new TextDecoder().decode(cardBytes));
   } catch (error) {
-    throw new ModelIntegrityError(`card.json at ${uri} is not valid JSON: ${(error as Error).message}`);
+    throw new ModelIntegrityError(
+      `card.json at ${uri} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   return createLoadedModel(modelBytes, cardJson, { uri, threads: options.threads });
 }

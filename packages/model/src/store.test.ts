@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,7 +30,11 @@ import { hasSharedData, sharedDataPath } from './testing/shared-data';
 
 /** A tiny model whose every prediction is `minutes`: easy to tell versions apart. */
 function constantModel(name: string, version: string, minutes: number) {
-  const onnx = buildLinearPairModel({ pairCoefficients: new Float64Array(PAIR_TABLE_SIZE), distanceCoefficient: 0, intercept: minutes });
+  const onnx = buildLinearPairModel({
+    pairCoefficients: new Float64Array(PAIR_TABLE_SIZE),
+    distanceCoefficient: 0,
+    intercept: minutes,
+  });
   const card: TModelCard = {
     schemaVersion: 1,
     name,
@@ -60,10 +67,20 @@ describe('model registry on a local folder store', () => {
   it('registers, promotes one production version, rolls back, and audits who did it', async () => {
     const name = 'registry_test';
     const context = { db, storeUri: storeDir };
-    const v1 = await registerModel({ ...context, ...constantModel(name, 'v1', 11), actor: 'alice' });
-    expect(v1).toMatchObject({ stage: 'candidate', createdBy: 'alice', artifactUri: modelArtifactUri(storeDir, name, 'v1') });
+    const v1 = await registerModel({
+      ...context,
+      ...constantModel(name, 'v1', 11),
+      actor: 'alice',
+    });
+    expect(v1).toMatchObject({
+      stage: 'candidate',
+      createdBy: 'alice',
+      artifactUri: modelArtifactUri(storeDir, name, 'v1'),
+    });
     expect(await objectExists(path.join(storeDir, 'models', name, 'v1', 'model.onnx'))).toBe(true);
-    await expect(registerModel({ ...context, ...constantModel(name, 'v1', 11), actor: 'alice' })).rejects.toThrow(/already has a version v1/);
+    await expect(
+      registerModel({ ...context, ...constantModel(name, 'v1', 11), actor: 'alice' }),
+    ).rejects.toThrow(/already has a version v1/);
     await registerModel({ ...context, ...constantModel(name, 'v2', 22), actor: 'bob' });
 
     expect(await resolveProductionModel(db, name)).toBeNull();
@@ -89,7 +106,15 @@ describe('model registry on a local folder store', () => {
 
   it('refuses to register a card that does not describe the bytes', async () => {
     const { onnx, card } = constantModel('registry_test', 'bad', 1);
-    await expect(registerModel({ db, storeUri: storeDir, onnx, card: { ...card, sha256: 'a'.repeat(64) }, actor: 't' })).rejects.toThrow(/does not match/);
+    await expect(
+      registerModel({
+        db,
+        storeUri: storeDir,
+        onnx,
+        card: { ...card, sha256: 'a'.repeat(64) },
+        actor: 't',
+      }),
+    ).rejects.toThrow(/does not match/);
   });
 
   it('the watcher picks up a promotion within seconds, without a restart', async () => {
@@ -99,7 +124,13 @@ describe('model registry on a local folder store', () => {
     await registerModel({ ...context, ...constantModel(name, 'b', 7), actor: 't' });
     await promoteModel(db, { name, version: 'a', actor: 't' });
     const changes: string[] = [];
-    const watcher = createProductionModelWatcher({ db, name, intervalMs: 200, retireAfterMs: 100, onChange: ({ model }) => changes.push(model.version) });
+    const watcher = createProductionModelWatcher({
+      db,
+      name,
+      intervalMs: 200,
+      retireAfterMs: 100,
+      onChange: ({ model }) => changes.push(model.version),
+    });
     try {
       const first = await watcher.ready;
       expect(first.version).toBe('a');
@@ -107,7 +138,8 @@ describe('model registry on a local folder store', () => {
 
       await promoteModel(db, { name, version: 'b', actor: 't' });
       const started = Date.now();
-      while (watcher.current().version !== 'b' && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      while (watcher.current().version !== 'b' && Date.now() - started < 10_000)
+        await new Promise((r) => setTimeout(r, 50));
       expect(watcher.current().version).toBe('b');
       expect((await watcher.current().predict(ride))[0]).toBeCloseTo(7, 5);
       expect(changes).toEqual(['a', 'b']);
@@ -121,14 +153,26 @@ describe('s3:// store (s3rver)', () => {
   it('registers into a bucket and loads the model back through the SDK', async () => {
     const aws = getTestAws();
     const bucket = await createTestBucket();
-    const s3: TS3Options = { endpoint: aws.s3.endpoint, region: aws.region, credentials: aws.credentials };
+    const s3: TS3Options = {
+      endpoint: aws.s3.endpoint,
+      region: aws.region,
+      credentials: aws.credentials,
+    };
     const storeUri = `s3://${bucket}/tripcast`;
-    const row = await registerModel({ db, storeUri, s3, ...constantModel('s3_model', '1', 9.5), actor: 't' });
+    const row = await registerModel({
+      db,
+      storeUri,
+      s3,
+      ...constantModel('s3_model', '1', 9.5),
+      actor: 't',
+    });
     expect(row.artifactUri).toBe(`s3://${bucket}/tripcast/models/s3_model/1`);
     const model = await loadModel(row.artifactUri, { s3 });
     expect((await model.predict(ride))[0]).toBeCloseTo(9.5, 5);
     await model.close();
-    await expect(loadModel(`s3://${bucket}/tripcast/models/s3_model/404`, { s3 })).rejects.toThrow(/object not found/);
+    await expect(loadModel(`s3://${bucket}/tripcast/models/s3_model/404`, { s3 })).rejects.toThrow(
+      /object not found/,
+    );
   });
 });
 
@@ -148,17 +192,99 @@ describe('ensureDefaultModel (first start)', () => {
     const card = first.row.card as TModelCard;
     expect(card.training?.trainData[0]?.isSynthetic).toBe(true);
     expect(card.metrics.validation?.rmse).toBeGreaterThan(0);
-    expect(await objectExists(path.join(storeDir, 'trip-data', 'green_tripdata_2021-01.parquet'))).toBe(true);
-    const second = await ensureDefaultModel({ db, storeUri: storeDir, name: 'default_model', allowDownload: false, log: (m) => logs.push(m) });
+    expect(
+      await objectExists(path.join(storeDir, 'trip-data', 'green_tripdata_2021-01.parquet')),
+    ).toBe(true);
+    const second = await ensureDefaultModel({
+      db,
+      storeUri: storeDir,
+      name: 'default_model',
+      allowDownload: false,
+      log: (m) => logs.push(m),
+    });
     expect(second).toMatchObject({ action: 'existing' });
     expect(second.row.version).toBe(first.row.version);
   });
 
   const sharedDir = path.dirname(sharedDataPath('green_tripdata_2021-01.parquet'));
-  it.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(`trains on the month in TLC_DATA_DIR (${sharedDir})`, async () => {
-    const result = await ensureDefaultModel({ db, storeUri: storeDir, name: 'real_default', tlcDataDir: sharedDir, seedTripData: false, log: () => {} });
-    expect(result).toMatchObject({ action: 'trained', source: 'tlc-data-dir' });
-    const card = result.row.card as TModelCard;
-    expect(card.training?.trainData[0]).toMatchObject({ taxiType: 'green', year: 2021, month: 1, rowsRead: 76_518, rowsUsed: 73_908, isSynthetic: false });
-  });
+  it.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(
+    `trains on the month in TLC_DATA_DIR (${sharedDir})`,
+    async () => {
+      const result = await ensureDefaultModel({
+        db,
+        storeUri: storeDir,
+        name: 'real_default',
+        tlcDataDir: sharedDir,
+        seedTripData: false,
+        log: () => {},
+      });
+      expect(result).toMatchObject({ action: 'trained', source: 'tlc-data-dir' });
+      const card = result.row.card as TModelCard;
+      expect(card.training?.trainData[0]).toMatchObject({
+        taxiType: 'green',
+        year: 2021,
+        month: 1,
+        rowsRead: 76_518,
+        rowsUsed: 73_908,
+        isSynthetic: false,
+      });
+    },
+  );
+
+  it.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(
+    'downloads the TLC month when allowed, and falls back to a generated month when the download fails',
+    async () => {
+      // A local stand-in for d37ci6vzurychx.cloudfront.net serving the real January (February is absent: 404).
+      const requests: string[] = [];
+      const server = createServer((request, response) => {
+        requests.push(request.url ?? '');
+        if (request.url === '/trip-data/green_tripdata_2021-01.parquet') {
+          response.writeHead(200, { 'content-type': 'application/octet-stream' });
+          createReadStream(sharedDataPath('green_tripdata_2021-01.parquet')).pipe(response);
+        } else {
+          response.writeHead(404).end();
+        }
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      try {
+        const downloaded = await ensureDefaultModel({
+          db,
+          storeUri: storeDir,
+          name: 'downloaded_default',
+          allowDownload: true,
+          tlcBaseUrl: `http://127.0.0.1:${port}/trip-data`,
+          seedTripData: false,
+          log: () => {},
+        });
+        expect(downloaded).toMatchObject({ action: 'trained', source: 'tlc-download' });
+        expect((downloaded.row.card as TModelCard).training?.trainData[0]).toMatchObject({
+          uri: `http://127.0.0.1:${port}/trip-data/green_tripdata_2021-01.parquet`,
+          rowsRead: 76_518,
+        });
+        expect(requests).toEqual([
+          '/trip-data/green_tripdata_2021-01.parquet',
+          '/trip-data/green_tripdata_2021-02.parquet',
+        ]);
+
+        const logs: string[] = [];
+        const fallback = await ensureDefaultModel({
+          db,
+          storeUri: storeDir,
+          name: 'fallback_default',
+          allowDownload: true,
+          tlcBaseUrl: `http://127.0.0.1:${port}/missing`,
+          generatedRows: 5_000,
+          seedTripData: false,
+          log: (m) => logs.push(m),
+        });
+        expect(fallback).toMatchObject({ action: 'trained', source: 'generated' });
+        expect(logs.join('\n')).toMatch(
+          /TLC download failed \(GET .* HTTP 404\); using a generated month/,
+        );
+      } finally {
+        server.close();
+      }
+    },
+  );
 });

@@ -15,7 +15,13 @@ import {
 } from '@tripcast/db/queries/models';
 
 import { ZModelCard, type TModelCard } from './model-card';
-import { joinUri, objectExists, uploadFile, writeObject, type TObjectStoreOptions } from './object-store';
+import {
+  joinUri,
+  objectExists,
+  uploadFile,
+  writeObject,
+  type TObjectStoreOptions,
+} from './object-store';
 import { CARD_FILE, loadModel, MODEL_FILE, sha256Hex, type TLoadedModel } from './runtime';
 import { trainModel, type TTrainResult } from './training/train';
 import { generateTripMonth } from './trips/generate';
@@ -40,7 +46,8 @@ export async function registerModel(
 ): Promise<TModelVersionRow> {
   const card = ZModelCard.parse(context.card);
   const sha256 = sha256Hex(context.onnx);
-  if (sha256 !== card.sha256) throw new Error(`card sha256 ${card.sha256} does not match the model bytes (${sha256})`);
+  if (sha256 !== card.sha256)
+    throw new Error(`card sha256 ${card.sha256} does not match the model bytes (${sha256})`);
   if (await getModelVersion(context.db, { name: card.name, version: card.version })) {
     throw new Error(`model ${card.name} already has a version ${card.version}`);
   }
@@ -70,7 +77,10 @@ export async function listModelVersions(db: TDb, name?: string): Promise<TModelV
 }
 
 /** Make a version the one production version of its name (the previous one is archived). */
-export async function promoteModel(db: TDb, input: { name: string; version: string; actor: string }): Promise<TModelVersionRow> {
+export async function promoteModel(
+  db: TDb,
+  input: { name: string; version: string; actor: string },
+): Promise<TModelVersionRow> {
   return (await promoteModelVersion(db, input)).promoted;
 }
 
@@ -78,14 +88,22 @@ export async function promoteModel(db: TDb, input: { name: string; version: stri
  * Put back the version that was in production before the current one: the archived version
  * promoted most recently. Recorded as a promotion plus a `model.rollback` audit entry.
  */
-export async function rollbackModel(db: TDb, input: { name: string; actor: string }): Promise<TModelVersionRow> {
+export async function rollbackModel(
+  db: TDb,
+  input: { name: string; actor: string },
+): Promise<TModelVersionRow> {
   const current = await getProductionModelVersion(db, input.name);
   const candidates = (await listModelVersionRows(db, { name: input.name, stage: 'archived' }))
     .filter((row) => row.promotedAt !== null && row.id !== current?.id)
     .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime());
   const previous = candidates[0];
-  if (!previous) throw new Error(`model ${input.name} has no earlier production version to roll back to`);
-  const promoted = await promoteModel(db, { name: input.name, version: previous.version, actor: input.actor });
+  if (!previous)
+    throw new Error(`model ${input.name} has no earlier production version to roll back to`);
+  const promoted = await promoteModel(db, {
+    name: input.name,
+    version: previous.version,
+    actor: input.actor,
+  });
   await recordAudit(db, {
     actor: input.actor,
     action: 'model.rollback',
@@ -96,16 +114,24 @@ export async function rollbackModel(db: TDb, input: { name: string; actor: strin
   return promoted;
 }
 
-export async function resolveProductionModel(db: TDb, name: string): Promise<TModelVersionRow | null> {
+export async function resolveProductionModel(
+  db: TDb,
+  name: string,
+): Promise<TModelVersionRow | null> {
   return getProductionModelVersion(db, name);
 }
 
 /** Load a registered version, checking the artifact's sha256 against the registry row too. */
-export async function loadRegisteredModel(row: TModelVersionRow, options: TObjectStoreOptions & { threads?: number } = {}): Promise<TLoadedModel> {
+export async function loadRegisteredModel(
+  row: TModelVersionRow,
+  options: TObjectStoreOptions & { threads?: number } = {},
+): Promise<TLoadedModel> {
   const model = await loadModel(row.artifactUri, options);
   if (model.sha256 !== row.sha256) {
     await model.close();
-    throw new Error(`${row.name}@${row.version}: artifact sha256 ${model.sha256} differs from the registry's ${row.sha256}`);
+    throw new Error(
+      `${row.name}@${row.version}: artifact sha256 ${model.sha256} differs from the registry's ${row.sha256}`,
+    );
   }
   return model;
 }
@@ -218,6 +244,8 @@ export type TEnsureDefaultModelOptions = TStoreContext & {
   /** Try the TLC's green 2021-01 (and 2021-02 for validation) when no folder is configured. */
   allowDownload?: boolean;
   downloadTimeoutMs?: number;
+  /** Base URL of the TLC's trip-data files (tests point it at a local server). */
+  tlcBaseUrl?: string;
   /** Rows of the generated month used when nothing else is available. */
   generatedRows?: number;
   /** Also copy the training month to `<store>/trip-data/` so a batch run has a month to score. */
@@ -238,14 +266,23 @@ async function findLocalMonths(dir: string): Promise<string[]> {
     return parsed !== null && parsed.taxiType !== 'fhv'; // fhv has no trip_distance to train on
   });
   // green 2021-01 (the course's month) first, then the rest in name order
-  return names.sort((a, b) => Number(b.startsWith('green_tripdata_2021-01')) - Number(a.startsWith('green_tripdata_2021-01')) || a.localeCompare(b)).map((f) => path.join(dir, f));
+  return names
+    .sort(
+      (a, b) =>
+        Number(b.startsWith('green_tripdata_2021-01')) -
+          Number(a.startsWith('green_tripdata_2021-01')) || a.localeCompare(b),
+    )
+    .map((f) => path.join(dir, f));
 }
 
 function nextMonthFile(file: string): string {
   const parsed = parseTripFileName(path.basename(file))!;
   const year = parsed.month === 12 ? parsed.year + 1 : parsed.year;
   const month = (parsed.month % 12) + 1;
-  return path.join(path.dirname(file), `${parsed.taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`);
+  return path.join(
+    path.dirname(file),
+    `${parsed.taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`,
+  );
 }
 
 /**
@@ -254,7 +291,9 @@ function nextMonthFile(file: string): string {
  * hand — a TLC month in `tlcDataDir`, the TLC's green 2021-01 downloaded (unless opted out), or a
  * generated month. Nothing binary is committed to the repository.
  */
-export async function ensureDefaultModel(options: TEnsureDefaultModelOptions): Promise<TEnsureDefaultModelResult> {
+export async function ensureDefaultModel(
+  options: TEnsureDefaultModelOptions,
+): Promise<TEnsureDefaultModelResult> {
   const log = options.log ?? ((message: string) => console.log(message));
   const actor = options.actor ?? 'bootstrap';
   const existing = await getProductionModelVersion(options.db, options.name);
@@ -265,7 +304,10 @@ export async function ensureDefaultModel(options: TEnsureDefaultModelOptions): P
   const [newest] = await listModelVersionRows(options.db, { name: options.name });
   if (newest) {
     log(`no production model; promoting the newest registered version ${newest.version}`);
-    return { row: await promoteModel(options.db, { name: options.name, version: newest.version, actor }), action: 'promoted-existing' };
+    return {
+      row: await promoteModel(options.db, { name: options.name, version: newest.version, actor }),
+      action: 'promoted-existing',
+    };
   }
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -285,13 +327,15 @@ export async function ensureDefaultModel(options: TEnsureDefaultModelOptions): P
       } else log(`TLC_DATA_DIR ${options.tlcDataDir} has no yellow/green TLC month`);
     }
     if (!trainFile && options.allowDownload) {
-      const url = tlcMonthUrl('green', 2021, 1);
+      const url = tlcMonthUrl('green', 2021, 1, options.tlcBaseUrl);
       try {
         log(`downloading ${url} (set TRIPCAST_NO_DOWNLOAD=true to skip)`);
         trainFile = await localizeTripFile(url, { timeoutMs: options.downloadTimeoutMs ?? 20_000 });
         cleanups.push(trainFile.cleanup);
         source = 'tlc-download';
-        validationFile = await localizeTripFile(tlcMonthUrl('green', 2021, 2), { timeoutMs: options.downloadTimeoutMs ?? 20_000 }).catch(() => undefined);
+        validationFile = await localizeTripFile(tlcMonthUrl('green', 2021, 2, options.tlcBaseUrl), {
+          timeoutMs: options.downloadTimeoutMs ?? 20_000,
+        }).catch(() => undefined);
         if (validationFile) cleanups.push(validationFile.cleanup);
       } catch (error) {
         log(`TLC download failed (${(error as Error).message}); using a generated month`);
@@ -301,26 +345,58 @@ export async function ensureDefaultModel(options: TEnsureDefaultModelOptions): P
       const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-bootstrap-'));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const rows = options.generatedRows ?? 200_000;
-      log(`generating a synthetic green 2021-01 month (${rows.toLocaleString('en-US')} trips, seed 1)`);
-      const train = await generateTripMonth({ taxiType: 'green', year: 2021, month: 1, rows, seed: 1, outPath: dir });
-      const validation = await generateTripMonth({ taxiType: 'green', year: 2021, month: 2, rows: Math.ceil(rows / 2), seed: 2, outPath: dir });
-      trainFile = { path: train.path, uri: `generated:${path.basename(train.path)}?seed=1`, cleanup: async () => {} };
-      validationFile = { path: validation.path, uri: `generated:${path.basename(validation.path)}?seed=2`, cleanup: async () => {} };
+      log(
+        `generating a synthetic green 2021-01 month (${rows.toLocaleString('en-US')} trips, seed 1)`,
+      );
+      const train = await generateTripMonth({
+        taxiType: 'green',
+        year: 2021,
+        month: 1,
+        rows,
+        seed: 1,
+        outPath: dir,
+      });
+      const validation = await generateTripMonth({
+        taxiType: 'green',
+        year: 2021,
+        month: 2,
+        rows: Math.ceil(rows / 2),
+        seed: 2,
+        outPath: dir,
+      });
+      trainFile = {
+        path: train.path,
+        uri: `generated:${path.basename(train.path)}?seed=1`,
+        cleanup: async () => {},
+      };
+      validationFile = {
+        path: validation.path,
+        uri: `generated:${path.basename(validation.path)}?seed=2`,
+        cleanup: async () => {},
+      };
       source = 'generated';
       isSynthetic = true;
     }
 
-    log(`training ${options.name} on ${trainFile.uri}${validationFile ? `, validating on ${validationFile.uri}` : ''}`);
+    log(
+      `training ${options.name} on ${trainFile.uri}${validationFile ? `, validating on ${validationFile.uri}` : ''}`,
+    );
     const result: TTrainResult = await trainModel({
       trainFiles: [trainFile.path],
       validationFile: validationFile?.path,
       name: options.name,
       isSynthetic,
       description: `Default model trained at first start from ${source === 'generated' ? 'a generated month' : trainFile.uri}`,
-      sourceUris: Object.fromEntries([trainFile, validationFile].filter((f) => f !== undefined).map((f) => [f.path, f.uri])),
+      sourceUris: Object.fromEntries(
+        [trainFile, validationFile].filter((f) => f !== undefined).map((f) => [f.path, f.uri]),
+      ),
     });
     const row = await registerModel({ ...options, onnx: result.onnx, card: result.card, actor });
-    const promoted = await promoteModel(options.db, { name: options.name, version: row.version, actor });
+    const promoted = await promoteModel(options.db, {
+      name: options.name,
+      version: row.version,
+      actor,
+    });
     const validation = result.card.metrics.validation;
     log(
       `registered and promoted ${promoted.name}@${promoted.version} (train RMSE ${result.card.metrics.train?.rmse.toFixed(3)}` +

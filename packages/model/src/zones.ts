@@ -38,16 +38,25 @@ function splitCsvLine(line: string): string[] {
  * Throws naming the line on a malformed row, so a bad upload is caught, not half-used.
  */
 export function parseZoneLookup(csv: string): TZone[] {
-  const lines = csv.replace(/^\uFEFF/, '').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = csv
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const header = lines.shift();
   if (!header) throw new Error('zone lookup CSV is empty');
   const columns = splitCsvLine(header).map((c) => c.trim().toLowerCase());
   const at = (name: string) => {
     const index = columns.indexOf(name);
-    if (index < 0) throw new Error(`zone lookup CSV lacks the column "${name}" (has: ${columns.join(', ')})`);
+    if (index < 0)
+      throw new Error(`zone lookup CSV lacks the column "${name}" (has: ${columns.join(', ')})`);
     return index;
   };
-  const [iId, iBorough, iZone, iService] = [at('locationid'), at('borough'), at('zone'), at('service_zone')];
+  const [iId, iBorough, iZone, iService] = [
+    at('locationid'),
+    at('borough'),
+    at('zone'),
+    at('service_zone'),
+  ];
   return lines.map((line, n) => {
     const cells = splitCsvLine(line);
     const parsed = ZZone.safeParse({
@@ -56,7 +65,10 @@ export function parseZoneLookup(csv: string): TZone[] {
       zone: cells[iZone] ?? '',
       serviceZone: cells[iService] ?? '',
     });
-    if (!parsed.success) throw new Error(`zone lookup CSV line ${n + 2}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    if (!parsed.success)
+      throw new Error(
+        `zone lookup CSV line ${n + 2}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+      );
     return parsed.data;
   });
 }

@@ -22,15 +22,21 @@ AWS_REGION, MODEL_NAME, TLC_DATA_DIR, TRIPCAST_NO_DOWNLOAD, TRIPCAST_ACTOR.
 `;
 
 async function main() {
-  const { values } = parseArgs({ options: { rows: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    options: { rows: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     process.stdout.write(HELP);
     return;
   }
   const env = getCliEnv();
-  if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required (the local stack sets it; or source <TRIPCAST_HOME>/env)');
+  if (!env.DATABASE_URL)
+    throw new Error(
+      'DATABASE_URL is required (the local stack sets it; or source <TRIPCAST_HOME>/env)',
+    );
   const rows = values.rows === undefined ? undefined : Number(values.rows);
-  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0)) throw new Error('--rows must be a positive integer');
+  if (rows !== undefined && !(Number.isInteger(rows) && rows > 0))
+    throw new Error('--rows must be a positive integer');
   const db = createDbClient(env.DATABASE_URL, { max: 2, applicationName: 'tripcast-bootstrap' });
   try {
     const result = await ensureDefaultModel({
@@ -44,7 +50,9 @@ async function main() {
       generatedRows: rows,
       log: (message) => console.log(`bootstrap: ${message}`),
     });
-    console.log(`bootstrap: production model ${result.row.name}@${result.row.version} (${result.action})`);
+    console.log(
+      `bootstrap: production model ${result.row.name}@${result.row.version} (${result.action})`,
+    );
   } finally {
     await db.$disconnect();
   }

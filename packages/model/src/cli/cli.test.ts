@@ -39,18 +39,30 @@ afterAll(async () => {
 });
 
 describe('CLIs', () => {
-  it.each(['generate.ts', 'train.ts', 'bootstrap.ts', 'models.ts'])('%s --help prints usage', async (script) => {
-    const result = await cli(script, ['--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Usage: npm run \w+ -w @tripcast\/model/);
-  });
+  it.each(['generate.ts', 'train.ts', 'bootstrap.ts', 'models.ts'])(
+    '%s --help prints usage',
+    async (script) => {
+      const result = await cli(script, ['--help']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Usage: npm run \w+ -w @tripcast\/model/);
+    },
+  );
 
   it('generate then train --out writes a valid model and card', async () => {
     const generated = await cli('generate.ts', ['--rows', '20000', '--out', dir, '--seed', '4']);
     expect(generated.code).toBe(0);
     const month = path.join(dir, 'green_tripdata_2021-01.parquet');
     const out = path.join(dir, 'model');
-    const trained = await cli('train.ts', ['--train', month, '--validation', month, '--out', out, '--version', 'cli-1']);
+    const trained = await cli('train.ts', [
+      '--train',
+      month,
+      '--validation',
+      month,
+      '--out',
+      out,
+      '--version',
+      'cli-1',
+    ]);
     expect(trained.stderr).toBe('');
     expect(trained.stdout).toMatch(/validation RMSE \d+\.\d{4} min/);
     const card = ZModelCard.parse(JSON.parse(await readFile(path.join(out, 'card.json'), 'utf8')));
@@ -59,7 +71,14 @@ describe('CLIs', () => {
   });
 
   it('train names a bad argument', async () => {
-    const result = await cli('train.ts', ['--train', 'x.parquet', '--solver', 'magic', '--out', dir]);
+    const result = await cli('train.ts', [
+      '--train',
+      'x.parquet',
+      '--solver',
+      'magic',
+      '--out',
+      dir,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--solver must be one of sklearn, exact');
   });

@@ -54,7 +54,8 @@ async function main() {
     return;
   }
   const taxiType = values['taxi-type'];
-  if (taxiType !== 'yellow' && taxiType !== 'green') throw new Error('--taxi-type must be yellow or green');
+  if (taxiType !== 'yellow' && taxiType !== 'green')
+    throw new Error('--taxi-type must be yellow or green');
   const started = performance.now();
   const result = await generateTripMonth({
     taxiType,
@@ -70,7 +71,9 @@ async function main() {
       pickupOutsideMonth: rate(values['outside-month'], 'outside-month'),
     },
   });
-  console.log(`wrote ${result.rows.toLocaleString('en-US')} trips to ${result.path} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${result.rows.toLocaleString('en-US')} trips to ${result.path} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((error: unknown) => {

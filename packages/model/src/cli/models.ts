@@ -22,7 +22,11 @@ Needs DATABASE_URL.
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { name: { type: 'string' }, version: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      name: { type: 'string' },
+      version: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [command] = positionals;
   if (values.help || !command) {
@@ -36,11 +40,21 @@ async function main() {
   try {
     if (command === 'list') {
       const rows = await listModelVersions(db, values.name);
-      if (rows.length === 0) console.log('no model versions registered (npm run bootstrap -w @tripcast/model creates one)');
+      if (rows.length === 0)
+        console.log(
+          'no model versions registered (npm run bootstrap -w @tripcast/model creates one)',
+        );
       for (const row of rows) {
         const rmse = (row.card as TModelCard).metrics?.validation?.rmse;
         console.log(
-          [row.name, row.version, row.stage.padEnd(10), rmse === undefined ? 'val RMSE -' : `val RMSE ${rmse.toFixed(4)}`, `by ${row.createdBy ?? '?'}`, row.createdAt.toISOString()].join('  '),
+          [
+            row.name,
+            row.version,
+            row.stage.padEnd(10),
+            rmse === undefined ? 'val RMSE -' : `val RMSE ${rmse.toFixed(4)}`,
+            `by ${row.createdBy ?? '?'}`,
+            row.createdAt.toISOString(),
+          ].join('  '),
         );
       }
     } else if (command === 'promote') {

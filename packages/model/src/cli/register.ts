@@ -5,12 +5,27 @@ import type { TModelCard } from '../model-card';
 import { promoteModel, registerModel } from '../store';
 
 /** `train --register [--promote]`: store the artifacts and record the version in the database. */
-export async function registerFromCli(input: { env: TCliEnv; onnx: Uint8Array; card: TModelCard; promote: boolean }): Promise<void> {
+export async function registerFromCli(input: {
+  env: TCliEnv;
+  onnx: Uint8Array;
+  card: TModelCard;
+  promote: boolean;
+}): Promise<void> {
   const { env } = input;
-  if (!env.DATABASE_URL) throw new Error('--register needs DATABASE_URL (source <TRIPCAST_HOME>/env for the local stack)');
+  if (!env.DATABASE_URL)
+    throw new Error(
+      '--register needs DATABASE_URL (source <TRIPCAST_HOME>/env for the local stack)',
+    );
   const db = createDbClient(env.DATABASE_URL, { max: 2, applicationName: 'tripcast-train' });
   try {
-    const row = await registerModel({ db, storeUri: env.objectStoreUri, s3: s3OptionsFromEnv(env), onnx: input.onnx, card: input.card, actor: env.actor });
+    const row = await registerModel({
+      db,
+      storeUri: env.objectStoreUri,
+      s3: s3OptionsFromEnv(env),
+      onnx: input.onnx,
+      card: input.card,
+      actor: env.actor,
+    });
     console.log(`registered ${row.name}@${row.version} at ${row.artifactUri}`);
     if (input.promote) {
       await promoteModel(db, { name: row.name, version: row.version, actor: env.actor });

@@ -3,7 +3,12 @@ import { parseArgs } from 'node:util';
 import { getCliEnv, s3OptionsFromEnv } from '../env';
 import { joinUri, writeObject } from '../object-store';
 import { CARD_FILE, MODEL_FILE } from '../runtime';
-import { DEFAULT_SOLVER, TRAINING_SOLVERS, trainModel, type TTrainingSolver } from '../training/train';
+import {
+  DEFAULT_SOLVER,
+  TRAINING_SOLVERS,
+  trainModel,
+  type TTrainingSolver,
+} from '../training/train';
 import { localizeTripFile, type TLocalFile } from '../trips/source';
 
 const HELP = `Train the course's trip-duration model (one-hot PU_DO + trip_distance, linear least squares)
@@ -52,15 +57,19 @@ async function main() {
     return;
   }
   if (!values.train?.length) throw new Error('give at least one --train month (see --help)');
-  if (!TRAINING_SOLVERS.includes(values.solver as TTrainingSolver)) throw new Error(`--solver must be one of ${TRAINING_SOLVERS.join(', ')}`);
-  if (!values.out && !values.register) throw new Error('give --out <dir> and/or --register, or the model would be thrown away');
+  if (!TRAINING_SOLVERS.includes(values.solver as TTrainingSolver))
+    throw new Error(`--solver must be one of ${TRAINING_SOLVERS.join(', ')}`);
+  if (!values.out && !values.register)
+    throw new Error('give --out <dir> and/or --register, or the model would be thrown away');
   const env = getCliEnv();
   const s3 = s3OptionsFromEnv(env);
 
   const local: TLocalFile[] = [];
   try {
     for (const uri of values.train) local.push(await localizeTripFile(uri, { s3 }));
-    const validation = values.validation ? await localizeTripFile(values.validation, { s3 }) : undefined;
+    const validation = values.validation
+      ? await localizeTripFile(values.validation, { s3 })
+      : undefined;
     if (validation) local.push(validation);
     let lastLog = 0;
     const { onnx, card } = await trainModel({
@@ -78,12 +87,19 @@ async function main() {
     });
     const train = card.metrics.train;
     const val = card.metrics.validation;
-    console.log(`trained ${card.name} ${card.version} on ${train?.rows.toLocaleString('en-US')} trips in ${card.training?.trainSeconds?.toFixed(2)} s`);
+    console.log(
+      `trained ${card.name} ${card.version} on ${train?.rows.toLocaleString('en-US')} trips in ${card.training?.trainSeconds?.toFixed(2)} s`,
+    );
     console.log(`  train RMSE ${train?.rmse.toFixed(4)} min`);
-    if (val) console.log(`  validation RMSE ${val.rmse.toFixed(4)} min, MAE ${val.mae?.toFixed(4)} min on ${val.rows.toLocaleString('en-US')} trips (unseen pairs ${((val.unseenPairShare ?? 0) * 100).toFixed(1)}%)`);
+    if (val)
+      console.log(
+        `  validation RMSE ${val.rmse.toFixed(4)} min, MAE ${val.mae?.toFixed(4)} min on ${val.rows.toLocaleString('en-US')} trips (unseen pairs ${((val.unseenPairShare ?? 0) * 100).toFixed(1)}%)`,
+      );
     if (values.out) {
       await writeObject(joinUri(values.out, MODEL_FILE), onnx, { s3 });
-      await writeObject(joinUri(values.out, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`, { s3 });
+      await writeObject(joinUri(values.out, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`, {
+        s3,
+      });
       console.log(`wrote ${joinUri(values.out, MODEL_FILE)} and ${CARD_FILE}`);
     }
     if (values.register) {

@@ -28,10 +28,13 @@ export const LINEAR_PAIR_INPUTS = {
  */
 export function buildLinearPairModel(spec: TLinearPairModelSpec): Uint8Array {
   if (spec.pairCoefficients.length !== PAIR_TABLE_SIZE) {
-    throw new Error(`pairCoefficients must have ${PAIR_TABLE_SIZE} entries, got ${spec.pairCoefficients.length}`);
+    throw new Error(
+      `pairCoefficients must have ${PAIR_TABLE_SIZE} entries, got ${spec.pairCoefficients.length}`,
+    );
   }
   const table = new Float32Array(PAIR_TABLE_SIZE);
-  for (let i = 0; i < PAIR_TABLE_SIZE; i++) table[i] = spec.intercept + (spec.pairCoefficients[i] ?? 0);
+  for (let i = 0; i < PAIR_TABLE_SIZE; i++)
+    table[i] = spec.intercept + (spec.pairCoefficients[i] ?? 0);
   return encodeOnnxModel({
     name: 'tripcast_linear_pu_do',
     docString: 'duration (minutes) = table[PULocationID*266 + DOLocationID] + trip_distance * coef',
@@ -46,9 +49,22 @@ export function buildLinearPairModel(spec: TLinearPairModelSpec): Uint8Array {
       { name: 'distance_coef', type: 'float', dims: [], values: [spec.distanceCoefficient] },
     ],
     nodes: [
-      { opType: 'Gather', inputs: ['pair_table', LINEAR_PAIR_INPUTS.pairIndex], outputs: ['pair_part'], attributes: [{ name: 'axis', int: 0 }] },
-      { opType: 'Mul', inputs: [LINEAR_PAIR_INPUTS.tripDistance, 'distance_coef'], outputs: ['distance_part'] },
-      { opType: 'Add', inputs: ['pair_part', 'distance_part'], outputs: [LINEAR_PAIR_INPUTS.output] },
+      {
+        opType: 'Gather',
+        inputs: ['pair_table', LINEAR_PAIR_INPUTS.pairIndex],
+        outputs: ['pair_part'],
+        attributes: [{ name: 'axis', int: 0 }],
+      },
+      {
+        opType: 'Mul',
+        inputs: [LINEAR_PAIR_INPUTS.tripDistance, 'distance_coef'],
+        outputs: ['distance_part'],
+      },
+      {
+        opType: 'Add',
+        inputs: ['pair_part', 'distance_part'],
+        outputs: [LINEAR_PAIR_INPUTS.output],
+      },
     ],
   });
 }
@@ -58,7 +74,12 @@ export function linearPairCardIo(): Pick<TModelCard, 'inputs' | 'output'> {
   return {
     inputs: [
       { name: LINEAR_PAIR_INPUTS.pairIndex, feature: 'pair_index', type: 'int32', isColumn: false },
-      { name: LINEAR_PAIR_INPUTS.tripDistance, feature: 'trip_distance', type: 'float32', isColumn: false },
+      {
+        name: LINEAR_PAIR_INPUTS.tripDistance,
+        feature: 'trip_distance',
+        type: 'float32',
+        isColumn: false,
+      },
     ],
     output: { name: LINEAR_PAIR_INPUTS.output, unit: 'minutes' },
   };

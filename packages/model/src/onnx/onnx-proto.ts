@@ -77,7 +77,15 @@ export const ONNX_TYPE = { float: 1, int32: 6, int64: 7, string: 8, double: 11 }
 export type TOnnxElemType = keyof typeof ONNX_TYPE;
 
 /** AttributeProto.AttributeType values used here. */
-export const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7, strings: 8 } as const;
+export const ATTRIBUTE_TYPE = {
+  float: 1,
+  int: 2,
+  string: 3,
+  tensor: 4,
+  floats: 6,
+  ints: 7,
+  strings: 8,
+} as const;
 
 // ONNX IR version 8 pairs with opset 13..17; onnxruntime 1.30 reads it.
 export const IR_VERSION = 8;
@@ -101,7 +109,13 @@ export type TAttribute =
   | { name: string; floats: ArrayLike<number> }
   | { name: string; ints: ArrayLike<number> }
   | { name: string; strings: readonly string[] };
-export type TNode = { opType: string; inputs: string[]; outputs: string[]; domain?: string; attributes?: TAttribute[] };
+export type TNode = {
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  domain?: string;
+  attributes?: TAttribute[];
+};
 export type TGraphSpec = {
   name: string;
   inputs: TValueInfo[];
@@ -119,7 +133,9 @@ function valueInfo(v: TValueInfo) {
     type: {
       tensor_type: {
         elem_type: ONNX_TYPE[v.type],
-        shape: { dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) },
+        shape: {
+          dim: v.shape.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })),
+        },
       },
     },
   };
@@ -148,11 +164,17 @@ function tensor(t: TTensor) {
 function attribute(a: TAttribute) {
   if ('float' in a) return { name: a.name, type: ATTRIBUTE_TYPE.float, f: a.float };
   if ('int' in a) return { name: a.name, type: ATTRIBUTE_TYPE.int, i: a.int };
-  if ('string' in a) return { name: a.name, type: ATTRIBUTE_TYPE.string, s: new TextEncoder().encode(a.string) };
-  if ('floats' in a) return { name: a.name, type: ATTRIBUTE_TYPE.floats, floats: Array.from(a.floats) };
+  if ('string' in a)
+    return { name: a.name, type: ATTRIBUTE_TYPE.string, s: new TextEncoder().encode(a.string) };
+  if ('floats' in a)
+    return { name: a.name, type: ATTRIBUTE_TYPE.floats, floats: Array.from(a.floats) };
   if ('ints' in a) return { name: a.name, type: ATTRIBUTE_TYPE.ints, ints: Array.from(a.ints) };
   const encoder = new TextEncoder();
-  return { name: a.name, type: ATTRIBUTE_TYPE.strings, strings: a.strings.map((s) => encoder.encode(s)) };
+  return {
+    name: a.name,
+    type: ATTRIBUTE_TYPE.strings,
+    strings: a.strings.map((s) => encoder.encode(s)),
+  };
 }
 
 /** Serialize a graph to ONNX ModelProto bytes. */

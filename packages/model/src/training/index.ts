@@ -1,4 +1,10 @@
 // Training the course's model: streaming pair statistics, the sklearn-exact and exact solvers, ONNX + card.
 export * from './train';
-export { solveLinearFit, solveSklearnLsqrFit, predictLinearFit, type TLinearFit, type TPairStats } from './linear-fit';
+export {
+  solveLinearFit,
+  solveSklearnLsqrFit,
+  predictLinearFit,
+  type TLinearFit,
+  type TPairStats,
+} from './linear-fit';
 export { lsqr } from './lsqr';

@@ -4,7 +4,13 @@ import { pairIndexOf } from '../features';
 import { hasSharedData, sharedDataPath } from '../testing/shared-data';
 import { readTripMonth } from '../trips/read';
 import { durationMinutes, isCourseDuration } from '../trips/validate';
-import { addToPairStats, createPairStats, predictLinearFit, solveLinearFit, solveSklearnLsqrFit } from './linear-fit';
+import {
+  addToPairStats,
+  createPairStats,
+  predictLinearFit,
+  solveLinearFit,
+  solveSklearnLsqrFit,
+} from './linear-fit';
 import { lsqr } from './lsqr';
 
 type TRows = { group: Int32Array; distance: Float64Array; duration: Float64Array };
@@ -74,7 +80,8 @@ function solveByCgls(rows: TRows, groupCount: number) {
 
 function fitFromRows(rows: TRows, pairOf: (group: number) => number) {
   const stats = createPairStats();
-  for (let i = 0; i < rows.group.length; i++) addToPairStats(stats, pairOf(rows.group[i]!), rows.distance[i]!, rows.duration[i]!);
+  for (let i = 0; i < rows.group.length; i++)
+    addToPairStats(stats, pairOf(rows.group[i]!), rows.distance[i]!, rows.duration[i]!);
   return solveLinearFit(stats);
 }
 
@@ -86,13 +93,21 @@ function expectSameModel(rows: TRows, groupCount: number, pairOf: (group: number
   expect(fit.intercept).toBeCloseTo(reference.intercept, 7);
   let maxCoefError = 0;
   for (let g = 0; g < groupCount; g++) {
-    maxCoefError = Math.max(maxCoefError, Math.abs(fit.pairCoefficients[pairOf(g)]! - reference.coef[g]!));
+    maxCoefError = Math.max(
+      maxCoefError,
+      Math.abs(fit.pairCoefficients[pairOf(g)]! - reference.coef[g]!),
+    );
   }
   expect(maxCoefError).toBeLessThan(1e-7);
   // An unseen pair is predicted from the intercept alone, as DictVectorizer's all-zero row does.
   const seen = new Set(Array.from({ length: groupCount }, (_, g) => pairOf(g)));
-  const unseenPair = [pairIndexOf(265, 265), pairIndexOf(264, 1), pairIndexOf(1, 264)].find((pair) => !seen.has(pair))!;
-  expect(predictLinearFit(fit, unseenPair, 3)).toBeCloseTo(reference.intercept + 3 * reference.distanceCoefficient, 7);
+  const unseenPair = [pairIndexOf(265, 265), pairIndexOf(264, 1), pairIndexOf(1, 264)].find(
+    (pair) => !seen.has(pair),
+  )!;
+  expect(predictLinearFit(fit, unseenPair, 3)).toBeCloseTo(
+    reference.intercept + 3 * reference.distanceCoefficient,
+    7,
+  );
   return fit;
 }
 
@@ -112,7 +127,11 @@ describe('solveLinearFit is the minimum-norm least-squares fit sklearn computes'
     const next = rng(42);
     const n = 4000;
     const groupCount = 600;
-    const rows: TRows = { group: new Int32Array(n), distance: new Float64Array(n), duration: new Float64Array(n) };
+    const rows: TRows = {
+      group: new Int32Array(n),
+      distance: new Float64Array(n),
+      duration: new Float64Array(n),
+    };
     for (let i = 0; i < n; i++) {
       // Squared uniform: a few large groups and a long tail of one-trip pairs, like real months.
       const g = i < groupCount ? i : Math.floor(next() ** 2 * groupCount);
@@ -128,7 +147,9 @@ describe('solveLinearFit is the minimum-norm least-squares fit sklearn computes'
       yMean += rows.duration[i]! / n;
       dMean += rows.distance[i]! / n;
     }
-    expect(Math.abs(fit.intercept - (yMean - fit.distanceCoefficient * dMean))).toBeGreaterThan(0.05);
+    expect(Math.abs(fit.intercept - (yMean - fit.distanceCoefficient * dMean))).toBeGreaterThan(
+      0.05,
+    );
   });
 
   const greenFile = sharedDataPath('green_tripdata_2021-01.parquet');
@@ -187,7 +208,8 @@ function solveLsqrOverRows(rows: TRows, groupCount: number, tolerance: number) {
       matvec(x, out) {
         let offset = 0;
         for (let j = 0; j <= groupCount; j++) offset += x[j]! * xMean[j]!;
-        for (let i = 0; i < n; i++) out[i] = x[rows.group[i]!]! + rows.distance[i]! * x[groupCount]! - offset;
+        for (let i = 0; i < n; i++)
+          out[i] = x[rows.group[i]!]! + rows.distance[i]! * x[groupCount]! - offset;
       },
       rmatvec(r, out) {
         out.fill(0);
@@ -210,13 +232,18 @@ function solveLsqrOverRows(rows: TRows, groupCount: number, tolerance: number) {
 
 function statsOf(rows: TRows, pairOf: (group: number) => number) {
   const stats = createPairStats();
-  for (let i = 0; i < rows.group.length; i++) addToPairStats(stats, pairOf(rows.group[i]!), rows.distance[i]!, rows.duration[i]!);
+  for (let i = 0; i < rows.group.length; i++)
+    addToPairStats(stats, pairOf(rows.group[i]!), rows.distance[i]!, rows.duration[i]!);
   return stats;
 }
 
 function syntheticRows(seed: number, n: number, groupCount: number, outlierShare: number): TRows {
   const next = rng(seed);
-  const rows: TRows = { group: new Int32Array(n), distance: new Float64Array(n), duration: new Float64Array(n) };
+  const rows: TRows = {
+    group: new Int32Array(n),
+    distance: new Float64Array(n),
+    duration: new Float64Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const g = i < groupCount ? i : Math.floor(next() ** 2 * groupCount);
     rows.group[i] = g;
@@ -238,7 +265,8 @@ describe('solveSklearnLsqrFit (what LinearRegression returns on sparse input)', 
     expect(fit.iterations).toBeLessThan(200); // stopped early: the regime the course ran in
     expect(fit.intercept).toBeCloseTo(reference.intercept, 6);
     expect(fit.distanceCoefficient).toBeCloseTo(reference.coef[groupCount]!, 9);
-    for (let g = 0; g < groupCount; g++) expect(fit.pairCoefficients[pairOf(g)]).toBeCloseTo(reference.coef[g]!, 6);
+    for (let g = 0; g < groupCount; g++)
+      expect(fit.pairCoefficients[pairOf(g)]).toBeCloseTo(reference.coef[g]!, 6);
   });
 
   it('converges to the exact minimum-norm fit when run to a tight tolerance', () => {

@@ -29,7 +29,12 @@ export function createPairStats(): TPairStats {
   };
 }
 
-export function addToPairStats(stats: TPairStats, pair: number, distance: number, duration: number): void {
+export function addToPairStats(
+  stats: TPairStats,
+  pair: number,
+  distance: number,
+  duration: number,
+): void {
   const n = ++stats.count[pair]!;
   const dx = distance - stats.meanDistance[pair]!;
   const dy = duration - stats.meanDuration[pair]!;
@@ -80,7 +85,8 @@ export function solveLinearFit(stats: TPairStats): TLinearFit {
     cross += stats.coMoment[g]!;
     withinDuration += stats.m2Duration[g]!;
   }
-  if (rows === 0) throw new Error('no training rows: nothing passed the course filter (1 <= duration <= 60 min)');
+  if (rows === 0)
+    throw new Error('no training rows: nothing passed the course filter (1 <= duration <= 60 min)');
   // within = 0 means distance is constant inside every pair: it is then in the span of the one-hot
   // columns, and the minimum-norm solution puts no weight on it beyond what the pairs carry.
   const distanceCoefficient = within > 0 ? cross / within : 0;
@@ -94,7 +100,8 @@ export function solveLinearFit(stats: TPairStats): TLinearFit {
   }
   const intercept = levelSum / pairsSeen;
   const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
-  for (let g = 0; g < PAIR_TABLE_SIZE; g++) if (stats.count[g]! > 0) pairCoefficients[g] = levels[g]! - intercept;
+  for (let g = 0; g < PAIR_TABLE_SIZE; g++)
+    if (stats.count[g]! > 0) pairCoefficients[g] = levels[g]! - intercept;
   const sse = withinDuration - 2 * distanceCoefficient * cross + distanceCoefficient ** 2 * within;
   const trainRmse = Math.sqrt(Math.max(0, sse) / rows);
   return { pairCoefficients, distanceCoefficient, intercept, pairsSeen, rows, trainRmse };
@@ -119,7 +126,10 @@ export function predictLinearFit(fit: TLinearFit, pair: number, distance: number
  * all-zero row carries the rest of ‖b‖². The compressed problem has the same Gram matrix, hence
  * the same iterates, stopping test and solution, with ~2 rows per pair instead of one per trip.
  */
-export function solveSklearnLsqrFit(stats: TPairStats, tolerance = 1e-6): TLinearFit & { iterations: number } {
+export function solveSklearnLsqrFit(
+  stats: TPairStats,
+  tolerance = 1e-6,
+): TLinearFit & { iterations: number } {
   const pairOfColumn: number[] = [];
   let n = 0;
   for (let g = 0; g < PAIR_TABLE_SIZE; g++) {
@@ -128,7 +138,8 @@ export function solveSklearnLsqrFit(stats: TPairStats, tolerance = 1e-6): TLinea
       n += stats.count[g]!;
     }
   }
-  if (n === 0) throw new Error('no training rows: nothing passed the course filter (1 <= duration <= 60 min)');
+  if (n === 0)
+    throw new Error('no training rows: nothing passed the course filter (1 <= duration <= 60 min)');
   const groups = pairOfColumn.length;
   const D = groups; // column of trip_distance (DictVectorizer sorts it after the PU_DO=... columns)
   const xMean = new Float64Array(groups + 1);
@@ -198,7 +209,9 @@ export function solveSklearnLsqrFit(stats: TPairStats, tolerance = 1e-6): TLinea
   let sse = 0;
   for (let j = 0; j < groups; j++) {
     const g = pairOfColumn[j]!;
-    const level = stats.meanDuration[g]! - (intercept + coef[j]! + distanceCoefficient * stats.meanDistance[g]!);
+    const level =
+      stats.meanDuration[g]! -
+      (intercept + coef[j]! + distanceCoefficient * stats.meanDistance[g]!);
     sse +=
       stats.count[g]! * level ** 2 +
       stats.m2Duration[g]! -

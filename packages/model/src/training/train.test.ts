@@ -23,11 +23,35 @@ afterAll(async () => {
 
 describe('train -> export -> load -> predict', () => {
   it('round-trips through ONNX and onnxruntime to 1e-4 minutes of the float64 fit', async () => {
-    const train = await generateTripMonth({ taxiType: 'green', year: 2024, month: 1, rows: 30_000, seed: 1, outPath: dir });
-    const validation = await generateTripMonth({ taxiType: 'green', year: 2024, month: 2, rows: 10_000, seed: 2, outPath: dir });
+    const train = await generateTripMonth({
+      taxiType: 'green',
+      year: 2024,
+      month: 1,
+      rows: 30_000,
+      seed: 1,
+      outPath: dir,
+    });
+    const validation = await generateTripMonth({
+      taxiType: 'green',
+      year: 2024,
+      month: 2,
+      rows: 10_000,
+      seed: 2,
+      outPath: dir,
+    });
     for (const solver of ['sklearn', 'exact'] as const) {
-      const { onnx, card, fit } = await trainModel({ solver, trainFiles: [train.path], validationFile: validation.path, version: `t-${solver}` });
-      expect(card.training?.trainData[0]).toMatchObject({ taxiType: 'green', year: 2024, month: 1, rowsRead: 30_000 });
+      const { onnx, card, fit } = await trainModel({
+        solver,
+        trainFiles: [train.path],
+        validationFile: validation.path,
+        version: `t-${solver}`,
+      });
+      expect(card.training?.trainData[0]).toMatchObject({
+        taxiType: 'green',
+        year: 2024,
+        month: 1,
+        rowsRead: 30_000,
+      });
       expect(card.training?.trainData[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(card.metrics.validation?.rows).toBeGreaterThan(8_000);
       // The generator's durations follow distance: a model that learnt nothing would have a slope near 0.
@@ -47,7 +71,13 @@ describe('train -> export -> load -> predict', () => {
           const pu = chunk.pu[i]!;
           const dropoff = chunk.do[i]!;
           const minutes = durationMinutes(chunk.pickupMs[i]!, chunk.dropoffMs[i]!);
-          if (pu < 1 || dropoff < 1 || Number.isNaN(chunk.distance[i]!) || !isCourseDuration(minutes)) continue;
+          if (
+            pu < 1 ||
+            dropoff < 1 ||
+            Number.isNaN(chunk.distance[i]!) ||
+            !isCourseDuration(minutes)
+          )
+            continue;
           const expected = predictLinearFit(fit, pu * 266 + dropoff, chunk.distance[i]!);
           maxError = Math.max(maxError, Math.abs(predicted[i]! - expected));
           sumSquared += (predicted[i]! - minutes) ** 2;
@@ -65,7 +95,8 @@ describe('train -> export -> load -> predict', () => {
 // Debian's python3-sklearn (apt-get install -y python3-sklearn python3-pandas) runs the course's own
 // training code; the test skips when it or the real month is absent.
 const PYTHON = '/usr/bin/python3';
-const hasSklearn = spawnSync(PYTHON, ['-c', 'import sklearn, pandas'], { stdio: 'ignore' }).status === 0;
+const hasSklearn =
+  spawnSync(PYTHON, ['-c', 'import sklearn, pandas'], { stdio: 'ignore' }).status === 0;
 const greenFile = sharedDataPath('green_tripdata_2021-01.parquet');
 describe.skipIf(!hasSklearn || !hasSharedData('green_tripdata_2021-01.parquet'))(
   `parity with the course's scikit-learn code (${PYTHON} sklearn, ${greenFile})`,
@@ -77,14 +108,19 @@ describe.skipIf(!hasSklearn || !hasSharedData('green_tripdata_2021-01.parquet'))
           FROM read_parquet(${sqlString(greenFile)})) TO ${sqlString(csv)} (HEADER)`);
       });
       const script = path.resolve(import.meta.dirname, '../../scripts/sklearn-reference.py');
-      const reference = JSON.parse(execFileSync(PYTHON, [script, csv, csv], { encoding: 'utf8' })) as {
+      const reference = JSON.parse(
+        execFileSync(PYTHON, [script, csv, csv], { encoding: 'utf8' }),
+      ) as {
         intercept: number;
         tripDistance: number;
         rmse: number;
         rows: number;
         probes: number[];
       };
-      const { fit, card } = await trainModel({ trainFiles: [greenFile], validationFile: greenFile });
+      const { fit, card } = await trainModel({
+        trainFiles: [greenFile],
+        validationFile: greenFile,
+      });
       expect(card.metrics.validation?.rows).toBe(reference.rows);
       expect(card.metrics.validation?.rmse).toBeCloseTo(reference.rmse, 6);
       expect(fit.intercept).toBeCloseTo(reference.intercept, 5);
@@ -98,7 +134,10 @@ describe.skipIf(!hasSklearn || !hasSharedData('green_tripdata_2021-01.parquet'))
       probes.forEach(([pu, dropoff, distance], i) => {
         // 1e-4 min: lsqr's early stop leaves per-pair coefficients sensitive at the 1e-6 level to
         // floating-point summation order (ours runs on the exactly compressed problem).
-        expect(predictLinearFit(fit, pu * 266 + dropoff, distance)).toBeCloseTo(reference.probes[i]!, 4);
+        expect(predictLinearFit(fit, pu * 266 + dropoff, distance)).toBeCloseTo(
+          reference.probes[i]!,
+          4,
+        );
       });
     }, 60_000);
   },

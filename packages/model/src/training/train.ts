@@ -54,7 +54,9 @@ export const TRAINING_FILTER =
 function isUsable(chunk: TTripChunk, i: number): boolean {
   const pu = chunk.pu[i]!;
   const dropoff = chunk.do[i]!;
-  return pu >= 1 && pu <= 265 && dropoff >= 1 && dropoff <= 265 && !Number.isNaN(chunk.distance[i]!);
+  return (
+    pu >= 1 && pu <= 265 && dropoff >= 1 && dropoff <= 265 && !Number.isNaN(chunk.distance[i]!)
+  );
 }
 
 /** Yield (pair, distance, duration) for every usable course-filtered row of a file. */
@@ -86,7 +88,11 @@ async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function describeSource(file: string, counts: { rowsRead: number; rowsUsed: number }, options: TTrainOptions): Promise<TDataSource> {
+async function describeSource(
+  file: string,
+  counts: { rowsRead: number; rowsUsed: number },
+  options: TTrainOptions,
+): Promise<TDataSource> {
   const parsed = parseTripFileName(path.basename(file));
   return {
     uri: options.sourceUris?.[file] ?? path.resolve(file),
@@ -123,7 +129,10 @@ function createMetricsAccumulator(fit: TLinearFit, seen: Float64Array) {
 }
 
 function defaultVersion(now: Date, onnx: Uint8Array): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${sha256Hex(onnx).slice(0, 8)}`;
 }
 
@@ -134,7 +143,8 @@ function defaultVersion(now: Date, onnx: Uint8Array): string {
  * fit before it is returned.
  */
 export async function trainModel(options: TTrainOptions): Promise<TTrainResult> {
-  if (options.trainFiles.length === 0) throw new Error('trainModel: give at least one training file');
+  if (options.trainFiles.length === 0)
+    throw new Error('trainModel: give at least one training file');
   const solver = options.solver ?? DEFAULT_SOLVER;
   const started = performance.now();
   // One streaming pass: both solvers need only per-pair statistics, so memory stays bounded.
@@ -151,13 +161,16 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
   const fit = solver === 'exact' ? solveLinearFit(stats) : solveSklearnLsqrFit(stats);
   const trainSeconds = (performance.now() - started) / 1000;
 
-
   let validationSource: TDataSource | undefined;
   let validationMetrics: TMetrics | undefined;
   if (options.validationFile) {
     const file = options.validationFile;
     const metrics = createMetricsAccumulator(fit, stats.count);
-    const counts = await scanFile(file, (p, d, y) => metrics.add(p, d, y), (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }));
+    const counts = await scanFile(
+      file,
+      (p, d, y) => metrics.add(p, d, y),
+      (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }),
+    );
     validationSource = await describeSource(file, counts, options);
     validationMetrics = metrics.result();
   }
@@ -175,7 +188,9 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
     name,
     version: options.version ?? defaultVersion(now, onnx),
     createdAt: now.toISOString(),
-    description: options.description ?? 'Course linear regression: one-hot PU_DO + trip_distance -> duration (minutes)',
+    description:
+      options.description ??
+      'Course linear regression: one-hot PU_DO + trip_distance -> duration (minutes)',
     sha256: sha256Hex(onnx),
     ...linearPairCardIo(),
     training: {
@@ -198,7 +213,6 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
   return { onnx, card, fit };
 }
 
-
 /** Score a spread of pairs and distances through onnxruntime and compare with the float64 fit. */
 async function checkExport(onnx: Uint8Array, card: TModelCard, fit: TLinearFit): Promise<void> {
   const model = await createLoadedModel(onnx, card);
@@ -207,7 +221,7 @@ async function checkExport(onnx: Uint8Array, card: TModelCard, fit: TLinearFit):
     const columns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float64Array(n) };
     for (let i = 0; i < n; i++) {
       columns.pu[i] = 1 + (i % 265);
-      columns.do[i] = 1 + Math.floor(i / 266) % 265;
+      columns.do[i] = 1 + (Math.floor(i / 266) % 265);
       columns.distance[i] = (i % 97) * 0.37;
     }
     const predicted = await model.predict(columns);
@@ -216,7 +230,9 @@ async function checkExport(onnx: Uint8Array, card: TModelCard, fit: TLinearFit):
       const expected = predictLinearFit(fit, pairs[i]!, columns.distance[i]!);
       // float32 output: allow its rounding, relative to the magnitude.
       if (Math.abs(predicted[i]! - expected) > 1e-4 * Math.max(1, Math.abs(expected))) {
-        throw new Error(`ONNX export check failed at pair ${pairs[i]}: ${predicted[i]} vs ${expected}`);
+        throw new Error(
+          `ONNX export check failed at pair ${pairs[i]}: ${predicted[i]} vs ${expected}`,
+        );
       }
     }
   } finally {

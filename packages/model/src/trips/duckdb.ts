@@ -5,8 +5,13 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
  * locally with no extension; s3:// objects are moved with the AWS SDK first (httpfs cannot be
  * downloaded here).
  */
-export async function withDuckDb<T>(work: (connection: DuckDBConnection) => Promise<T>, options: { threads?: number } = {}): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+export async function withDuckDb<T>(
+  work: (connection: DuckDBConnection) => Promise<T>,
+  options: { threads?: number } = {},
+): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(options.threads ?? 2),
+  });
   const connection = await instance.connect();
   try {
     return await work(connection);

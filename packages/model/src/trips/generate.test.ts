@@ -17,18 +17,42 @@ afterAll(async () => {
 });
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {
-  return withDuckDb(async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[]);
+  return withDuckDb(
+    async (c) => (await c.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[],
+  );
 }
 
 describe('generateTripMonth', () => {
   it('writes TLC columns for yellow and green', async () => {
-    const yellow = await generateTripMonth({ taxiType: 'yellow', year: 2023, month: 5, rows: 100, outPath: dir });
-    const green = await generateTripMonth({ taxiType: 'green', year: 2021, month: 1, rows: 100, outPath: dir });
+    const yellow = await generateTripMonth({
+      taxiType: 'yellow',
+      year: 2023,
+      month: 5,
+      rows: 100,
+      outPath: dir,
+    });
+    const green = await generateTripMonth({
+      taxiType: 'green',
+      year: 2021,
+      month: 1,
+      rows: 100,
+      outPath: dir,
+    });
     expect(path.basename(yellow.path)).toBe('yellow_tripdata_2023-05.parquet');
     const columns = async (file: string) =>
-      (await query(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).map((r) => r.column_name);
+      (await query(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)).map(
+        (r) => r.column_name,
+      );
     expect(await columns(yellow.path)).toEqual(
-      expect.arrayContaining(['VendorID', 'tpep_pickup_datetime', 'tpep_dropoff_datetime', 'PULocationID', 'DOLocationID', 'trip_distance', 'airport_fee']),
+      expect.arrayContaining([
+        'VendorID',
+        'tpep_pickup_datetime',
+        'tpep_dropoff_datetime',
+        'PULocationID',
+        'DOLocationID',
+        'trip_distance',
+        'airport_fee',
+      ]),
     );
     const greenColumns = await columns(green.path);
     expect(greenColumns).toHaveLength(20);
@@ -37,8 +61,17 @@ describe('generateTripMonth', () => {
 
   it('is deterministic per seed', async () => {
     const digest = async (seed: number, name: string) => {
-      const { path: file } = await generateTripMonth({ taxiType: 'green', year: 2021, month: 1, rows: 5000, seed, outPath: path.join(dir, name) });
-      const [row] = await query(`SELECT sum(hash(lpep_pickup_datetime, lpep_dropoff_datetime, PULocationID, DOLocationID, trip_distance))::VARCHAR AS h FROM read_parquet(${sqlString(file)})`);
+      const { path: file } = await generateTripMonth({
+        taxiType: 'green',
+        year: 2021,
+        month: 1,
+        rows: 5000,
+        seed,
+        outPath: path.join(dir, name),
+      });
+      const [row] = await query(
+        `SELECT sum(hash(lpep_pickup_datetime, lpep_dropoff_datetime, PULocationID, DOLocationID, trip_distance))::VARCHAR AS h FROM read_parquet(${sqlString(file)})`,
+      );
       return row!.h;
     };
     expect(await digest(5, 'a.parquet')).toBe(await digest(5, 'b.parquet'));
@@ -47,10 +80,24 @@ describe('generateTripMonth', () => {
 
   it('makes rows dirty at the stated rates, and durations follow distance and hour', async () => {
     const rows = 40_000;
-    const rates = { nullZone: 0.01, nonPositiveDistance: 0.05, multiDayDuration: 0.02, pickupOutsideMonth: 0.01 };
-    const { path: file } = await generateTripMonth({ taxiType: 'yellow', year: 2024, month: 2, rows, seed: 3, dirtyRates: rates, outPath: dir });
+    const rates = {
+      nullZone: 0.01,
+      nonPositiveDistance: 0.05,
+      multiDayDuration: 0.02,
+      pickupOutsideMonth: 0.01,
+    };
+    const { path: file } = await generateTripMonth({
+      taxiType: 'yellow',
+      year: 2024,
+      month: 2,
+      rows,
+      seed: 3,
+      dirtyRates: rates,
+      outPath: dir,
+    });
     const counts: Partial<Record<TRejectReason, number>> = {};
-    for await (const chunk of readTripMonth(file)) addRejectCounts(counts, validateTripChunk(chunk, { year: 2024, month: 2 }).counts);
+    for await (const chunk of readTripMonth(file))
+      addRejectCounts(counts, validateTripChunk(chunk, { year: 2024, month: 2 }).counts);
     const share = (reason: TRejectReason) => (counts[reason] ?? 0) / rows;
     expect(share('null_zone')).toBeCloseTo(rates.nullZone, 2);
     expect(share('non_positive_distance')).toBeCloseTo(rates.nonPositiveDistance, 2);

@@ -41,21 +41,30 @@ export type TGenerateTripMonthOptions = {
  * durations from pair speeds, hour of day (rush hours slower) and distance, plus dirty rows at the
  * stated rates. Deterministic: the same seed gives the same file (every draw is a hash of row and seed).
  */
-export async function generateTripMonth(options: TGenerateTripMonthOptions): Promise<{ path: string; rows: number }> {
+export async function generateTripMonth(
+  options: TGenerateTripMonthOptions,
+): Promise<{ path: string; rows: number }> {
   const { taxiType, year, month, rows } = options;
   if (!Number.isInteger(rows) || rows < 1) throw new Error('rows must be a positive integer');
   if (!Number.isInteger(month) || month < 1 || month > 12) throw new Error('month must be 1..12');
   const seed = options.seed ?? 1;
   const rates = { ...DEFAULT_DIRTY_RATES };
-  for (const [key, value] of Object.entries(options.dirtyRates ?? {}) as [keyof TDirtyRates, number | undefined][]) {
+  for (const [key, value] of Object.entries(options.dirtyRates ?? {}) as [
+    keyof TDirtyRates,
+    number | undefined,
+  ][]) {
     if (value === undefined) continue;
     if (!(value >= 0 && value <= 1)) throw new Error(`dirty rate ${key} must be between 0 and 1`);
     rates[key] = value;
   }
-  if (Object.values(rates).reduce((a, b) => a + b, 0) > 1) throw new Error('dirty rates must add up to at most 1');
+  if (Object.values(rates).reduce((a, b) => a + b, 0) > 1)
+    throw new Error('dirty rates must add up to at most 1');
   const file = options.outPath.endsWith('.parquet')
     ? options.outPath
-    : path.join(options.outPath, `${taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`);
+    : path.join(
+        options.outPath,
+        `${taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`,
+      );
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
 
   const monthStart = `TIMESTAMP '${year}-${String(month).padStart(2, '0')}-01 00:00:00'`;
@@ -127,7 +136,9 @@ export async function generateTripMonth(options: TGenerateTripMonthOptions): Pro
     ORDER BY i`;
   await withDuckDb(
     async (connection) => {
-      await connection.run(`COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+      await connection.run(
+        `COPY (${sql}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`,
+      );
     },
     { threads: options.threads },
   );

@@ -46,7 +46,10 @@ describe('readTripMonth across vintages', () => {
     expect(Array.from(chunk!.do)).toEqual([48, 0]);
     expect(chunk!.dropoffMs[0]! - chunk!.pickupMs[0]!).toBe(12.5 * 60_000);
     expect(chunk!.pickupMs[0]).toBe(Date.UTC(2023, 1, 1, 10));
-    expect(Array.from(validateTripChunk(chunk!, { year: 2023, month: 2 }).reasons)).toEqual([0, REJECT_CODE.null_zone]);
+    expect(Array.from(validateTripChunk(chunk!, { year: 2023, month: 2 }).reasons)).toEqual([
+      0,
+      REJECT_CODE.null_zone,
+    ]);
   });
 
   it("reads fhv's odd column case (dropOff_datetime, PUlocationID), DOUBLE ids and no distance", async () => {
@@ -100,7 +103,11 @@ describe('readTripMonth across vintages', () => {
       'duration_out_of_range',
       'duration_out_of_range',
     ];
-    const { reasons } = validateTripChunk(chunk!, { year: 2021, month: 1, requireCourseDuration: true });
+    const { reasons } = validateTripChunk(chunk!, {
+      year: 2021,
+      month: 1,
+      requireCourseDuration: true,
+    });
     expect(Array.from(reasons)).toEqual(expected.map((r) => REJECT_CODE[r]));
     // Scoring (no duration rule) keeps the multi-day and 30-second trips.
     const scoring = validateTripChunk(chunk!, { year: 2021, month: 1 });
@@ -124,32 +131,40 @@ describe('readTripMonth across vintages', () => {
 
   it('refuses a file that is not a TLC month, naming its columns', async () => {
     const file = await writeParquet('other.parquet', 'SELECT 1 AS a, 2 AS b');
-    await expect(readAll(file)).rejects.toThrow(/no tpep_\/lpep_\/pickup_datetime column \(columns: a, b\)/);
+    await expect(readAll(file)).rejects.toThrow(
+      /no tpep_\/lpep_\/pickup_datetime column \(columns: a, b\)/,
+    );
   });
 
   it('parses TLC file names', () => {
-    expect(parseTripFileName('s3://b/x/green_tripdata_2021-01.parquet')).toEqual({ taxiType: 'green', year: 2021, month: 1 });
+    expect(parseTripFileName('s3://b/x/green_tripdata_2021-01.parquet')).toEqual({
+      taxiType: 'green',
+      year: 2021,
+      month: 1,
+    });
     expect(parseTripFileName('trips.parquet')).toBeNull();
   });
 });
 
 const greenFile = sharedDataPath('green_tripdata_2021-01.parquet');
-describe.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(`real TLC green 2021-01 (${greenFile})`, () => {
-  it('reads 76,518 rows with the dirty-row counts an independent SQL count finds', async () => {
-    const chunks = await readAll(greenFile, 20_000);
-    expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(76_518);
-    const scoring = {};
-    const training = {};
-    let trainable = 0;
-    for (const chunk of chunks) {
-      addRejectCounts(scoring, validateTripChunk(chunk, { year: 2021, month: 1 }).counts);
-      const v = validateTripChunk(chunk, { year: 2021, month: 1, requireCourseDuration: true });
-      addRejectCounts(training, v.counts);
-      trainable += v.validCount;
-    }
-    // The same rules, counted by DuckDB straight from the file.
-    const sqlCounts = await withDuckDb(async (c) => {
-      const reader = await c.runAndReadAll(`
+describe.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(
+  `real TLC green 2021-01 (${greenFile})`,
+  () => {
+    it('reads 76,518 rows with the dirty-row counts an independent SQL count finds', async () => {
+      const chunks = await readAll(greenFile, 20_000);
+      expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(76_518);
+      const scoring = {};
+      const training = {};
+      let trainable = 0;
+      for (const chunk of chunks) {
+        addRejectCounts(scoring, validateTripChunk(chunk, { year: 2021, month: 1 }).counts);
+        const v = validateTripChunk(chunk, { year: 2021, month: 1, requireCourseDuration: true });
+        addRejectCounts(training, v.counts);
+        trainable += v.validCount;
+      }
+      // The same rules, counted by DuckDB straight from the file.
+      const sqlCounts = await withDuckDb(async (c) => {
+        const reader = await c.runAndReadAll(`
         SELECT count(*) FILTER (WHERE trip_distance <= 0)::INT AS non_positive,
                count(*) FILTER (WHERE trip_distance > 500)::INT AS too_large,
                count(*) FILTER (WHERE trip_distance > 0 AND trip_distance <= 500
@@ -159,17 +174,22 @@ describe.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(`real TLC gree
                  AND NOT (epoch_ms(lpep_dropoff_datetime) - epoch_ms(lpep_pickup_datetime) BETWEEN 60000 AND 3600000))::INT AS bad_duration,
                count(*) FILTER (WHERE PULocationID IS NULL OR DOLocationID IS NULL)::INT AS null_zone
         FROM read_parquet(${sqlString(greenFile)})`);
-      return reader.getRowObjectsJS()[0]!;
+        return reader.getRowObjectsJS()[0]!;
+      });
+      expect(sqlCounts.null_zone).toBe(0);
+      expect(scoring).toEqual({
+        non_positive_distance: sqlCounts.non_positive,
+        distance_too_large: sqlCounts.too_large,
+        pickup_outside_month: sqlCounts.outside,
+      });
+      // Figures found in the TLC's file (asserted so a reader change that shifts them is caught).
+      expect(scoring).toEqual({
+        non_positive_distance: 2553,
+        distance_too_large: 55,
+        pickup_outside_month: 1,
+      });
+      expect(training).toEqual({ ...scoring, duration_out_of_range: sqlCounts.bad_duration });
+      expect(trainable).toBe(76_518 - 2553 - 55 - 1 - Number(sqlCounts.bad_duration));
     });
-    expect(sqlCounts.null_zone).toBe(0);
-    expect(scoring).toEqual({
-      non_positive_distance: sqlCounts.non_positive,
-      distance_too_large: sqlCounts.too_large,
-      pickup_outside_month: sqlCounts.outside,
-    });
-    // Figures found in the TLC's file (asserted so a reader change that shifts them is caught).
-    expect(scoring).toEqual({ non_positive_distance: 2553, distance_too_large: 55, pickup_outside_month: 1 });
-    expect(training).toEqual({ ...scoring, duration_out_of_range: sqlCounts.bad_duration });
-    expect(trainable).toBe(76_518 - 2553 - 55 - 1 - Number(sqlCounts.bad_duration));
-  });
-});
+  },
+);

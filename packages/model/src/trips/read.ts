@@ -19,7 +19,13 @@ export type TTripChunk = {
   distance: Float64Array;
 };
 
-export type TTripColumns = { pickup: string; dropoff: string; pu: string; do: string; distance: string | null };
+export type TTripColumns = {
+  pickup: string;
+  dropoff: string;
+  pu: string;
+  do: string;
+  distance: string | null;
+};
 
 const PICKUP_COLUMNS: Record<TTaxiType, string> = {
   yellow: 'tpep_pickup_datetime',
@@ -35,7 +41,9 @@ const DROPOFF_COLUMNS: Record<TTaxiType, string> = {
 export const DEFAULT_CHUNK_SIZE = 131_072;
 
 /** `green_tripdata_2021-01.parquet` -> { taxiType: 'green', year: 2021, month: 1 } */
-export function parseTripFileName(fileName: string): { taxiType: TTaxiType; year: number; month: number } | null {
+export function parseTripFileName(
+  fileName: string,
+): { taxiType: TTaxiType; year: number; month: number } | null {
   const match = /(yellow|green|fhv)_tripdata_(\d{4})-(\d{2})\.parquet$/.exec(fileName);
   if (!match) return null;
   return { taxiType: match[1] as TTaxiType, year: Number(match[2]), month: Number(match[3]) };
@@ -45,16 +53,25 @@ export function parseTripFileName(fileName: string): { taxiType: TTaxiType; year
  * Find the file's columns for each field, case-insensitively (fhv writes `dropOff_datetime` and
  * `PUlocationID`). The taxi type is detected from the datetime columns unless given.
  */
-export function resolveTripColumns(columnNames: readonly string[], taxiType?: TTaxiType): { taxiType: TTaxiType; columns: TTripColumns } {
+export function resolveTripColumns(
+  columnNames: readonly string[],
+  taxiType?: TTaxiType,
+): { taxiType: TTaxiType; columns: TTripColumns } {
   const byLower = new Map(columnNames.map((c) => [c.toLowerCase(), c]));
   const detected =
-    taxiType ?? (['yellow', 'green', 'fhv'] as const).find((t) => byLower.has(PICKUP_COLUMNS[t].toLowerCase()));
+    taxiType ??
+    (['yellow', 'green', 'fhv'] as const).find((t) => byLower.has(PICKUP_COLUMNS[t].toLowerCase()));
   if (!detected) {
-    throw new Error(`not a TLC trip file: no tpep_/lpep_/pickup_datetime column (columns: ${columnNames.join(', ')})`);
+    throw new Error(
+      `not a TLC trip file: no tpep_/lpep_/pickup_datetime column (columns: ${columnNames.join(', ')})`,
+    );
   }
   const need = (name: string) => {
     const found = byLower.get(name.toLowerCase());
-    if (!found) throw new Error(`${detected} trip file lacks the column ${name} (columns: ${columnNames.join(', ')})`);
+    if (!found)
+      throw new Error(
+        `${detected} trip file lacks the column ${name} (columns: ${columnNames.join(', ')})`,
+      );
     return found;
   };
   return {
@@ -71,7 +88,9 @@ export function resolveTripColumns(columnNames: readonly string[], taxiType?: TT
 }
 
 async function describeColumns(connection: DuckDBConnection, file: string): Promise<string[]> {
-  const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
+  const reader = await connection.runAndReadAll(
+    `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`,
+  );
   return reader.getRowObjectsJS().map((r) => r.column_name as string);
 }
 
@@ -80,8 +99,11 @@ export function tripSelectSql(file: string, columns: TTripColumns): string {
   const id = (col: string) =>
     // TRY_CAST: INT64 (to 2023-01), INT32 (from 2023-02), DOUBLE (some fhv years), or an all-null column.
     `CASE WHEN TRY_CAST(${sqlIdentifier(col)} AS INTEGER) IS NULL THEN 0 WHEN TRY_CAST(${sqlIdentifier(col)} AS INTEGER) = 0 THEN -1 ELSE TRY_CAST(${sqlIdentifier(col)} AS INTEGER) END`;
-  const ms = (col: string) => `COALESCE(CAST(epoch_ms(TRY_CAST(${sqlIdentifier(col)} AS TIMESTAMP)) AS DOUBLE), 'NaN'::DOUBLE)`;
-  const distance = columns.distance ? `COALESCE(TRY_CAST(${sqlIdentifier(columns.distance)} AS DOUBLE), 'NaN'::DOUBLE)` : `'NaN'::DOUBLE`;
+  const ms = (col: string) =>
+    `COALESCE(CAST(epoch_ms(TRY_CAST(${sqlIdentifier(col)} AS TIMESTAMP)) AS DOUBLE), 'NaN'::DOUBLE)`;
+  const distance = columns.distance
+    ? `COALESCE(TRY_CAST(${sqlIdentifier(columns.distance)} AS DOUBLE), 'NaN'::DOUBLE)`
+    : `'NaN'::DOUBLE`;
   return `SELECT ${ms(columns.pickup)} AS pickup_ms, ${ms(columns.dropoff)} AS dropoff_ms,
     ${id(columns.pu)} AS pu, ${id(columns.do)} AS do_, ${distance} AS distance
     FROM read_parquet(${sqlString(file)})`;
@@ -124,21 +146,36 @@ export type TReadTripMonthOptions = {
  * streams its result, so a 3M-row month never sits in JS memory at once. For an s3:// month, copy
  * it to a local file first (`downloadToFile` in `@tripcast/model/object-store`).
  */
-export async function* readTripMonth(file: string, options: TReadTripMonthOptions = {}): AsyncGenerator<TTripChunk> {
+export async function* readTripMonth(
+  file: string,
+  options: TReadTripMonthOptions = {},
+): AsyncGenerator<TTripChunk> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const { DuckDBInstance } = await import('@duckdb/node-api');
-  const instance = await DuckDBInstance.create(':memory:', { threads: String(options.threads ?? 2) });
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(options.threads ?? 2),
+  });
   const connection = await instance.connect();
   try {
-    const { columns } = resolveTripColumns(await describeColumns(connection, file), options.taxiType);
+    const { columns } = resolveTripColumns(
+      await describeColumns(connection, file),
+      options.taxiType,
+    );
     const result = await connection.stream(tripSelectSql(file, columns));
     let chunk = allocateChunk(0, chunkSize);
     for (;;) {
       const data = await result.fetchChunk();
       if (!data || data.rowCount === 0) break;
       // Column types are fixed by tripSelectSql: DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE.
-      const column = (i: number) => data.getColumnVector(i) as { getItem(row: number): number | null };
-      const [pickup, dropoff, pu, dropoffZone, distance] = [column(0), column(1), column(2), column(3), column(4)];
+      const column = (i: number) =>
+        data.getColumnVector(i) as { getItem(row: number): number | null };
+      const [pickup, dropoff, pu, dropoffZone, distance] = [
+        column(0),
+        column(1),
+        column(2),
+        column(3),
+        column(4),
+      ];
       for (let r = 0; r < data.rowCount; r++) {
         if (chunk.length === chunkSize) {
           yield chunk;
@@ -161,10 +198,17 @@ export async function* readTripMonth(file: string, options: TReadTripMonthOption
 }
 
 /** Row count and taxi type of a TLC file, from Parquet metadata (no full scan). */
-export async function inspectTripFile(file: string): Promise<{ taxiType: TTaxiType; rows: number; columns: TTripColumns }> {
-  return withDuckDb(async (connection) => {
-    const resolved = resolveTripColumns(await describeColumns(connection, file));
-    const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(file)})`);
-    return { ...resolved, rows: Number(reader.getRowObjectsJS()[0]?.n) };
-  }, { threads: 1 });
+export async function inspectTripFile(
+  file: string,
+): Promise<{ taxiType: TTaxiType; rows: number; columns: TTripColumns }> {
+  return withDuckDb(
+    async (connection) => {
+      const resolved = resolveTripColumns(await describeColumns(connection, file));
+      const reader = await connection.runAndReadAll(
+        `SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(file)})`,
+      );
+      return { ...resolved, rows: Number(reader.getRowObjectsJS()[0]?.n) };
+    },
+    { threads: 1 },
+  );
 }

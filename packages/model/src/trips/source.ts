@@ -9,8 +9,13 @@ import { downloadToFile, isS3Uri, type TObjectStoreOptions } from '../object-sto
 
 export const TLC_TRIP_DATA_URL = 'https://d37ci6vzurychx.cloudfront.net/trip-data';
 
-export function tlcMonthUrl(taxiType: string, year: number, month: number): string {
-  return `${TLC_TRIP_DATA_URL}/${taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`;
+export function tlcMonthUrl(
+  taxiType: string,
+  year: number,
+  month: number,
+  baseUrl = TLC_TRIP_DATA_URL,
+): string {
+  return `${baseUrl}/${taxiType}_tripdata_${year}-${String(month).padStart(2, '0')}.parquet`;
 }
 
 export type TLocalFile = { path: string; uri: string; cleanup: () => Promise<void> };
@@ -23,14 +28,20 @@ export async function localizeTripFile(
   uri: string,
   options: TObjectStoreOptions & { timeoutMs?: number } = {},
 ): Promise<TLocalFile> {
-  if (!isS3Uri(uri) && !/^https?:\/\//.test(uri)) return { path: uri, uri, cleanup: async () => {} };
+  if (!isS3Uri(uri) && !/^https?:\/\//.test(uri))
+    return { path: uri, uri, cleanup: async () => {} };
   const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-month-'));
-  const file = path.join(dir, path.basename(new URL(uri.replace(/^s3:/, 'http:')).pathname) || 'month.parquet');
+  const file = path.join(
+    dir,
+    path.basename(new URL(uri.replace(/^s3:/, 'http:')).pathname) || 'month.parquet',
+  );
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     if (isS3Uri(uri)) await downloadToFile(uri, file, options);
     else {
-      const response = await fetch(uri, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
+      const response = await fetch(uri, {
+        signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
+      });
       if (!response.ok || !response.body) throw new Error(`GET ${uri}: HTTP ${response.status}`);
       await pipeline(Readable.fromWeb(response.body), createWriteStream(file));
     }

@@ -15,7 +15,10 @@ export const REJECT_REASONS = [
   'duration_out_of_range',
 ] as const;
 export type TRejectReason = (typeof REJECT_REASONS)[number];
-export const REJECT_CODE = Object.fromEntries(REJECT_REASONS.map((r, i) => [r, i])) as Record<TRejectReason, number>;
+export const REJECT_CODE = Object.fromEntries(REJECT_REASONS.map((r, i) => [r, i])) as Record<
+  TRejectReason,
+  number
+>;
 
 /** Human-readable explanation of each reason code, for reject files and the console. */
 export const REJECT_REASON_TEXT: Record<TRejectReason, string> = {
@@ -78,7 +81,10 @@ export function validateTripChunk(chunk: TTripChunk, options: TValidateOptions):
       const pu = zoneReason(chunk.pu[i]!);
       const dropoffZone = zoneReason(chunk.do[i]!);
       // A null anywhere is reported before an out-of-range id.
-      code = pu === REJECT_CODE.null_zone || dropoffZone === REJECT_CODE.null_zone ? REJECT_CODE.null_zone : pu || dropoffZone;
+      code =
+        pu === REJECT_CODE.null_zone || dropoffZone === REJECT_CODE.null_zone
+          ? REJECT_CODE.null_zone
+          : pu || dropoffZone;
     }
     if (code === 0) {
       if (Number.isNaN(distance)) code = REJECT_CODE.missing_distance;
@@ -103,6 +109,7 @@ export function addRejectCounts(
   total: Partial<Record<TRejectReason, number>>,
   counts: Partial<Record<TRejectReason, number>>,
 ): Partial<Record<TRejectReason, number>> {
-  for (const [reason, n] of Object.entries(counts) as [TRejectReason, number][]) total[reason] = (total[reason] ?? 0) + n;
+  for (const [reason, n] of Object.entries(counts) as [TRejectReason, number][])
+    total[reason] = (total[reason] ?? 0) + n;
   return total;
 }
