@@ -247,7 +247,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     if (pool && deps.writePredictions && runKey !== null) {
       const key = runKey;
       await time('databaseMs', () =>
-        deps.writePredictions!({ pool, runKey: key, rows: readPredictionChunks(conn, localOutput) }),
+        deps.writePredictions!({ pool, runKey: key, rows: readPredictionChunks(conn, localOutput, request) }),
       );
     }
 
@@ -438,31 +438,35 @@ function buildRejectsCopy(options: { target: string }): string {
   ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
-type TReadVector = { getItem(i: number): unknown; items?: ArrayLike<number> };
+type TTypedVector = { items: Float64Array | Float32Array | Int32Array };
 
-/** Reads the written Parquet back in chunks for the Postgres COPY: the DB gets exactly the file's rows. */
-async function* readPredictionChunks(connection: DuckDBConnection, file: string): AsyncGenerator<TBatchPredictionChunk> {
+/**
+ * Reads the written Parquet back in chunks for the Postgres COPY, so the database gets exactly the
+ * file's rows. Numeric columns are copied as typed arrays; ride_id is rebuilt from the same prefix
+ * and row index the file's was made of (reading 3M strings out of DuckDB one by one costs seconds).
+ */
+async function* readPredictionChunks(connection: DuckDBConnection, file: string, month: TMonth): AsyncGenerator<TBatchPredictionChunk> {
+  const prefix = rideIdPrefix(month);
   const result = await connection.stream(
-    `SELECT CAST(split_part(ride_id, '_', 2) AS INTEGER) AS row_index, ride_id, epoch_ms(pickup_datetime)::DOUBLE,
-            PULocationID, DOLocationID, actual_duration::FLOAT, predicted_duration::FLOAT
+    `SELECT CAST(substr(ride_id, ${prefix.length + 1}) AS INTEGER) AS row_index, epoch_ms(pickup_datetime)::DOUBLE,
+            PULocationID, DOLocationID, coalesce(actual_duration, 'NaN')::FLOAT, predicted_duration::FLOAT
      FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
   );
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
-    const vectors = Array.from({ length: 7 }, (_, k) => chunk.getColumnVector(k) as unknown as TReadVector);
-    const rideIds = vectors[1]!;
-    const out: TBatchPredictionChunk = {
-      rowIndex: Int32Array.from({ length: n }, (_, i) => vectors[0]!.getItem(i) as number),
-      rideId: Array.from({ length: n }, (_, i) => rideIds.getItem(i) as string),
-      pickupMs: Float64Array.from({ length: n }, (_, i) => vectors[2]!.getItem(i) as number),
-      pu: Int32Array.from({ length: n }, (_, i) => vectors[3]!.getItem(i) as number),
-      do: Int32Array.from({ length: n }, (_, i) => vectors[4]!.getItem(i) as number),
-      actual: Float32Array.from({ length: n }, (_, i) => (vectors[5]!.getItem(i) as number | null) ?? NaN),
-      predicted: Float32Array.from({ length: n }, (_, i) => vectors[6]!.getItem(i) as number),
+    const column = (k: number) => (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
+    const rowIndex = Int32Array.from(column(0));
+    yield {
+      rowIndex,
+      rideId: Array.from(rowIndex, (i) => `${prefix}${i}`),
+      pickupMs: Float64Array.from(column(1)),
+      pu: Int32Array.from(column(2)),
+      do: Int32Array.from(column(3)),
+      actual: Float32Array.from(column(4)),
+      predicted: Float32Array.from(column(5)),
     };
-    yield out;
   }
 }
 

@@ -135,6 +135,22 @@ describe('scorer run on a generated month with dirty rows', () => {
     const [parquet] = await queryDuckDb(`SELECT count(*)::INTEGER AS n, sum(predicted_duration::FLOAT)::DOUBLE AS s FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`);
     expect(rows!.count).toBe(parquet!.n);
     expect(rows!.sum).toBeCloseTo(parquet!.s as number, 0);
+    // Row by row on a sample: same ride_id, times, zones and predictions.
+    const { rows: sample } = await pool.query<{ ride_id: string; pickup: string; pu: number; do: number; predicted: number; actual: number }>(
+      `SELECT ride_id, to_char(pickup_datetime, 'YYYY-MM-DD HH24:MI:SS') AS pickup, pu_location_id AS pu, do_location_id AS do,
+              predicted_duration AS predicted, actual_duration AS actual
+       FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key WHERE r.id = 'dirty-1' ORDER BY row_index LIMIT 200`,
+    );
+    const fileRows = await queryDuckDb(
+      `SELECT ride_id, strftime(pickup_datetime, '%Y-%m-%d %H:%M:%S') AS pickup, PULocationID AS pu, DOLocationID AS do,
+              predicted_duration AS predicted, actual_duration AS actual
+       FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false) ORDER BY CAST(substr(ride_id, 9) AS INTEGER) LIMIT 200`,
+    );
+    expect(sample.map((r) => [r.ride_id, r.pickup, r.pu, r.do])).toEqual(fileRows.map((r) => [r.ride_id, r.pickup, r.pu, r.do]));
+    sample.forEach((r, i) => {
+      expect(r.predicted).toBeCloseTo(fileRows[i]!.predicted as number, 4);
+      expect(r.actual).toBeCloseTo(fileRows[i]!.actual as number, 4);
+    });
   });
 });
 
