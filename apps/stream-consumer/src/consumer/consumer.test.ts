@@ -1,12 +1,19 @@
 import { ListShardsCommand, PutRecordsCommand, SplitShardCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient, createTestStream } from '@tripcast/local-stack/testing';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import { createDbClient } from '@tripcast/db/client';
+import { ZModelCard } from '@tripcast/model';
+import { promoteModel, registerModel } from '@tripcast/model/store';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKinesisPublisher } from '../core/put-records';
 import { createPgDeadLetterWriter, createPgHistoryWriter } from '../stores/history-writer';
 import { spawnConsumer } from '../testing/consumer-process';
 import type { TConsumerProcess } from '../testing/consumer-process';
-import { createMigratedDatabase, createTestModel, readAllRecords, rideEvent, silentLog, waitFor, writeTestModelFolder } from '../testing/fixtures';
+import { buildTestModelFiles, createMigratedDatabase, createTestModel, readAllRecords, rideEvent, silentLog, TEST_MODEL_NAME, waitFor, writeTestModelFolder } from '../testing/fixtures';
 import { createConsumer } from './consumer';
 
 type TDb = Awaited<ReturnType<typeof createMigratedDatabase>>;
@@ -166,6 +173,39 @@ describe('standalone consumer (kinesalite + Postgres)', () => {
     );
     expect(rows).toHaveLength(2);
     expect(rows.every((row) => row.owner === null && row.sequence_number !== null)).toBe(true);
+  });
+
+  it('serves the registry production model and picks up a promotion without restart', async () => {
+    const prisma = createDbClient(db.url, { max: 2 });
+    const storeUri = await mkdtemp(path.join(tmpdir(), 'tripcast-store-'));
+    for (const [version, intercept] of [['r1', 5], ['r2', 100]] as const) {
+      const { onnx, card } = buildTestModelFiles(version, intercept);
+      await registerModel({ db: prisma, storeUri, onnx, card: ZModelCard.parse(card), actor: 'test' });
+    }
+    await promoteModel(prisma, { name: TEST_MODEL_NAME, version: 'r1', actor: 'test' });
+    const input = await createTestStream({ shardCount: 1 });
+    const output = await createTestStream({ shardCount: 1 });
+    const consumer = spawnConsumer({ DATABASE_URL: db.url, INPUT_STREAM_NAME: input, PREDICTIONS_STREAM_NAME: output, MODEL_POLL_INTERVAL_MS: '200' });
+    children.push(consumer);
+    const versions = async () => ((await readAllRecords(kinesis, output)) as { version: string; prediction: { ride_id: number; ride_duration: number } }[]);
+    await put(input, [rideEvent(1, { trip_distance: 1 })]);
+    await waitFor(versions, (records) => records.length === 1, { what: 'first prediction' });
+    await promoteModel(prisma, { name: TEST_MODEL_NAME, version: 'r2', actor: 'test' });
+    await waitFor(() => consumer.metrics(), () => true);
+    // Keep sending until the new version shows up (the watcher polls every 200 ms).
+    let rideId = 2;
+    const records = await waitFor(
+      async () => {
+        await put(input, [rideEvent(rideId++, { trip_distance: 1 })]);
+        return versions();
+      },
+      (all) => all.at(-1)?.version === 'r2',
+      { what: 'a prediction by r2' },
+    );
+    await prisma.$disconnect();
+    expect(records[0]).toMatchObject({ version: 'r1', prediction: { ride_id: 1, ride_duration: 7 } });
+    expect(records.at(-1)).toMatchObject({ version: 'r2', prediction: { ride_duration: 102 } });
+    expect((await consumer.metrics()).modelVersion).toBe('r2');
   });
 
   it('follows a shard split: the parent is read to its end before its children start', async () => {

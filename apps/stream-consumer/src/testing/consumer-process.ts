@@ -13,7 +13,7 @@ export type TConsumerProcess = {
   child: ChildProcess;
   logs: string[];
   healthUrl: Promise<string>;
-  metrics(): Promise<{ shards: string[]; owner: string; recordsScored: number; deadLetters: number }>;
+  metrics(): Promise<{ shards: string[]; owner: string; recordsScored: number; deadLetters: number; modelVersion: string | null }>;
   exited: Promise<number | null>;
 };
 
