@@ -196,3 +196,59 @@ describe('a foreign model (ai.onnx.ml LabelEncoder on PU_DO strings, float64 [N,
     await model.close();
   });
 });
+
+describe('a model with int64 zone inputs', () => {
+  it('gets PULocationID/DOLocationID as BigInt64 tensors through the card mapping', async () => {
+    // duration = PU * 0.5 + DO * 0.25 + distance (float32), exercising Cast from int64.
+    const bytes = encodeOnnxModel({
+      name: 'int64_inputs',
+      inputs: [
+        { name: 'pu', type: 'int64', shape: ['N'] },
+        { name: 'do', type: 'int64', shape: ['N'] },
+        { name: 'd', type: 'float', shape: ['N'] },
+      ],
+      outputs: [{ name: 'y', type: 'float', shape: ['N'] }],
+      initializers: [
+        { name: 'half', type: 'float', dims: [], values: [0.5] },
+        { name: 'quarter', type: 'float', dims: [], values: [0.25] },
+      ],
+      nodes: [
+        { opType: 'Cast', inputs: ['pu'], outputs: ['puf'], attributes: [{ name: 'to', int: 1 }] },
+        { opType: 'Cast', inputs: ['do'], outputs: ['dof'], attributes: [{ name: 'to', int: 1 }] },
+        { opType: 'Mul', inputs: ['puf', 'half'], outputs: ['a'] },
+        { opType: 'Mul', inputs: ['dof', 'quarter'], outputs: ['b'] },
+        { opType: 'Add', inputs: ['a', 'b'], outputs: ['ab'] },
+        { opType: 'Add', inputs: ['ab', 'd'], outputs: ['y'] },
+      ],
+    });
+    const modelDir = path.join(dir, 'int64');
+    await mkdir(modelDir);
+    await writeModelDir(
+      modelDir,
+      bytes,
+      cardFor(bytes, {
+        inputs: [
+          { name: 'pu', feature: 'PULocationID', type: 'int64' },
+          { name: 'do', feature: 'DOLocationID', type: 'int64' },
+          { name: 'd', feature: 'trip_distance', type: 'float32' },
+        ],
+        output: { name: 'y', unit: 'minutes' },
+      }),
+    );
+    const model = await loadModel(modelDir);
+    const predicted = await model.predict({
+      pu: Int32Array.from([10, 265]),
+      do: Int32Array.from([40, 1]),
+      distance: Float64Array.from([1.5, 0]),
+    });
+    expect(Array.from(predicted)).toEqual([10 * 0.5 + 40 * 0.25 + 1.5, 265 * 0.5 + 0.25]);
+    expect(
+      await model.predict({
+        pu: new Int32Array(0),
+        do: new Int32Array(0),
+        distance: new Float32Array(0),
+      }),
+    ).toHaveLength(0);
+    await model.close();
+  });
+});
