@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDbClient, type TDb } from '@tripcast/db/client';
 import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
 import { generateTripMonth } from '@tripcast/model/trips';
-import { promoteModel, registerModel } from '~/server/model-registry';
+import { promoteModel, registerModel } from '@tripcast/model/store';
 import {
   buildConsoleIfStale,
   CONSOLE_DIR,
@@ -67,7 +67,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     // "Ensure a model": v1 in production, v2 a candidate, artifacts in the object store.
     for (const m of [v1, v2])
       await registerModel({ db, storeUri: store, onnx: m.onnx, card: m.card, actor: 'e2e' });
-    await promoteModel({ db, name: MODEL_NAME, version: v1.card.version, actor: 'e2e' });
+    await promoteModel(db, { name: MODEL_NAME, version: v1.card.version, actor: 'e2e' });
     // A generated month (with dirty rows) where the scorer looks by default: <store>/trip-data/<TLC file name>.
     await generateTripMonth({
       taxiType: 'green',

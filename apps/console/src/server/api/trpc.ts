@@ -6,7 +6,7 @@ import { getEnv } from '~/env';
 import { getConsoleDb, type TDb } from '../db';
 import { getModelWatcher } from '../model-session';
 import { getZoneTable, type TZoneTable } from '../zones';
-import type { TProductionModelWatcher } from '../model-registry';
+import type { TProductionModelWatcher } from '@tripcast/model/store';
 import { getStoreOptions } from '../store-options';
 import type { TObjectStoreOptions } from '@tripcast/model/object-store';
 

@@ -84,32 +84,3 @@ export async function listStreamCheckpoints(db: TDb) {
     orderBy: [{ streamName: 'asc' }, { shardId: 'asc' }],
   });
 }
-
-export const MODEL_VERSION_SELECT = {
-  id: true,
-  name: true,
-  version: true,
-  artifactUri: true,
-  sha256: true,
-  card: true,
-  stage: true,
-  createdAt: true,
-  createdBy: true,
-  promotedAt: true,
-  promotedBy: true,
-} as const;
-
-export async function getProductionModelVersion(db: TDb, name: string) {
-  return db.modelVersion.findFirst({
-    where: { name, stage: 'production' },
-    select: MODEL_VERSION_SELECT,
-  });
-}
-
-export async function listModelVersionRows(db: TDb, name: string) {
-  return db.modelVersion.findMany({
-    where: { name },
-    select: MODEL_VERSION_SELECT,
-    orderBy: { createdAt: 'desc' },
-  });
-}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDbClient, type TDb } from '@tripcast/db/client';
 import { createMigratedTestDatabase } from '@tripcast/db/testing';
-import type { TProductionModelWatcher } from '../model-registry';
+import type { TProductionModelWatcher } from '@tripcast/model/store';
 import { createCaller } from '../api/root';
 import { createContextInner, type TContextServices } from '../api/trpc';
 import { readZoneTable } from '../zones';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildE2eModel } from '../../../../e2e/support/models';
-import { createProductionModelWatcher, type TProductionModelWatcher } from '../../model-registry';
+import { createProductionModelWatcher, type TProductionModelWatcher } from '@tripcast/model/store';
 import { createTestConsole, type TTestConsole } from '../../testing/context';
 
 const NAME = 'ride_duration_prediction_model';
@@ -28,14 +28,14 @@ describe('models router and live prediction (real onnxruntime, real object store
     store = fs.mkdtempSync(path.join(os.tmpdir(), 'tripcast-console-models-'));
     t = await createTestConsole({
       storeUri: store,
-      getModelWatcher: async () => {
+      getModelWatcher: () => {
         // A long interval: the test proves promotions take effect through refresh(), not a lucky tick.
-        watcher ??= await createProductionModelWatcher({
+        watcher ??= createProductionModelWatcher({
           db: t.db, // called after createTestConsole resolved
           name: NAME,
           intervalMs: 60_000,
         });
-        return watcher;
+        return Promise.resolve(watcher);
       },
     });
   });
@@ -86,7 +86,7 @@ describe('models router and live prediction (real onnxruntime, real object store
       trip_distance: 2,
     });
     await expect(call).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
-    await expect(call).rejects.toThrow(/no version .* is in production/);
+    await expect(call).rejects.toThrow(/No version of .* is in production yet/);
   });
 
   it('promotes, predicts with the production version (and records it), then follows a promotion and a rollback', async () => {
@@ -146,6 +146,7 @@ describe('models router and live prediction (real onnxruntime, real object store
       'model.register',
       'model.promote',
       'model.promote',
+      'model.rollback',
     ]);
   });
 

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { getModelVersion } from '@tripcast/db/queries/models';
 import {
-  ModelRegistryError,
+  listModelVersions,
   promoteModel,
   registerModel,
   rollbackModel,
-} from '../../model-registry';
-import { listModelVersionRows } from '../../queries/overview';
+} from '@tripcast/model/store';
+import { refreshAfterRegistryChange } from '../../model-session';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
 import { badRequest, createTRPCRouter, publicProcedure, type TContext } from '../trpc';
 
@@ -34,12 +35,6 @@ const ZRegisterForm = z.instanceof(FormData).transform(async (form, zctx) => {
   return { onnx: new Uint8Array(await onnx.arrayBuffer()), cardJson: await card.text() };
 });
 
-/** Registry refusals (unknown version, duplicate, nothing to roll back) are the user's to fix. */
-function asBadRequest(error: unknown): never {
-  if (error instanceof ModelRegistryError) badRequest(error.message, error);
-  throw error;
-}
-
 /**
  * This process serves predictions too (tRPC and the REST API share one watcher): switch it now
  * rather than at the next tick. Other processes follow within their watch interval. A failure
@@ -47,7 +42,7 @@ function asBadRequest(error: unknown): never {
  */
 async function refreshServingModel(ctx: TContext) {
   try {
-    await (await ctx.getModelWatcher()).refresh();
+    await refreshAfterRegistryChange(await ctx.getModelWatcher());
   } catch (error) {
     console.warn('model watcher refresh after a promotion failed:', error);
   }
@@ -56,7 +51,7 @@ async function refreshServingModel(ctx: TContext) {
 export const modelsRouter = createTRPCRouter({
   list: publicProcedure.query(async ({ ctx }) => ({
     name: ctx.modelName,
-    versions: await listModelVersionRows(ctx.db, ctx.modelName),
+    versions: await listModelVersions(ctx.db, ctx.modelName),
   })),
 
   register: publicProcedure.input(ZRegisterForm).mutation(async ({ ctx, input }) => {
@@ -67,9 +62,15 @@ export const modelsRouter = createTRPCRouter({
       if (error instanceof ModelUploadError) badRequest(error.message);
       throw error;
     }
-    if (checked.card.name !== ctx.modelName) {
+    const { card } = checked;
+    if (card.name !== ctx.modelName) {
       badRequest(
-        `card.json names the model "${checked.card.name}"; this console serves "${ctx.modelName}"`,
+        `card.json names the model "${card.name}"; this console serves "${ctx.modelName}"`,
+      );
+    }
+    if (await getModelVersion(ctx.db, { name: card.name, version: card.version })) {
+      badRequest(
+        `${card.name} ${card.version} is already registered: give the new model another version`,
       );
     }
     const registered = await registerModel({
@@ -77,31 +78,33 @@ export const modelsRouter = createTRPCRouter({
       storeUri: ctx.storeUri,
       ...ctx.storeOptions,
       onnx: checked.onnx,
-      card: checked.card,
+      card,
       actor: ctx.actor,
-    }).catch(asBadRequest);
+    });
     return { version: registered.version, probe: checked.probe };
   }),
 
   promote: publicProcedure
     .input(z.object({ version: z.string().min(1).max(200) }))
     .mutation(async ({ ctx, input }) => {
-      await promoteModel({
-        db: ctx.db,
-        name: ctx.modelName,
-        version: input.version,
-        actor: ctx.actor,
-      }).catch(asBadRequest);
+      const target = await getModelVersion(ctx.db, { name: ctx.modelName, version: input.version });
+      if (!target) badRequest(`${ctx.modelName} has no version ${input.version}`);
+      if (target.stage === 'production') badRequest(`${input.version} is already in production`);
+      await promoteModel(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor });
       await refreshServingModel(ctx);
       return { version: input.version };
     }),
 
   rollback: publicProcedure.mutation(async ({ ctx }) => {
-    const restored = await rollbackModel({
-      db: ctx.db,
-      name: ctx.modelName,
-      actor: ctx.actor,
-    }).catch(asBadRequest);
+    let restored;
+    try {
+      restored = await rollbackModel(ctx.db, { name: ctx.modelName, actor: ctx.actor });
+    } catch (error) {
+      // The store's one refusal a user can act on; anything else is a real failure.
+      if (error instanceof Error && /no earlier production version/.test(error.message))
+        badRequest(error.message, error);
+      throw error;
+    }
     await refreshServingModel(ctx);
     return { version: restored.version };
   }),

@@ -1,6 +1,6 @@
+import { getProductionModelVersion } from '@tripcast/db/queries/models';
 import { listBatchRuns } from '../../queries/runs';
 import {
-  getProductionModelVersion,
   listActivitySeries,
   listStreamCheckpoints,
   summarizeSourceActivity,

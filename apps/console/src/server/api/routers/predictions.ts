@@ -1,7 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ZRide } from '@tripcast/model';
-import { ModelRegistryError } from '../../model-registry';
 import { listRecentOnlinePredictions, predictOnlineRide } from '../../predict-online';
 import { createTRPCRouter, publicProcedure } from '../trpc';
 
@@ -14,24 +13,14 @@ export const predictionsRouter = createTRPCRouter({
 
   predict: publicProcedure.input(ZRide).mutation(async ({ ctx, input }) => {
     const watcher = await ctx.getModelWatcher();
-    let model;
-    try {
-      model = watcher.current();
-    } catch (error) {
-      if (!(error instanceof ModelRegistryError)) throw error;
-      // Nothing loaded yet: a version may have been promoted since the last tick.
-      await watcher.refresh();
-      try {
-        model = watcher.current();
-      } catch (again) {
-        if (again instanceof ModelRegistryError)
-          throw new TRPCError({
-            code: 'PRECONDITION_FAILED',
-            message: again.message,
-            cause: again,
-          });
-        throw again;
-      }
+    // Nothing loaded yet (fresh install, or a promotion since the last tick): look once more now.
+    if (!watcher.currentOrNull()) await watcher.refresh();
+    const model = watcher.currentOrNull();
+    if (!model) {
+      throw new TRPCError({
+        code: 'PRECONDITION_FAILED',
+        message: `No version of ${ctx.modelName} is in production yet: promote one on the Models page.`,
+      });
     }
     return predictOnlineRide({ db: ctx.db, model, ride: input });
   }),
