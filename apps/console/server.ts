@@ -71,6 +71,12 @@ async function main(): Promise<void> {
   let modelError: string | undefined;
   try {
     watcher = await getModelWatcher();
+    // Listen once the production model is loaded (refresh() joins the watcher's first check), so
+    // the first requests are not refused. A fresh install with nothing in production still comes
+    // up: health says so and predict answers 503 until a version is promoted.
+    await watcher.refresh();
+    const model = watcher.currentOrNull();
+    log(model ? `serving ${model.name} ${model.version}` : `no version of ${env.MODEL_NAME} in production yet; predictions answer 503 until one is promoted`);
   } catch (error) {
     // The watcher itself could not start (database or object store unreachable): keep trying.
     modelError = error instanceof Error ? error.message : String(error);
