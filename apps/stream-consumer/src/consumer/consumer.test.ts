@@ -1,4 +1,4 @@
-import { ListShardsCommand, PutRecordsCommand, SplitShardCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient, createTestStream } from '@tripcast/local-stack/testing';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -239,5 +239,30 @@ describe('standalone consumer (kinesalite + Postgres)', () => {
       [input],
     );
     expect(ended.map((row) => row.shard_id)).toEqual([parent.ShardId]);
+  });
+
+  it('follows a shard merge: both parents are read to their end before the merged child starts', async () => {
+    const input = await createTestStream({ shardCount: 2 });
+    const output = await createTestStream({ shardCount: 1 });
+    await put(input, Array.from({ length: 60 }, (_, i) => rideEvent(i + 1)));
+    const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: input }));
+    await kinesis.send(new MergeShardsCommand({ StreamName: input, ShardToMerge: Shards[0]!.ShardId, AdjacentShardToMerge: Shards[1]!.ShardId }));
+    await waitFor(
+      () => kinesis.send(new DescribeStreamSummaryCommand({ StreamName: input })),
+      (summary) => summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
+      { what: 'stream ACTIVE after merge' },
+    );
+    await put(input, Array.from({ length: 40 }, (_, i) => rideEvent(1_000 + i)));
+
+    start(input, output, { CONSUMER_BATCH_SIZE: '10' });
+    await waitFor(() => countHistory(input), (c) => Number(c.rows) === 100, { what: '100 rows' });
+    const { rows } = await db.pool.query<{ shard: string; first: string; last: string; n: string }>(
+      `SELECT split_part(idempotency_key, '/', 2) AS shard, min(id) AS first, max(id) AS last, count(*) AS n
+       FROM prediction_history WHERE idempotency_key LIKE $1 GROUP BY 1`,
+      [`${input}/%`],
+    );
+    const child = rows.find((row) => row.shard === 'shardId-000000000002')!;
+    expect(child.n).toBe('40');
+    for (const parent of rows.filter((row) => row !== child)) expect(BigInt(child.first)).toBeGreaterThan(BigInt(parent.last));
   });
 });
