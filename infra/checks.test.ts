@@ -58,6 +58,24 @@ describe('findPolicyProblems', () => {
     ]);
   });
 
+  it('catches PassRole without a target service and RunTask without a cluster condition', async () => {
+    const config = await hcl(`
+      data "aws_iam_policy_document" "bad" {
+        statement {
+          actions   = ["iam:PassRole"]
+          resources = [var.role_arn]
+        }
+        statement {
+          actions   = ["ecs:RunTask"]
+          resources = [var.task_definition_arn]
+        }
+      }`);
+    expect(findPolicyProblems(config, 'bad')).toEqual([
+      expect.stringContaining('without an iam:PassedToService condition'),
+      expect.stringContaining('without an ecs:cluster condition'),
+    ]);
+  });
+
   it('catches a wildcard inside a dynamic statement', async () => {
     const config = await hcl(`
       data "aws_iam_policy_document" "bad" {

@@ -86,6 +86,21 @@ export function findPolicyProblems(config: TModuleConfig, where: string): string
           }
         }
 
+        // A role that may be passed must say to which service (a passed role is a privilege escalation path).
+        const conditions = blocks(statement.condition);
+        if (
+          actions.includes('iam:PassRole') &&
+          !conditions.some((c) => c.variable === 'iam:PassedToService')
+        ) {
+          problems.push(`${label} passes roles without an iam:PassedToService condition`);
+        }
+        if (
+          actions.includes('ecs:RunTask') &&
+          !conditions.some((c) => c.variable === 'ecs:cluster')
+        ) {
+          problems.push(`${label} runs tasks without an ecs:cluster condition`);
+        }
+
         for (const principal of blocks(statement.principals)) {
           if (asStrings(principal.identifiers).includes('*'))
             problems.push(`${label} allows any principal`);
