@@ -195,6 +195,23 @@ describe('ensureDefaultModel (first start)', () => {
     expect(
       await objectExists(path.join(storeDir, 'trip-data', 'green_tripdata_2021-01.parquet')),
     ).toBe(true);
+    // Two first starts at once: one trains, the other waits and finds its production version.
+    const [a, b] = await Promise.all(
+      ['race_a', 'race_b'].map((actor) =>
+        ensureDefaultModel({
+          db,
+          storeUri: storeDir,
+          name: 'raced_model',
+          actor,
+          allowDownload: false,
+          generatedRows: 5_000,
+          seedTripData: false,
+          log: () => {},
+        }),
+      ),
+    );
+    expect([a!.action, b!.action].sort()).toEqual(['existing', 'trained']);
+    expect(await listModelVersions(db, 'raced_model')).toHaveLength(1);
     const second = await ensureDefaultModel({
       db,
       storeUri: storeDir,

@@ -294,6 +294,24 @@ function nextMonthFile(file: string): string {
 export async function ensureDefaultModel(
   options: TEnsureDefaultModelOptions,
 ): Promise<TEnsureDefaultModelResult> {
+  // Two first starts at once (two `npm start`, two bootstrap tasks) must not both train and
+  // promote: a transaction-scoped advisory lock per model name serialises them; the second then
+  // finds the first one's production version. The lock's connection does no other work.
+  return options.db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY}::int, hashtext(${options.name}))`;
+      return ensureDefaultModelUnlocked(options);
+    },
+    { maxWait: 60_000, timeout: 30 * 60_000 },
+  );
+}
+
+/** Any constant; the second key is the model name's hash. */
+const BOOTSTRAP_LOCK_KEY = 0x7ca5;
+
+async function ensureDefaultModelUnlocked(
+  options: TEnsureDefaultModelOptions,
+): Promise<TEnsureDefaultModelResult> {
   const log = options.log ?? ((message: string) => console.log(message));
   const actor = options.actor ?? 'bootstrap';
   const existing = await getProductionModelVersion(options.db, options.name);
