@@ -320,6 +320,9 @@ describe('findReferenceProblems', () => {
       }
       resource "aws_sqs_queue" "this" {
         name = "\${var.nme}-\${local.missing}-\${module.child.url}-\${aws_kinesis_stream.gone.name}-\${data.aws_region.here.region}"
+      }
+      resource "aws_sqs_queue" "iterated" {
+        name = "q-\${each.key}-\${count.index}"
       }`);
     const problems = findReferenceProblems({ name: 'bad', dir: '/x', config: parent }, (source) =>
       source === './child' ? child : undefined,
@@ -333,6 +336,8 @@ describe('findReferenceProblems', () => {
         'bad: data.aws_region.here is not declared',
         'bad: module.child passes "sizee", which ./child does not declare',
         'bad: module.child does not pass required "name"',
+        'bad: aws_sqs_queue.iterated uses each.* without for_each',
+        'bad: aws_sqs_queue.iterated uses count.index without count',
       ].sort(),
     );
   });

@@ -13,6 +13,7 @@ import {
   listLocals,
   listResources,
   resolveValue,
+  stripExpressionComments,
 } from './terraform-config';
 
 // ------------------------------------------------------------------- IAM
@@ -458,6 +459,28 @@ export function findReferenceProblems(
           );
       }
     }
+  }
+
+  // each.* only inside a for_each block, count.index only inside a counted one.
+  const iterated: Array<[string, TBody]> = [
+    ...listResources(config).map((r): [string, TBody] => [`${r.type}.${r.name}`, r.body]),
+    ...Object.entries(config.data ?? {}).flatMap(([type, byName]) =>
+      Object.entries(byName).map(([name, bodies]): [string, TBody] => [
+        `data.${type}.${name}`,
+        bodies[0] ?? {},
+      ]),
+    ),
+    ...Object.entries(config.module ?? {}).map(([name, bodies]): [string, TBody] => [
+      `module.${name}`,
+      bodies[0] ?? {},
+    ]),
+  ];
+  for (const [label, body] of iterated) {
+    const text = collectExpressions(body).map(stripExpressionComments).join('\n');
+    if (/(?<![\w.])each\.(key|value)/.test(text) && body.for_each === undefined)
+      problems.push(`${where}: ${label} uses each.* without for_each`);
+    if (/(?<![\w.])count\.index/.test(text) && body.count === undefined)
+      problems.push(`${where}: ${label} uses count.index without count`);
   }
 
   for (const [callName, calls] of Object.entries(config.module ?? {})) {
