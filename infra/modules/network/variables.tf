@@ -21,7 +21,7 @@ variable "az_count" {
 }
 
 variable "nat_gateway_count" {
-  description = "NAT gateways: 1 (dev, cheapest) or one per AZ (prod, survives an AZ outage)."
+  description = "NAT gateways, at most az_count: 1 (dev, cheapest) or one per AZ (prod, survives an AZ outage)."
   type        = number
   default     = 1
 
