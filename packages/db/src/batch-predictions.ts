@@ -100,28 +100,37 @@ async function loadAndSwap(
   const id = (name: string) => client.escapeIdentifier(name);
 
   await dropStagingTables(client, runKey);
-  // LIKE copies columns, types and NOT NULLs; the CHECK lets ATTACH skip its validation scan.
-  await client.query(
-    `CREATE TABLE ${id(staging)} (LIKE ${id(PARENT_TABLE)} INCLUDING DEFAULTS, CHECK (run_key = ${runKey}))`,
-  );
+  const started = performance.now();
+  let rowCount = 0;
+  let loaded: number;
+  // Create, load and index in one transaction: COPY FREEZE (allowed into a table created in the
+  // same transaction) writes rows already frozen, so the index build, ANALYZE and the first
+  // readers do not rewrite every page to set hint bits; and a failed load leaves nothing behind.
+  await client.query('BEGIN');
   try {
-    const started = performance.now();
-    let rowCount = 0;
+    // LIKE copies columns, types and NOT NULLs; the CHECK lets ATTACH skip its validation scan.
+    await client.query(
+      `CREATE TABLE ${id(staging)} (LIKE ${id(PARENT_TABLE)} INCLUDING DEFAULTS, CHECK (run_key = ${runKey}))`,
+    );
     const encoded = Readable.from(encodeCopyBinary(runKey, rows, (count) => (rowCount += count)));
     await pipeline(
       encoded,
       client.query(
-        copyFrom(`COPY ${id(staging)} (${COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`),
+        copyFrom(`COPY ${id(staging)} (${COLUMNS.join(', ')}) FROM STDIN (FORMAT binary, FREEZE)`),
       ),
     );
-    const loaded = performance.now();
-
+    loaded = performance.now();
     // One sorted index build after the load is several times cheaper than maintaining it per row.
-    await client.query("SET maintenance_work_mem = '256MB'");
+    await client.query("SET LOCAL maintenance_work_mem = '256MB'");
     await client.query(
       `ALTER TABLE ${id(staging)} ADD CONSTRAINT ${id(`${staging}_pkey`)} PRIMARY KEY (run_key, row_index)`,
     );
-    await client.query('RESET maintenance_work_mem');
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+  try {
     await client.query(`ANALYZE ${id(staging)}`);
     const indexed = performance.now();
 

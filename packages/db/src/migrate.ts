@@ -91,6 +91,10 @@ export async function applyMigrations({
   try {
     await client.connect();
   } catch (error) {
+    // Close the socket: a login that failed on our side (e.g. no password for SCRAM) otherwise
+    // leaves a backend waiting in authentication for authentication_timeout (60 s), which also
+    // stalls DROP DATABASE on that server.
+    await client.end().catch(() => {});
     throw toConnectionError(error, databaseUrl);
   }
   try {
