@@ -33,9 +33,14 @@ export const ZEnv = z.object({
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
+/** An empty variable means unset (as elsewhere in the platform): `MODEL_LOCATION=` must not be an error. */
+function dropEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''));
+}
+
 /** Parse and validate the environment once; throws naming every bad variable. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
-  const parsed = ZEnv.safeParse(source);
+  const parsed = ZEnv.safeParse(dropEmpty(source));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`Invalid environment for the stream consumer:\n${problems}`);
@@ -46,7 +51,7 @@ export const ZProducerEnv = ZEnv.pick({ AWS_REGION: true, KINESIS_ENDPOINT_URL: 
 export type TProducerEnv = z.infer<typeof ZProducerEnv>;
 
 export function readProducerEnv(source: NodeJS.ProcessEnv = process.env): TProducerEnv {
-  const parsed = ZProducerEnv.safeParse(source);
+  const parsed = ZProducerEnv.safeParse(dropEmpty(source));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`Invalid environment for the producer:\n${problems}`);
