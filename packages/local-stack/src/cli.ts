@@ -26,7 +26,7 @@ Options:
 Environment (all optional; unset means the embedded default):
   TRIPCAST_HOME              local state folder            default <repo>/.tripcast
   DATABASE_URL               use this Postgres instead of the embedded one
-  TRIPCAST_PG_PORT           embedded Postgres port        default 54320
+  TRIPCAST_PG_PORT           embedded Postgres port        default 15432
   KINESIS_ENDPOINT_URL       use this Kinesis endpoint instead of kinesalite
   TRIPCAST_KINESIS_PORT      kinesalite port               default 4567
   INPUT_STREAM_NAME          default ride_events      INPUT_STREAM_SHARDS        default 2

@@ -24,7 +24,8 @@ export const ZLocalStackEnv = z.object({
       message: 'must look like postgres://user:password@host:5432/database',
     })
     .describe('an existing Postgres to use instead of the embedded one'),
-  TRIPCAST_PG_PORT: port(54_320).describe('port of the embedded Postgres'),
+  // Below Linux's ephemeral range (32768-60999), where any process's port-0 server may land.
+  TRIPCAST_PG_PORT: port(15_432).describe('port of the embedded Postgres'),
   KINESIS_ENDPOINT_URL: optional
     .refine((value) => value === undefined || URL.canParse(value), {
       message: 'must be a URL such as http://127.0.0.1:4567',
