@@ -41,6 +41,7 @@ export const ZScorerEnv = z.object({
   ECS_CONTAINER_NAME: z.preprocess(emptyAsUndefined, z.string().default('scorer')),
   ECS_SUBNETS: optionalList,
   ECS_SECURITY_GROUPS: optionalList,
+  ECS_LAUNCH_TYPE: z.preprocess(emptyAsUndefined, z.enum(['FARGATE', 'EC2']).default('FARGATE')),
   ECS_ASSIGN_PUBLIC_IP: z.preprocess(emptyAsUndefined, z.enum(['ENABLED', 'DISABLED']).default('DISABLED')),
 });
 

@@ -120,16 +120,21 @@ async function startEcsTask(options: { env: TScorerEnv; args: string[]; runId: s
     new RunTaskCommand({
       cluster: env.ECS_CLUSTER,
       taskDefinition: env.ECS_TASK_DEFINITION,
-      launchType: 'FARGATE',
+      launchType: env.ECS_LAUNCH_TYPE,
       count: 1,
       startedBy: `tripcast-${options.runId}`.slice(0, 36),
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: env.ECS_SUBNETS,
-          securityGroups: env.ECS_SECURITY_GROUPS,
-          assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP,
-        },
-      },
+      // Fargate needs subnets; left out when none are configured (a task definition for EC2 hosts).
+      ...(env.ECS_SUBNETS.length > 0
+        ? {
+            networkConfiguration: {
+              awsvpcConfiguration: {
+                subnets: env.ECS_SUBNETS,
+                securityGroups: env.ECS_SECURITY_GROUPS,
+                assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP,
+              },
+            },
+          }
+        : {}),
       overrides: { containerOverrides: [{ name: env.ECS_CONTAINER_NAME, command: options.args }] },
     }),
   );

@@ -1,0 +1,50 @@
+// The launcher's AWS mode. No ECS API is exercised here: moto 5.2's RunTask crashes on Fargate
+// (creating the task ENI: 'NetworkInterface' object has no attribute 'private_dns_name') and on
+// EC2 launches without container instances, so only the paths before the call are tested: the
+// request validation, the container command, and a misconfiguration failing the run record.
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { applyMigrations } from '@tripcast/db/migrate';
+import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { parseScorerEnv } from './env';
+import { buildRunArgs, launchRun, ZLaunchRequest } from './launcher';
+import { getRunRecord } from './run-records';
+
+describe('launchRun, ECS mode', () => {
+  let db: TTestDatabase;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyMigrations({ databaseUrl: db.url });
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  it('gives the container the same command line a local run gets', () => {
+    const request = ZLaunchRequest.parse({ taxiType: 'yellow', year: 2024, month: 1, model: 'm@v3', input: 's3://b/{year:04d}.parquet' });
+    expect(buildRunArgs({ ...request, runId: 'r1' })).toEqual([
+      'run', '--run-id', 'r1', '--taxi-type', 'yellow', '--year', '2024', '--month', '1', '--trigger', 'manual',
+      '--input', 's3://b/{year:04d}.parquet', '--model', 'm@v3',
+    ]);
+    expect(() => ZLaunchRequest.parse({ taxiType: 'blue', year: 2024, month: 1 })).toThrow(/taxiType/);
+  });
+
+  it('fails the record with the reason when ECS is not configured', async () => {
+    const env = parseScorerEnv({ DATABASE_URL: db.url, SCORER_LAUNCHER: 'ecs' });
+    const ecs = new ECSClient({ region: 'us-east-1' });
+    await expect(launchRun({ taxiType: 'green', year: 2024, month: 2, runId: 'ecs-misconfigured' }, { env, pool, ecs })).rejects.toThrow(
+      /needs ECS_CLUSTER and ECS_TASK_DEFINITION/,
+    );
+    const record = (await getRunRecord(pool, 'ecs-misconfigured'))!;
+    expect(record.status).toBe('failed');
+    expect(record.error).toMatch(/could not start the scorer: SCORER_LAUNCHER=ecs needs/);
+    ecs.destroy();
+  });
+});
