@@ -222,7 +222,12 @@ export function HistoryView() {
                       <Td className="text-right">{r.tripDistance?.toFixed(1) ?? '—'}</Td>
                       <Td className="text-right font-medium">
                         {r.status === 'rejected' ? (
-                          <span className="text-xs text-danger">{r.reason}</span>
+                          <span
+                            className="ml-auto block max-w-56 truncate text-xs text-danger"
+                            title={r.reason ?? undefined}
+                          >
+                            {r.reason}
+                          </span>
                         ) : (
                           formatMinutes(r.predictedDuration)
                         )}

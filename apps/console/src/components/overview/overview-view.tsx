@@ -12,10 +12,15 @@ import { formatCount, formatDateTime, formatMs, formatRelative } from '~/lib/for
 import { useTRPC } from '~/trpc/react';
 import { ActivityChart } from './activity-chart';
 
-function readValidationRmse(card: unknown): number | null {
-  const rmse = (card as { metrics?: { validation?: { rmse?: unknown } } } | null)?.metrics
-    ?.validation?.rmse;
-  return typeof rmse === 'number' ? rmse : null;
+/** The card's headline error: validation RMSE when the model was evaluated on a held-out month, else training RMSE. */
+function readCardRmse(card: unknown): { rmse: number; on: 'validation' | 'train' } | null {
+  const metrics = (card as { metrics?: Record<string, { rmse?: unknown } | undefined> } | null)
+    ?.metrics;
+  for (const on of ['validation', 'train'] as const) {
+    const rmse = metrics?.[on]?.rmse;
+    if (typeof rmse === 'number') return { rmse, on };
+  }
+  return null;
 }
 
 export function OverviewView() {
@@ -51,7 +56,7 @@ export function OverviewView() {
     (acc, c) => (!acc || c.updatedAt > acc ? c.updatedAt : acc),
     null,
   );
-  const rmse = production ? readValidationRmse(production.card) : null;
+  const rmse = production ? readCardRmse(production.card) : null;
   const activeShards = checkpoints.filter((c) => !c.isShardEnded).length;
 
   return (
@@ -79,7 +84,7 @@ export function OverviewView() {
                   {production.promotedBy ? `by ${production.promotedBy}` : ''}
                 </div>
                 <div className="mt-1 text-xs text-muted-foreground">
-                  validation RMSE {rmse == null ? '—' : `${rmse.toFixed(2)} min`}
+                  {rmse ? `${rmse.on} RMSE ${rmse.rmse.toFixed(2)} min` : 'no metrics on the card'}
                 </div>
               </>
             ) : (

@@ -177,7 +177,12 @@ export function PredictView() {
                     <Td className="text-right">{p.tripDistance?.toFixed(1) ?? '—'}</Td>
                     <Td className="text-right font-medium">
                       {p.status === 'rejected' ? (
-                        <span className="text-danger">{p.reason}</span>
+                        <span
+                          className="ml-auto block max-w-56 truncate text-xs text-danger"
+                          title={p.reason ?? undefined}
+                        >
+                          {p.reason}
+                        </span>
                       ) : (
                         formatMinutes(p.predictedDuration)
                       )}

@@ -154,7 +154,11 @@ export function RunDetailView({ id }: { id: string }) {
         <Card>
           <CardHeader
             title="Predicted vs actual"
-            description={`A sample of ${formatCount(scatter.length)} trips; dashed line = perfect prediction`}
+            description={
+              scatter.length > 0
+                ? `A sample of ${formatCount(scatter.length)} trips; dashed line = perfect prediction`
+                : 'Actual vs predicted minutes of a sample of trips'
+            }
           />
           <CardBody>
             {scatter.length > 0 ? (
