@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatFieldErrors, ZPredictRequest } from '@tripcast/model';
 import type { TRideId } from '@tripcast/model';
+import { ridesToColumns } from '@tripcast/model/features';
 import { HttpError, sendJson } from './http-error';
 import type { THistoryRow, THistoryWriter } from './history-writer';
 import { readJsonBody } from './read-json-body';
-import type { TRideColumns, TRideScorer } from './ride-scorer';
+import type { TRideScorer } from './ride-scorer';
 
 /** Course response for a single ride (`ride_id` only when the ride carried one). */
 export type TPredictResponse = { ride_id?: TRideId; duration: number; model_version: string };
@@ -20,7 +21,7 @@ export type TPredictBatchResponse = {
  * A retried request carrying the same `Idempotency-Key` header makes no second history row
  * (the key becomes `<key>:<ride index>`); without the header every request is new.
  */
-const ZIdempotencyKeyHeader = /^[\x21-\x7e]{1,200}$/;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
 /** Minutes to 4 decimals (6 ms): the model computes in float32, whose digits beyond that are noise. */
 function roundMinutes(value: number): number {
@@ -44,7 +45,7 @@ function createTimeOrderedId(): string {
 function readIdempotencyKey(req: IncomingMessage): string {
   const header = req.headers['idempotency-key'];
   if (header === undefined) return createTimeOrderedId();
-  if (typeof header !== 'string' || !ZIdempotencyKeyHeader.test(header)) {
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(header)) {
     throw new HttpError({
       status: 400,
       code: 'invalid_request',
@@ -76,14 +77,7 @@ export function createPredictHandler(deps: {
     const { isBatch, rides } = parsed.data;
 
     const n = rides.length;
-    const columns: TRideColumns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float32Array(n) };
-    for (let i = 0; i < n; i++) {
-      const ride = rides[i]!;
-      columns.pu[i] = ride.PULocationID;
-      columns.do[i] = ride.DOLocationID;
-      columns.distance[i] = ride.trip_distance;
-    }
-    const { durations, modelName, modelVersion } = await deps.score(columns);
+    const { durations, modelName, modelVersion } = await deps.score(ridesToColumns(rides));
     const latencyMs = performance.now() - startedAt;
 
     const createdAt = new Date();

@@ -1,5 +1,6 @@
-/** Columnar rides: the input `TLoadedModel.predict` takes (@tripcast/model/features `TRideColumns`). */
-export type TRideColumns = { pu: Int32Array; do: Int32Array; distance: Float32Array };
+import type { TRideColumns } from '@tripcast/model/features';
+
+export type { TRideColumns };
 
 /**
  * The production model as the REST layer needs it: a structural subset of `TLoadedModel` from
@@ -61,7 +62,7 @@ export function createMicroBatchingScorer(
       for (const p of batch) p.reject(error);
       return;
     }
-    const merged: TRideColumns = { pu: new Int32Array(total), do: new Int32Array(total), distance: new Float32Array(total) };
+    const merged = { pu: new Int32Array(total), do: new Int32Array(total), distance: new Float32Array(total) } satisfies TRideColumns;
     let offset = 0;
     for (const p of batch) {
       merged.pu.set(p.columns.pu, offset);
