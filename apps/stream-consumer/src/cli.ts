@@ -5,7 +5,7 @@ import { readEnv, readProducerEnv } from './env';
 import { createLogger } from './logger';
 import { generateRideEvents, produceEvents, readRideEventsFromTripFile } from './producer/produce';
 import { createKinesisClient } from './runtime-deps';
-import { startConsumerService } from './service';
+import { runConsumerService } from './service';
 
 const positiveInt = (value: string) => {
   const n = Number(value);
@@ -30,23 +30,7 @@ program
   )
   .action(async () => {
     const env = readEnv();
-    const log = createLogger(env.LOG_LEVEL);
-    const service = await startConsumerService(env, log);
-    let isStopping = false;
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.on(signal, () => {
-        if (isStopping) return;
-        isStopping = true;
-        log.info({ signal }, 'stopping: finishing in-flight batches, checkpointing, releasing leases');
-        service.stop().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            log.error({ err: error }, 'unclean stop');
-            process.exit(1);
-          },
-        );
-      });
-    }
+    await runConsumerService(env, createLogger(env.LOG_LEVEL));
   });
 
 program

@@ -35,3 +35,23 @@ export async function startConsumerService(env: TEnv, log: Logger) {
     },
   };
 }
+
+/** Start the consumer and stop it cleanly on SIGTERM / SIGINT (exit 0), as ECS and `npm start` expect. */
+export async function runConsumerService(env: TEnv, log: Logger): Promise<void> {
+  const service = await startConsumerService(env, log);
+  let isStopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (isStopping) return;
+      isStopping = true;
+      log.info({ signal }, 'stopping: finishing in-flight batches, checkpointing, releasing leases');
+      service.stop().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'unclean stop');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
