@@ -109,6 +109,11 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
   const runLog = log.child({ runId: request.runId });
   let runKey: number | null = null;
   const counters = { rowsRead: 0, rowsScored: 0, rowsRejected: 0, totalRows: 0 };
+  // Share of the run done after each phase: scoring is weighted by rows read, then the writes.
+  let phaseDone = 0;
+  const SCORING_SHARE = 0.8;
+  const overallProgress = () =>
+    phaseDone > 0 ? phaseDone : counters.totalRows ? (SCORING_SHARE * counters.rowsRead) / counters.totalRows : 0;
   let heartbeat: NodeJS.Timeout | null = null;
   let lastBeat: Promise<void> = Promise.resolve();
 
@@ -125,7 +130,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     heartbeat = setInterval(() => {
       lastBeat = recordRunProgress(pool, request.runId, {
         ...counters,
-        progress: counters.totalRows ? counters.rowsRead / counters.totalRows : 0,
+        progress: overallProgress(),
       }).catch((error: unknown) => runLog.warn({ err: error }, 'heartbeat write failed'));
     }, deps.heartbeatMs ?? 5_000);
     heartbeat.unref();
@@ -227,6 +232,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     if (counters.rowsRead !== counters.totalRows) {
       throw new ScoreRunError(`read ${counters.rowsRead} rows but the file's metadata says ${counters.totalRows}`);
     }
+    phaseDone = SCORING_SHARE;
     const reasonCounts: Record<string, number> = {};
     rejectCounts.forEach((n, i) => {
       if (i > 0 && n > 0) reasonCounts[REJECT_REASONS[i]!] = n;
@@ -239,11 +245,13 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       await conn.run(buildOutputCopy({ ...request, columns, inputFile, modelVersion: loadedModel.version, target: localOutput }));
     });
     await time('writeRejectsMs', () => conn.run(buildRejectsCopy({ target: localRejects })));
+    phaseDone = pool && deps.writePredictions ? 0.85 : 0.95;
     await time('publishMs', async () => {
       await publishFile(localOutput, request.outputUri, { s3: deps.s3, runId: request.runId });
       await publishFile(localRejects, request.rejectsUri, { s3: deps.s3, runId: request.runId });
     });
 
+    phaseDone = pool && deps.writePredictions ? 0.88 : 0.99;
     if (pool && deps.writePredictions && runKey !== null) {
       const key = runKey;
       await time('databaseMs', () =>
