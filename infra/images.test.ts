@@ -178,7 +178,7 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
       cwd: outRoot,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', ...env },
-      timeout: 30_000,
+      timeout: 90_000,
     });
 
   it('is outside any node_modules the workspace could lend it', () => {
