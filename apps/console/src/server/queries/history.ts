@@ -51,7 +51,12 @@ export type THistoryRow = {
   runId: string | null;
 };
 
-function buildHistorySql(filter: THistoryFilter) {
+/**
+ * Each branch is ordered and limited to `limit` rows on its own, so a page never sorts whole
+ * tables: history rows come off the created_at index, batch rows run by run (newest runs first,
+ * at most `limit` of them) off each run's (run_key, row_index) primary key.
+ */
+function buildHistorySql(filter: THistoryFilter, limit: number) {
   const params: unknown[] = [];
   const bind = (v: unknown) => {
     params.push(v);
@@ -72,27 +77,33 @@ function buildHistorySql(filter: THistoryFilter) {
         h.ride_id AS "rideId", h.pu_location_id::int AS "puLocationId", h.do_location_id::int AS "doLocationId",
         h.trip_distance AS "tripDistance", h.predicted_duration AS "predictedDuration",
         NULL::real AS "actualDuration", h.model_version AS "modelVersion", h.latency_ms AS "latencyMs",
-        h.reason, NULL::text AS "runId", 0 AS ord
-      FROM prediction_history h WHERE ${where.join(' AND ')}`);
+        h.reason, NULL::text AS "runId", 0 AS "runKey", -h.id AS ord
+      FROM prediction_history h WHERE ${where.join(' AND ')}
+      ORDER BY h.created_at DESC, h.id DESC LIMIT ${bind(limit)}`);
   }
   if (filter.sources.includes('batch')) {
-    const where = ["r.status = 'succeeded'"];
-    if (filter.modelVersion) where.push(`r.model_version = ${bind(filter.modelVersion)}`);
+    const at = 'COALESCE(r.finished_at, r.created_at)';
+    const runWhere = ["r.status = 'succeeded'"];
+    if (filter.modelVersion) runWhere.push(`r.model_version = ${bind(filter.modelVersion)}`);
+    if (filter.from) runWhere.push(`${at} >= ${bind(filter.from)}`);
+    if (filter.to) runWhere.push(`${at} < ${bind(filter.to)}`);
+    const rowWhere = ['b.run_key = r.key'];
     if (filter.zoneId) {
       const z = bind(filter.zoneId);
-      where.push(`(b.pu_location_id = ${z} OR b.do_location_id = ${z})`);
+      rowWhere.push(`(b.pu_location_id = ${z} OR b.do_location_id = ${z})`);
     }
-    const at = 'COALESCE(r.finished_at, r.created_at)';
-    if (filter.from) where.push(`${at} >= ${bind(filter.from)}`);
-    if (filter.to) where.push(`${at} < ${bind(filter.to)}`);
-    parts.push(`SELECT 'batch' AS source, 'scored' AS status, ${at} AS "predictedAt",
+    const limitParam = bind(limit);
+    parts.push(`SELECT 'batch' AS source, 'scored' AS status, r.at AS "predictedAt",
         b.ride_id AS "rideId", b.pu_location_id::int AS "puLocationId", b.do_location_id::int AS "doLocationId",
         NULL::real AS "tripDistance", b.predicted_duration AS "predictedDuration",
         b.actual_duration AS "actualDuration", r.model_version AS "modelVersion", NULL::real AS "latencyMs",
-        NULL::text AS reason, r.id AS "runId", b.row_index AS ord
-      FROM batch_predictions b JOIN batch_runs r ON r.key = b.run_key WHERE ${where.join(' AND ')}`);
+        NULL::text AS reason, r.id AS "runId", r.key AS "runKey", b.row_index::bigint AS ord
+      FROM (SELECT r.key, r.id, r.model_version, ${at} AS at FROM batch_runs r WHERE ${runWhere.join(' AND ')}
+            ORDER BY at DESC, r.key DESC LIMIT ${limitParam}) r
+      CROSS JOIN LATERAL (SELECT * FROM batch_predictions b WHERE ${rowWhere.join(' AND ')}
+            ORDER BY b.row_index LIMIT ${limitParam}) b`);
   }
-  return { sql: parts.join('\nUNION ALL\n'), params, bind };
+  return { sql: parts.map((part) => `(${part})`).join('\nUNION ALL\n'), params, bind };
 }
 
 /** One page of history, newest first. `hasMore` instead of a total: counting millions of batch rows is not free. */
@@ -100,16 +111,17 @@ export async function listHistory(
   db: TDb,
   opts: { filter: THistoryFilter; page: number; pageSize: number },
 ) {
-  const { sql, params, bind } = buildHistorySql(opts.filter);
+  const skip = (opts.page - 1) * opts.pageSize;
+  const { sql, params, bind } = buildHistorySql(opts.filter, skip + opts.pageSize + 1);
   const limit = bind(opts.pageSize + 1);
-  const offset = bind((opts.page - 1) * opts.pageSize);
-  const rows = await db.$queryRawUnsafe<(THistoryRow & { ord: number })[]>(
-    `SELECT * FROM (${sql}) u ORDER BY "predictedAt" DESC, ord ASC LIMIT ${limit} OFFSET ${offset}`,
+  const offset = bind(skip);
+  const rows = await db.$queryRawUnsafe<(THistoryRow & { ord: bigint; runKey: number })[]>(
+    `SELECT * FROM (${sql}) u ORDER BY "predictedAt" DESC, "runKey" DESC, ord ASC LIMIT ${limit} OFFSET ${offset}`,
     ...params,
   );
   const hasMore = rows.length > opts.pageSize;
   const items: THistoryRow[] = (hasMore ? rows.slice(0, opts.pageSize) : rows).map(
-    ({ ord: _ord, ...row }) => row,
+    ({ ord: _ord, runKey: _runKey, ...row }) => row,
   );
   return { items, hasMore };
 }

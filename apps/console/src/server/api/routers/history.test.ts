@@ -72,6 +72,24 @@ describe('history router', () => {
       actualDuration: 6,
       rideId: '2021/01_0',
     });
+    // Only the documented columns leave the server (no sort keys, no internal ids).
+    for (const item of items) {
+      expect(Object.keys(item).sort()).toEqual([
+        'actualDuration',
+        'doLocationId',
+        'latencyMs',
+        'modelVersion',
+        'predictedAt',
+        'predictedDuration',
+        'puLocationId',
+        'reason',
+        'rideId',
+        'runId',
+        'source',
+        'status',
+        'tripDistance',
+      ]);
+    }
     expect(hasMore).toBe(false);
   });
 
