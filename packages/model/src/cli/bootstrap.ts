@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { createDbClient } from '@tripcast/db/client';
-
 import { getCliEnv, s3OptionsFromEnv } from '../env';
-import { ensureDefaultModel } from '../store';
 
 const HELP = `Make sure a production model exists (first start of the platform). Run by \`npm start\` after migrations.
 
@@ -30,6 +27,11 @@ async function main() {
     return;
   }
   const env = getCliEnv();
+  // Prisma, onnxruntime and DuckDB load after argument parsing: --help is instant.
+  const [{ createDbClient }, { ensureDefaultModel }] = await Promise.all([
+    import('@tripcast/db/client'),
+    import('../store'),
+  ]);
   if (!env.DATABASE_URL)
     throw new Error(
       'DATABASE_URL is required (the local stack sets it; or source <TRIPCAST_HOME>/env)',

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-import { DEFAULT_DIRTY_RATES, generateTripMonth } from '../trips/generate';
+import { DEFAULT_DIRTY_RATES } from '../trips/dirty-rates';
 
 const HELP = `Write a synthetic TLC trip month (Parquet) with DuckDB.
 
@@ -56,6 +56,8 @@ async function main() {
   const taxiType = values['taxi-type'];
   if (taxiType !== 'yellow' && taxiType !== 'green')
     throw new Error('--taxi-type must be yellow or green');
+  // Loaded after argument parsing so --help and argument errors answer at once.
+  const { generateTripMonth } = await import('../trips/generate');
   const started = performance.now();
   const result = await generateTripMonth({
     taxiType,

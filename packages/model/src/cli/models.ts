@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { createDbClient } from '@tripcast/db/client';
-
 import { getCliEnv } from '../env';
 import type { TModelCard } from '../model-card';
-import { listModelVersions, promoteModel, rollbackModel } from '../store';
 
 const HELP = `Manage registered model versions.
 
@@ -34,6 +31,9 @@ async function main() {
     return;
   }
   const env = getCliEnv();
+  // Prisma, onnxruntime and DuckDB load after argument parsing: --help is instant.
+  const [{ createDbClient }, { listModelVersions, promoteModel, rollbackModel }] =
+    await Promise.all([import('@tripcast/db/client'), import('../store')]);
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
   const name = values.name ?? env.MODEL_NAME;
   const db = createDbClient(env.DATABASE_URL, { max: 2, applicationName: 'tripcast-models' });

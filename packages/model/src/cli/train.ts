@@ -1,15 +1,8 @@
 import { parseArgs } from 'node:util';
 
 import { getCliEnv, s3OptionsFromEnv } from '../env';
-import { joinUri, writeObject } from '../object-store';
-import { CARD_FILE, MODEL_FILE } from '../runtime';
-import {
-  DEFAULT_SOLVER,
-  TRAINING_SOLVERS,
-  trainModel,
-  type TTrainingSolver,
-} from '../training/train';
-import { localizeTripFile, type TLocalFile } from '../trips/source';
+import { DEFAULT_SOLVER, TRAINING_SOLVERS, type TTrainingSolver } from '../training/solvers';
+import type { TLocalFile } from '../trips/source';
 
 const HELP = `Train the course's trip-duration model (one-hot PU_DO + trip_distance, linear least squares)
 and export it as ONNX with its card.
@@ -63,6 +56,18 @@ async function main() {
     throw new Error('give --out <dir> and/or --register, or the model would be thrown away');
   const env = getCliEnv();
   const s3 = s3OptionsFromEnv(env);
+  // Heavy modules (DuckDB, onnxruntime, the AWS SDK) load after argument checks: --help is instant.
+  const [
+    { joinUri, writeObject },
+    { CARD_FILE, MODEL_FILE },
+    { trainModel },
+    { localizeTripFile },
+  ] = await Promise.all([
+    import('../object-store'),
+    import('../runtime'),
+    import('../training/train'),
+    import('../trips/source'),
+  ]);
 
   const local: TLocalFile[] = [];
   try {

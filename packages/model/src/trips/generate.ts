@@ -4,24 +4,9 @@ import path from 'node:path';
 import type { TTaxiType } from '../ride';
 import { sqlString, withDuckDb } from './duckdb';
 
-/** Share of rows made dirty on purpose, each like a defect seen in real TLC months. */
-export type TDirtyRates = {
-  /** PULocationID or DOLocationID null */
-  nullZone: number;
-  /** trip_distance 0 or negative */
-  nonPositiveDistance: number;
-  /** dropoff one to three days after pickup */
-  multiDayDuration: number;
-  /** pickup in another month (previous month or years earlier, like TLC's 2009 rows) */
-  pickupOutsideMonth: number;
-};
+import { DEFAULT_DIRTY_RATES, type TDirtyRates } from './dirty-rates';
 
-export const DEFAULT_DIRTY_RATES: TDirtyRates = {
-  nullZone: 0.002,
-  nonPositiveDistance: 0.03,
-  multiDayDuration: 0.002,
-  pickupOutsideMonth: 0.001,
-};
+export { DEFAULT_DIRTY_RATES, type TDirtyRates } from './dirty-rates';
 
 export type TGenerateTripMonthOptions = {
   taxiType: Extract<TTaxiType, 'yellow' | 'green'>;

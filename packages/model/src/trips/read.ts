@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import type { TTaxiType } from '../ride';
 import { sqlIdentifier, sqlString, withDuckDb } from './duckdb';
@@ -151,7 +151,6 @@ export async function* readTripMonth(
   options: TReadTripMonthOptions = {},
 ): AsyncGenerator<TTripChunk> {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(options.threads ?? 2),
   });
