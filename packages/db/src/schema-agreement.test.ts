@@ -11,9 +11,12 @@ import {
   SCHEMA_PATH,
   diffWithEngine,
   introspectWithEngine,
+  readMigrationsTarget,
   readSchemaTarget,
   withSchemaEngine,
 } from '../scripts/schema-engine';
+import { createTestDatabase } from '@tripcast/local-stack/testing';
+import { applyMigrations } from './migrate';
 import { replaceRunPredictions } from './batch-predictions';
 import { createPgPool } from './client';
 import { createMigratedTestDatabase } from './testing';
@@ -91,5 +94,56 @@ describe('schema agreement', () => {
     expect(sql).toContain('ADD COLUMN     "ip_address" TEXT');
     expect(sql).toContain('CREATE INDEX "shard_leases_expires_at_idx"');
     expect(sql).toMatch(/ALTER COLUMN "rows_rejected" SET DATA TYPE BIGINT/);
+  });
+
+  it("Prisma's own engine reads the applier's bookkeeping: nothing edited, failed or pending", async () => {
+    const filters = { externalTables: [], externalEnums: [] };
+    const migrationsList = await readMigrationsTarget();
+    const diagnosis = await engine.diagnoseMigrationHistory({
+      migrationsList,
+      optInToShadowDatabase: false,
+      filters,
+    });
+    expect(diagnosis).toMatchObject({
+      hasMigrationsTable: true,
+      editedMigrationNames: [],
+      failedMigrationNames: [],
+      history: null,
+    });
+    // What `prisma migrate deploy` does: it finds every migration already applied.
+    expect(await engine.applyMigrations({ migrationsList, filters })).toEqual({
+      appliedMigrationNames: [],
+    });
+  });
+});
+
+describe('taking over from Prisma', () => {
+  it("the applier treats migrations applied by Prisma's engine as applied", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const migrationsList = await readMigrationsTarget();
+      const applied = await withSchemaEngine(
+        (engine) =>
+          engine.applyMigrations({
+            migrationsList,
+            filters: { externalTables: [], externalEnums: [] },
+          }),
+        { databaseUrl: fresh.url },
+      );
+      expect(applied.appliedMigrationNames).toEqual(
+        migrationsList.migrationDirectories.map((directory) => directory.path),
+      );
+      const lines: string[] = [];
+      const result = await applyMigrations({
+        databaseUrl: fresh.url,
+        log: (line) => lines.push(line),
+      });
+      // Same checksums as Prisma's: no "edited after it was applied" warning.
+      expect(lines.filter((line) => line.startsWith('warning'))).toEqual([]);
+      expect(result.applied).toEqual([]);
+      expect(result.alreadyApplied).toEqual(applied.appliedMigrationNames);
+    } finally {
+      await fresh.drop();
+    }
   });
 });
