@@ -113,6 +113,20 @@ describe('createHistoryWriter', () => {
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
+  it('counts rows of the flush in flight as buffered until they are written', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const writer = createHistoryWriter({ insertBatch: async (batch) => (await gate, batch.length), flushIntervalMs: 60_000 });
+    writer.enqueue(rows(5));
+    const flushed = writer.flush();
+    await sleep(10);
+    expect(writer.stats()).toMatchObject({ buffered: 5, written: 0 });
+    release();
+    await flushed;
+    expect(writer.stats()).toMatchObject({ buffered: 0, written: 5 });
+    await writer.close();
+  });
+
   it('counts rows the database already had as duplicates, not as written', async () => {
     const writer = createHistoryWriter({ insertBatch: (batch) => Promise.resolve(batch.length - 1), flushIntervalMs: 10 });
     writer.enqueue(rows(3));

@@ -30,6 +30,7 @@ export type THistoryRow = {
 export type TInsertHistoryBatch = (rows: readonly THistoryRow[]) => Promise<number>;
 
 export type THistoryWriterStats = {
+  /** Rows accepted but not written yet (in the buffer or in the flush in flight). */
   buffered: number;
   written: number;
   duplicates: number;
@@ -67,6 +68,8 @@ export function createHistoryWriter(options: THistoryWriterOptions): THistoryWri
   const log = options.log ?? ((message: string) => console.warn(message));
 
   let buffer: THistoryRow[] = [];
+  /** Rows taken by the flush in flight: not written yet, so still counted as buffered. */
+  let flushingRows = 0;
   let inFlight: Promise<void> | null = null;
   let isClosed = false;
   let backoffUntil = 0;
@@ -87,13 +90,16 @@ export function createHistoryWriter(options: THistoryWriterOptions): THistoryWri
     while (buffer.length > 0) {
       const batch = buffer.length <= maxBatchRows ? buffer : buffer.slice(0, maxBatchRows);
       buffer = batch === buffer ? [] : buffer.slice(batch.length);
+      flushingRows = batch.length;
       try {
         const inserted = await options.insertBatch(batch);
+        flushingRows = 0;
         stats.written += inserted;
         stats.duplicates += batch.length - inserted;
         stats.lastFlushAt = new Date().toISOString();
         backoffMs = flushIntervalMs;
       } catch (error) {
+        flushingRows = 0;
         // Put the rows back in front (order kept), then trim to the bound: the newest rows are the ones dropped.
         buffer = batch.concat(buffer);
         if (buffer.length > maxBufferedRows) countDropped(buffer.splice(maxBufferedRows).length);
@@ -154,7 +160,7 @@ export function createHistoryWriter(options: THistoryWriterOptions): THistoryWri
     },
 
     stats() {
-      return { buffered: buffer.length, ...stats };
+      return { buffered: buffer.length + flushingRows, ...stats };
     },
 
     async close({ timeoutMs = 10_000 } = {}) {
