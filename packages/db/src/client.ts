@@ -30,7 +30,7 @@ export function createPgPool(
   // An idle client losing its server emits 'error' on the pool; without a listener that
   // would crash the process. The next query gets a fresh connection (or a clear error).
   pool.on('error', (error) =>
-    console.warn(`postgres pool: idle connection lost: ${error.message}`),
+    console.warn(`postgres pool (${applicationName}): idle connection lost: ${error.message}`),
   );
   return pool;
 }
