@@ -5,9 +5,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { createDbClient } from '@tripcast/db/client';
 import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
 
 import { ZModelCard } from '../model-card';
+import { resolveProductionModel } from '../store';
 
 const run = promisify(execFile);
 const packageDir = path.resolve(import.meta.dirname, '../..');
@@ -49,23 +51,45 @@ describe.concurrent('CLIs', () => {
     },
   );
 
-  it('generate then train --out writes a valid model and card', async () => {
+  it('generate then train --out --register --promote writes, registers and promotes', async () => {
     const generated = await cli('generate.ts', ['--rows', '8000', '--out', dir, '--seed', '4']);
     expect(generated.code).toBe(0);
     const month = path.join(dir, 'green_tripdata_2021-01.parquet');
     const out = path.join(dir, 'model');
-    const trained = await cli('train.ts', [
-      '--train',
-      month,
-      '--validation',
-      month,
-      '--out',
-      out,
-      '--version',
-      'cli-1',
-    ]);
+    const trained = await cli(
+      'train.ts',
+      [
+        '--train',
+        month,
+        '--validation',
+        month,
+        '--out',
+        out,
+        '--version',
+        'cli-1',
+        '--register',
+        '--promote',
+      ],
+      {
+        DATABASE_URL: database.url,
+        OBJECT_STORE_URI: path.join(dir, 'train-store'),
+        MODEL_NAME: 'trained_by_cli',
+        TRIPCAST_ACTOR: 'tester',
+      },
+    );
     expect(trained.stderr).toBe('');
     expect(trained.stdout).toMatch(/validation RMSE \d+\.\d{4} min/);
+    expect(trained.stdout).toContain('promoted trained_by_cli@cli-1 to production');
+    const db = createDbClient(database.url, { max: 1 });
+    try {
+      expect(await resolveProductionModel(db, 'trained_by_cli')).toMatchObject({
+        version: 'cli-1',
+        promotedBy: 'tester',
+        artifactUri: path.join(dir, 'train-store', 'models', 'trained_by_cli', 'cli-1'),
+      });
+    } finally {
+      await db.$disconnect();
+    }
     const card = ZModelCard.parse(JSON.parse(await readFile(path.join(out, 'card.json'), 'utf8')));
     expect(card.version).toBe('cli-1');
     expect(card.training?.trainData[0]?.uri).toBe(month);
