@@ -1,7 +1,6 @@
 // The `scorer` command line: a thin adapter that turns flags and env into calls of scoreMonth,
 // runBackfill, the schedule and the reaper. All flags have env equivalents for containers.
 import os from 'node:os';
-import path from 'node:path';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Cron } from 'croner';
@@ -16,7 +15,7 @@ import { createProgressReporter } from './progress';
 import { createModelLoader, parseModelRef } from './resolve-model';
 import { checkRunId, createRunId, scheduledRunId } from './run-id';
 import { reapStaleRuns, type TRunTrigger } from './run-records';
-import { createPool, loadPredictionWriter, s3OptionsFrom } from './runtime-deps';
+import { createPool, s3OptionsFrom, writePredictionsToPostgres } from './runtime-deps';
 import { scoreMonth, type TScoreResult } from './score-month';
 
 export type TProgramContext = {
@@ -217,7 +216,7 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
   const pool: pg.Pool | null = useDb ? createPool(env.DATABASE_URL!) : null;
   const s3 = s3OptionsFrom(env);
   try {
-    const writePredictions = pool ? await loadPredictionWriter(log) : null;
+    const writePredictions = pool ? writePredictionsToPostgres : null;
     const ref = parseModelRef(options.model);
     return await body(({ month, runId, trigger, backfillId }) => {
       const values = { ...month, taxiType: options.taxiType, runId };
@@ -309,5 +308,3 @@ async function runSchedule(context: TProgramContext, options: TCommonOptions & {
   });
   await reaper?.end();
 }
-
-export const SCORER_CLI_PATH = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'cli.ts');

@@ -1,7 +1,7 @@
 // Real dependencies for the CLI, the scheduler and the launcher, built from the validated env.
 import { S3Client } from '@aws-sdk/client-s3';
+import { replaceRunPredictions } from '@tripcast/db/batch-predictions';
 import type { TS3Options } from '@tripcast/model/object-store';
-import type { Logger } from 'pino';
 import pg from 'pg';
 
 import type { TScorerEnv } from './env';
@@ -25,15 +25,5 @@ export function createPool(databaseUrl: string): pg.Pool {
   return new pg.Pool({ connectionString: databaseUrl, max: 3 });
 }
 
-/** The COPY writer of @tripcast/db, loaded only when a run writes to Postgres. */
-export async function loadPredictionWriter(log: Logger): Promise<TWritePredictions | null> {
-  try {
-    // A variable specifier: the scorer still builds while packages/db grows this entry.
-    const specifier = '@tripcast/db/batch-predictions';
-    const module = (await import(specifier)) as { replaceRunPredictions: TWritePredictions };
-    return module.replaceRunPredictions;
-  } catch (error) {
-    log.warn({ err: error }, 'COPY writer @tripcast/db/batch-predictions unavailable: predictions go to Parquet only');
-    return null;
-  }
-}
+/** The COPY writer of @tripcast/db: one run's rows replaced atomically. */
+export const writePredictionsToPostgres: TWritePredictions = replaceRunPredictions;
