@@ -22,10 +22,13 @@ const packageDir = path.resolve(import.meta.dirname, '..');
 
 /** Path of an installed native schema engine, if any (never downloads one). */
 function findNativeSchemaEngine(configured: string | undefined): string | undefined {
+  // A real engine answers `--version` with "schema-engine-cli <hash>"; a placeholder file
+  // (as `prisma generate` is given) does not.
   const isExecutable = (file: string) => {
     try {
       accessSync(file, constants.X_OK);
-      return true;
+      const probe = spawnSync(file, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+      return probe.status === 0 && probe.stdout.includes('schema-engine');
     } catch {
       return false;
     }
