@@ -65,47 +65,25 @@ async function main(): Promise<void> {
     log: (message) => console.warn(`[console] ${message}`),
   });
 
-  // The watcher loads the production model before we listen (a fresh install's bootstrap job
-  // registers one first). Until one is in production, predict answers 503 and health says so.
-  let watcher: Awaited<ReturnType<typeof getModelWatcher>> | undefined;
-  let modelError: string | undefined;
-  try {
-    watcher = await getModelWatcher();
-    // Listen once the production model is loaded (refresh() joins the watcher's first check), so
-    // the first requests are not refused. A fresh install with nothing in production still comes
-    // up: health says so and predict answers 503 until a version is promoted.
-    await watcher.refresh();
-    const model = watcher.currentOrNull();
-    log(model ? `serving ${model.name} ${model.version}` : `no version of ${env.MODEL_NAME} in production yet; predictions answer 503 until one is promoted`);
-  } catch (error) {
-    // The watcher itself could not start (database or object store unreachable): keep trying.
-    modelError = error instanceof Error ? error.message : String(error);
-    log(`model watcher failed to start (${modelError}); retrying in the background`);
-    const retry = setInterval(() => {
-      getModelWatcher().then(
-        (w) => {
-          watcher = w;
-          modelError = undefined;
-          clearInterval(retry);
-          log('model watcher started');
-        },
-        (e: unknown) => {
-          modelError = e instanceof Error ? e.message : String(e);
-        },
-      );
-    }, env.MODEL_WATCH_INTERVAL_MS);
-    retry.unref();
-  }
+  // One watcher per process, shared with tRPC (src/server/model-session.ts). Listen once its first
+  // registry check has loaded the production model (refresh() joins that check), so the first
+  // requests are not refused. A fresh install with nothing in production still comes up: health
+  // says so and predict answers 503 until a version is promoted. Registry errors (database or
+  // object store unreachable) are logged by the watcher, which keeps checking.
+  const watcher = await getModelWatcher();
+  await watcher.refresh();
+  const initial = watcher.currentOrNull();
+  log(initial ? `serving ${initial.name} ${initial.version}` : `no version of ${env.MODEL_NAME} in production yet; predictions answer 503 until one is promoted`);
 
   /** The production model, or a 503 the client can act on (retry later) when none is loaded yet. */
   const getModel = (): TScoringModel => {
-    try {
-      if (watcher) return watcher.current();
-    } catch (error) {
-      // current() throws while no version is in production (a fresh install before its first promotion).
-      modelError = error instanceof Error ? error.message : String(error);
-    }
-    throw new HttpError({ status: 503, code: 'model_unavailable', message: `No production model is loaded yet: ${modelError ?? 'starting'}` });
+    const model = watcher.currentOrNull();
+    if (model) return model;
+    throw new HttpError({
+      status: 503,
+      code: 'model_unavailable',
+      message: `No version of ${env.MODEL_NAME} is in production yet; promote one on the Models page`,
+    });
   };
 
   const isStreamConfigured = Boolean(env.KINESIS_ENDPOINT_URL ?? env.INPUT_STREAM_NAME);
@@ -170,7 +148,7 @@ async function main(): Promise<void> {
     clearTimeout(cutBusy);
     const left = await history.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
     stream?.close();
-    await watcher?.close();
+    await watcher.close();
     await pool.end();
     log(left === 0 ? 'history flushed; bye' : `${left} history rows could not be written`);
     process.exit(0);
