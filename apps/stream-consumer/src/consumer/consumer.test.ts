@@ -15,6 +15,7 @@ import { spawnConsumer } from '../testing/consumer-process';
 import { useConsumerSuite } from '../testing/consumer-suite';
 import { buildTestModelFiles, createTestModel, readAllRecords, rideEvent, silentLog, TEST_MODEL_NAME, waitFor } from '../testing/fixtures';
 import { createConsumer } from './consumer';
+import { startHealthServer } from './health-server';
 
 describe('standalone consumer: scoring, poison, model promotion, resharding (kinesalite + Postgres)', () => {
   const suite = useConsumerSuite();
@@ -40,9 +41,15 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
         deadLetters: createPgDeadLetterWriter(suite.db.pool),
       },
     });
+    const health = await startHealthServer({ consumer, host: '127.0.0.1', port: 0 });
     consumer.start();
     try {
       const counts = await waitFor(() => suite.countHistory(input), (c) => Number(c.rows) === 23, { what: '23 history rows' });
+      await waitFor(() => fetch(`${health.url}/health`).then((r) => r.status), (status) => status === 200, { what: '/health 200' });
+      const metrics = (await (await fetch(`${health.url}/metrics`)).json()) as Record<string, unknown>;
+      expect(metrics).toMatchObject({ status: 'running', recordsReceived: 23, recordsScored: 21, deadLetters: 2, modelVersion: 'v1', maxIteratorAgeMs: 0 });
+      expect(metrics.iteratorAgeMs).toEqual({ 'shardId-000000000000': 0 });
+      expect((await fetch(`${health.url}/nope`)).status).toBe(404);
       expect(counts).toMatchObject({ scored: '21', rejected: '2' });
       const { rows: dead } = await suite.db.pool.query<{ reason: string }>('SELECT reason FROM dead_letters WHERE stream_name = $1 ORDER BY id', [input]);
       expect(dead.map((d) => d.reason)).toEqual([expect.stringMatching(/^data is not JSON/), expect.stringContaining('DOLocationID must be a TLC LocationID')]);
@@ -50,6 +57,8 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
       expect(consumer.snapshot()).toMatchObject({ recordsScored: 21, deadLetters: 2, shards: ['shardId-000000000000'] });
     } finally {
       await consumer.stop();
+      expect((await fetch(`${health.url}/health`)).status).toBe(503); // stopping: out of rotation
+      health.server.close();
       await model.close();
     }
     // Stopped: the lease is released and the checkpoint is the shard's last record.
