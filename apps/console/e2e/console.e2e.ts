@@ -98,7 +98,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     if (app && process.env.E2E_SHOW_LOGS) console.log(app.logs.join('\n'));
     await db?.$disconnect();
     await database?.drop();
-    if (home) fs.rmSync(home, { recursive: true, force: true });
+    // E2E_KEEP_HOME=1 keeps the object store and the scorer logs (<home>/logs) for a post-mortem.
+    if (home && !process.env.E2E_KEEP_HOME) fs.rmSync(home, { recursive: true, force: true });
+    else if (home) log(`kept ${home}`);
   });
 
   it('shows the fresh-install overview with the production model and first-run help', async () => {
@@ -138,6 +140,26 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await page.goto('/runs');
     await page.locator('[data-testid="run-row"][data-status="succeeded"]').first().waitFor();
     await shot('04-runs');
+  });
+
+  it('backfills a range of months as one run per month', async () => {
+    await page.goto('/runs');
+    await page.locator('#bf-from').fill('2024-03');
+    await page.locator('#bf-to').fill('2024-03');
+    await page.getByRole('button', { name: 'Start backfill' }).click();
+    await page.getByText('Queued 1 run.').waitFor();
+    await expect
+      .poll(
+        () =>
+          page
+            .locator('[data-testid="run-row"][data-trigger="backfill"][data-status="succeeded"]')
+            .count(),
+        {
+          timeout: 150_000,
+          interval: 1_000,
+        },
+      )
+      .toBe(1);
   });
 
   const predictOnce = async () => {

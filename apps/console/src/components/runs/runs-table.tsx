@@ -31,6 +31,7 @@ export function RunsTable({ runs, isCompact }: { runs: TRunRow[]; isCompact?: bo
             className="hover:bg-muted/50"
             data-testid="run-row"
             data-status={run.status}
+            data-trigger={run.trigger}
           >
             <Td>
               <Link href={`/runs/${run.id}`} className="font-medium text-primary hover:underline">
