@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { createDbClient } from '@tripcast/db/client';
-import { createTestStream } from '@tripcast/local-stack/testing';
+import { createKinesisClient, createTestStream } from '@tripcast/local-stack/testing';
 import { ZModelCard } from '@tripcast/model';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { createKinesisPublisher } from '../core/put-records';
 import { createPgDeadLetterWriter, createPgHistoryWriter } from '../stores/history-writer';
 import { spawnConsumer } from '../testing/consumer-process';
 import { useConsumerSuite } from '../testing/consumer-suite';
+import { throttleSomeEntries } from '../testing/throttle';
 import { buildTestModelFiles, createTestModel, readAllRecords, rideEvent, silentLog, TEST_MODEL_NAME, waitFor } from '../testing/fixtures';
 import { createConsumer } from './consumer';
 import { startHealthServer } from './health-server';
@@ -65,6 +66,43 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     const { rows: leases } = await suite.db.pool.query<{ owner: string | null }>('SELECT owner FROM shard_leases WHERE stream_name = $1', [input]);
     expect(leases).toEqual([{ owner: null }]);
     expect((await readAllRecords(suite.kinesis, output)).length).toBe(21);
+  });
+
+  it('throttled PutRecords: only failed entries are re-sent, every event is scored once and published', async () => {
+    const input = await createTestStream({ shardCount: 2 });
+    const output = await createTestStream({ shardCount: 1 });
+    await suite.put(input, Array.from({ length: 300 }, (_, i) => rideEvent(i + 1)));
+    const model = await createTestModel('v1');
+    // A client of its own whose PutRecords results are rewritten (see testing/throttle.ts for why
+    // this double is unavoidable): on each shard's first calls, every ride_id divisible by 4 is
+    // refused with ProvisionedThroughputExceededException.
+    const outputClient = createKinesisClient();
+    throttleSomeEntries(outputClient, (text, call) => call <= 6 && (JSON.parse(text) as { prediction: { ride_id: number } }).prediction.ride_id % 4 === 0);
+    const publisher = createKinesisPublisher({ client: outputClient, streamName: output, retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200 } });
+    const consumer = createConsumer({
+      kinesis: suite.kinesis,
+      pool: suite.db.pool,
+      streamName: input,
+      log: silentLog,
+      leaseTtlMs: 1_500,
+      batchSize: 50,
+      idlePollMs: 50,
+      initialPosition: 'TRIM_HORIZON',
+      handler: { getModel: () => model, publisher, history: createPgHistoryWriter(suite.db.pool), deadLetters: createPgDeadLetterWriter(suite.db.pool) },
+    });
+    consumer.start();
+    try {
+      await waitFor(() => suite.countHistory(input), (c) => Number(c.rows) === 300, { what: '300 history rows' });
+    } finally {
+      await consumer.stop();
+      await model.close();
+      outputClient.destroy();
+    }
+    expect(await suite.countHistory(input)).toMatchObject({ rows: '300', keys: '300', scored: '300' });
+    expect(publisher.stats.throttledEntries).toBeGreaterThan(0);
+    const published = (await readAllRecords(suite.kinesis, output)) as { prediction: { ride_id: number } }[];
+    // Nothing lost and, since only the refused entries were re-sent, nothing duplicated either.
+    expect(published.map((record) => record.prediction.ride_id).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
   });
 
   it('serves the registry production model and picks up a promotion without restart', async () => {

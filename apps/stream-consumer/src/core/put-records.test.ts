@@ -1,43 +1,12 @@
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { createKinesisClient, createTestStream } from '@tripcast/local-stack/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { readAllRecords } from '../testing/fixtures';
+import { throttleSomeEntries } from '../testing/throttle';
 import { chunkEntries, computeBackoffMs, createKinesisPublisher, DEFAULT_RETRY_POLICY } from './put-records';
 import type { TPutEntry } from './types';
 
 const entry = (i: number, size = 10): TPutEntry => ({ data: Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(size) })), partitionKey: String(i) });
-
-/**
- * kinesalite never throttles, so a real ProvisionedThroughputExceededException cannot be
- * provoked locally. This wraps the REAL client's send (the request still goes to kinesalite)
- * and rewrites the result of chosen entries into the error AWS returns under throttling, after
- * dropping those entries from the request so the stream only holds what "succeeded".
- */
-function throttleSomeEntries(client: ReturnType<typeof createKinesisClient>, shouldThrottle: (data: string, call: number) => boolean) {
-  const send = client.send.bind(client);
-  let calls = 0;
-  const sent: string[][] = [];
-  client.send = (async (command: unknown) => {
-    if (!(command instanceof PutRecordsCommand)) return send(command as never);
-    calls += 1;
-    const records = command.input.Records ?? [];
-    const texts = records.map((record) => Buffer.from(record.Data!).toString('utf8'));
-    sent.push(texts);
-    const throttled = texts.map((text) => shouldThrottle(text, calls));
-    const passing = records.filter((_, i) => !throttled[i]);
-    const real = passing.length > 0 ? await send(new PutRecordsCommand({ ...command.input, Records: passing })) : { Records: [] };
-    let k = 0;
-    const results = records.map((_, i) =>
-      throttled[i]
-        ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded for shard shardId-000000000000' }
-        : real.Records![k++]!,
-    );
-    return { $metadata: {}, FailedRecordCount: throttled.filter(Boolean).length, Records: results } satisfies PutRecordsCommandOutput;
-  }) as typeof client.send;
-  return { sent };
-}
 
 describe('computeBackoffMs / chunkEntries', () => {
   it('grows the ceiling exponentially up to the cap, with jitter below it', () => {
