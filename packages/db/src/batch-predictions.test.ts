@@ -236,6 +236,20 @@ describe('replaceRunPredictions', () => {
     expect(rows[0]!.t).toBeNull();
   });
 
+  it("pages one run through its own partition's primary key (partition pruning, no other run read)", async () => {
+    const runKey = await createRun('plan');
+    const otherKey = await createRun('plan-other');
+    await replaceRunPredictions({ pool, runKey, rows: [toChunk(makeRows(5_000))] });
+    await replaceRunPredictions({ pool, runKey: otherKey, rows: [toChunk(makeRows(5_000))] });
+    const { rows } = await pool.query<{ 'QUERY PLAN': string }>(
+      `EXPLAIN SELECT row_index, predicted_duration FROM batch_predictions
+       WHERE run_key = ${runKey} AND row_index > 100 ORDER BY row_index LIMIT 50`,
+    );
+    const plan = rows.map((row) => row['QUERY PLAN']).join('\n');
+    expect(plan).toContain(`${runPartitionName(runKey)}_pkey`);
+    expect(plan).not.toContain(runPartitionName(otherKey));
+  });
+
   it('rejects a run key that is not a positive int4', async () => {
     await expect(replaceRunPredictions({ pool, runKey: 0, rows: [] })).rejects.toThrow(RangeError);
     await expect(replaceRunPredictions({ pool, runKey: 2 ** 31, rows: [] })).rejects.toThrow(

@@ -145,6 +145,25 @@ describe('applyMigrations', () => {
     expect(checksum[0]?.checksum).toBe(computeChecksum('CREATE TABLE b (id int);'));
   });
 
+  it('refuses to go on after a migration Prisma left half-applied, and warns about edited ones', async () => {
+    const database = await fresh();
+    await applyMigrations({ databaseUrl: database.url });
+    const lines: string[] = [];
+    await query(database.url, "UPDATE _prisma_migrations SET checksum = repeat('0', 64)");
+    await applyMigrations({ databaseUrl: database.url, log: (line) => lines.push(line) });
+    expect(
+      lines.some((line) => /warning: \d{14}_init was edited after it was applied/.test(line)),
+    ).toBe(true);
+
+    await query(
+      database.url,
+      "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at) VALUES ('00000000-0000-0000-0000-000000000001', repeat('1', 64), '20990101000000_half', now())",
+    );
+    await expect(applyMigrations({ databaseUrl: database.url })).rejects.toThrow(
+      /migration 20990101000000_half failed earlier and is not marked rolled back/,
+    );
+  });
+
   describe('a bad DATABASE_URL gives one clear line', () => {
     const { host, port, user, urlFor } = getTestPostgres();
     it.each([
