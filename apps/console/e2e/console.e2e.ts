@@ -54,8 +54,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
   let browser: Browser;
   let page: Page;
 
+  /** Screenshot a page, and check it fits a laptop screen's width (no horizontal scrolling). */
   const shot = async (name: string) => {
     await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow, `${name} is wider than the 1440 px viewport`).toBeLessThanOrEqual(0);
   };
 
   beforeAll(async () => {

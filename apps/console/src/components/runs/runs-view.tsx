@@ -24,7 +24,7 @@ export function RunsView() {
         title="Batch runs"
         description="Score a month of TLC trips, or backfill a range, and watch the runs."
       />
-      <div className="grid grid-cols-1 gap-4 xl:grid-cols-2">
+      <div className="grid grid-cols-1 gap-4">
         <TriggerRunForm />
         <BackfillForm />
       </div>

@@ -64,7 +64,7 @@ export function TriggerRunForm() {
       <CardBody>
         <form
           onSubmit={submit}
-          className="grid grid-cols-[8rem_1fr_auto] items-end gap-3"
+          className="grid grid-cols-[8rem_14rem_auto] items-end justify-start gap-3"
           aria-label="Score a month"
         >
           <Field id="run-taxi" label="Taxi type">
@@ -118,7 +118,7 @@ export function BackfillForm() {
       <CardBody>
         <form
           onSubmit={submit}
-          className="grid grid-cols-[8rem_1fr_1fr_auto] items-end gap-3"
+          className="grid grid-cols-[8rem_14rem_14rem_auto] items-end justify-start gap-3"
           aria-label="Backfill"
         >
           <Field id="bf-taxi" label="Taxi type">
