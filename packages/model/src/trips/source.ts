@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 
 import { downloadToFile, isS3Uri, type TObjectStoreOptions } from '../object-store';
 
@@ -43,7 +44,10 @@ export async function localizeTripFile(
         signal: AbortSignal.timeout(options.timeoutMs ?? 120_000),
       });
       if (!response.ok || !response.body) throw new Error(`GET ${uri}: HTTP ${response.status}`);
-      await pipeline(Readable.fromWeb(response.body), createWriteStream(file));
+      // The DOM and Node typings of ReadableStream differ (apps that compile this with the DOM lib
+      // see the DOM one); at run time fetch's body is Node's web stream.
+      const body = response.body as unknown as NodeReadableStream<Uint8Array>;
+      await pipeline(Readable.fromWeb(body), createWriteStream(file));
     }
     return { path: file, uri, cleanup };
   } catch (error) {
