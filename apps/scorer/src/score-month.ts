@@ -7,7 +7,7 @@
 // DuckDB table in row order -> one COPY joins them back to the input positionally and writes the
 // course's Parquet to scratch -> published by temp + rename/copy -> optionally COPY into Postgres
 // (one transaction per run) -> run record succeeded with counts and statistics.
-import { mkdtemp, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -136,7 +136,12 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     heartbeat.unref();
   }
 
-  const scratch = await mkdtemp(path.join(deps.scratchRoot ?? os.tmpdir(), `tripcast-score-${request.runId}-`));
+  const scratchRoot = deps.scratchRoot ?? os.tmpdir();
+  const scratchPrefix = `tripcast-score-${request.runId}-`;
+  // Holding the claim, no other process works on this run id: scratch folders left under its name
+  // by a killed earlier attempt (kill -9 runs no cleanup) can go.
+  if (pool) await removeStaleScratch(scratchRoot, scratchPrefix);
+  const scratch = await mkdtemp(path.join(scratchRoot, scratchPrefix));
   let instance: DuckDBInstance | null = null;
   let connection: DuckDBConnection | null = null;
   let writer: DuckDBConnection | null = null;
@@ -295,6 +300,11 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     await model?.close().catch(() => undefined);
     await removeScratch(scratch);
   }
+}
+
+async function removeStaleScratch(root: string, prefix: string): Promise<void> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  await Promise.all(entries.filter((name) => name.startsWith(prefix)).map((name) => removeScratch(path.join(root, name))));
 }
 
 async function fetchInput(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {

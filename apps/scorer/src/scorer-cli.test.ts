@@ -1,7 +1,7 @@
 // End to end through the real CLI: a real Postgres (migrated), real onnxruntime, real Parquet,
 // s3rver for s3://. Each test reads the outputs back and checks values a bug would change.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -235,7 +235,10 @@ describe('kill -9 mid-run, then rerun', () => {
   }, 120_000);
 
   it('leaves no output, is reaped as failed when its heartbeat stops, and a rerun equals an uninterrupted run', async () => {
-    const env = { ...baseEnv, SCORER_HEARTBEAT_MS: '50' };
+    // Its own TMPDIR: scratch folders are checked below, and other test runs may use the same run ids.
+    const tmp = path.join(dir, 'tmp');
+    await mkdir(tmp, { recursive: true });
+    const env = { ...baseEnv, SCORER_HEARTBEAT_MS: '50', TMPDIR: tmp };
     const args = (runId: string) => ['run', '--year', '2021', '--month', '3', '--input', bigFile, '--run-id', runId];
     const { child, done } = startCli(args('kill-1'), env);
     // Kill once the scorer reports progress: mid-scoring, before anything is published.
@@ -261,6 +264,8 @@ describe('kill -9 mid-run, then rerun', () => {
     expect(reaped.status).toBe('failed');
     expect(reaped.error).toMatch(/heartbeat stopped/);
 
+    const leftovers = async () => (await readdir(tmp)).filter((n) => n.startsWith('tripcast-score-kill-1-'));
+    expect((await leftovers()).length).toBeGreaterThan(0); // kill -9 cleaned nothing up
     const rerun = await runCli([...args('kill-1'), '--json'], env);
     expect(rerun.code, rerun.stderr).toBe(0);
     const clean = await runCli([...args('clean-1'), '--json'], env);
@@ -277,6 +282,7 @@ describe('kill -9 mid-run, then rerun', () => {
     expect(diff!.na).toBeGreaterThan(BIG * 0.8);
     expect((await readdir(outDir)).sort()).toEqual(['clean-1.parquet', 'kill-1.parquet']);
     const [dbA, dbB] = [await dbRowsOf('kill-1'), await dbRowsOf('clean-1')];
+    expect(await leftovers()).toEqual([]); // the rerun removed the killed attempt's scratch
     expect(dbA!.count).toBe(diff!.na);
     expect(dbA!.count).toBe(dbB!.count);
     expect(dbA!.sum).toBeCloseTo(dbB!.sum, 3);
