@@ -89,6 +89,16 @@ function startSupervisor(options: { repoRoot: string; env: Record<string, string
   return { lines, done: handle.done, stop: () => controller.abort(), waitFor };
 }
 
+/** New ports per start: a port freed by one run may be taken by any other process before the next. */
+async function withFreshPorts(env: Record<string, string>): Promise<Record<string, string>> {
+  return {
+    ...env,
+    TRIPCAST_PG_PORT: String(await getFreePort()),
+    TRIPCAST_KINESIS_PORT: String(await getFreePort()),
+    CONSOLE_PORT: String(await getFreePort()),
+  };
+}
+
 describe('npm start supervisor', () => {
   let root: string;
   let repoRoot: string;
@@ -125,7 +135,7 @@ describe('npm start supervisor', () => {
   });
 
   it('runs servers, then jobs in order, then services; writes a usable env file; stops services before servers', async () => {
-    const run = startSupervisor({ repoRoot, env });
+    const run = startSupervisor({ repoRoot, env: await withFreshPorts(env) });
     await run.waitFor('is ready: open http://localhost:');
     const text = () => run.lines.join('\n');
 
@@ -204,12 +214,14 @@ describe('npm start supervisor', () => {
   });
 
   it('keeps Postgres data and Kinesis records across a restart', async () => {
-    const run = startSupervisor({ repoRoot, env });
+    const restartEnv = await withFreshPorts(env);
+    const run = startSupervisor({ repoRoot, env: restartEnv });
+    let exitCode: number | undefined;
     try {
       await run.waitFor('is ready: open');
       expect(run.lines.join('\n')).not.toContain('initialised a new Postgres cluster');
       const client = new pg.Client({
-        connectionString: `postgres://postgres:postgres@127.0.0.1:${env.TRIPCAST_PG_PORT}/tripcast`,
+        connectionString: `postgres://postgres:postgres@127.0.0.1:${restartEnv.TRIPCAST_PG_PORT}/tripcast`,
       });
       await client.connect();
       expect((await client.query<{ v: number }>('select v from survives_restart')).rows).toEqual([
@@ -220,7 +232,7 @@ describe('npm start supervisor', () => {
       const kinesis = createLocalKinesisClient({
         region: 'us-east-1',
         credentials: LOCAL_AWS_CREDENTIALS,
-        kinesis: { endpoint: `http://127.0.0.1:${env.TRIPCAST_KINESIS_PORT}` },
+        kinesis: { endpoint: `http://127.0.0.1:${restartEnv.TRIPCAST_KINESIS_PORT}` },
       });
       const { ShardIterator } = await kinesis.send(
         new GetShardIteratorCommand({
@@ -236,8 +248,9 @@ describe('npm start supervisor', () => {
       kinesis.destroy();
     } finally {
       run.stop();
-      expect(await run.done).toBe(0);
+      exitCode = await run.done;
     }
+    expect(exitCode).toBe(0);
   });
 
   it('refuses to start while another live process holds TRIPCAST_HOME, and ignores a stale lock', async () => {
@@ -245,7 +258,7 @@ describe('npm start supervisor', () => {
     const lockFile = path.join(env.TRIPCAST_HOME ?? '', 'supervisor.pid');
     try {
       await fs.writeFile(lockFile, `${other.pid}\n`);
-      const refused = startSupervisor({ repoRoot, env });
+      const refused = startSupervisor({ repoRoot, env: await withFreshPorts(env) });
       expect(await refused.done).toBe(1);
       expect(refused.lines.join('\n')).toContain(
         `✖ Tripcast is already running from ${env.TRIPCAST_HOME} (pid ${other.pid})`,
@@ -255,7 +268,7 @@ describe('npm start supervisor', () => {
       await new Promise((resolve) => other.once('exit', resolve));
     }
     // Now the pid in the lock file is dead: a leftover of an unclean stop, not a reason to refuse.
-    const run = startSupervisor({ repoRoot, env });
+    const run = startSupervisor({ repoRoot, env: await withFreshPorts(env) });
     await run.waitFor('is ready: open');
     run.stop();
     expect(await run.done).toBe(0);
@@ -272,7 +285,7 @@ describe('npm start supervisor', () => {
       { 'start:local': 'node service.mjs' },
       { 'service.mjs': SERVICE },
     );
-    const run = startSupervisor({ repoRoot: failingRepo, env });
+    const run = startSupervisor({ repoRoot: failingRepo, env: await withFreshPorts(env) });
     expect(await run.done).toBe(1);
     const text = run.lines.join('\n');
     expect(text).toContain('migrate    | no such table');
