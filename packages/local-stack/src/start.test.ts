@@ -15,7 +15,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createLocalKinesisClient, LOCAL_AWS_CREDENTIALS } from './aws';
 import { parseLocalStackEnv } from './env';
 import { getFreePort } from './net';
@@ -68,6 +68,22 @@ function startSupervisor(options: { repoRoot: string; env: Record<string, string
     const parts = buffer.split('\n');
     buffer = parts.pop() ?? '';
     lines.push(...parts);
+  });
+  // On failure, show what the supervisor said (and the tail of the Postgres log, whose routine
+  // lines stay out of the terminal): the assertion alone rarely tells why a run went wrong.
+  onTestFailed(async () => {
+    const postgresLog = await fs
+      .readFile(path.join(options.env.TRIPCAST_HOME ?? '', 'logs', 'postgres.log'), 'utf8')
+      .catch(() => '');
+    console.error(
+      [
+        `supervisor lines (${options.env.TRIPCAST_HOME}, ports pg ${options.env.TRIPCAST_PG_PORT} kinesis ${options.env.TRIPCAST_KINESIS_PORT} console ${options.env.CONSOLE_PORT}):`,
+        ...lines,
+        ...(buffer ? [buffer] : []),
+        '--- postgres.log (last 30 lines) ---',
+        ...postgresLog.trimEnd().split('\n').slice(-30),
+      ].join('\n'),
+    );
   });
   const controller = new AbortController();
   const handle = runStart({
