@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import next from 'next';
 import { createPgPool } from '@tripcast/db/client';
+import { findApiKeyByHash, recordApiKeysUsed } from '@tripcast/db/queries/api-keys';
 import { getEnv } from './src/env';
+import { createApiKeyGuard } from './src/rest/api-key-guard';
 import { createHistoryInserter } from './src/rest/history-insert';
 import { createHistoryWriter } from './src/rest/history-writer';
 import { createConsoleHttpServer } from './src/rest/http-server';
@@ -38,7 +40,8 @@ Options:
   -h, --help   show this help
 
 NODE_ENV=production runs Next from its build (\`npm run build\`); otherwise Next runs in dev mode.
-Environment: see src/env.ts (DATABASE_URL is required).`;
+Environment: see src/env.ts (DATABASE_URL is required). /api/v1/predict needs an API key unless
+PREDICT_API_ALLOW_ANONYMOUS=true (local use only).`;
 
 function log(message: string): void {
   console.log(`[console] ${message}`);
@@ -95,11 +98,24 @@ async function main(): Promise<void> {
       })
     : undefined;
 
+  const guard = createApiKeyGuard({
+    findKey: (keyHash) => findApiKeyByHash(pool, keyHash),
+    recordUsed: (usedAt) => recordApiKeysUsed(pool, usedAt),
+    allowAnonymous: env.PREDICT_API_ALLOW_ANONYMOUS,
+    rateLimit: { perSecond: env.PREDICT_API_RATE_LIMIT_PER_SECOND, burst: env.PREDICT_API_RATE_LIMIT_BURST },
+  });
+  log(
+    env.PREDICT_API_ALLOW_ANONYMOUS
+      ? 'PREDICT_API_ALLOW_ANONYMOUS=true: /api/v1/predict answers WITHOUT an API key (local use only; never in production)'
+      : `/api/v1/predict requires an API key (Authorization: Bearer <key>), ${env.PREDICT_API_RATE_LIMIT_PER_SECOND} req/s per key (bursts of ${env.PREDICT_API_RATE_LIMIT_BURST})`,
+  );
+
   const api = createRestApi({
     // Micro-batching measured faster than one onnxruntime run per request under concurrent
     // single-ride load (bench/online/README.md); a lone request still runs at once (setImmediate).
     score: createMicroBatchingScorer(getModel),
     history,
+    guard,
     modelName: env.MODEL_NAME,
     health: {
       pingDatabase: async () => void (await pool.query('SELECT 1', [])),
@@ -147,6 +163,7 @@ async function main(): Promise<void> {
     await closed;
     clearTimeout(cutBusy);
     const left = await history.close({ timeoutMs: SHUTDOWN_TIMEOUT_MS });
+    await guard.close();
     stream?.close();
     await watcher.close();
     await pool.end();

@@ -16,7 +16,14 @@ export type TLoadResult = {
   non2xx: number;
 };
 
-export type TLoadOptions = { url: string; body: string; connections: number; durationSec: number };
+export type TLoadOptions = {
+  url: string;
+  body: string;
+  connections: number;
+  durationSec: number;
+  /** Extra request headers, e.g. `{ authorization: 'Bearer tc_...' }` for our API. */
+  headers?: Record<string, string>;
+};
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -47,6 +54,7 @@ export async function runAutocannon(options: TLoadOptions): Promise<TLoadResult>
     'POST',
     '-H',
     'content-type=application/json',
+    ...Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}=${value}`]),
     '-b',
     options.body,
     options.url,
@@ -75,6 +83,8 @@ const WRK_SCRIPT = `
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("WRK_BODY")
+local authorization = os.getenv("WRK_AUTHORIZATION")
+if authorization and authorization ~= "" then wrk.headers["Authorization"] = authorization end
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT %d %f %f %f %d %d\\n", summary.requests, summary.duration,
@@ -91,7 +101,7 @@ export async function runWrk(options: TLoadOptions): Promise<TLoadResult> {
     const stdout = await run(
       'wrk',
       ['-t', '2', '-c', String(options.connections), '-d', `${options.durationSec}s`, '-s', script, options.url],
-      { ...process.env, WRK_BODY: options.body },
+      { ...process.env, WRK_BODY: options.body, WRK_AUTHORIZATION: options.headers?.authorization ?? '' },
     );
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
@@ -131,14 +141,17 @@ export function getFreePort(): Promise<number> {
 }
 
 /** Polls until `url` answers `expectStatus` (a POST with `body` when given). */
-export async function waitForHttp(url: string, options: { body?: string; timeoutMs?: number; expectStatus?: number } = {}): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  options: { body?: string; timeoutMs?: number; expectStatus?: number; headers?: Record<string, string> } = {},
+): Promise<void> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let lastError = '';
   while (Date.now() < deadline) {
     try {
       const res = await fetch(
         url,
-        options.body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: options.body } : {},
+        options.body ? { method: 'POST', headers: { 'content-type': 'application/json', ...options.headers }, body: options.body } : {},
       );
       await res.arrayBuffer();
       if (res.status === (options.expectStatus ?? 200)) return;

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createHistoryWriter } from '../../apps/console/src/rest/history-writer';
 import { createConsoleHttpServer } from '../../apps/console/src/rest/http-server';
+import { createApiKeyGuard } from '../../apps/console/src/rest/api-key-guard';
 import { createRestApi } from '../../apps/console/src/rest/rest-api';
 import { createDirectScorer, createMicroBatchingScorer } from '../../apps/console/src/rest/ride-scorer';
 import { loadFixtureModel } from './fixture-model';
@@ -26,6 +27,13 @@ async function serve(mode: 'direct' | 'micro', port: number): Promise<void> {
   const api = createRestApi({
     score,
     history,
+    // This bench compares two scorers with no database: keys are off (run.ts measures with a key).
+    guard: createApiKeyGuard({
+      findKey: () => Promise.resolve(null),
+      recordUsed: () => Promise.resolve(),
+      allowAnonymous: true,
+      rateLimit: { perSecond: 1e9, burst: 1e9 },
+    }),
     modelName: model.name,
     health: {
       pingDatabase: () => Promise.resolve(),

@@ -3,6 +3,7 @@
  * page and the models CLI use), so the server under test loads it through its production-model watcher.
  */
 import { createDbClient } from '@tripcast/db/client';
+import { createApiKey } from '@tripcast/db/queries/api-keys';
 import type { TModelCard } from '@tripcast/model';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 
@@ -11,6 +12,16 @@ export async function publishBenchModel(options: { databaseUrl: string; storeUri
   try {
     await registerModel({ db, storeUri: options.storeUri, onnx: options.onnx, card: options.card, actor: 'bench' });
     await promoteModel(db, { name: options.card.name, version: options.card.version, actor: 'bench' });
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+/** A real API key for our server (the bench measures the authenticated path). */
+export async function createBenchApiKey(databaseUrl: string): Promise<string> {
+  const db = createDbClient(databaseUrl, { max: 1 });
+  try {
+    return (await createApiKey(db, { name: 'bench', createdBy: 'bench' })).key;
   } finally {
     await db.$disconnect();
   }

@@ -29,7 +29,7 @@ import { trainModel } from '@tripcast/model/training';
 import pg from 'pg';
 import { getFreePort, hasCommand, runAutocannon, runWrk, waitForHttp } from './load';
 import type { TLoadResult } from './load';
-import { publishBenchModel } from './publish-model';
+import { createBenchApiKey, publishBenchModel } from './publish-model';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(HERE, '../..');
@@ -127,8 +127,8 @@ async function exportTripsCsv(parquet: string, csv: string): Promise<void> {
   }
 }
 
-async function postJson(url: string, body: unknown): Promise<{ duration: number; model_version: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ duration: number; model_version: string }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { duration: number; model_version: string };
 }
@@ -203,7 +203,11 @@ async function main(): Promise<void> {
       MODEL_NAME,
       CONSOLE_HOST: '127.0.0.1',
       CONSOLE_PORT: String(oursPort),
+      // The bench sends a real API key; its rate limit must not be what is measured.
+      PREDICT_API_RATE_LIMIT_PER_SECOND: '1000000000',
+      PREDICT_API_RATE_LIMIT_BURST: '1000000000',
     };
+    const oursHeaders = { authorization: `Bearer ${await createBenchApiKey(databaseUrl)}` };
     step(`starting ours: server.ts${isWithNext ? '' : ' --api-only'} on :${oursPort}`);
     const ours = startChild('ours', process.execPath, ['--import', 'tsx', 'server.ts', ...(isWithNext ? [] : ['--api-only'])], { env: oursEnv, cwd: CONSOLE_DIR });
     children.push(ours);
@@ -217,14 +221,14 @@ async function main(): Promise<void> {
     children.push(flask);
     const body = JSON.stringify(COURSE_RIDE);
     await Promise.all([
-      waitForHttp(oursUrl, { body, timeoutMs: 120_000 }).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${ours.logs.join('')}`))),
+      waitForHttp(oursUrl, { body, timeoutMs: 120_000, headers: oursHeaders }).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${ours.logs.join('')}`))),
       waitForHttp(flaskUrl, { body, timeoutMs: 60_000 }).catch((e: Error) => Promise.reject(new Error(`${e.message}\n${flask.logs.join('')}`))),
     ]);
 
     // 4. Same model? The two fits must agree on the same rides.
     step('same rides, both services (minutes):');
     for (const ride of CHECK_RIDES) {
-      const [a, b] = await Promise.all([postJson(oursUrl, ride), postJson(flaskUrl, ride)]);
+      const [a, b] = await Promise.all([postJson(oursUrl, ride, oursHeaders), postJson(flaskUrl, ride)]);
       step(`  ${JSON.stringify(ride).padEnd(62)} ours ${a.duration.toFixed(3)} (${a.model_version})  flask ${b.duration.toFixed(3)}`);
     }
 
@@ -240,17 +244,17 @@ async function main(): Promise<void> {
       while ((await readHistory()).buffered > 0 && Date.now() - startedAt < 120_000) await new Promise((r) => setTimeout(r, 100));
       return (Date.now() - startedAt) / 1000;
     };
-    await runAutocannon({ ...load, url: oursUrl, durationSec: 3 });
+    await runAutocannon({ ...load, url: oursUrl, durationSec: 3, headers: oursHeaders });
     await drainHistory(); // the warm-up's rows reach the table first
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
     const countRows = async () => Number((await pool.query<{ n: string }>("SELECT count(*) AS n FROM prediction_history WHERE source = 'online'")).rows[0]!.n);
     const rowsBefore = await countRows();
-    const oursAutocannon = await runAutocannon({ ...load, url: oursUrl });
+    const oursAutocannon = await runAutocannon({ ...load, url: oursUrl, headers: oursHeaders });
     const backlogAtEnd = (await readHistory()).buffered;
     const drainSec = await drainHistory();
     const rowsWritten = (await countRows()) - rowsBefore;
     const history = await readHistory();
-    const oursWrk = await runWrk({ ...load, url: oursUrl });
+    const oursWrk = await runWrk({ ...load, url: oursUrl, headers: oursHeaders });
     await drainHistory();
     await runWrk({ ...load, url: flaskUrl, durationSec: 3 });
     const flaskWrk = await runWrk({ ...load, url: flaskUrl });

@@ -34,6 +34,18 @@ const ZEnv = z.object({
   HISTORY_MAX_BATCH_ROWS: z.coerce.number().int().min(1).default(1000),
   /** Rows buffered beyond this (database down or slow) are dropped and counted in /api/health. */
   HISTORY_MAX_BUFFERED_ROWS: z.coerce.number().int().min(1).default(100_000),
+  /**
+   * `true` serves POST /api/v1/predict without an API key (the course's shape, for local use only);
+   * anything else requires `Authorization: Bearer <key>`. Off by default.
+   */
+  PREDICT_API_ALLOW_ANONYMOUS: z
+    .enum(['true', 'false', ''], { error: 'PREDICT_API_ALLOW_ANONYMOUS must be true or false' })
+    .default('false')
+    .transform((value) => value === 'true'),
+  /** Per API key: sustained requests per second ... */
+  PREDICT_API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
+  /** ... and how many may arrive at once (token bucket size). */
+  PREDICT_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
 });
 
 export type TEnv = z.infer<typeof ZEnv> & {

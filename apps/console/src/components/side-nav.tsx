@@ -10,6 +10,7 @@ const LINKS = [
   { href: '/predict', label: 'Live prediction', icon: '➜' },
   { href: '/history', label: 'History', icon: '☰' },
   { href: '/models', label: 'Models', icon: '◆' },
+  { href: '/api-keys', label: 'API keys', icon: '⚿' },
 ] as const;
 
 export function SideNav() {

@@ -12,6 +12,8 @@ export type TApiErrorCode =
   | 'unsupported_media_type'
   | 'method_not_allowed'
   | 'not_found'
+  | 'unauthorized'
+  | 'rate_limited'
   | 'model_unavailable'
   | 'internal_error';
 

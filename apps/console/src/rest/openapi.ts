@@ -72,6 +72,7 @@ export function buildOpenApiDocument(options: { modelName: string; serverUrl?: s
         post: {
           operationId: 'predict',
           summary: 'Predict trip duration for one ride or a list of rides',
+          security: [{ apiKey: [] }],
           parameters: [
             {
               name: 'Idempotency-Key',
@@ -133,6 +134,8 @@ export function buildOpenApiDocument(options: { modelName: string; serverUrl?: s
               },
             },
             '400': errorResponse('Invalid JSON or an invalid ride; `issues` names each wrong field'),
+            '401': errorResponse('Missing, malformed, unknown or revoked API key'),
+            '429': errorResponse('Rate limit of this API key reached; retry after `Retry-After` seconds'),
             '405': errorResponse('Method other than POST'),
             '413': errorResponse(`Body larger than ${DEFAULT_MAX_BODY_BYTES} bytes`),
             '415': errorResponse('Content-Type is not application/json'),
@@ -142,6 +145,9 @@ export function buildOpenApiDocument(options: { modelName: string; serverUrl?: s
       },
     },
     components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key created on the console\'s API keys page' },
+      },
       schemas: {
         Ride: buildRideSchema(),
         PredictResponse: toSchema(ZPredictResponse),

@@ -11,7 +11,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TTestDatabase } from '@tripcast/db/testing';
-import { createPgPool } from '@tripcast/db/client';
+import { createDbClient, createPgPool } from '@tripcast/db/client';
+import type { TDb } from '@tripcast/db/client';
+import { createApiKey, findApiKeyByHash, recordApiKeysUsed, revokeApiKey } from '@tripcast/db/queries/api-keys';
 import { createTestStream, getTestAws } from '@tripcast/local-stack/testing';
 import { ZPredictRequest } from '@tripcast/model';
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
@@ -19,6 +21,8 @@ import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKeyGuard } from './api-key-guard';
+import type { TApiKeyGuard, TApiKeyGuardOptions } from './api-key-guard';
 import { createHistoryInserter } from './history-insert';
 import { createHistoryWriter } from './history-writer';
 import type { THistoryWriter } from './history-writer';
@@ -85,11 +89,26 @@ let modelV2: TLoadedModel;
 let current: TLoadedModel;
 let history: THistoryWriter;
 let server: TServer;
+let prisma: TDb;
+let guard: TApiKeyGuard;
+/** A real key created in the database; every request of these tests sends it. */
+let apiKey: string;
+let auth: Record<string, string>;
+
+function createGuard(overrides: Partial<TApiKeyGuardOptions> = {}): TApiKeyGuard {
+  return createApiKeyGuard({
+    findKey: (keyHash) => findApiKeyByHash(pool, keyHash),
+    recordUsed: (usedAt) => recordApiKeysUsed(pool, usedAt),
+    allowAnonymous: false,
+    rateLimit: { perSecond: 100_000, burst: 100_000 },
+    ...overrides,
+  });
+}
 
 function post(body: unknown, headers: Record<string, string> = {}) {
   return fetch(`${server.url}/api/v1/predict`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...auth, ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
@@ -108,12 +127,17 @@ async function expectError(res: Response, status: number, code: string) {
 beforeAll(async () => {
   db = await createMigratedTestDatabase();
   pool = createPgPool(db.url, { max: 4 });
+  prisma = createDbClient(db.url, { max: 2 });
+  apiKey = (await createApiKey(prisma, { name: 'rest tests', createdBy: 'test' })).key;
+  auth = { authorization: `Bearer ${apiKey}` };
+  guard = createGuard();
   [modelV1, modelV2] = await Promise.all([buildModel('v1', 0), buildModel('v2', 100)]);
   current = modelV1;
   history = createHistoryWriter({ insertBatch: createHistoryInserter(pool), flushIntervalMs: 20 });
   server = await startServer({
     score: createMicroBatchingScorer(() => current),
     history,
+    guard,
     modelName: 'ride_duration_prediction_model',
     maxBodyBytes: 64 * 1024,
     health: {
@@ -126,6 +150,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await history?.close();
+  await guard?.close();
+  await prisma?.$disconnect();
   await pool?.end();
   await Promise.all([modelV1?.close(), modelV2?.close()]);
   await db?.drop();
@@ -215,14 +241,14 @@ describe('bad input gets a 4xx naming the field', () => {
   });
 
   it('wrong or missing content type: 415', async () => {
-    const res = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(COURSE) });
+    const res = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'text/plain', ...auth }, body: JSON.stringify(COURSE) });
     const error = await expectError(res, 415, 'unsupported_media_type');
     expect(error.message).toMatch(/application\/json/);
-    const form = await rawRequest(`${server.url}/api/v1/predict`, { headers: { 'content-type': 'application/x-www-form-urlencoded' }, chunks: ['a=1'] });
+    const form = await rawRequest(`${server.url}/api/v1/predict`, { headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth }, chunks: ['a=1'] });
     expect(form.status).toBe(415);
-    const none = await rawRequest(`${server.url}/api/v1/predict`, { chunks: [JSON.stringify(COURSE)] });
+    const none = await rawRequest(`${server.url}/api/v1/predict`, { headers: auth, chunks: [JSON.stringify(COURSE)] });
     expect(none.status).toBe(415);
-    const latin1 = await rawRequest(`${server.url}/api/v1/predict`, { headers: { 'content-type': 'application/json; charset=latin1' }, chunks: ['{}'] });
+    const latin1 = await rawRequest(`${server.url}/api/v1/predict`, { headers: { 'content-type': 'application/json; charset=latin1', ...auth }, chunks: ['{}'] });
     expect(latin1.status).toBe(415);
     // charset=utf-8 is fine.
     expect((await post(COURSE, { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(200);
@@ -230,7 +256,7 @@ describe('bad input gets a 4xx naming the field', () => {
 
   it('body over the limit: 413, refused from Content-Length before reading, connection closed', async () => {
     const declared = await rawRequest(`${server.url}/api/v1/predict`, {
-      headers: { 'content-type': 'application/json', 'content-length': 10 * 1024 * 1024 },
+      headers: { 'content-type': 'application/json', 'content-length': 10 * 1024 * 1024, ...auth },
       chunks: ['{"rides": ['],
     });
     expect(declared.status).toBe(413);
@@ -242,7 +268,7 @@ describe('bad input gets a 4xx naming the field', () => {
     const ride = JSON.stringify(COURSE);
     const chunk = Buffer.from(`${ride},`.repeat(200)); // ~10 KB per chunk, limit is 64 KB
     const res = await rawRequest(`${server.url}/api/v1/predict`, {
-      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...auth },
       chunks: ['{"rides": [', ...Array.from({ length: 20 }, () => chunk)],
     });
     expect(res.status).toBe(413);
@@ -382,6 +408,7 @@ describe('GET /api/health', () => {
     const base = {
       score: createMicroBatchingScorer(() => current),
       history,
+      guard,
       modelName: 'ride_duration_prediction_model',
       health: {
         pingDatabase: async () => void (await pool.query('SELECT 1', [])),
@@ -417,6 +444,7 @@ describe('GET /api/health', () => {
     const down = await startServer({
       score: createMicroBatchingScorer(noModel),
       history: deadHistory,
+      guard,
       modelName: 'ride_duration_prediction_model',
       health: {
         pingDatabase: async () => void (await deadPool.query('SELECT 1', [])),
@@ -431,12 +459,81 @@ describe('GET /api/health', () => {
       expect(body.checks.database.status).toBe('error');
       expect(body.checks.database.error).toMatch(/ECONNREFUSED|connect/);
       expect(body.checks.model).toMatchObject({ status: 'error', loaded: false });
-      const predict = await fetch(`${down.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE) });
+      const predict = await fetch(`${down.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(COURSE) });
       await expectError(predict, 503, 'model_unavailable');
     } finally {
       await down.close();
       await deadHistory.close({ timeoutMs: 0 });
       await deadPool.end();
+    }
+  });
+});
+
+describe('API keys and the per-key rate limit', () => {
+  it('401 naming the problem: no key, a malformed header, an unknown key', async () => {
+    const missing = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE) });
+    expect((await expectError(missing, 401, 'unauthorized')).message).toMatch(/Missing API key.*Authorization: Bearer/);
+    expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await expectError(await post(COURSE, { authorization: `Basic ${apiKey}` }), 401, 'unauthorized')).message).toMatch(/Malformed/);
+    expect((await expectError(await post(COURSE, { authorization: `Bearer ${apiKey}x` }), 401, 'unauthorized')).message).toBe('Invalid API key');
+    // The 401 comes before the body is looked at: an invalid body without a key is still a 401.
+    await expectError(await post('{', { authorization: '' }), 401, 'unauthorized');
+  });
+
+  it('a revoked key fails at once (the revocation is announced in-process) and within the cache TTL elsewhere', async () => {
+    const { key, apiKey: row } = await createApiKey(prisma, { name: 'to revoke', createdBy: 'test' });
+    // A second guard stands for another process: it does not hear this process's announcement.
+    const otherProcess = await startServer({ score: createMicroBatchingScorer(() => current), history, guard: createGuard({ cacheTtlMs: 300 }), modelName: 'm', health: { pingDatabase: async () => {}, getModelStatus: () => ({ name: 'm', version: 'v1', loaded: true }) } });
+    const postTo = (url: string) => fetch(`${url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(COURSE) });
+    try {
+      expect((await post(COURSE, { authorization: `Bearer ${key}` })).status).toBe(200);
+      expect((await postTo(otherProcess.url)).status).toBe(200);
+      await revokeApiKey(prisma, { id: row.id, actor: 'test' });
+      const { announceApiKeyRevoked } = await import('../server/api-key-revocations');
+      announceApiKeyRevoked(row.id);
+      const revoked = await expectError(await post(COURSE, { authorization: `Bearer ${key}` }), 401, 'unauthorized');
+      expect(revoked.message).toMatch(/was revoked/);
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await expectError(await postTo(otherProcess.url), 401, 'unauthorized');
+    } finally {
+      await otherProcess.close();
+    }
+  });
+
+  it('429 with Retry-After once a key has used its burst; records last use in batches', async () => {
+    const { key, apiKey: row } = await createApiKey(prisma, { name: 'limited', createdBy: 'test' });
+    const limitedGuard = createGuard({ rateLimit: { perSecond: 0.5, burst: 2 }, usageFlushIntervalMs: 20 });
+    const limited = await startServer({ score: createMicroBatchingScorer(() => current), history, guard: limitedGuard, modelName: 'm', health: { pingDatabase: async () => {}, getModelStatus: () => ({ name: 'm', version: 'v1', loaded: true }) } });
+    const send = () => fetch(`${limited.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(COURSE) });
+    try {
+      expect((await send()).status).toBe(200);
+      expect((await send()).status).toBe(200);
+      const third = await send();
+      const error = await expectError(third, 429, 'rate_limited');
+      expect(error.message).toMatch(/0.5 requests\/s/);
+      // One token at 0.5/s takes 2 s to refill.
+      expect(third.headers.get('retry-after')).toBe('2');
+      // Another key has its own bucket.
+      const other = await fetch(`${limited.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(COURSE) });
+      expect(other.status).toBe(200);
+      await expect.poll(async () => (await pool.query<{ last_used_at: Date | null }>('SELECT last_used_at FROM api_keys WHERE id = $1', [row.id])).rows[0]?.last_used_at, { timeout: 2000 }).toBeInstanceOf(Date);
+    } finally {
+      await limited.close();
+      await limitedGuard.close();
+    }
+  });
+
+  it('PREDICT_API_ALLOW_ANONYMOUS: no header is served, but a wrong key is still refused', async () => {
+    const anonymousGuard = createGuard({ allowAnonymous: true });
+    const open = await startServer({ score: createMicroBatchingScorer(() => current), history, guard: anonymousGuard, modelName: 'm', health: { pingDatabase: async () => {}, getModelStatus: () => ({ name: 'm', version: 'v1', loaded: true }) } });
+    try {
+      const res = await fetch(`${open.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE) });
+      expect(res.status).toBe(200);
+      const wrong = await fetch(`${open.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer nope' }, body: JSON.stringify(COURSE) });
+      await expectError(wrong, 401, 'unauthorized');
+    } finally {
+      await open.close();
+      await anonymousGuard.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkHealth } from './health';
+import type { TApiKeyGuard } from './api-key-guard';
 import type { THealthDeps } from './health';
 import { HttpError, sendError, sendJson } from './http-error';
 import type { THistoryWriter } from './history-writer';
@@ -11,6 +12,8 @@ import type { TRideScorer } from './ride-scorer';
 export type TRestApiDeps = {
   score: TRideScorer;
   history: THistoryWriter;
+  /** Who may predict, and how often (API keys, rate limit); checked before the body is read. */
+  guard: TApiKeyGuard;
   health: Omit<THealthDeps, 'getHistoryStats'>;
   modelName: string;
   maxBodyBytes?: number;
@@ -38,7 +41,12 @@ export function createRestApi(deps: TRestApiDeps): TRestApi {
   const openApiDocument = buildOpenApiDocument({ modelName: deps.modelName });
 
   const routes: Record<string, TRoute> = {
-    '/api/v1/predict': { POST: predict },
+    '/api/v1/predict': {
+      POST: async (req, res) => {
+        await deps.guard.authorize(req);
+        await predict(req, res);
+      },
+    },
     '/api/v1/openapi.json': { GET: (_req, res) => sendJson(res, 200, openApiDocument) },
     '/api/health': {
       GET: async (_req, res) => {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDbClient } from '@tripcast/db/client';
 import type { TDb } from '@tripcast/db/client';
+import { createApiKey } from '@tripcast/db/queries/api-keys';
 import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TTestDatabase } from '@tripcast/db/testing';
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
@@ -33,6 +34,8 @@ function modelArtifacts(version: string, intercept: number) {
 let db: TTestDatabase;
 let prisma: TDb;
 let storeUri: string;
+/** server.ts requires an API key (PREDICT_API_ALLOW_ANONYMOUS is not set): a real one. */
+let auth: Record<string, string>;
 
 beforeAll(async () => {
   db = await createMigratedTestDatabase();
@@ -42,6 +45,7 @@ beforeAll(async () => {
     await registerModel({ db: prisma, storeUri, ...modelArtifacts(version, intercept), actor: 'test' });
   }
   await promoteModel(prisma, { name: MODEL_NAME, version: 'v1', actor: 'test' });
+  auth = { authorization: `Bearer ${(await createApiKey(prisma, { name: 'entrypoint test', createdBy: 'test' })).key}` };
 });
 
 afterAll(async () => {
@@ -86,7 +90,7 @@ async function startEntrypoint(env: Record<string, string>): Promise<{ child: Ch
 }
 
 async function predict(url: string, body: unknown = COURSE, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(`${url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body: JSON.stringify(body) });
   expect(res.status).toBe(200);
   return (await res.json()) as { duration: number; model_version: string };
 }
@@ -120,6 +124,10 @@ describe('server.ts (--api-only)', () => {
       server.child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(server.output()).toMatch(/history flushed/);
+      expect(server.output()).toMatch(/\/api\/v1\/predict requires an API key/);
+      // Last use is written in batches off the request path; shutdown writes what is pending.
+      const keys = await prisma.apiKey.findMany({ where: { name: 'entrypoint test' }, select: { lastUsedAt: true } });
+      expect(keys[0]?.lastUsedAt).toBeInstanceOf(Date);
       const rows = await prisma.predictionHistory.findMany({
         where: { idempotencyKey: { startsWith: `${key}:` } },
         select: { source: true, modelVersion: true, predictedDuration: true },
@@ -134,7 +142,7 @@ describe('server.ts (--api-only)', () => {
   it('answers 503 model_unavailable, and health 503, while no version is in production', async () => {
     const server = await startEntrypoint({ MODEL_NAME: 'no_such_model' });
     try {
-      const res = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE) });
+      const res = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(COURSE) });
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ error: 'model_unavailable' });
       const health = await fetch(`${server.url}/api/health`);

@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { apiKeysRouter } from './routers/api-keys';
 import { historyRouter } from './routers/history';
 import { modelsRouter } from './routers/models';
 import { overviewRouter } from './routers/overview';
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   predictions: predictionsRouter,
   history: historyRouter,
   models: modelsRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,134 @@
+import type { IncomingMessage } from 'node:http';
+import { hashApiKey } from '@tripcast/db/queries/api-keys';
+import type { TApiKeyCredential } from '@tripcast/db/queries/api-keys';
+import { onApiKeyRevoked } from '../server/api-key-revocations';
+import { HttpError } from './http-error';
+
+/**
+ * Who may call the prediction API: `Authorization: Bearer <key>` with a key created in the
+ * console (stored hashed, see @tripcast/db/queries/api-keys), and how often (a token bucket per key).
+ *
+ * - Lookups are cached for `cacheTtlMs` (1 s by default), unknown keys included (so a flood of bad
+ *   keys costs one query per key per second, not one per request). A key revoked from this
+ *   process's console is dropped from the cache at once (src/server/api-key-revocations); other
+ *   processes stop accepting it within the TTL, with no coordination between them.
+ * - Last use is collected in memory and written for all keys in one statement every
+ *   `usageFlushIntervalMs` (and on close): never a write on the request path.
+ * - `allowAnonymous` (PREDICT_API_ALLOW_ANONYMOUS) restores the course's unauthenticated shape for
+ *   local use: a request without an Authorization header is served (not rate limited); a request
+ *   that does send a key must still send a valid one.
+ */
+export type TApiCaller = { kind: 'key'; keyId: string; keyName: string } | { kind: 'anonymous' };
+
+export type TApiKeyGuard = {
+  authorize(req: IncomingMessage): Promise<TApiCaller>;
+  /** Writes pending last-used times and stops the timer. */
+  close(): Promise<void>;
+};
+
+export type TApiKeyGuardOptions = {
+  findKey: (keyHash: string) => Promise<TApiKeyCredential | null>;
+  recordUsed: (usedAt: ReadonlyMap<string, Date>) => Promise<void>;
+  allowAnonymous: boolean;
+  /** Sustained requests per second per key, and how many may come at once (bucket size). */
+  rateLimit: { perSecond: number; burst: number };
+  cacheTtlMs?: number;
+  usageFlushIntervalMs?: number;
+  now?: () => number;
+  log?: (message: string) => void;
+};
+
+/** Bounds the lookup cache: past this many entries it is cleared rather than grown. */
+const MAX_CACHED_KEYS = 10_000;
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+function unauthorized(message: string): HttpError {
+  return new HttpError({
+    status: 401,
+    code: 'unauthorized',
+    message,
+    headers: { 'www-authenticate': 'Bearer realm="tripcast-predict"' },
+  });
+}
+
+export function createApiKeyGuard(options: TApiKeyGuardOptions): TApiKeyGuard {
+  const now = options.now ?? (() => performance.now());
+  const cacheTtlMs = options.cacheTtlMs ?? 1000;
+  const { perSecond, burst } = options.rateLimit;
+  const log = options.log ?? ((message) => console.warn(`[console] ${message}`));
+
+  const cache = new Map<string, { credential: TApiKeyCredential | null; expiresAt: number }>();
+  const buckets = new Map<string, { tokens: number; updatedAt: number }>();
+  let pendingUses = new Map<string, Date>();
+
+  async function lookup(keyHash: string): Promise<TApiKeyCredential | null> {
+    const cached = cache.get(keyHash);
+    const at = now();
+    if (cached && cached.expiresAt > at) return cached.credential;
+    const credential = await options.findKey(keyHash);
+    if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+    cache.set(keyHash, { credential, expiresAt: at + cacheTtlMs });
+    return credential;
+  }
+
+  /** Token bucket: `burst` tokens, refilled at `perSecond`; throws 429 with Retry-After when empty. */
+  function takeToken(keyId: string): void {
+    const at = now();
+    const bucket = buckets.get(keyId) ?? { tokens: burst, updatedAt: at };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((at - bucket.updatedAt) / 1000) * perSecond);
+    bucket.updatedAt = at;
+    buckets.set(keyId, bucket);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return;
+    }
+    const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+    throw new HttpError({
+      status: 429,
+      code: 'rate_limited',
+      message: `This API key is limited to ${perSecond} requests/s (bursts of ${burst}); retry after ${retryAfterSeconds} s`,
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+  }
+
+  async function flushUses(): Promise<void> {
+    if (pendingUses.size === 0) return;
+    const batch = pendingUses;
+    pendingUses = new Map();
+    try {
+      await options.recordUsed(batch);
+    } catch (error) {
+      // Keep the newest time per key for the next flush; last-used is informational, never fatal.
+      for (const [id, at] of batch) if (!pendingUses.has(id)) pendingUses.set(id, at);
+      log(`could not record API key use: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const unsubscribe = onApiKeyRevoked((keyId) => {
+    for (const [keyHash, entry] of cache) if (entry.credential?.id === keyId) cache.delete(keyHash);
+  });
+  const timer = setInterval(() => void flushUses(), options.usageFlushIntervalMs ?? 5000);
+  timer.unref();
+
+  return {
+    async authorize(req) {
+      const header = req.headers.authorization;
+      if (header === undefined) {
+        if (options.allowAnonymous) return { kind: 'anonymous' };
+        throw unauthorized('Missing API key: send "Authorization: Bearer <key>" (admins create keys on the console\'s API keys page)');
+      }
+      const match = BEARER.exec(header);
+      if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <key>"');
+      const credential = await lookup(hashApiKey(match[1]!));
+      if (!credential) throw unauthorized('Invalid API key');
+      if (credential.isRevoked) throw unauthorized(`API key ${credential.prefix}… was revoked`);
+      takeToken(credential.id);
+      pendingUses.set(credential.id, new Date());
+      return { kind: 'key', keyId: credential.id, keyName: credential.name };
+    },
+    async close() {
+      clearInterval(timer);
+      unsubscribe();
+      await flushUses();
+    },
+  };
+}
