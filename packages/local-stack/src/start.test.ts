@@ -24,7 +24,9 @@ import { runStart } from './start';
 const execFileAsync = promisify(execFile);
 
 // A service that reports, when told to stop, whether Postgres still answered: it must, since
-// services are stopped before the servers.
+// services are stopped before the servers. Its sockets have no 'error' handler on purpose: a
+// readiness probe that resets the connection instead of hanging up kills it (read ECONNRESET),
+// which is how an impolite probe showed up on a loaded CI machine.
 const SERVICE = `
 import net from 'node:net';
 const server = net.createServer((socket) => socket.end('ok')).listen(Number(process.env.CONSOLE_PORT), '127.0.0.1');
