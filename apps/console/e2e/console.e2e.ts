@@ -19,6 +19,7 @@ import {
   type TRunningConsole,
 } from './support/console-server';
 import { buildE2eModel, writeModelFiles } from './support/models';
+import { createE2eUsers, E2E_USERS, signIn } from './support/users';
 
 const MODEL_NAME = 'ride_duration_prediction_model';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -73,6 +74,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     for (const m of [v1, v2])
       await registerModel({ db, storeUri: store, onnx: m.onnx, card: m.card, actor: 'e2e' });
     await promoteModel(db, { name: MODEL_NAME, version: v1.card.version, actor: 'e2e' });
+    await createE2eUsers(db);
     // A generated month (with dirty rows) where the scorer looks by default: <store>/trip-data/<TLC file name>.
     await generateTripMonth({
       taxiType: 'green',
@@ -95,6 +97,19 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     log(`console at ${app.url}`);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 }, baseURL: app.url });
+  });
+
+  it('sends a signed-out visitor to the sign-in page, refuses a wrong password, and signs the admin in', async () => {
+    await page.goto('/runs');
+    await page.waitForURL(/\/sign-in\?next=%2Fruns$/);
+    await page.getByLabel('Email').fill(E2E_USERS.admin.email);
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    expect(await page.getByTestId('sign-in-error').textContent()).toBe('Wrong email or password');
+    await shot('00-sign-in');
+    // Signed out, the data is refused on the server too, not only hidden.
+    expect((await page.request.get('/api/history/export?sources=online')).status()).toBe(401);
+    await signIn(page, E2E_USERS.admin);
   });
 
   afterAll(async () => {
@@ -167,19 +182,19 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       .toBe(1);
   });
 
-  const predictOnce = async () => {
+  const predictOnce = async (p: Page = page) => {
     if (hasZones) {
-      await page.getByLabel('Pickup borough').selectOption('Manhattan');
-      await page.getByLabel('Pickup zone').selectOption({ label: 'Central Park (43)' });
-      await page.getByLabel('Dropoff borough').selectOption('Queens');
-      await page.getByLabel('Dropoff zone').selectOption({ label: 'JFK Airport (132)' });
+      await p.getByLabel('Pickup borough').selectOption('Manhattan');
+      await p.getByLabel('Pickup zone').selectOption({ label: 'Central Park (43)' });
+      await p.getByLabel('Dropoff borough').selectOption('Queens');
+      await p.getByLabel('Dropoff zone').selectOption({ label: 'JFK Airport (132)' });
     } else {
-      await page.locator('#pickup-zone').fill('43');
-      await page.locator('#dropoff-zone').fill('132');
+      await p.locator('#pickup-zone').fill('43');
+      await p.locator('#dropoff-zone').fill('132');
     }
-    await page.getByLabel('Distance (miles)').fill(String(DISTANCE));
-    await page.getByRole('button', { name: 'Predict duration' }).click();
-    await page.getByTestId('prediction-result').waitFor();
+    await p.getByLabel('Distance (miles)').fill(String(DISTANCE));
+    await p.getByRole('button', { name: 'Predict duration' }).click();
+    await p.getByTestId('prediction-result').waitFor();
   };
 
   it('predicts live: minutes, the model version and the latency', async () => {
@@ -253,5 +268,83 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       .toBe(v3.card.version);
     await page.locator('.recharts-area').first().waitFor();
     await shot('10-overview');
+  });
+
+  it('shows each role only what it may do (viewer, analyst, admin), and admins manage API keys', async () => {
+    const pageAs = async (role: keyof typeof E2E_USERS) => {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: app.url });
+      const p = await context.newPage();
+      await signIn(p, E2E_USERS[role]);
+      return p;
+    };
+    const navLinks = async (p: Page) =>
+      (await p.getByRole('navigation', { name: 'Main' }).locator('ul a').allTextContents()).map((t) => t.replace(/^\W+/, '').trim());
+
+    // Viewer: reads runs, history and models; no trigger form, no promote, no live prediction.
+    const viewer = await pageAs('viewer');
+    expect(await navLinks(viewer)).toEqual(['Overview', 'Batch runs', 'History', 'Models']);
+    await viewer.goto('/runs');
+    await viewer.locator('[data-testid="run-row"]').first().waitFor();
+    expect(await viewer.getByRole('button', { name: 'Start run' }).count()).toBe(0);
+    await viewer.goto('/models');
+    await viewer.getByText(v3.card.version).first().waitFor();
+    expect(await viewer.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
+    expect(await viewer.getByRole('form', { name: 'Register a model version' }).count()).toBe(0);
+    await viewer.goto('/predict');
+    await viewer.getByText('This page needs the analyst role').waitFor();
+    await viewer.screenshot({ path: path.join(SCREENSHOTS, '11-viewer-predict.png'), fullPage: true });
+    // The server refuses too: a viewer's tRPC mutation is FORBIDDEN whatever the UI shows.
+    const forbidden = await viewer.request.post('/api/trpc/models.rollback', { headers: { 'content-type': 'application/json', origin: app.url }, data: {} });
+    expect(forbidden.status()).toBe(403);
+    await viewer.context().close();
+
+    // Analyst: + trigger runs and live prediction; no promote, no admin pages.
+    const analyst = await pageAs('analyst');
+    expect(await navLinks(analyst)).toEqual(['Overview', 'Batch runs', 'Live prediction', 'History', 'Models']);
+    await analyst.goto('/runs');
+    await analyst.getByRole('button', { name: 'Start run' }).waitFor();
+    await analyst.goto('/predict');
+    await predictOnce(analyst);
+    expect(await analyst.getByTestId('prediction-model-version').textContent()).toBe(v3.card.version);
+    await analyst.goto('/models');
+    await analyst.getByText(v3.card.version).first().waitFor();
+    expect(await analyst.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
+    await analyst.goto('/api-keys');
+    await analyst.getByText('This page needs the admin role').waitFor();
+    await analyst.context().close();
+
+    // Admin: everything, including API keys (shown once, usable at once, revoked at once) and the audit log.
+    const admin = await pageAs('admin');
+    expect(await navLinks(admin)).toEqual(['Overview', 'Batch runs', 'Live prediction', 'History', 'Models', 'API keys', 'Users', 'Audit log']);
+    await admin.goto('/models');
+    await admin.getByRole('button', { name: 'Roll back…' }).waitFor();
+    await admin.goto('/api-keys');
+    await admin.getByLabel('Name (the service that will use it)').fill('e2e service');
+    await admin.getByRole('button', { name: 'Create key' }).click();
+    const key = (await admin.getByTestId('new-api-key-value').textContent()) ?? '';
+    expect(key).toMatch(/^tc_/);
+    const predictWith = (authorization?: string) =>
+      fetch(`${app.url}/api/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ PULocationID: 43, DOLocationID: 132, trip_distance: DISTANCE }),
+      });
+    expect((await predictWith()).status).toBe(401);
+    expect((await predictWith(`Bearer ${key}`)).status).toBe(200);
+    await admin.screenshot({ path: path.join(SCREENSHOTS, '12-api-keys.png'), fullPage: true });
+    await admin.getByTestId('api-keys').getByRole('button', { name: 'Revoke' }).first().click();
+    await admin.getByRole('button', { name: 'Revoke key' }).click();
+    await admin.getByTestId('api-keys').getByText(/^revoked/).waitFor();
+    // At once in this process (announced to the API's key cache); the poll only absorbs the page round trip.
+    await expect.poll(async () => (await predictWith(`Bearer ${key}`)).status, { timeout: 1_500, interval: 100 }).toBe(401);
+    await admin.goto('/audit');
+    const audit = admin.getByTestId('audit-log');
+    await audit.getByText('api_key.revoke').waitFor();
+    for (const action of ['api_key.create', 'model.promote', 'model.register', 'run.trigger', 'run.backfill']) {
+      expect(await audit.getByText(action, { exact: true }).count(), action).toBeGreaterThan(0);
+    }
+    expect(await audit.getByText(E2E_USERS.admin.email).count()).toBeGreaterThan(0);
+    await admin.screenshot({ path: path.join(SCREENSHOTS, '13-audit.png'), fullPage: true });
+    await admin.context().close();
   });
 });

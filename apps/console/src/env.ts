@@ -46,6 +46,21 @@ const ZEnv = z.object({
   PREDICT_API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
   /** ... and how many may arrive at once (token bucket size). */
   PREDICT_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  // --- sign-in (src/server/auth.ts) ---
+  /**
+   * The console's public URL, e.g. https://console.example.com. Set it in any deployment: it is the
+   * only origin trusted for sign-in and mutations, and https makes session cookies Secure. Unset
+   * (local use): any http://localhost:* or http://127.0.0.1:* origin is trusted.
+   */
+  CONSOLE_PUBLIC_URL: z.url({ error: 'CONSOLE_PUBLIC_URL must be a URL like https://console.example.com' }).optional(),
+  /** Signs session cookies (32+ characters). Required with CONSOLE_PUBLIC_URL; locally generated once into TRIPCAST_HOME. */
+  BETTER_AUTH_SECRET: z.string().min(32, { error: 'BETTER_AUTH_SECRET must be at least 32 characters' }).optional(),
+  /** Generic OIDC sign-in (all three, or none): the issuer (its /.well-known/openid-configuration is read) ... */
+  OIDC_ISSUER: z.url({ error: 'OIDC_ISSUER must be a URL' }).optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** ... and the button's label. New OIDC users start as viewers; an admin raises their role. */
+  OIDC_PROVIDER_NAME: z.string().min(1).default('single sign-on'),
 });
 
 export type TEnv = z.infer<typeof ZEnv> & {

@@ -1,6 +1,8 @@
 import type { Metadata } from 'next';
+import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
-import { SideNav } from '~/components/side-nav';
+import { AppShell } from '~/components/app-shell';
+import { getAuth, getSessionUser } from '~/server/auth/auth';
 import { TRPCReactProvider } from '~/trpc/react';
 import './globals.css';
 
@@ -9,7 +11,13 @@ export const metadata: Metadata = {
   description: 'Trip-duration predictions served batch, online and streaming.',
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export const dynamic = 'force-dynamic';
+
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is per-user: read the session from the cookie on each request (headers() first:
+  // it makes the page dynamic, so `next build` never reaches getAuth, which needs runtime config).
+  const requestHeaders = await headers();
+  const user = await getSessionUser(getAuth(), requestHeaders);
   return (
     <html lang="en">
       <body className="min-h-screen">
@@ -20,12 +28,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           Skip to content
         </a>
         <TRPCReactProvider>
-          <div className="flex min-h-screen">
-            <SideNav />
-            <main id="main" className="min-w-0 flex-1 px-8 py-6">
-              <div className="mx-auto max-w-7xl">{children}</div>
-            </main>
-          </div>
+          <AppShell user={user}>{children}</AppShell>
         </TRPCReactProvider>
       </body>
     </html>

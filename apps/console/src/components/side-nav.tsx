@@ -2,19 +2,31 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { useState } from 'react';
+import { authClient } from '~/lib/auth-client';
 import { cn } from '~/lib/cn';
+import { hasRole, type TRole, type TSessionUser } from '~/server/auth/roles';
 
-const LINKS = [
-  { href: '/', label: 'Overview', icon: '◎' },
-  { href: '/runs', label: 'Batch runs', icon: '▤' },
-  { href: '/predict', label: 'Live prediction', icon: '➜' },
-  { href: '/history', label: 'History', icon: '☰' },
-  { href: '/models', label: 'Models', icon: '◆' },
-  { href: '/api-keys', label: 'API keys', icon: '⚿' },
-] as const;
+/** Each page with the lowest role that may use it: the navigation shows only what the user can do. */
+const LINKS: { href: string; label: string; icon: string; minimum: TRole }[] = [
+  { href: '/', label: 'Overview', icon: '◎', minimum: 'viewer' },
+  { href: '/runs', label: 'Batch runs', icon: '▤', minimum: 'viewer' },
+  { href: '/predict', label: 'Live prediction', icon: '➜', minimum: 'analyst' },
+  { href: '/history', label: 'History', icon: '☰', minimum: 'viewer' },
+  { href: '/models', label: 'Models', icon: '◆', minimum: 'viewer' },
+  { href: '/api-keys', label: 'API keys', icon: '⚿', minimum: 'admin' },
+  { href: '/users', label: 'Users', icon: '☺', minimum: 'admin' },
+  { href: '/audit', label: 'Audit log', icon: '✎', minimum: 'admin' },
+];
 
-export function SideNav() {
+export function SideNav({ user }: { user: TSessionUser }) {
   const pathname = usePathname();
+  const [isSigningOut, setIsSigningOut] = useState(false);
+  const signOut = async () => {
+    setIsSigningOut(true);
+    await authClient.signOut();
+    window.location.assign('/sign-in');
+  };
   return (
     <div className="w-56 shrink-0 border-r border-border bg-card">
       <nav aria-label="Main" className="sticky top-0 flex h-screen flex-col px-3 py-5">
@@ -25,7 +37,7 @@ export function SideNav() {
           <span className="font-semibold tracking-tight">Tripcast</span>
         </Link>
         <ul className="space-y-0.5">
-          {LINKS.map((link) => {
+          {LINKS.filter((link) => hasRole(user.role, link.minimum)).map((link) => {
             const isActive = link.href === '/' ? pathname === '/' : pathname.startsWith(link.href);
             return (
               <li key={link.href}>
@@ -48,9 +60,22 @@ export function SideNav() {
             );
           })}
         </ul>
-        <p className="mt-auto px-2 text-xs leading-relaxed text-muted-foreground">
-          One trip-duration model, served batch, online and streaming.
-        </p>
+        <div className="mt-auto space-y-1 px-2 text-xs" data-testid="signed-in-user">
+          <div className="truncate font-medium" title={user.email}>
+            {user.email}
+          </div>
+          <div className="text-muted-foreground">
+            role: <span data-testid="signed-in-role">{user.role}</span>
+          </div>
+          <button
+            type="button"
+            className="font-medium text-primary underline disabled:opacity-50"
+            onClick={() => void signOut()}
+            disabled={isSigningOut}
+          >
+            Sign out
+          </button>
+        </div>
       </nav>
     </div>
   );

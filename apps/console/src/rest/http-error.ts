@@ -47,6 +47,16 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * On every API response: JSON is never rendered as a page, framed, or sniffed as something else,
+ * and no Referer leaks from it.
+ */
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -58,6 +68,7 @@ export function sendJson(
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(payload),
     'cache-control': 'no-store',
+    ...SECURITY_HEADERS,
     ...headers,
   });
   res.end(payload);

@@ -29,6 +29,9 @@ export function createConsoleHttpServer(options: {
       sendError(res, new HttpError({ status: 404, code: 'not_found', message: `No API endpoint at ${pathname}` }));
       return;
     }
+    // The client's address for per-IP limits (sign-in throttle, better-auth), set from the socket
+    // so a client cannot choose it. Behind a load balancer this is the balancer's address.
+    req.headers['x-tripcast-client-ip'] = req.socket.remoteAddress ?? '';
     fallback(req, res).catch((error: unknown) => {
       logError(`${req.method} ${pathname} failed in Next`, error);
       if (!res.headersSent) sendError(res, new HttpError({ status: 500, code: 'internal_error', message: 'Internal error' }));

@@ -474,6 +474,9 @@ describe('API keys and the per-key rate limit', () => {
     const missing = await fetch(`${server.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(COURSE) });
     expect((await expectError(missing, 401, 'unauthorized')).message).toMatch(/Missing API key.*Authorization: Bearer/);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(missing.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(missing.headers.get('referrer-policy')).toBe('no-referrer');
     expect((await expectError(await post(COURSE, { authorization: `Basic ${apiKey}` }), 401, 'unauthorized')).message).toMatch(/Malformed/);
     expect((await expectError(await post(COURSE, { authorization: `Bearer ${apiKey}x` }), 401, 'unauthorized')).message).toBe('Invalid API key');
     // The 401 comes before the body is looked at: an invalid body without a key is still a 401.

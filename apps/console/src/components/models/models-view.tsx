@@ -7,6 +7,7 @@ import { PageHeader } from '~/components/page-header';
 import { StatusBadge } from '~/components/ui/badge';
 import { Button } from '~/components/ui/button';
 import { Card, CardBody, CardHeader } from '~/components/ui/card';
+import { useHasRole } from '~/components/session';
 import { ConfirmDialog } from '~/components/ui/dialog';
 import { Field, Input } from '~/components/ui/form';
 import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
@@ -26,10 +27,13 @@ const fmt = (x: number | undefined, digits = 2) => (x == null ? '—' : x.toFixe
 
 function VersionCard({
   v,
+  canManage,
   onPromote,
   onRollback,
 }: {
   v: TVersion;
+  /** Admins promote and roll back; others see the versions read-only. */
+  canManage: boolean;
   onPromote: () => void;
   onRollback: () => void;
 }) {
@@ -108,6 +112,7 @@ function VersionCard({
             </>
           )}
         </dl>
+        {canManage && (
         <div className="flex gap-2 pt-1">
           {isProduction ? (
             <Button variant="secondary" size="sm" onClick={onRollback}>
@@ -119,6 +124,7 @@ function VersionCard({
             </Button>
           )}
         </div>
+        )}
       </CardBody>
     </Card>
   );
@@ -198,6 +204,7 @@ function RegisterForm() {
 
 export function ModelsView() {
   const trpc = useTRPC();
+  const canManage = useHasRole('admin');
   const queryClient = useQueryClient();
   const models = useQuery(trpc.models.list.queryOptions());
   const [pending, setPending] = useState<TPending>(null);
@@ -246,15 +253,18 @@ export function ModelsView() {
               <VersionCard
                 key={v.id}
                 v={v}
+                canManage={canManage}
                 onPromote={() => setPending({ kind: 'promote', version: v.version })}
                 onRollback={() => setPending({ kind: 'rollback' })}
               />
             ))}
         </div>
       )}
-      <div className="mt-6">
-        <RegisterForm />
-      </div>
+      {canManage && (
+        <div className="mt-6">
+          <RegisterForm />
+        </div>
+      )}
       <ConfirmDialog
         open={pending?.kind === 'promote'}
         title={pending?.kind === 'promote' ? `Promote ${pending.version} to production?` : ''}

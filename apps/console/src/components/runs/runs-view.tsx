@@ -8,10 +8,12 @@ import { ErrorState, LoadingRows } from '~/components/ui/states';
 import { useTRPC } from '~/trpc/react';
 import { isActiveStatus } from './run-status';
 import { RunsTable } from './runs-table';
+import { useHasRole } from '~/components/session';
 import { BackfillForm, TriggerRunForm } from './trigger-forms';
 
 export function RunsView() {
   const trpc = useTRPC();
+  const canTrigger = useHasRole('analyst');
   const runs = useQuery({
     ...trpc.runs.list.queryOptions({ limit: 50 }),
     // Poll fast while something runs, slowly otherwise (a schedule may start a run).
@@ -24,10 +26,12 @@ export function RunsView() {
         title="Batch runs"
         description="Score a month of TLC trips, or backfill a range, and watch the runs."
       />
-      <div className="grid grid-cols-1 gap-4">
-        <TriggerRunForm />
-        <BackfillForm />
-      </div>
+      {canTrigger && (
+        <div className="grid grid-cols-1 gap-4">
+          <TriggerRunForm />
+          <BackfillForm />
+        </div>
+      )}
       <Card className="mt-6">
         <CardHeader title="Runs" description="Newest first; status and progress update live." />
         <CardBody>

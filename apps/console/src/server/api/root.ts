@@ -1,10 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { apiKeysRouter } from './routers/api-keys';
+import { auditRouter } from './routers/audit';
+import { authRouter } from './routers/auth';
 import { historyRouter } from './routers/history';
 import { modelsRouter } from './routers/models';
 import { overviewRouter } from './routers/overview';
 import { predictionsRouter } from './routers/predictions';
 import { runsRouter } from './routers/runs';
+import { usersRouter } from './routers/users';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -14,6 +17,9 @@ export const appRouter = createTRPCRouter({
   history: historyRouter,
   models: modelsRouter,
   apiKeys: apiKeysRouter,
+  users: usersRouter,
+  audit: auditRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

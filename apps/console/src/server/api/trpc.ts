@@ -9,6 +9,8 @@ import { getZoneTable, type TZoneTable } from '../zones';
 import type { TProductionModelWatcher } from '@tripcast/model/store';
 import { getStoreOptions } from '../store-options';
 import type { TObjectStoreOptions } from '@tripcast/model/object-store';
+import { getAuth, getSessionUser, type TAuth } from '../auth/auth';
+import { hasRole, type TRole, type TSessionUser } from '../auth/roles';
 
 // ---- Context ---------------------------------------------------------------------------------
 // Everything a procedure may touch. Long-lived services are resolved lazily so a page that only
@@ -19,8 +21,11 @@ export type TContextServices = {
   modelName: string;
   storeUri: string;
   storeOptions: TObjectStoreOptions;
-  /** Who acts, for the audit log (no sign-in yet: the console runs on a trusted network). */
+  /** The signed-in user (session cookie), or null: role-checked procedures refuse null. */
+  user: TSessionUser | null;
+  /** Who acts, for the audit log: the signed-in user's email. */
   actor: string;
+  getAuth(): TAuth;
   getModelWatcher(): Promise<TProductionModelWatcher>;
   getZoneTable(): Promise<TZoneTable | null>;
 };
@@ -30,15 +35,18 @@ export function createContextInner(services: TContextServices) {
 }
 export type TContext = ReturnType<typeof createContextInner>;
 
-/** Context for an HTTP request (the fetch adapter in app/api/trpc). */
-export function createRequestContext(opts: { headers: Headers }): TContext {
+/** Context for an HTTP request (the fetch adapter in app/api/trpc): the session from its cookie. */
+export async function createRequestContext(opts: { headers: Headers }): Promise<TContext> {
   const env = getEnv();
+  const user = await getSessionUser(getAuth(), opts.headers);
   return createContextInner({
     db: getConsoleDb(),
     modelName: env.MODEL_NAME,
     storeUri: env.objectStoreUri,
     storeOptions: getStoreOptions(),
-    actor: opts.headers.get('x-tripcast-user') ?? 'console',
+    user,
+    actor: user?.email ?? 'anonymous',
+    getAuth,
     getModelWatcher,
     getZoneTable,
   });
@@ -66,10 +74,27 @@ export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
 // ---- Procedures --------------------------------------------------------------------------------
-// One public procedure: there are no accounts yet. Domain errors that a user can fix are mapped
-// to BAD_REQUEST / NOT_FOUND by the routers; anything else stays INTERNAL_SERVER_ERROR.
+// Every procedure names the lowest role that may call it (viewer < analyst < admin); an anonymous
+// caller gets UNAUTHORIZED, a lower role FORBIDDEN. `publicProcedure` is for `auth.me` only
+// (src/server/api/access.test.ts enumerates every procedure against its expected role).
+// Domain errors that a user can fix are mapped to BAD_REQUEST / NOT_FOUND by the routers;
+// anything else stays INTERNAL_SERVER_ERROR.
 
 export const publicProcedure = t.procedure;
+
+function requireRole(minimum: TRole) {
+  return t.procedure.use(({ ctx, next }) => {
+    if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+    if (!hasRole(ctx.user.role, minimum)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `This needs the ${minimum} role (you are ${ctx.user.role})` });
+    }
+    return next({ ctx: { ...ctx, user: ctx.user } });
+  });
+}
+
+export const viewerProcedure = requireRole('viewer');
+export const analystProcedure = requireRole('analyst');
+export const adminProcedure = requireRole('admin');
 
 export function notFound(message: string): never {
   throw new TRPCError({ code: 'NOT_FOUND', message });

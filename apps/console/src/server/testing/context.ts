@@ -7,7 +7,22 @@ import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TProductionModelWatcher } from '@tripcast/model/store';
 import { createCaller } from '../api/root';
 import { createContextInner, type TContextServices } from '../api/trpc';
+import { createAuth, type TAuth } from '../auth/auth';
+import type { TSessionUser } from '../auth/roles';
 import { readZoneTable } from '../zones';
+
+/** The default caller of router tests: an admin (tests of lower roles pass their own `user`). */
+export const TEST_ADMIN: TSessionUser = { id: 'test-admin', email: 'test', name: 'Test admin', role: 'admin' };
+
+/** A real better-auth instance over the test database (local origins, a throwaway secret). */
+export function createTestAuth(db: TDb): TAuth {
+  return createAuth({
+    db,
+    secret: 'test-secret-test-secret-test-secret-0123',
+    baseURL: 'http://127.0.0.1:3000',
+    trustedOrigins: ['http://127.0.0.1:*', 'http://localhost:*'],
+  });
+}
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
 
@@ -30,17 +45,22 @@ export async function createTestConsole(
   const database = await createMigratedTestDatabase();
   const db = createDbClient(database.url);
   const zonesPath = overrides.getZoneTable ? null : findSharedData('taxi_zone_lookup.csv');
+  let auth: TAuth | undefined;
+  const user = overrides.user === undefined ? TEST_ADMIN : overrides.user;
   const services: TContextServices = {
     db,
     modelName: 'ride_duration_prediction_model',
     storeUri: '/nonexistent-store',
     storeOptions: {},
-    actor: 'test',
+    user,
+    actor: overrides.actor ?? user?.email ?? 'anonymous',
+    getAuth: () => (auth ??= createTestAuth(db)),
     getModelWatcher: () =>
       Promise.reject<TProductionModelWatcher>(new Error('no model watcher in this suite')),
     getZoneTable: () => readZoneTable(zonesPath).catch(() => null),
     ...overrides,
   };
+  services.user = user;
   return {
     db,
     databaseUrl: database.url,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createApiKey, listApiKeys, revokeApiKey } from '@tripcast/db/queries/api-keys';
 import { announceApiKeyRevoked } from '../../api-key-revocations';
-import { createTRPCRouter, notFound, publicProcedure } from '../trpc';
+import { adminProcedure, createTRPCRouter, notFound } from '../trpc';
 
 export const ZCreateApiKeyInput = z.object({
   name: z
@@ -13,14 +13,14 @@ export const ZCreateApiKeyInput = z.object({
 });
 
 export const apiKeysRouter = createTRPCRouter({
-  list: publicProcedure.query(({ ctx }) => listApiKeys(ctx.db)),
+  list: adminProcedure.query(({ ctx }) => listApiKeys(ctx.db)),
 
   /** The returned `key` is the only time the key is ever available in clear. */
-  create: publicProcedure
+  create: adminProcedure
     .input(ZCreateApiKeyInput)
     .mutation(({ ctx, input }) => createApiKey(ctx.db, { name: input.name, createdBy: ctx.actor })),
 
-  revoke: publicProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+  revoke: adminProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const revoked = await revokeApiKey(ctx.db, { id: input.id, actor: ctx.actor });
     if (!revoked) notFound(`No API key with id ${input.id}`);
     // This process's REST API drops the key from its cache now; others within their 1 s TTL.

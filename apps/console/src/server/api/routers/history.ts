@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { listHistory, listHistoryModelVersions, ZHistoryFilter } from '../../queries/history';
-import { createTRPCRouter, publicProcedure } from '../trpc';
+import { viewerProcedure, createTRPCRouter } from '../trpc';
 
 export const historyRouter = createTRPCRouter({
-  list: publicProcedure
+  list: viewerProcedure
     .input(
       z.object({
         filter: ZHistoryFilter.default({ sources: ['online', 'stream', 'batch'] }),
@@ -13,5 +13,5 @@ export const historyRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listHistory(ctx.db, input)),
 
-  modelVersions: publicProcedure.query(({ ctx }) => listHistoryModelVersions(ctx.db)),
+  modelVersions: viewerProcedure.query(({ ctx }) => listHistoryModelVersions(ctx.db)),
 });

@@ -8,7 +8,7 @@ import {
 } from '@tripcast/model/store';
 import { refreshAfterRegistryChange } from '../../model-session';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
-import { badRequest, createTRPCRouter, publicProcedure, type TContext } from '../trpc';
+import { badRequest, adminProcedure, viewerProcedure, createTRPCRouter, type TContext } from '../trpc';
 
 /** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
 const MAX_ONNX_BYTES = 64 * 1024 * 1024;
@@ -49,12 +49,12 @@ async function refreshServingModel(ctx: TContext) {
 }
 
 export const modelsRouter = createTRPCRouter({
-  list: publicProcedure.query(async ({ ctx }) => ({
+  list: viewerProcedure.query(async ({ ctx }) => ({
     name: ctx.modelName,
     versions: await listModelVersions(ctx.db, ctx.modelName),
   })),
 
-  register: publicProcedure.input(ZRegisterForm).mutation(async ({ ctx, input }) => {
+  register: adminProcedure.input(ZRegisterForm).mutation(async ({ ctx, input }) => {
     let checked;
     try {
       checked = await checkModelUpload(input);
@@ -84,7 +84,7 @@ export const modelsRouter = createTRPCRouter({
     return { version: registered.version, probe: checked.probe };
   }),
 
-  promote: publicProcedure
+  promote: adminProcedure
     .input(z.object({ version: z.string().min(1).max(200) }))
     .mutation(async ({ ctx, input }) => {
       const target = await getModelVersion(ctx.db, { name: ctx.modelName, version: input.version });
@@ -95,7 +95,7 @@ export const modelsRouter = createTRPCRouter({
       return { version: input.version };
     }),
 
-  rollback: publicProcedure.mutation(async ({ ctx }) => {
+  rollback: adminProcedure.mutation(async ({ ctx }) => {
     let restored;
     try {
       restored = await rollbackModel(ctx.db, { name: ctx.modelName, actor: ctx.actor });

@@ -5,12 +5,12 @@ import {
   listStreamCheckpoints,
   summarizeSourceActivity,
 } from '../../queries/overview';
-import { createTRPCRouter, publicProcedure } from '../trpc';
+import { viewerProcedure, createTRPCRouter } from '../trpc';
 
 const ACTIVITY_WINDOW_MINUTES = 15;
 
 export const overviewRouter = createTRPCRouter({
-  get: publicProcedure.query(async ({ ctx }) => {
+  get: viewerProcedure.query(async ({ ctx }) => {
     const [runs, activity, series, checkpoints, production] = await Promise.all([
       listBatchRuns(ctx.db, { limit: 5 }),
       summarizeSourceActivity(ctx.db, { windowMinutes: ACTIVITY_WINDOW_MINUTES }),

@@ -2,16 +2,16 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ZRide } from '@tripcast/model';
 import { listRecentOnlinePredictions, predictOnlineRide } from '../../predict-online';
-import { createTRPCRouter, publicProcedure } from '../trpc';
+import { analystProcedure, viewerProcedure, createTRPCRouter } from '../trpc';
 
 export const predictionsRouter = createTRPCRouter({
   /** The TLC zone table for pickers, or null when none is configured (pickers fall back to IDs). */
-  zones: publicProcedure.query(async ({ ctx }) => {
+  zones: viewerProcedure.query(async ({ ctx }) => {
     const table = await ctx.getZoneTable();
     return table ? { path: table.path, zones: table.zones } : null;
   }),
 
-  predict: publicProcedure.input(ZRide).mutation(async ({ ctx, input }) => {
+  predict: analystProcedure.input(ZRide).mutation(async ({ ctx, input }) => {
     const watcher = await ctx.getModelWatcher();
     // Nothing loaded yet (fresh install, or a promotion since the last tick): look once more now.
     if (!watcher.currentOrNull()) await watcher.refresh();
@@ -25,7 +25,7 @@ export const predictionsRouter = createTRPCRouter({
     return predictOnlineRide({ db: ctx.db, model, ride: input });
   }),
 
-  recent: publicProcedure
+  recent: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(100).default(10) }).default({ limit: 10 }))
     .query(({ ctx, input }) => listRecentOnlinePredictions(ctx.db, input.limit)),
 });

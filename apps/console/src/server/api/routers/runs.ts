@@ -1,3 +1,4 @@
+import { recordAudit } from '@tripcast/db/queries/audit';
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
 import { launchRun } from '@tripcast/scorer/launcher';
@@ -7,7 +8,7 @@ import {
   listRunPredictions,
   samplePredictedVsActual,
 } from '../../queries/runs';
-import { badRequest, createTRPCRouter, notFound, publicProcedure } from '../trpc';
+import { badRequest, analystProcedure, viewerProcedure, createTRPCRouter, notFound } from '../trpc';
 
 const ZMonthInput = z.object({
   year: z.number().int().min(2009).max(2100).describe('Year of the trips'),
@@ -19,7 +20,7 @@ const monthIndex = (m: z.infer<typeof ZMonthInput>) => m.year * 12 + (m.month - 
 const MAX_BACKFILL_MONTHS = 12;
 
 export const runsRouter = createTRPCRouter({
-  list: publicProcedure
+  list: viewerProcedure
     .input(
       z
         .object({
@@ -30,7 +31,7 @@ export const runsRouter = createTRPCRouter({
     )
     .query(({ ctx, input }) => listBatchRuns(ctx.db, input)),
 
-  get: publicProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
+  get: viewerProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
     const run = await getBatchRun(ctx.db, input.id);
     if (!run) notFound(`No batch run ${input.id}`);
     const scatter =
@@ -44,7 +45,7 @@ export const runsRouter = createTRPCRouter({
     return { run, scatter };
   }),
 
-  predictions: publicProcedure
+  predictions: viewerProcedure
     .input(
       z.object({
         runId: z.string().min(1),
@@ -67,14 +68,15 @@ export const runsRouter = createTRPCRouter({
       });
     }),
 
-  trigger: publicProcedure
+  trigger: analystProcedure
     .input(ZMonthInput.extend({ taxiType: ZTaxiType }))
     .mutation(async ({ ctx, input }) => {
       const run = await launchRun({ ...input, trigger: 'manual', requestedBy: ctx.actor });
+      await recordAudit(ctx.db, { actor: ctx.actor, action: 'run.trigger', targetType: 'batch_run', targetId: run.runId, details: input });
       return { runId: run.runId };
     }),
 
-  backfill: publicProcedure
+  backfill: analystProcedure
     .input(z.object({ taxiType: ZTaxiType, from: ZMonthInput, to: ZMonthInput }))
     .mutation(async ({ ctx, input }) => {
       const months = monthIndex(input.to) - monthIndex(input.from) + 1;
@@ -95,6 +97,13 @@ export const runsRouter = createTRPCRouter({
         });
         runIds.push(run.runId);
       }
+      await recordAudit(ctx.db, {
+        actor: ctx.actor,
+        action: 'run.backfill',
+        targetType: 'batch_run',
+        targetId: runIds.join(','),
+        details: { taxiType: input.taxiType, from: input.from, to: input.to, runIds },
+      });
       return { runIds };
     }),
 });
