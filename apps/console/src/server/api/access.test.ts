@@ -156,3 +156,33 @@ describe('every route handler has a role decision', () => {
     await viewer.body?.cancel();
   });
 });
+
+describe('errors do not leak internals', () => {
+  it('an unexpected error reaches an HTTP client as a generic message, without the cause or a stack', async () => {
+    const { fetchRequestHandler } = await import('@trpc/server/adapters/fetch');
+    const res = await fetchRequestHandler({
+      endpoint: '/api/trpc',
+      req: new Request('http://127.0.0.1:3000/api/trpc/predictions.zones'),
+      router: appRouter,
+      createContext: () =>
+        createContextInner({
+          db: t.db,
+          modelName: 'm',
+          storeUri: '/nonexistent-store',
+          storeOptions: {},
+          user: TEST_ADMIN,
+          actor: TEST_ADMIN.email,
+          getAuth: () => {
+            throw new Error('not used');
+          },
+          getModelWatcher: () => Promise.reject(new Error('not used')),
+          getZoneTable: () => Promise.reject(new Error('relation "secret_table" does not exist: SELECT * FROM secret_table')),
+        }),
+      onError: () => {},
+    });
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).toContain('Internal error; it was logged');
+    expect(text).not.toMatch(/secret_table|SELECT|\n\s+at |"stack":"/);
+  });
+});

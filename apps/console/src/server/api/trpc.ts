@@ -58,8 +58,12 @@ export async function createRequestContext(opts: { headers: Headers }): Promise<
 const t = initTRPC.context<TContext>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
+    // An unexpected error's message may carry SQL, a file path or a driver detail: the client gets
+    // a generic message (the route handler logs the real one), never internals or a stack.
+    const isInternal = error.code === 'INTERNAL_SERVER_ERROR';
     return {
       ...shape,
+      ...(isInternal ? { message: 'Internal error; it was logged' } : {}),
       data: {
         ...shape.data,
         stack: undefined,
