@@ -7,12 +7,25 @@ import path from 'node:path';
 
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { applyMigrations } from '@tripcast/db/migrate';
-import { createS3Client, createTestBucket, createTestDatabase, getTestAws, type TTestDatabase } from '@tripcast/local-stack/testing';
+import {
+  createS3Client,
+  createTestBucket,
+  createTestDatabase,
+  getTestAws,
+  type TTestDatabase,
+} from '@tripcast/local-stack/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cliEnv, queryDuckDb, runCli, startCli } from './testing/cli-harness';
-import { DIRTY_RULES, expectedCounts, expectedPrediction, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
+import {
+  DIRTY_RULES,
+  expectedCounts,
+  expectedPrediction,
+  TEST_MODEL,
+  writeTestModel,
+  writeTestMonth,
+} from './testing/fixtures';
 import { getRunRecord, reapStaleRuns } from './run-records';
 import type { TScoreResult } from './score-month';
 
@@ -28,11 +41,18 @@ beforeAll(async () => {
   db = await createTestDatabase();
   await applyMigrations({ databaseUrl: db.url });
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // The suite's database is dropped WITH (FORCE) at the end: a client the pool still holds then
+  // gets 57P01 'terminating connection', which must not surface as an uncaught exception.
+  pool.on('error', () => {});
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-scorer-test-'));
   modelDir = await writeTestModel(path.join(dir, 'model'));
   monthFile = path.join(dir, 'data', 'green_tripdata_2021-02.parquet');
   await writeTestMonth({ file: monthFile, rows: ROWS, year: 2021, month: 2 });
-  baseEnv = cliEnv({ DATABASE_URL: db.url, OBJECT_STORE_URI: path.join(dir, 'store'), MODEL_LOCATION: modelDir });
+  baseEnv = cliEnv({
+    DATABASE_URL: db.url,
+    OBJECT_STORE_URI: path.join(dir, 'store'),
+    MODEL_LOCATION: modelDir,
+  });
 });
 
 afterAll(async () => {
@@ -56,7 +76,20 @@ describe('scorer run on a generated month with dirty rows', () => {
 
   beforeAll(async () => {
     const out = await runCli(
-      ['run', '--taxi-type', 'green', '--year', '2021', '--month', '2', '--input', monthFile, '--run-id', 'dirty-1', '--json'],
+      [
+        'run',
+        '--taxi-type',
+        'green',
+        '--year',
+        '2021',
+        '--month',
+        '2',
+        '--input',
+        monthFile,
+        '--run-id',
+        'dirty-1',
+        '--json',
+      ],
       baseEnv,
     );
     expect(out.stderr).not.toMatch(/"level":50/);
@@ -70,11 +103,23 @@ describe('scorer run on a generated month with dirty rows', () => {
     expect(result.rowsScored).toBe(expected.scored);
     expect(result.rowsRejected).toBe(expected.rejected);
     expect(result.summary.rejectsByReason).toEqual(expected.byReason);
-    expect(result.outputUri).toBe(path.join(dir, 'store', 'predictions', 'taxi_type=green', 'year=2021', 'month=02', 'dirty-1.parquet'));
+    expect(result.outputUri).toBe(
+      path.join(
+        dir,
+        'store',
+        'predictions',
+        'taxi_type=green',
+        'year=2021',
+        'month=02',
+        'dirty-1.parquet',
+      ),
+    );
   });
 
   it('writes the course columns with their types, the homework ride_id and the model predictions', async () => {
-    const schema = await queryDuckDb(`DESCRIBE SELECT * FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`);
+    const schema = await queryDuckDb(
+      `DESCRIBE SELECT * FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`,
+    );
     expect(schema.map((c) => [c.column_name, c.column_type])).toEqual([
       ['ride_id', 'VARCHAR'],
       ['pickup_datetime', 'TIMESTAMP'],
@@ -95,18 +140,28 @@ describe('scorer run on a generated month with dirty rows', () => {
       const idx = Number(row.idx);
       expect(DIRTY_RULES[(idx % 50) as keyof typeof DIRTY_RULES]).toBeUndefined();
       expect(row.ride_id).toBe(`2021/02_${idx}`);
-      expect(row.predicted_duration as number).toBeCloseTo(expectedPrediction(row.PULocationID as number, row.trip_distance as number), 3);
+      expect(row.predicted_duration as number).toBeCloseTo(
+        expectedPrediction(row.PULocationID as number, row.trip_distance as number),
+        3,
+      );
       expect(row.actual_duration).toBe(2 + (idx % 40));
-      expect(row.diff as number).toBeCloseTo((row.actual_duration as number) - (row.predicted_duration as number), 9);
+      expect(row.diff as number).toBeCloseTo(
+        (row.actual_duration as number) - (row.predicted_duration as number),
+        9,
+      );
       expect(row.model_version).toBe(TEST_MODEL.version);
     }
   });
 
   it('keeps every rejected row with its reason in the rejects file', async () => {
-    const rejects = await queryDuckDb(`SELECT row_index, reason, PULocationID FROM read_parquet(${sql(result.rejectsUri)}) ORDER BY row_index`);
+    const rejects = await queryDuckDb(
+      `SELECT row_index, reason, PULocationID FROM read_parquet(${sql(result.rejectsUri)}) ORDER BY row_index`,
+    );
     expect(rejects).toHaveLength(expectedCounts(ROWS).rejected);
     for (const row of rejects) {
-      expect(row.reason).toBe(DIRTY_RULES[(Number(row.row_index) % 50) as keyof typeof DIRTY_RULES]);
+      expect(row.reason).toBe(
+        DIRTY_RULES[(Number(row.row_index) % 50) as keyof typeof DIRTY_RULES],
+      );
     }
   });
 
@@ -114,7 +169,11 @@ describe('scorer run on a generated month with dirty rows', () => {
     const record = (await getRunRecord(pool, 'dirty-1'))!;
     expect(record.status).toBe('succeeded');
     expect(record.progress).toBe(1);
-    expect([record.rowsRead, record.rowsScored, record.rowsRejected]).toEqual([ROWS, result.rowsScored, result.rowsRejected]);
+    expect([record.rowsRead, record.rowsScored, record.rowsRejected]).toEqual([
+      ROWS,
+      result.rowsScored,
+      result.rowsRejected,
+    ]);
     expect(record.modelVersion).toBe(TEST_MODEL.version);
     expect(record.trigger).toBe('cli');
     expect(record.finishedAt!.getTime()).toBeGreaterThanOrEqual(record.startedAt!.getTime());
@@ -132,11 +191,20 @@ describe('scorer run on a generated month with dirty rows', () => {
 
   it('puts the same rows in Postgres as in the Parquet', async () => {
     const rows = await dbRowsOf('dirty-1');
-    const [parquet] = await queryDuckDb(`SELECT count(*)::INTEGER AS n, sum(predicted_duration::FLOAT)::DOUBLE AS s FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`);
+    const [parquet] = await queryDuckDb(
+      `SELECT count(*)::INTEGER AS n, sum(predicted_duration::FLOAT)::DOUBLE AS s FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`,
+    );
     expect(rows!.count).toBe(parquet!.n);
     expect(rows!.sum).toBeCloseTo(parquet!.s as number, 0);
     // Row by row on a sample: same ride_id, times, zones and predictions.
-    const { rows: sample } = await pool.query<{ ride_id: string; pickup: string; pu: number; do: number; predicted: number; actual: number }>(
+    const { rows: sample } = await pool.query<{
+      ride_id: string;
+      pickup: string;
+      pu: number;
+      do: number;
+      predicted: number;
+      actual: number;
+    }>(
       `SELECT ride_id, to_char(pickup_datetime, 'YYYY-MM-DD HH24:MI:SS') AS pickup, pu_location_id AS pu, do_location_id AS do,
               predicted_duration AS predicted, actual_duration AS actual
        FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key WHERE r.id = 'dirty-1' ORDER BY row_index LIMIT 200`,
@@ -146,7 +214,9 @@ describe('scorer run on a generated month with dirty rows', () => {
               predicted_duration AS predicted, actual_duration AS actual
        FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false) ORDER BY CAST(substr(ride_id, 9) AS INTEGER) LIMIT 200`,
     );
-    expect(sample.map((r) => [r.ride_id, r.pickup, r.pu, r.do])).toEqual(fileRows.map((r) => [r.ride_id, r.pickup, r.pu, r.do]));
+    expect(sample.map((r) => [r.ride_id, r.pickup, r.pu, r.do])).toEqual(
+      fileRows.map((r) => [r.ride_id, r.pickup, r.pu, r.do]),
+    );
     sample.forEach((r, i) => {
       expect(r.predicted).toBeCloseTo(fileRows[i]!.predicted as number, 4);
       expect(r.actual).toBeCloseTo(fileRows[i]!.actual as number, 4);
@@ -156,7 +226,12 @@ describe('scorer run on a generated month with dirty rows', () => {
 
 describe('scorer run failures name their cause, in the exit and in the record', () => {
   it.each([
-    ['missing input', () => path.join(dir, 'nope.parquet'), null, /input not found: .*nope\.parquet/],
+    [
+      'missing input',
+      () => path.join(dir, 'nope.parquet'),
+      null,
+      /input not found: .*nope\.parquet/,
+    ],
     [
       'unreadable file',
       async () => {
@@ -172,7 +247,18 @@ describe('scorer run failures name their cause, in the exit and in the record', 
     const runId = `fail-${name.replaceAll(' ', '-')}`;
     const input = await makeInput();
     const out = await runCli(
-      ['run', '--year', '2021', '--month', '2', '--input', input, '--run-id', runId, ...(modelLocation ? ['--model-location', path.join(dir, modelLocation)] : [])],
+      [
+        'run',
+        '--year',
+        '2021',
+        '--month',
+        '2',
+        '--input',
+        input,
+        '--run-id',
+        runId,
+        ...(modelLocation ? ['--model-location', path.join(dir, modelLocation)] : []),
+      ],
       baseEnv,
     );
     expect(out.code).toBe(1);
@@ -189,7 +275,11 @@ describe('s3:// input and output (s3rver)', () => {
     const s3 = createS3Client();
     const aws = getTestAws();
     await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: 'trip-data/green_tripdata_2021-02.parquet', Body: await import('node:fs/promises').then((f) => f.readFile(monthFile)) }),
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: 'trip-data/green_tripdata_2021-02.parquet',
+        Body: await import('node:fs/promises').then((f) => f.readFile(monthFile)),
+      }),
     );
     const env = cliEnv({
       DATABASE_URL: db.url,
@@ -206,7 +296,9 @@ describe('s3:// input and output (s3rver)', () => {
     const out = await runCli(['run', '--run-id', 's3-1', '--json'], env);
     expect(out.code, out.stderr).toBe(0);
     const result = JSON.parse(out.stdout) as TScoreResult;
-    expect(result.outputUri).toBe(`s3://${bucket}/out/taxi_type=green/year=2021/month=02/s3-1.parquet`);
+    expect(result.outputUri).toBe(
+      `s3://${bucket}/out/taxi_type=green/year=2021/month=02/s3-1.parquet`,
+    );
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const keys = (listed.Contents ?? []).map((o) => o.Key).sort();
     expect(keys).toEqual([
@@ -214,13 +306,20 @@ describe('s3:// input and output (s3rver)', () => {
       'rejects/taxi_type=green/year=2021/month=02/s3-1.parquet',
       'trip-data/green_tripdata_2021-02.parquet',
     ]);
-    const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'out/taxi_type=green/year=2021/month=02/s3-1.parquet' }));
+    const body = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: 'out/taxi_type=green/year=2021/month=02/s3-1.parquet',
+      }),
+    );
     const local = path.join(dir, 's3-out.parquet');
     const bytes = await body.Body!.transformToByteArray();
     expect(bytes.length).toBe(body.ContentLength);
     expect(Buffer.from(bytes.subarray(-4)).toString()).toBe('PAR1');
     await writeFile(local, bytes);
-    const [count] = await queryDuckDb(`SELECT count(*)::INTEGER AS n FROM read_parquet(${sql(local)})`);
+    const [count] = await queryDuckDb(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet(${sql(local)})`,
+    );
     expect(count!.n).toBe(expectedCounts(ROWS).scored);
   });
 });
@@ -239,21 +338,39 @@ describe('kill -9 mid-run, then rerun', () => {
     const tmp = path.join(dir, 'tmp');
     await mkdir(tmp, { recursive: true });
     const env = { ...baseEnv, SCORER_HEARTBEAT_MS: '50', TMPDIR: tmp };
-    const args = (runId: string) => ['run', '--year', '2021', '--month', '3', '--input', bigFile, '--run-id', runId];
+    const args = (runId: string) => [
+      'run',
+      '--year',
+      '2021',
+      '--month',
+      '3',
+      '--input',
+      bigFile,
+      '--run-id',
+      runId,
+    ];
     const { child, done } = startCli(args('kill-1'), env);
     // Kill once the scorer reports progress: mid-scoring, before anything is published.
     const deadline = Date.now() + 60_000;
     for (;;) {
       const record = await getRunRecord(pool, 'kill-1');
       if (record?.status === 'running' && record.progress > 0 && record.progress < 0.8) break; // still scoring
-      if (record?.status === 'succeeded' || Date.now() > deadline) throw new Error(`never caught kill-1 mid-run: ${record?.status}`);
+      if (record?.status === 'succeeded' || Date.now() > deadline)
+        throw new Error(`never caught kill-1 mid-run: ${record?.status}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');
     const killed = await done;
     expect(killed.signal).toBe('SIGKILL');
 
-    const outDir = path.join(dir, 'store', 'predictions', 'taxi_type=green', 'year=2021', 'month=03');
+    const outDir = path.join(
+      dir,
+      'store',
+      'predictions',
+      'taxi_type=green',
+      'year=2021',
+      'month=03',
+    );
     expect(existsSync(path.join(outDir, 'kill-1.parquet'))).toBe(false);
     expect((await getRunRecord(pool, 'kill-1'))!.status).toBe('running');
 
@@ -264,7 +381,8 @@ describe('kill -9 mid-run, then rerun', () => {
     expect(reaped.status).toBe('failed');
     expect(reaped.error).toMatch(/heartbeat stopped/);
 
-    const leftovers = async () => (await readdir(tmp)).filter((n) => n.startsWith('tripcast-score-kill-1-'));
+    const leftovers = async () =>
+      (await readdir(tmp)).filter((n) => n.startsWith('tripcast-score-kill-1-'));
     expect((await leftovers()).length).toBeGreaterThan(0); // kill -9 cleaned nothing up
     const rerun = await runCli([...args('kill-1'), '--json'], env);
     expect(rerun.code, rerun.stderr).toBe(0);
