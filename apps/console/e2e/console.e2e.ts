@@ -110,6 +110,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     // Signed out, the data is refused on the server too, not only hidden.
     expect((await page.request.get('/api/history/export?sources=online')).status()).toBe(401);
     await signIn(page, E2E_USERS.admin);
+    // The session cookie is HttpOnly and SameSite=Lax (Secure only over https; this is http://127.0.0.1).
+    const session = (await page.context().cookies()).find((c) => c.name.endsWith('session_token'));
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax' });
+    // Security headers on pages (next.config.ts) and on the REST API.
+    const headers = (await page.request.get('/')).headers();
+    expect(headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    const apiHeaders = (await page.request.get('/api/v1/openapi.json')).headers();
+    expect(apiHeaders['x-content-type-options']).toBe('nosniff');
   });
 
   afterAll(async () => {
