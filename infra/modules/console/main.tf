@@ -26,7 +26,31 @@ module "execution_role" {
   component      = "console"
   repository_arn = var.repository_arn
   log_group_arn  = aws_cloudwatch_log_group.this.arn
-  secret_arns    = [var.database_secret_arn]
+  secret_arns    = [var.database_secret_arn, aws_secretsmanager_secret.auth.arn]
+}
+
+# Signs the console's session cookies (better-auth's BETTER_AUTH_SECRET): generated once at the
+# first apply and kept in Secrets Manager; later plans must not rotate it (that would sign
+# everyone out), hence ignore_changes.
+data "aws_secretsmanager_random_password" "auth" {
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+resource "aws_secretsmanager_secret" "auth" {
+  name        = "${var.name}-console-auth"
+  description = "Session-signing secret of the Tripcast console"
+
+  tags = { Component = "console" }
+}
+
+resource "aws_secretsmanager_secret_version" "auth" {
+  secret_id     = aws_secretsmanager_secret.auth.id
+  secret_string = data.aws_secretsmanager_random_password.auth.random_password
+
+  lifecycle {
+    ignore_changes = [secret_string]
+  }
 }
 
 # ---------------------------------------------------------------- task role
@@ -147,6 +171,9 @@ resource "aws_ecs_task_definition" "this" {
         { name = "INPUT_STREAM_NAME", value = var.input_stream_name }, # /api/health reports the stream
         { name = "OBJECT_STORE_URI", value = var.object_store_uri },
         { name = "MODEL_NAME", value = var.model_name },
+        # The origin browsers use: sign-in and tRPC mutations from any other origin are refused,
+        # and cookies are Secure when it is https.
+        { name = "CONSOLE_PUBLIC_URL", value = local.console_url },
         # The scorer launcher (apps/scorer/src/launcher.ts) in its ECS mode.
         { name = "SCORER_LAUNCHER", value = "ecs" },
         { name = "ECS_CLUSTER", value = var.cluster_arn },
@@ -157,6 +184,7 @@ resource "aws_ecs_task_definition" "this" {
       ]
       secrets = [
         { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
+        { name = "BETTER_AUTH_SECRET", valueFrom = aws_secretsmanager_secret.auth.arn },
       ]
       logConfiguration = {
         logDriver = "awslogs"
