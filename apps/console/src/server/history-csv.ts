@@ -69,15 +69,22 @@ export function streamHistoryCsv(db: TDb, filter: THistoryFilter): ReadableStrea
         controller.enqueue(encoder.encode(CSV_COLUMNS.join(',') + '\n'));
         return;
       }
-      const next = await pages.next();
-      if (next.done) {
-        controller.close();
-        return;
+      // A pull that neither enqueues nor closes is not called again (a pending read would hang),
+      // so skip empty pages until there is something to send or nothing left.
+      for (;;) {
+        const next = await pages.next();
+        if (next.done) {
+          controller.close();
+          return;
+        }
+        const lines = next.value
+          .map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(','))
+          .join('\n');
+        if (lines) {
+          controller.enqueue(encoder.encode(lines + '\n'));
+          return;
+        }
       }
-      const lines = next.value
-        .map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(','))
-        .join('\n');
-      if (lines) controller.enqueue(encoder.encode(lines + '\n'));
     },
     async cancel() {
       await pages.return(undefined);
