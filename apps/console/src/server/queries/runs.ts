@@ -1,37 +1,7 @@
-// Batch-run reads for the console. Explicit selects: no column the UI does not show leaves the DB.
+// Batch-run reads only the console makes (run lists and details come from @tripcast/db/queries/runs).
+import { getBatchRun } from '@tripcast/db/queries/runs';
 import { z } from 'zod';
 import type { TDb } from '../db';
-
-export const RUN_LIST_SELECT = {
-  id: true,
-  key: true,
-  taxiType: true,
-  year: true,
-  month: true,
-  trigger: true,
-  status: true,
-  progress: true,
-  rowsRead: true,
-  rowsScored: true,
-  rowsRejected: true,
-  modelVersion: true,
-  error: true,
-  backfillId: true,
-  createdAt: true,
-  startedAt: true,
-  finishedAt: true,
-} as const;
-
-export const RUN_DETAIL_SELECT = {
-  ...RUN_LIST_SELECT,
-  inputUri: true,
-  outputUri: true,
-  rejectsUri: true,
-  modelName: true,
-  summary: true,
-  requestedBy: true,
-  heartbeatAt: true,
-} as const;
 
 /** The scorer's run summary (apps/scorer/src/stats.ts), read leniently: older runs may lack fields. */
 const ZErrorSummary = z.object({
@@ -59,20 +29,9 @@ export const ZRunSummary = z.object({
 });
 export type TRunSummary = z.infer<typeof ZRunSummary>;
 
-export async function listBatchRuns(db: TDb, opts: { limit: number; cursor?: string | null }) {
-  const rows = await db.batchRun.findMany({
-    select: RUN_LIST_SELECT,
-    orderBy: [{ createdAt: 'desc' }, { key: 'desc' }],
-    take: opts.limit + 1,
-    ...(opts.cursor ? { cursor: { id: opts.cursor }, skip: 1 } : {}),
-  });
-  const hasMore = rows.length > opts.limit;
-  const items = hasMore ? rows.slice(0, opts.limit) : rows;
-  return { items, nextCursor: hasMore ? (items.at(-1)?.id ?? null) : null };
-}
-
-export async function getBatchRun(db: TDb, id: string) {
-  const run = await db.batchRun.findUnique({ where: { id }, select: RUN_DETAIL_SELECT });
+/** A run's detail (`@tripcast/db`'s explicit select) with its summary parsed for the charts. */
+export async function getBatchRunWithSummary(db: TDb, id: string) {
+  const run = await getBatchRun(db, id);
   if (!run) return null;
   const summary = run.summary == null ? null : ZRunSummary.safeParse(run.summary);
   return { ...run, summary: summary?.success ? summary.data : null };

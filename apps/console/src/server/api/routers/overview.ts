@@ -1,5 +1,5 @@
 import { getProductionModelVersion } from '@tripcast/db/queries/models';
-import { listBatchRuns } from '../../queries/runs';
+import { listBatchRuns } from '@tripcast/db/queries/runs';
 import {
   listActivitySeries,
   listStreamCheckpoints,

@@ -2,9 +2,9 @@ import { recordAudit } from '@tripcast/db/queries/audit';
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
 import { launchRun } from '@tripcast/scorer/launcher';
+import { listBatchRuns } from '@tripcast/db/queries/runs';
 import {
-  getBatchRun,
-  listBatchRuns,
+  getBatchRunWithSummary,
   listRunPredictions,
   samplePredictedVsActual,
 } from '../../queries/runs';
@@ -32,7 +32,7 @@ export const runsRouter = createTRPCRouter({
     .query(({ ctx, input }) => listBatchRuns(ctx.db, input)),
 
   get: viewerProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
-    const run = await getBatchRun(ctx.db, input.id);
+    const run = await getBatchRunWithSummary(ctx.db, input.id);
     if (!run) notFound(`No batch run ${input.id}`);
     const scatter =
       run.status === 'succeeded' && run.rowsScored > 0
@@ -72,7 +72,13 @@ export const runsRouter = createTRPCRouter({
     .input(ZMonthInput.extend({ taxiType: ZTaxiType }))
     .mutation(async ({ ctx, input }) => {
       const run = await launchRun({ ...input, trigger: 'manual', requestedBy: ctx.actor });
-      await recordAudit(ctx.db, { actor: ctx.actor, action: 'run.trigger', targetType: 'batch_run', targetId: run.runId, details: input });
+      await recordAudit(ctx.db, {
+        actor: ctx.actor,
+        action: 'run.trigger',
+        targetType: 'batch_run',
+        targetId: run.runId,
+        details: input,
+      });
       return { runId: run.runId };
     }),
 
