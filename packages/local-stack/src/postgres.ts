@@ -96,13 +96,12 @@ async function resolveOwner(): Promise<TOwner> {
   }
 }
 
-/**
- * As root the server runs as `postgres`, which must be able to enter every folder above its data
- * directory; a clone under /root (mode 700) is the usual trap. Checked up front for a clear line.
- */
-async function assertReachableByOwner(dataDir: string, owner: TOwner): Promise<void> {
-  if (!owner) return;
-  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+/** The first folder at or above `start` that `owner` cannot enter, if any. */
+async function findUnreachableFolder(
+  start: string,
+  owner: NonNullable<TOwner>,
+): Promise<{ dir: string; mode: number } | undefined> {
+  for (let dir = start; ; dir = path.dirname(dir)) {
     const stat = await fs.stat(dir).catch(() => undefined);
     if (stat) {
       const canEnter =
@@ -111,14 +110,53 @@ async function assertReachableByOwner(dataDir: string, owner: TOwner): Promise<v
           : stat.gid === owner.gid
             ? (stat.mode & 0o010) !== 0
             : (stat.mode & 0o001) !== 0;
-      if (!canEnter) {
-        throw new LocalStackError(
-          `The embedded Postgres runs as user "postgres", which cannot enter ${dir} (mode ${(stat.mode & 0o777).toString(8)}); set TRIPCAST_HOME to a folder it can reach (e.g. /var/tmp/tripcast) or run chmod o+x ${dir}.`,
-        );
-      }
+      if (!canEnter) return { dir, mode: stat.mode & 0o777 };
     }
-    if (path.dirname(dir) === dir) return;
+    if (path.dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * As root the server runs as `postgres`, which must be able to enter every folder above its data
+ * directory; a clone under /root (mode 700) is the usual trap. Checked up front for a clear line.
+ */
+async function assertReachableByOwner(dataDir: string, owner: TOwner): Promise<void> {
+  if (!owner) return;
+  const blocked = await findUnreachableFolder(path.dirname(dataDir), owner);
+  if (blocked) {
+    throw new LocalStackError(
+      `The embedded Postgres runs as user "postgres", which cannot enter ${blocked.dir} (mode ${blocked.mode.toString(8)}); set TRIPCAST_HOME to a folder it can reach (e.g. /var/tmp/tripcast) or run chmod o+x ${blocked.dir}.`,
+    );
+  }
+}
+
+/**
+ * The binaries live in node_modules, inside the checkout; as root they run as `postgres`, which
+ * cannot execute them when the checkout sits in a folder it cannot enter (a clone in a mode-700
+ * temp folder, or under /root). Then they are copied once, layout intact (bin/, lib/, share/), to
+ * a folder of their own under the system temp folder, and run from there.
+ */
+async function binariesRunnableBy(binaries: TBinaries, owner: TOwner): Promise<TBinaries> {
+  if (!owner) return binaries;
+  const nativeDir = path.dirname(path.dirname(binaries.postgres));
+  if (!(await findUnreachableFolder(path.dirname(binaries.postgres), owner))) return binaries;
+  // Keyed by the binaries package's version: reinstalls reuse the copy, an upgrade makes a new one.
+  const { version } = JSON.parse(
+    await fs.readFile(path.join(nativeDir, '..', 'package.json'), 'utf8'),
+  ) as { version: string };
+  const copyDir = path.join(os.tmpdir(), `tripcast-postgres-${version}`);
+  const relocate = (binary: string) => path.join(copyDir, path.relative(nativeDir, binary));
+  if (!existsSync(copyDir)) {
+    // Copy beside, then rename: a concurrent start never sees a half-copied folder.
+    const staging = await fs.mkdtemp(`${copyDir}.partial-`);
+    await fs.cp(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    await fs.chmod(staging, 0o755);
+    await fs.rename(staging, copyDir).catch(async (error: NodeJS.ErrnoException) => {
+      await fs.rm(staging, { recursive: true, force: true });
+      if (!existsSync(copyDir)) throw error;
+    });
+  }
+  return { postgres: relocate(binaries.postgres), initdb: relocate(binaries.initdb) };
 }
 
 function isAlive(pid: number): boolean {
@@ -291,8 +329,8 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
   const log = options.onLog ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir);
 
-  const binaries = await loadBinaries();
   const owner = await resolveOwner();
+  const binaries = await binariesRunnableBy(await loadBinaries(), owner);
   await assertReachableByOwner(dataDir, owner);
 
   // A server left over from an unclean stop may hold the port: deal with it before checking.
