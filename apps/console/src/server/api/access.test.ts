@@ -15,8 +15,6 @@ import { ROLES, type TRole } from '../auth/roles';
 import { createTestAuth, createTestConsole, TEST_ADMIN, type TTestConsole } from '../testing/context';
 import { appRouter, createCaller } from './root';
 import { createContextInner } from './trpc';
-import { createAuthRouteHandlers } from '../auth/auth-route';
-import { createSignInThrottle } from '../auth/sign-in-throttle';
 import { createConsoleUser } from '../auth/users';
 import { createHistoryExportHandler } from '../history-export';
 
@@ -142,7 +140,7 @@ describe('every route handler has a role decision', () => {
     expect(await anonymous.json()).toEqual({ error: 'unauthorized', message: 'Sign in first' });
 
     await createConsoleUser({ auth, db: t.db }, { email: 'viewer@example.com', name: 'V', role: 'viewer', password: 'viewer-password-1', actor: 'test' });
-    const signIn = await createAuthRouteHandlers(auth, createSignInThrottle()).POST(
+    const signIn = await auth.handler(
       new Request('http://127.0.0.1:3000/api/auth/sign-in/email', {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: 'http://127.0.0.1:3000' },

@@ -11,10 +11,11 @@ import { genericOAuth } from 'better-auth/plugins/generic-oauth';
 import type { TDb } from '@tripcast/db/client';
 import { getEnv } from '~/env';
 import { getConsoleDb } from '../db';
+import { CLIENT_IP_HEADER, credentialGuard } from './credential-guard';
 import { isRole, type TSessionUser } from './roles';
+import { createSignInThrottle, type TSignInThrottle } from './sign-in-throttle';
 
-/** server.ts sets this header from the socket (overwriting any client value) for per-IP limits. */
-export const CLIENT_IP_HEADER = 'x-tripcast-client-ip';
+export { CLIENT_IP_HEADER } from './credential-guard';
 
 /** Without CONSOLE_PUBLIC_URL (local use) these origins are trusted, any port. */
 const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
@@ -28,6 +29,8 @@ export type TCreateAuthOptions = {
   baseURL?: string;
   trustedOrigins: string[];
   oidc?: TOidcConfig;
+  /** Counts failed password checks (default: 5 failures / 15 min); tests pass a stricter one. */
+  throttle?: TSignInThrottle;
 };
 
 export function createAuth(options: TCreateAuthOptions) {
@@ -42,6 +45,8 @@ export function createAuth(options: TCreateAuthOptions) {
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
     user: { additionalFields: { createdBy: { type: 'string', required: false, input: false } } },
     plugins: [
+      // Trusted Origin + JSON bodies on every state-changing request, and the password throttle.
+      credentialGuard({ throttle: options.throttle ?? createSignInThrottle() }),
       // Roles live on the user (`role`); only `admin` may use the plugin's own /admin endpoints.
       // viewer and analyst get no rights on those endpoints (userAc: only what a user may do to itself).
       admin({
@@ -66,9 +71,9 @@ export function createAuth(options: TCreateAuthOptions) {
           ]
         : []),
     ],
-    // better-auth's limiter guards its other endpoints per IP; password sign-in is throttled by
-    // our own per email+IP limiter (sign-in-throttle.ts), which counts failures only, so a user
-    // who signs in correctly is never locked out by others sharing an IP.
+    // better-auth's limiter guards its other endpoints per IP; password checks are throttled by
+    // credentialGuard (per email+IP for sign-in, per user for the others), which counts failures
+    // only, so a user who signs in correctly is never locked out by others sharing an IP.
     rateLimit: { enabled: true, window: 60, max: 300, customRules: { '/sign-in/email': false } },
     advanced: {
       ipAddress: { ipAddressHeaders: [CLIENT_IP_HEADER] },

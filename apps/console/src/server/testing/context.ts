@@ -9,14 +9,16 @@ import { createCaller } from '../api/root';
 import { createContextInner, type TContextServices } from '../api/trpc';
 import { createAuth, type TAuth } from '../auth/auth';
 import type { TSessionUser } from '../auth/roles';
+import type { TSignInThrottle } from '../auth/sign-in-throttle';
 import { readZoneTable } from '../zones';
 
 /** The default caller of router tests: an admin (tests of lower roles pass their own `user`). */
 export const TEST_ADMIN: TSessionUser = { id: 'test-admin', email: 'test', name: 'Test admin', role: 'admin' };
 
 /** A real better-auth instance over the test database (local origins, a throwaway secret). */
-export function createTestAuth(db: TDb): TAuth {
+export function createTestAuth(db: TDb, options: { throttle?: TSignInThrottle } = {}): TAuth {
   return createAuth({
+    ...options,
     db,
     secret: 'test-secret-test-secret-test-secret-0123',
     baseURL: 'http://127.0.0.1:3000',

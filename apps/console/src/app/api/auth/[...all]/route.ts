@@ -1,13 +1,13 @@
+import { toNextJsHandler } from 'better-auth/next-js';
 import { getAuth } from '~/server/auth/auth';
-import { createAuthRouteHandlers } from '~/server/auth/auth-route';
-import { createSignInThrottle } from '~/server/auth/sign-in-throttle';
 
 export const dynamic = 'force-dynamic';
 
-const throttle = createSignInThrottle();
-let handlers: ReturnType<typeof createAuthRouteHandlers> | undefined;
-// Created on the first request, not at import: `next build` loads this module without a database.
-const getHandlers = () => (handlers ??= createAuthRouteHandlers(getAuth(), throttle));
+// better-auth's handler as is: Origin, body type and the password throttle are checked inside it
+// (credential-guard.ts), after its router has parsed the request. Created on the first request,
+// not at import: `next build` loads this module without a database.
+let handlers: ReturnType<typeof toNextJsHandler> | undefined;
+const getHandlers = () => (handlers ??= toNextJsHandler(getAuth()));
 
 export const GET = (req: Request) => getHandlers().GET(req);
 export const POST = (req: Request) => getHandlers().POST(req);
