@@ -85,7 +85,7 @@ async function benchCore(batchSize: number) {
   const deps = {
     getModel: () => model,
     publisher: { publish: (entries: TPutEntry[]) => ((published += entries.length), Promise.resolve({ failedIndexes: [] })) },
-    history: { insertStreamHistory: (rows: unknown[]) => ((historyRows += rows.length), Promise.resolve()) },
+    history: { insertStreamHistory: (rows: unknown[]) => ((historyRows += rows.length), Promise.resolve({ refused: 0 })) },
     deadLetters: { insertDeadLetters: (rows: unknown[]) => ((dead += rows.length), Promise.resolve()) },
   };
   // Warm up (JIT, onnxruntime session), then measure.

@@ -27,6 +27,8 @@ export const ZEnv = z.object({
   CONSUMER_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   CONSUMER_IDLE_POLL_MS: z.coerce.number().int().min(0).default(250),
   CONSUMER_INITIAL_POSITION: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
+  /** /health turns unhealthy when a shard holds records without advancing for this long. */
+  CONSUMER_STALL_THRESHOLD_MS: z.coerce.number().int().min(1_000).default(60_000),
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8_081),

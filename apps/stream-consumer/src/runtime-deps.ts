@@ -9,7 +9,7 @@ import type { THandlerDeps } from './core/process-records';
 import type { TEnv } from './env';
 import { createPinnedModelSource, createRegistryModelSource } from './model-source';
 import type { TModelSource } from './model-source';
-import { createPgDeadLetterWriter, createPgHistoryWriter } from './stores/history-writer';
+import { createPgSinks } from './stores/pg-sinks';
 
 export function createKinesisClient(env: Pick<TEnv, 'AWS_REGION' | 'KINESIS_ENDPOINT_URL'>): KinesisClient {
   return new KinesisClient({
@@ -57,8 +57,7 @@ export async function createRuntimeDeps(env: TEnv, log: Logger): Promise<TRuntim
     handler: {
       getModel: () => models.current(),
       publisher,
-      history: createPgHistoryWriter(pool),
-      deadLetters: createPgDeadLetterWriter(pool),
+      ...createPgSinks(pool),
     },
     async close() {
       await models.close();

@@ -18,6 +18,7 @@ export async function startConsumerService(env: TEnv, log: Logger) {
     batchSize: env.CONSUMER_BATCH_SIZE,
     idlePollMs: env.CONSUMER_IDLE_POLL_MS,
     initialPosition: env.CONSUMER_INITIAL_POSITION,
+    stallThresholdMs: env.CONSUMER_STALL_THRESHOLD_MS,
   });
   const health = await startHealthServer({ consumer, host: env.HEALTH_HOST, port: env.HEALTH_PORT });
   consumer.start();

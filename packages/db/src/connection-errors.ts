@@ -93,3 +93,16 @@ function safeUser(databaseUrl: string): string {
     return '(unknown)';
   }
 }
+
+/**
+ * True when Postgres refused a statement because of the DATA it carried (SQLSTATE class 22 data
+ * exception, e.g. 22021 "invalid byte sequence for encoding UTF8: 0x00"; class 23 integrity
+ * constraint; class 54 program limit, e.g. an index row too large), so retrying the same rows
+ * can never succeed. Anything else (no SQLSTATE: a socket error or timeout; class 08
+ * connection, 53 resources, 57 operator intervention, 40 rollback) is worth retrying.
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+export function isDataRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|54)[0-9A-Z]{3}$/.test(code);
+}

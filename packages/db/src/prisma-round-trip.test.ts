@@ -220,7 +220,8 @@ describe('Prisma round trip', () => {
       streamName: 'ride_events',
       shardId: 'shardId-000000000000',
       sequenceNumber: '42',
-      payload: '{"ride": {"PULocationID": 999}}',
+      // Raw bytes, NUL and invalid UTF-8 included: the column is bytea.
+      payload: new Uint8Array([...Buffer.from('{"ride": {"PULocationID": 999}}'), 0x00, 0xff]),
       reason: 'ride.PULocationID: must be <= 265',
     };
     const created = await db.deadLetter.create({ data });

@@ -79,6 +79,13 @@ describe('ZPredictRequest', () => {
     expect(errorsOf(ZPredictRequest, { rides: [] })[0]?.message).toContain('at least one');
     expect(errorsOf(ZPredictRequest, [course])[0]?.message).toContain('JSON object');
   });
+  it('refuses a ride_id holding NUL (Postgres text cannot store it) in every mode, naming the field', () => {
+    expect(errorsOf(ZPredictRequest, { rides: [{ ...course, ride_id: 'a\u0000b' }] })).toEqual([
+      { path: 'rides.0.ride_id', message: expect.stringContaining('NUL') as string },
+    ]);
+    expect(errorsOf(ZPredictRequest, { ...course, ride_id: '\u0000' })[0]?.path).toBe('ride_id');
+    expect(errorsOf(ZRideEvent, { ride: course, ride_id: 'a\u0000b' })[0]?.path).toBe('ride_id');
+  });
 });
 
 describe('ZModelCard', () => {

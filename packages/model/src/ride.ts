@@ -58,7 +58,15 @@ export const ZRideId = z
   .union(
     [
       z.number().int({ error: 'ride_id must be an integer or a string' }),
-      z.string().min(1).max(200),
+      z
+        .string()
+        .min(1)
+        .max(200)
+        // Every mode stores ride_id in Postgres text, which cannot hold U+0000: refused at the
+        // edge (400 online, a dead letter on the stream) rather than failing the history write.
+        .refine((id) => !id.includes('\u0000'), {
+          error: 'ride_id must not contain a NUL character (\\u0000)',
+        }),
     ],
     {
       error: 'ride_id must be an integer or a non-empty string',

@@ -32,7 +32,7 @@ function recorder() {
     insertBatch: (batch: readonly THistoryRow[]) => {
       if (isDown) return Promise.reject(new Error('connection refused'));
       batches.push(batch.map((r) => r.idempotencyKey));
-      return Promise.resolve(batch.length);
+      return Promise.resolve({ inserted: batch.length, refused: 0 });
     },
   };
 }
@@ -116,7 +116,7 @@ describe('createHistoryWriter', () => {
   it('counts rows of the flush in flight as buffered until they are written', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const writer = createHistoryWriter({ insertBatch: async (batch) => (await gate, batch.length), flushIntervalMs: 60_000 });
+    const writer = createHistoryWriter({ insertBatch: async (batch) => (await gate, { inserted: batch.length, refused: 0 }), flushIntervalMs: 60_000 });
     writer.enqueue(rows(5));
     const flushed = writer.flush();
     await sleep(10);
@@ -127,11 +127,11 @@ describe('createHistoryWriter', () => {
     await writer.close();
   });
 
-  it('counts rows the database already had as duplicates, not as written', async () => {
-    const writer = createHistoryWriter({ insertBatch: (batch) => Promise.resolve(batch.length - 1), flushIntervalMs: 10 });
+  it('counts rows the database already had as duplicates, and refused rows as refused, not as written', async () => {
+    const writer = createHistoryWriter({ insertBatch: (batch) => Promise.resolve({ inserted: batch.length - 2, refused: 1 }), flushIntervalMs: 10 });
     writer.enqueue(rows(3));
     await writer.flush();
-    expect(writer.stats()).toMatchObject({ written: 2, duplicates: 1 });
+    expect(writer.stats()).toMatchObject({ written: 1, duplicates: 1, refused: 1 });
     await writer.close();
   });
 });

@@ -5,8 +5,12 @@
  * flushed with ONE multi-row `INSERT ... ON CONFLICT (source, idempotency_key) DO NOTHING` when
  * it holds `maxBatchRows` rows or every `flushIntervalMs`, whichever comes first, one flush at
  * a time. Policy when the database is slow or down:
- * - a failed flush puts its rows back at the head of the buffer and is retried with exponential
- *   backoff (idempotency keys make a retried INSERT that did commit harmless);
+ * - a row the database refuses for its DATA (a NUL byte, say) never holds back the others: the
+ *   sink (`writeHistoryBatch`) splits the batch, writes the rest and keeps the refused rows in
+ *   dead_letters; they are counted (`refused`), not retried;
+ * - a flush that could not reach the database puts its rows back at the head of the buffer and
+ *   is retried with exponential backoff (idempotency keys make a retried INSERT that did commit
+ *   harmless);
  * - the buffer is bounded by `maxBufferedRows`: rows that do not fit are DROPPED and counted
  *   (`dropped` in stats, /api/health, and a log line at most every 10 s). Predictions keep being
  *   served: answering the caller matters more than a complete history, and memory stays bounded;
@@ -26,14 +30,20 @@ export type THistoryRow = {
   createdAt: Date;
 };
 
-/** Inserts rows in one statement, ignoring rows whose idempotency key is already stored; returns rows inserted. */
-export type TInsertHistoryBatch = (rows: readonly THistoryRow[]) => Promise<number>;
+/**
+ * Writes rows, ignoring rows whose idempotency key is already stored and keeping rows the
+ * database refuses for their data aside (dead letters); returns rows inserted and refused.
+ * Throws only when the database could not be asked (then the whole batch is retried).
+ */
+export type TInsertHistoryBatch = (rows: readonly THistoryRow[]) => Promise<{ inserted: number; refused: number }>;
 
 export type THistoryWriterStats = {
   /** Rows accepted but not written yet (in the buffer or in the flush in flight). */
   buffered: number;
   written: number;
   duplicates: number;
+  /** Rows Postgres refused for their data (e.g. a NUL byte): kept in dead_letters (source online), not retried. */
+  refused: number;
   dropped: number;
   failedFlushes: number;
   lastError: string | null;
@@ -79,6 +89,7 @@ export function createHistoryWriter(options: THistoryWriterOptions): THistoryWri
   const stats: Omit<THistoryWriterStats, 'buffered'> = {
     written: 0,
     duplicates: 0,
+    refused: 0,
     dropped: 0,
     failedFlushes: 0,
     lastError: null,
@@ -92,10 +103,12 @@ export function createHistoryWriter(options: THistoryWriterOptions): THistoryWri
       buffer = batch === buffer ? [] : buffer.slice(batch.length);
       flushingRows = batch.length;
       try {
-        const inserted = await options.insertBatch(batch);
+        const { inserted, refused } = await options.insertBatch(batch);
         flushingRows = 0;
         stats.written += inserted;
-        stats.duplicates += batch.length - inserted;
+        stats.refused += refused;
+        stats.duplicates += batch.length - inserted - refused;
+        if (refused > 0) log(`history: ${refused} rows refused by the database, kept in dead_letters (total ${stats.refused})`);
         stats.lastFlushAt = new Date().toISOString();
         backoffMs = flushIntervalMs;
       } catch (error) {

@@ -346,6 +346,39 @@ describe('prediction history', () => {
     expect(after - before).toBe(3);
   });
 
+  it('a NUL byte in ride_id is refused with 400 naming the field, and the next request still reaches the history', async () => {
+    const key = `nul-${Date.now()}`;
+    const error = await expectError(await post({ rides: [{ ...COURSE, ride_id: 'a\u0000b' }] }, { 'idempotency-key': `${key}-bad` }), 400, 'invalid_request');
+    expect(error.issues).toEqual([{ path: 'rides.0.ride_id', message: expect.stringContaining('NUL') as string }]);
+    expect((await post({ rides: [{ ...COURSE, ride_id: 'fine' }] }, { 'idempotency-key': key })).status).toBe(200);
+    await history.flush();
+    expect((await rowsFor(key)).map((row) => row.ride_id)).toEqual(['fine']);
+    expect(await rowsFor(`${key}-bad`)).toEqual([]);
+  });
+
+  it('a row Postgres refuses never holds back the rows behind it: they are written, it is dead-lettered and counted in /api/health', async () => {
+    // A row the edge did not stop (here put straight into the writer: NUL is refused at the edge
+    // today, but any other value Postgres refuses would take this path) used to make every
+    // flush fail, forever, with /api/health still ok.
+    const key = `refused-${Date.now()}`;
+    const refusedBefore = history.stats().refused;
+    const base = { puLocationId: 10, doLocationId: 50, tripDistance: 4, predictedDuration: 12, modelName: 'm', modelVersion: 'v1', latencyMs: 1, createdAt: new Date() };
+    history.enqueue([
+      { ...base, idempotencyKey: `${key}:0`, rideId: 'before' },
+      { ...base, idempotencyKey: `${key}:1`, rideId: 'bad\u0000id' },
+      { ...base, idempotencyKey: `${key}:2`, rideId: 'after' },
+    ]);
+    expect((await post(COURSE, { 'idempotency-key': `${key}-next` })).status).toBe(200);
+    await history.flush();
+    expect((await rowsFor(key)).map((row) => row.ride_id)).toEqual(['before', 'after']);
+    expect(await rowsFor(`${key}-next`)).toHaveLength(1);
+    const letters = await pool.query<{ source: string; reason: string }>('SELECT source, reason FROM dead_letters WHERE sequence_number = $1', [`${key}:1`]);
+    expect(letters.rows).toEqual([{ source: 'online', reason: expect.stringMatching(/0x00/) as string }]);
+    const health = (await (await fetch(`${server.url}/api/health`)).json()) as { history: { refused: number; buffered: number } };
+    expect(health.history.refused).toBe(refusedBefore + 1);
+    expect(health.history.buffered).toBe(0);
+  });
+
   it('refuses a malformed Idempotency-Key', async () => {
     const error = await expectError(await post(COURSE, { 'idempotency-key': 'x'.repeat(201) }), 400, 'invalid_request');
     expect(error.issues?.[0]?.path).toBe('headers.idempotency-key');

@@ -10,7 +10,7 @@ import { promoteModel, registerModel } from '@tripcast/model/store';
 import { describe, expect, it } from 'vitest';
 
 import { createKinesisPublisher } from '../core/put-records';
-import { createPgDeadLetterWriter, createPgHistoryWriter } from '../stores/history-writer';
+import { createPgSinks } from '../stores/pg-sinks';
 import { spawnConsumer } from '../testing/consumer-process';
 import { useConsumerSuite } from '../testing/consumer-suite';
 import { throttleSomeEntries } from '../testing/throttle';
@@ -38,8 +38,7 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
       handler: {
         getModel: () => model,
         publisher: createKinesisPublisher({ client: suite.kinesis, streamName: output }),
-        history: createPgHistoryWriter(suite.db.pool),
-        deadLetters: createPgDeadLetterWriter(suite.db.pool),
+        ...createPgSinks(suite.db.pool),
       },
     });
     const health = await startHealthServer({ consumer, host: '127.0.0.1', port: 0 });
@@ -68,6 +67,94 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     expect((await readAllRecords(suite.kinesis, output)).length).toBe(21);
   });
 
+  it('NUL bytes and invalid UTF-8 on a shard: dead-lettered with their raw bytes, the records behind them scored, the shard moves on', async () => {
+    // Used to block the shard for good: Postgres refused the history batch (0x00) and the batch was retried forever.
+    const input = await createTestStream({ shardCount: 1 });
+    const output = await createTestStream({ shardCount: 1 });
+    const poison = [
+      Buffer.from('{"ride": {"PULocationID": 1, "DOLocationID": 2, "trip_distance": 1}, "ride_id": "a\\u0000b"}'),
+      Buffer.from('bad\u0000payload'),
+      Buffer.from([0x7b, 0xc3, 0x28, 0x00, 0x7d]),
+    ];
+    await suite.put(input, [...poison, rideEvent(1), rideEvent(2)]);
+    const model = await createTestModel('v1');
+    const consumer = createConsumer({
+      kinesis: suite.kinesis,
+      pool: suite.db.pool,
+      streamName: input,
+      log: silentLog,
+      leaseTtlMs: 1_500,
+      batchSize: 2,
+      idlePollMs: 50,
+      initialPosition: 'TRIM_HORIZON',
+      handler: { getModel: () => model, publisher: createKinesisPublisher({ client: suite.kinesis, streamName: output }), ...createPgSinks(suite.db.pool) },
+    });
+    consumer.start();
+    try {
+      await waitFor(() => suite.countHistory(input), (c) => Number(c.rows) === 5, { what: '5 history rows' });
+      expect(await suite.countHistory(input)).toMatchObject({ scored: '2', rejected: '3' });
+      const { rows: dead } = await suite.db.pool.query<{ payload: Buffer; reason: string }>('SELECT payload, reason FROM dead_letters WHERE stream_name = $1 ORDER BY sequence_number', [input]);
+      expect(dead.map((letter) => letter.payload)).toEqual(poison);
+      expect(dead.map((letter) => letter.reason)).toEqual([
+        expect.stringContaining('ride_id must not contain a NUL') as string,
+        expect.stringMatching(/^data is not JSON/) as string,
+        'data is not valid UTF-8',
+      ]);
+      await waitFor(() => Promise.resolve(consumer.snapshot()), (snapshot) => snapshot.checkpoints >= 3, { what: 'the shard checkpointed past every record' });
+      expect(consumer.health()).toEqual({ isHealthy: true, reason: null });
+      expect(((await readAllRecords(suite.kinesis, output)) as { prediction: { ride_id: number } }[]).map((record) => record.prediction.ride_id)).toEqual([1, 2]);
+    } finally {
+      await consumer.stop();
+      await model.close();
+    }
+  });
+
+  it('/health turns unhealthy, naming the shard and the error, when a shard holds records without advancing; healthy again once it moves', async () => {
+    const input = await createTestStream({ shardCount: 1 });
+    const model = await createTestModel('v1');
+    // A history sink that fails until told otherwise: a database that keeps refusing writes for a
+    // reason that is not the data (permissions, a dropped table). Retrying is right; silence is not.
+    let isBroken = true;
+    const sinks = createPgSinks(suite.db.pool);
+    const consumer = createConsumer({
+      kinesis: suite.kinesis,
+      pool: suite.db.pool,
+      streamName: input,
+      log: silentLog,
+      leaseTtlMs: 1_500,
+      batchSize: 10,
+      idlePollMs: 50,
+      initialPosition: 'TRIM_HORIZON',
+      stallThresholdMs: 1_000,
+      handler: {
+        getModel: () => model,
+        publisher: null,
+        deadLetters: sinks.deadLetters,
+        history: { insertStreamHistory: (rows) => (isBroken ? Promise.reject(new Error('permission denied for table prediction_history')) : sinks.history.insertStreamHistory(rows)) },
+      },
+    });
+    const health = await startHealthServer({ consumer, host: '127.0.0.1', port: 0 });
+    await suite.put(input, [rideEvent(1), rideEvent(2)]);
+    consumer.start();
+    try {
+      const body = await waitFor(
+        () => fetch(`${health.url}/health`).then(async (r) => ({ httpStatus: r.status, ...((await r.json()) as { status: string; reason?: string }) })),
+        (b) => b.httpStatus === 503 && b.reason?.startsWith('shard ') === true,
+        { what: '/health 503', timeoutMs: 15_000 },
+      );
+      expect(body.status).toBe('unhealthy');
+      expect(body.reason).toMatch(/^shard shardId-000000000000 has not advanced for \d+ s with 2 records waiting \(last error: permission denied for table prediction_history\)/);
+      expect(consumer.snapshot().stalledShards).toEqual([expect.objectContaining({ shardId: 'shardId-000000000000', waitingRecords: 2 })]);
+      isBroken = false;
+      await waitFor(() => fetch(`${health.url}/health`).then((r) => r.status), (status) => status === 200, { what: '/health 200 again', timeoutMs: 15_000 });
+      expect(await suite.countHistory(input)).toMatchObject({ scored: '2' });
+    } finally {
+      await consumer.stop();
+      health.server.close();
+      await model.close();
+    }
+  });
+
   it('throttled PutRecords: only failed entries are re-sent, every event is scored once and published', async () => {
     const input = await createTestStream({ shardCount: 2 });
     const output = await createTestStream({ shardCount: 1 });
@@ -88,7 +175,7 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
       batchSize: 50,
       idlePollMs: 50,
       initialPosition: 'TRIM_HORIZON',
-      handler: { getModel: () => model, publisher, history: createPgHistoryWriter(suite.db.pool), deadLetters: createPgDeadLetterWriter(suite.db.pool) },
+      handler: { getModel: () => model, publisher, ...createPgSinks(suite.db.pool) },
     });
     consumer.start();
     try {

@@ -26,7 +26,11 @@ export type TConsumerOptions = {
   batchSize: number;
   idlePollMs: number;
   initialPosition: 'TRIM_HORIZON' | 'LATEST';
+  /** A shard holding records without advancing for this long makes /health unhealthy (default 60 s). */
+  stallThresholdMs?: number;
 };
+
+export type TConsumerHealth = { isHealthy: boolean; reason: string | null };
 
 type TWorker = { isLost: boolean; done: Promise<void> };
 
@@ -43,6 +47,7 @@ export function createConsumer(options: TConsumerOptions) {
   const metrics = createConsumerMetrics();
   const workers = new Map<string, TWorker>();
   const tickMs = Math.max(100, Math.floor(options.leaseTtlMs / 3));
+  const stallThresholdMs = options.stallThresholdMs ?? 60_000;
   let isStopping = false;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | null = null;
@@ -151,10 +156,27 @@ export function createConsumer(options: TConsumerOptions) {
       scheduleTick(0);
     },
     snapshot() {
-      return metrics.snapshot({ owner, shards: [...workers.keys()].sort(), isStopping });
+      return metrics.snapshot({ owner, shards: [...workers.keys()].sort(), isStopping, stallThresholdMs });
     },
-    isHealthy() {
-      return !isStopping && Date.now() - lastTickOkAt < options.leaseTtlMs;
+    /**
+     * Unhealthy while stopping, when the lease loop has not completed a tick within the lease
+     * TTL, or when a shard has held records without advancing for `stallThresholdMs` (a batch
+     * that keeps failing blocks its shard: retrying is right, but someone must be told).
+     */
+    health(): TConsumerHealth {
+      if (isStopping) return { isHealthy: false, reason: 'stopping' };
+      const sinceTickMs = Date.now() - lastTickOkAt;
+      if (sinceTickMs >= options.leaseTtlMs) {
+        return { isHealthy: false, reason: lastTickOkAt === 0 ? 'starting: no lease tick completed yet' : `lease loop has not completed a tick for ${Math.round(sinceTickMs / 1000)} s (database or Kinesis unreachable?)` };
+      }
+      const stalled = metrics.listStalledShards(stallThresholdMs);
+      if (stalled.length > 0) {
+        const reason = stalled
+          .map((shard) => `shard ${shard.shardId} has not advanced for ${Math.round(shard.stalledMs / 1000)} s with ${shard.waitingRecords} records waiting${shard.lastError ? ` (last error: ${shard.lastError})` : ''}`)
+          .join('; ');
+        return { isHealthy: false, reason };
+      }
+      return { isHealthy: true, reason: null };
     },
     /** Finish in-flight batches, checkpoint them, release every lease. */
     async stop() {

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 
 import type { TConsumer } from './consumer';
 
-/** `/health` (200 while the lease loop is alive, else 503) and `/metrics` (JSON counters). */
+/** `/health` (200 while the lease loop is alive and no shard is stalled, else 503 with the reason) and `/metrics` (JSON counters). */
 export async function startHealthServer(options: { consumer: TConsumer; host: string; port: number }): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -12,8 +12,8 @@ export async function startHealthServer(options: { consumer: TConsumer; host: st
       response.end(JSON.stringify(body));
     };
     if (path === '/health') {
-      const isHealthy = options.consumer.isHealthy();
-      return send(isHealthy ? 200 : 503, { status: isHealthy ? 'ok' : 'unhealthy', owner: options.consumer.owner });
+      const { isHealthy, reason } = options.consumer.health();
+      return send(isHealthy ? 200 : 503, { status: isHealthy ? 'ok' : 'unhealthy', ...(reason ? { reason } : {}), owner: options.consumer.owner });
     }
     if (path === '/metrics') return send(200, options.consumer.snapshot());
     return send(404, { error: 'not found: try /health or /metrics' });

@@ -8,6 +8,8 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
   const startedAt = now();
   const buckets = new Map<number, number>();
   const iteratorAgeMs = new Map<string, number>();
+  /** Shards holding records they have not checkpointed past yet: since when, how many, last error. */
+  const waiting = new Map<string, { since: number; records: number; lastError: string | null }>();
   const totals = {
     recordsReceived: 0,
     recordsScored: 0,
@@ -16,6 +18,8 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
     publishFailures: 0,
     batchFailures: 0,
     deadLetters: 0,
+    /** History rows Postgres refused for their data: dead-lettered by the history sink, not retried. */
+    historyRefused: 0,
     checkpoints: 0,
     leasesLost: 0,
   };
@@ -26,16 +30,28 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
     for (const key of buckets.keys()) if (key <= second - windowSeconds) buckets.delete(key);
   }
 
+  /**
+   * Shards that have held records without advancing for `thresholdMs` or more: a batch that
+   * keeps failing (database refusing writes, output stream rejecting), so the shard is blocked.
+   */
+  function listStalledShards(thresholdMs: number) {
+    const current = now();
+    return [...waiting]
+      .filter(([, entry]) => current - entry.since >= thresholdMs)
+      .map(([shardId, entry]) => ({ shardId, stalledMs: current - entry.since, waitingRecords: entry.records, lastError: entry.lastError }));
+  }
+
   return {
     totals,
-    recordBatch(batch: { received: number; scored: number; rejected: number; published: number; publishFailed: number; modelVersion: string | null }) {
+    recordBatch(batch: { received: number; scored: number; rejected: number; published: number; publishFailed: number; historyRefused: number; modelVersion: string | null }) {
       const second = Math.floor(now() / 1000);
       buckets.set(second, (buckets.get(second) ?? 0) + batch.received);
       trim(second);
       totals.recordsReceived += batch.received;
       totals.recordsScored += batch.scored;
       totals.recordsRejected += batch.rejected;
-      totals.deadLetters += batch.rejected;
+      totals.deadLetters += batch.rejected + batch.historyRefused;
+      totals.historyRefused += batch.historyRefused;
       totals.recordsPublished += batch.published;
       totals.publishFailures += batch.publishFailed;
       if (batch.modelVersion) modelVersion = batch.modelVersion;
@@ -44,10 +60,26 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
     recordIteratorAge(shardId: string, millisBehindLatest: number | undefined) {
       if (millisBehindLatest !== undefined) iteratorAgeMs.set(shardId, millisBehindLatest);
     },
+    /** A shard read `records` it has not checkpointed past yet (a batch in progress or being retried). */
+    markShardWaiting(shardId: string, records: number) {
+      const entry = waiting.get(shardId);
+      if (entry) entry.records = records;
+      else waiting.set(shardId, { since: now(), records, lastError: null });
+    },
+    markShardFailed(shardId: string, error: string) {
+      const entry = waiting.get(shardId);
+      if (entry) entry.lastError = error;
+    },
+    /** The shard checkpointed past everything it had read. */
+    markShardAdvanced(shardId: string) {
+      waiting.delete(shardId);
+    },
+    listStalledShards,
     forgetShard(shardId: string) {
       iteratorAgeMs.delete(shardId);
+      waiting.delete(shardId);
     },
-    snapshot(extra: { shards: string[]; owner: string; isStopping: boolean }) {
+    snapshot(extra: { shards: string[]; owner: string; isStopping: boolean; stallThresholdMs: number }) {
       const current = now();
       const second = Math.floor(current / 1000);
       trim(second);
@@ -66,6 +98,7 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
         recordsPerSecond: Math.round(windowTotal / seconds),
         iteratorAgeMs: Object.fromEntries(iteratorAgeMs),
         maxIteratorAgeMs: Math.max(0, ...iteratorAgeMs.values()),
+        stalledShards: listStalledShards(extra.stallThresholdMs),
         modelVersion,
         lastBatchAt: lastBatchAt === null ? null : new Date(lastBatchAt).toISOString(),
         ...totals,

@@ -102,6 +102,7 @@ export async function runShardWorker(options: TShardWorkerOptions): Promise<TSha
     if (iterator && records.length > 0) inFlight = fetchRecords(iterator);
 
     if (records.length > 0) {
+      metrics.markShardWaiting(shardId, records.length);
       const isDone = await processUntilDone(records, options);
       if (!isDone) return 'stopped';
       const last = records[records.length - 1]!.sequenceNumber;
@@ -113,6 +114,7 @@ export async function runShardWorker(options: TShardWorkerOptions): Promise<TSha
       }
       position = last;
       metrics.totals.checkpoints += 1;
+      metrics.markShardAdvanced(shardId);
     }
 
     if (!iterator) {
@@ -148,6 +150,7 @@ async function processUntilDone(records: TInputRecord[], options: TShardWorkerOp
       options.log.warn({ shardId: options.shardId, failed: pending.length }, 'output not accepted after retries; retrying those records');
     } catch (error) {
       options.metrics.totals.batchFailures += 1;
+      options.metrics.markShardFailed(options.shardId, error instanceof Error ? error.message : String(error));
       options.log.error({ shardId: options.shardId, err: error }, 'batch failed; retrying');
     }
     if (options.shouldStop()) return false;

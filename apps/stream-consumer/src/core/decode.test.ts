@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { decodeRideEvent, describePayload } from './decode';
+import { decodeRideEvent } from './decode';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -28,9 +28,15 @@ describe('decodeRideEvent', () => {
   });
 });
 
-describe('describePayload', () => {
-  it('keeps text as text and non-UTF-8 bytes as base64', () => {
-    expect(describePayload(bytes('not json'))).toBe('not json');
-    expect(describePayload(new Uint8Array([0xff, 0x00]))).toBe('base64:/wA=');
+describe('decodeRideEvent: NUL bytes (Postgres text cannot hold them)', () => {
+  it('rejects a ride_id holding NUL, with a reason and ride id that hold none', () => {
+    const result = decodeRideEvent(bytes('{"ride": {"PULocationID": 1, "DOLocationID": 2, "trip_distance": 1}, "ride_id": "a\\u0000b"}'));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('ride_id: ride_id must not contain a NUL') as string, rideId: 'a\\u0000b' });
+  });
+  it('keeps the JSON error of a payload holding a raw NUL storable', () => {
+    const result = decodeRideEvent(bytes('bad\u0000payload'));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/^data is not JSON/);
+    expect(!result.ok && result.reason.includes('\u0000')).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 
+import { toStorableText } from '@tripcast/db/queries/dead-letters';
 import { ZRideEvent, formatFieldErrors } from '@tripcast/model';
 
 import type { TDecodeResult } from './types';
@@ -11,11 +12,6 @@ import type { TDecodeResult } from './types';
 export function decodeUtf8(data: Uint8Array): string | null {
   const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return isUtf8(buffer) ? buffer.toString('utf8') : null;
-}
-
-/** Raw payload as kept in a dead letter: the text itself, or base64 when it is not UTF-8. */
-export function describePayload(data: Uint8Array): string {
-  return decodeUtf8(data) ?? `base64:${Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}`;
 }
 
 /**
@@ -31,7 +27,8 @@ export function decodeRideEvent(data: Uint8Array): TDecodeResult {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return { ok: false, reason: `data is not JSON: ${(error as Error).message}` };
+    // V8's message quotes the text, which may hold NUL: the reason is stored as Postgres text.
+    return { ok: false, reason: toStorableText(`data is not JSON: ${(error as Error).message}`) };
   }
   const parsed = ZRideEvent.safeParse(json);
   if (parsed.success) return { ok: true, event: parsed.data };
@@ -44,5 +41,7 @@ export function decodeRideEvent(data: Uint8Array): TDecodeResult {
 function readRideId(json: unknown): string | undefined {
   if (typeof json !== 'object' || json === null || !('ride_id' in json)) return undefined;
   const id = (json).ride_id;
-  return typeof id === 'string' || typeof id === 'number' ? String(id).slice(0, 200) : undefined;
+  // Kept only to find the rejection by ride id: shown with NUL escaped (a ride_id holding NUL is
+  // itself a reason for rejection, see ZRideId).
+  return typeof id === 'string' || typeof id === 'number' ? toStorableText(String(id).slice(0, 200)) : undefined;
 }

@@ -2,7 +2,7 @@ import { createKinesisClient, createTestStream } from '@tripcast/local-stack/tes
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createPgDeadLetterWriter, createPgHistoryWriter } from '../stores/history-writer';
+import { createPgSinks } from '../stores/pg-sinks';
 import { createMigratedDatabase, createTestModel, readAllRecords, rideEvent } from '../testing/fixtures';
 import { processRecords } from './process-records';
 import type { THandlerDeps } from './process-records';
@@ -22,7 +22,7 @@ describe('processRecords (real Postgres, onnxruntime, kinesalite)', () => {
     shardId,
     sequenceNumber: String((sequence += 1)),
     partitionKey: 'k',
-    data: Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)),
+    data: Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : JSON.stringify(data)),
     arrivalMs: Date.now() - 50,
   });
 
@@ -32,8 +32,7 @@ describe('processRecords (real Postgres, onnxruntime, kinesalite)', () => {
       outputStream,
       getModel: () => model,
       publisher: options.isTestRun ? null : createKinesisPublisher({ client: kinesis, streamName: outputStream }),
-      history: createPgHistoryWriter(db.pool),
-      deadLetters: createPgDeadLetterWriter(db.pool),
+      ...createPgSinks(db.pool),
     };
   }
 
@@ -60,7 +59,7 @@ describe('processRecords (real Postgres, onnxruntime, kinesalite)', () => {
     const deps = await depsFor();
     const records = [record(rideEvent(256, { trip_distance: 3.66 })), record(rideEvent('r-2', { trip_distance: 10 }))];
     const result = await processRecords(records, deps);
-    expect(result.counters).toEqual({ received: 2, scored: 2, rejected: 0, published: 2, publishFailed: 0 });
+    expect(result.counters).toEqual({ received: 2, scored: 2, rejected: 0, published: 2, publishFailed: 0, historyRefused: 0 });
     expect(result.failedRecords).toEqual([]);
 
     const output = await readAllRecords(kinesis, deps.outputStream);
@@ -84,20 +83,44 @@ describe('processRecords (real Postgres, onnxruntime, kinesalite)', () => {
     const result = await processRecords([poison[0]!, good, poison[1]!, poison[2]!], deps);
     expect(result.counters).toMatchObject({ received: 4, scored: 1, rejected: 3, published: 1 });
 
-    const { rows: dead } = await db.pool.query<{ sequence_number: string; payload: string; reason: string; shard_id: string }>(
+    const { rows: dead } = await db.pool.query<{ sequence_number: string; payload: Buffer; reason: string; shard_id: string }>(
       'SELECT sequence_number, shard_id, payload, reason FROM dead_letters WHERE sequence_number = ANY($1) ORDER BY sequence_number',
       [poison.map((r) => r.sequenceNumber)],
     );
     expect(dead).toHaveLength(3);
-    expect(dead[0]).toMatchObject({ sequence_number: poison[0]!.sequenceNumber, shard_id: 'shardId-000000000000', payload: 'not json at all' });
+    expect(dead[0]).toMatchObject({ sequence_number: poison[0]!.sequenceNumber, shard_id: 'shardId-000000000000' });
+    expect(dead[0]!.payload.toString('utf8')).toBe('not json at all');
     expect(dead[0]!.reason).toMatch(/^data is not JSON/);
     expect(dead[1]!.reason).toContain('PULocationID must be a TLC LocationID between 1 and 265');
-    expect(JSON.parse(dead[1]!.payload)).toEqual(rideEvent(3, { PULocationID: 999 }));
+    expect(JSON.parse(dead[1]!.payload.toString('utf8'))).toEqual(rideEvent(3, { PULocationID: 999 }));
 
     const rows = await history([...poison, good].map((r) => `ride_events/${r.shardId}/${r.sequenceNumber}`));
     expect(rows.filter((row) => row.status === 'rejected').map((row) => row.ride_id)).toEqual([null, '3', null]);
     expect(rows.find((row) => row.status === 'scored')?.ride_id).toBe('4');
     expect((await readAllRecords(kinesis, deps.outputStream)).length).toBe(1);
+  });
+
+  it('NUL bytes and invalid UTF-8 go to dead_letters with their exact bytes; the good record behind them is scored and recorded', async () => {
+    const deps = await depsFor();
+    const nulRideId = Buffer.from('{"ride": {"PULocationID": 1, "DOLocationID": 2, "trip_distance": 1}, "ride_id": "a\\u0000b"}');
+    const rawNul = Buffer.from('bad\u0000payload');
+    const notUtf8 = Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x7d]);
+    const poison = [record(nulRideId), record(rawNul), record(notUtf8)];
+    const good = record(rideEvent(5));
+    const result = await processRecords([...poison, good], deps);
+    expect(result.counters).toMatchObject({ received: 4, scored: 1, rejected: 3, published: 1, historyRefused: 0 });
+    const { rows: dead } = await db.pool.query<{ payload: Buffer; reason: string }>(
+      'SELECT payload, reason FROM dead_letters WHERE sequence_number = ANY($1) ORDER BY sequence_number',
+      [poison.map((r) => r.sequenceNumber)],
+    );
+    expect(dead.map((letter) => letter.payload)).toEqual([nulRideId, rawNul, notUtf8]);
+    expect(dead.map((letter) => letter.reason)).toEqual([
+      expect.stringContaining('ride_id must not contain a NUL') as string,
+      expect.stringMatching(/^data is not JSON/) as string,
+      'data is not valid UTF-8',
+    ]);
+    const rows = await history([...poison, good].map((r) => `ride_events/${r.shardId}/${r.sequenceNumber}`));
+    expect(rows.map((row) => [row.status, row.ride_id])).toEqual([['rejected', 'a\\u0000b'], ['rejected', null], ['rejected', null], ['scored', '5']]);
   });
 
   it('never makes a second history row or dead letter for a redelivered record', async () => {

@@ -1,4 +1,4 @@
-import { decodeRideEvent, describePayload } from './decode';
+import { decodeRideEvent } from './decode';
 import { buildIdempotencyKey } from './idempotency';
 import { createPutEntryBuilder } from './output';
 import type {
@@ -42,7 +42,7 @@ export type TBatchResult = {
  */
 export async function processRecords(records: TInputRecord[], deps: THandlerDeps): Promise<TBatchResult> {
   const now = deps.now ?? Date.now;
-  const counters: TBatchCounters = { received: records.length, scored: 0, rejected: 0, published: 0, publishFailed: 0 };
+  const counters: TBatchCounters = { received: records.length, scored: 0, rejected: 0, published: 0, publishFailed: 0, historyRefused: 0 };
   const valid: { record: TInputRecord; event: TRideEvent }[] = [];
   const history: THistoryRow[] = [];
   const deadLetters: TDeadLetterRow[] = [];
@@ -58,7 +58,7 @@ export async function processRecords(records: TInputRecord[], deps: THandlerDeps
       streamName: record.streamName,
       shardId: record.shardId,
       sequenceNumber: record.sequenceNumber,
-      payload: describePayload(record.data),
+      payload: record.data,
       reason: decoded.reason,
     });
     history.push({
@@ -122,9 +122,9 @@ export async function processRecords(records: TInputRecord[], deps: THandlerDeps
     });
   }
 
-  await Promise.all([
-    deadLetters.length > 0 ? deps.deadLetters.insertDeadLetters(deadLetters) : undefined,
-    history.length > 0 ? deps.history.insertStreamHistory(history) : undefined,
-  ]);
+  // Dead letters first, then history: a retry after a failed history write then never makes a
+  // second letter for a history row the database refused (the history sink letters those last).
+  if (deadLetters.length > 0) await deps.deadLetters.insertDeadLetters(deadLetters);
+  if (history.length > 0) counters.historyRefused = (await deps.history.insertStreamHistory(history)).refused;
   return { counters, failedRecords, modelVersion };
 }

@@ -50,13 +50,17 @@ export type TDeadLetterRow = {
   streamName: string;
   shardId: string;
   sequenceNumber: string;
-  /** Raw record data as UTF-8 text, or `base64:<...>` when the bytes were not valid UTF-8. */
-  payload: string;
+  /** The record's data exactly as received (stored as bytea: NUL and invalid UTF-8 are safe). */
+  payload: Uint8Array;
   reason: string;
 };
 
-/** Writes stream predictions; must be idempotent on (source 'stream', idempotencyKey). */
-export type THistoryWriter = { insertStreamHistory(rows: THistoryRow[]): Promise<void> };
+/**
+ * Writes stream predictions; must be idempotent on (source 'stream', idempotencyKey). Rows the
+ * database refuses for their data are kept aside (dead letters) and counted, never thrown: one
+ * bad row must not block the shard. Throws only when the database cannot be written.
+ */
+export type THistoryWriter = { insertStreamHistory(rows: THistoryRow[]): Promise<{ refused: number }> };
 /** Keeps poison records aside; must be idempotent on the record's position. */
 export type TDeadLetterWriter = { insertDeadLetters(rows: TDeadLetterRow[]): Promise<void> };
 
@@ -77,4 +81,6 @@ export type TBatchCounters = {
   rejected: number;
   published: number;
   publishFailed: number;
+  /** History rows the database refused for their data (dead-lettered by the history sink). */
+  historyRefused: number;
 };

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createKinesisPublisher } from '../core/put-records';
 import type { THandlerDeps } from '../core/process-records';
-import { createPgDeadLetterWriter, createPgHistoryWriter } from '../stores/history-writer';
+import { createPgSinks } from '../stores/pg-sinks';
 import { createMigratedDatabase, createTestModel, readAllRecords, rideEvent, silentLog, writeTestModelFolder } from '../testing/fixtures';
 import { createKinesisHandler, readShardId, readStreamName } from './handle-kinesis-event';
 
@@ -64,8 +64,7 @@ describe('Lambda handler', () => {
   const depsFor = (outputStream: string): THandlerDeps => ({
     getModel: () => model,
     publisher: createKinesisPublisher({ client: kinesis, streamName: outputStream, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } }),
-    history: createPgHistoryWriter(db.pool),
-    deadLetters: createPgDeadLetterWriter(db.pool),
+    ...createPgSinks(db.pool),
   });
 
   it('reads stream and shard from the event source ARN and event id', () => {
@@ -90,7 +89,7 @@ describe('Lambda handler', () => {
         ['lambda-stream/shardId-000000000006/49590338271490256608559692538361571095921575989136588898', 'rejected'],
       ]),
     );
-    const { rows: dead } = await db.pool.query<{ payload: string }>(`SELECT payload FROM dead_letters WHERE stream_name = 'lambda-stream'`);
+    const { rows: dead } = await db.pool.query<{ payload: string }>(`SELECT convert_from(payload, 'UTF8') AS payload FROM dead_letters WHERE stream_name = 'lambda-stream'`);
     expect(dead).toEqual([{ payload: 'Hello, this is a test.' }]);
   });
 

@@ -19,8 +19,8 @@ export function useConsumerSuite() {
     async put(stream: string, events: unknown[]) {
       for (let i = 0; i < events.length; i += 500) {
         const records = events.slice(i, i + 500).map((event, k) => ({
-          Data: Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)),
-          PartitionKey: typeof event === 'string' ? `poison-${i + k}` : String((event as { ride_id: number }).ride_id),
+          Data: Buffer.isBuffer(event) ? event : Buffer.from(typeof event === 'string' ? event : JSON.stringify(event)),
+          PartitionKey: typeof event === 'string' || Buffer.isBuffer(event) ? `poison-${i + k}` : String((event as { ride_id: number }).ride_id),
         }));
         const response = await suite.kinesis.send(new PutRecordsCommand({ StreamName: stream, Records: records }));
         expect(response.FailedRecordCount ?? 0).toBe(0);

@@ -2,7 +2,9 @@
 // batches by the prediction API and the stream consumer.
 import type pg from 'pg';
 import type { Prisma, TDb } from '../client';
+import { isDataRefusal } from '../connection-errors';
 import type { PredictionSource, PredictionStatus } from '../generated/prisma/enums';
+import { recordDeadLetters } from './dead-letters';
 import type { TPage } from './runs';
 
 export const PREDICTION_HISTORY_SELECT = {
@@ -123,4 +125,64 @@ export async function insertHistoryBatch(
   ]);
   const inserted = result.rowCount ?? 0;
   return { inserted, duplicates: rows.length - inserted };
+}
+
+export type THistoryRefusal = { row: THistoryInput; reason: string };
+
+export type TWriteHistoryResult = {
+  inserted: number;
+  duplicates: number;
+  /** Rows Postgres refused for their data, kept in dead_letters with the reason. */
+  refused: THistoryRefusal[];
+};
+
+/**
+ * THE way both writers (the prediction API's buffer and the stream consumer) store history:
+ * `insertHistoryBatch`, but one bad row never holds back the others. When Postgres refuses the
+ * batch for its DATA (`isDataRefusal`: e.g. a NUL byte, 22021), the batch is split in halves
+ * until the refused rows are found (log2(n) extra statements per bad row); the rest are written
+ * and each refused row is kept in `dead_letters` (source = the row's source, payload = the row
+ * as JSON, where a NUL is the escape `\u0000`; reason = Postgres's message). Any other error
+ * (connection lost, timeout, server shutting down) is thrown unchanged, so the caller keeps
+ * retrying the whole batch with backoff: idempotency keys make the retry harmless.
+ *
+ * Runs its statements one by one on `sql`: pass a pool or a client outside a transaction (a
+ * refused statement would abort an enclosing transaction).
+ */
+export async function writeHistoryBatch(
+  sql: TSqlClient,
+  rows: readonly THistoryInput[],
+): Promise<TWriteHistoryResult> {
+  const refused: THistoryRefusal[] = [];
+  let inserted = 0;
+
+  async function write(part: readonly THistoryInput[]): Promise<void> {
+    try {
+      inserted += (await insertHistoryBatch(sql, part)).inserted;
+    } catch (error) {
+      if (!isDataRefusal(error)) throw error;
+      if (part.length === 1) {
+        refused.push({ row: part[0]!, reason: `history row refused by Postgres: ${(error as Error).message}` });
+        return;
+      }
+      const middle = Math.ceil(part.length / 2);
+      await write(part.slice(0, middle));
+      await write(part.slice(middle));
+    }
+  }
+
+  await write(rows);
+  if (refused.length > 0) {
+    await recordDeadLetters(
+      sql,
+      refused.map(({ row, reason }) => ({
+        source: row.source,
+        // Keyed by the row's idempotency key, so the letter can be matched to the prediction.
+        sequenceNumber: row.idempotencyKey,
+        payload: JSON.stringify(row),
+        reason,
+      })),
+    );
+  }
+  return { inserted, duplicates: rows.length - inserted - refused.length, refused };
 }

@@ -7,7 +7,7 @@ import { createMigratedTestDatabase } from '../testing';
 import type { TTestDatabase } from '../testing';
 import { listAuditLog, recordAudit } from './audit';
 import { listDeadLetters, recordDeadLetters } from './dead-letters';
-import { insertHistoryBatch, listHistory } from './history';
+import { insertHistoryBatch, listHistory, writeHistoryBatch } from './history';
 import type { THistoryInput } from './history';
 import {
   createModelVersion,
@@ -244,6 +244,38 @@ describe('history', () => {
     expect(rows[0]?.n).toBe(4);
   });
 
+  it('writes the rows around ones Postgres refuses (a NUL byte) and dead-letters those with the reason', async () => {
+    const rows = Array.from({ length: 9 }, (_, i) =>
+      row(`split-${i}`, { source: 'online', rideId: i === 2 || i === 7 ? `bad\u0000${i}` : `ok-${i}` }),
+    );
+    // Plain insert: Postgres refuses the whole batch (this is what blocked the writer for good).
+    await expect(insertHistoryBatch(pool, rows)).rejects.toMatchObject({ code: '22021' });
+    const result = await writeHistoryBatch(pool, rows);
+    expect(result.inserted).toBe(7);
+    expect(result.refused.map((refusal) => refusal.row.idempotencyKey)).toEqual(['split-2', 'split-7']);
+    expect(result.refused[0]!.reason).toMatch(/invalid byte sequence for encoding "UTF8": 0x00/);
+    const stored = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM prediction_history WHERE idempotency_key LIKE 'split-%'",
+    );
+    expect(stored.rows[0]?.n).toBe(7);
+    const letters = await pool.query<{ source: string; sequence_number: string; payload: Buffer; reason: string }>(
+      "SELECT source, sequence_number, payload, reason FROM dead_letters WHERE sequence_number LIKE 'split-%' ORDER BY sequence_number",
+    );
+    expect(letters.rows.map((letter) => [letter.source, letter.sequence_number])).toEqual([
+      ['online', 'split-2'],
+      ['online', 'split-7'],
+    ]);
+    expect(JSON.parse(letters.rows[0]!.payload.toString('utf8'))).toMatchObject({ rideId: 'bad\u00002' });
+    expect(letters.rows[0]!.reason).toMatch(/^history row refused by Postgres: /);
+    // A replay writes nothing new and finds the same refusals.
+    expect(await writeHistoryBatch(pool, rows)).toMatchObject({ inserted: 0, duplicates: 7 });
+  });
+
+  it('rethrows errors that are not about the data (the caller retries the whole batch)', async () => {
+    const broken = { query: () => Promise.reject(Object.assign(new Error('Connection terminated'), { code: undefined })) };
+    await expect(writeHistoryBatch(broken, [row('conn-1'), row('conn-2')])).rejects.toThrow('Connection terminated');
+  });
+
   it('lists newest first with source, status, model version, zone and time filters', async () => {
     const base = Date.UTC(2026, 0, 1);
     await insertHistoryBatch(pool, [
@@ -304,14 +336,29 @@ describe('dead letters and audit', () => {
       payload: 'not json',
       reason: 'invalid JSON',
     };
-    expect(await recordDeadLetters(db, [letter, { ...letter, sequenceNumber: '8' }])).toBe(2);
-    expect(await recordDeadLetters(db, [letter])).toBe(0);
+    expect(await recordDeadLetters(pool, [letter, { ...letter, sequenceNumber: '8' }])).toBe(2);
+    expect(await recordDeadLetters(pool, [letter])).toBe(0);
     const page = await listDeadLetters(db, { limit: 1, source: 'stream' });
     expect(page.items).toHaveLength(1);
     expect(page.nextCursor).not.toBeNull();
     expect(
       (await listDeadLetters(db, { limit: 5, source: 'stream', cursor: page.nextCursor })).items,
     ).toHaveLength(1);
+  });
+
+  it('stores raw bytes exactly, NUL and invalid UTF-8 included, and a reason holding NUL', async () => {
+    const raw = new Uint8Array([0x62, 0x61, 0x64, 0x00, 0xff, 0xfe]);
+    const letters = [
+      { source: 'stream', streamName: 'ride_events', shardId: 's-1', sequenceNumber: '1', payload: raw, reason: 'not JSON: "bad\u0000' },
+      { source: 'stream', streamName: 'ride_events', shardId: 's-1', sequenceNumber: '2', payload: 'a\u0000b', reason: 'x' },
+    ];
+    expect(await recordDeadLetters(pool, letters)).toBe(2);
+    const { rows } = await pool.query<{ payload: Buffer; reason: string }>(
+      "SELECT payload, reason FROM dead_letters WHERE shard_id = 's-1' ORDER BY sequence_number",
+    );
+    expect([...rows[0]!.payload]).toEqual([...raw]);
+    expect(rows[0]!.reason).toBe('not JSON: "bad\\u0000');
+    expect(rows[1]!.payload.toString('utf8')).toBe('a\u0000b');
   });
 
   it('records and pages audit entries', async () => {
