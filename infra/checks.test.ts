@@ -226,7 +226,7 @@ describe('findScheduleProblems', () => {
     const problems = findScheduleProblems(config, 'bad');
     expect(problems).toEqual([
       expect.stringContaining('fires on cron(0 3 * * ? *)'),
-      expect.stringContaining("does not target this module's ECS task definition"),
+      expect.stringContaining("does not target this module's ECS task (a ../ecs-task call)"),
       expect.stringContaining('public IP'),
       expect.stringContaining('previous-month input'),
       expect.stringContaining('no dead-letter queue'),
@@ -264,11 +264,38 @@ describe('findRoleProblems', () => {
       resource "aws_lambda_function" "bad" {
         role = var.some_role_arn
       }`);
-    expect(findRoleProblems(config, 'bad')).toEqual([
+    expect(findRoleProblems(config, 'bad', { isEcsTaskModule: true })).toEqual([
       'bad: aws_ecs_task_definition.bad has no execution role of its own',
       "bad: aws_ecs_task_definition.bad task role is not this component's own role",
       'bad: aws_ecs_task_definition.bad uses one role for execution and task',
       "bad: aws_lambda_function.bad role is not this component's own role",
+    ]);
+  });
+});
+
+describe('findRoleProblems in a component module', () => {
+  it('catches a task definition declared outside ../ecs-task', async () => {
+    const config = await hcl(`
+      resource "aws_ecs_task_definition" "own" {
+        execution_role_arn = module.execution_role.arn
+        task_role_arn      = aws_iam_role.task.arn
+      }
+      resource "aws_iam_role" "task" {}`);
+    expect(findRoleProblems(config, 'bad')).toEqual([
+      'bad: aws_ecs_task_definition.own is declared outside ../ecs-task (call the module)',
+    ]);
+  });
+});
+
+describe('findPolicyProblems on ../ecs-task calls', () => {
+  it('catches a task policy that is not an aws_iam_policy_document', async () => {
+    const config = await hcl(`
+      module "task" {
+        source        = "../ecs-task"
+        task_policies = { ok = data.aws_iam_policy_document.task.json, bad = jsonencode({ Statement = [] }) }
+      }`);
+    expect(findPolicyProblems(config, 'bad')).toEqual([
+      'bad: module.task task policy bad is not an aws_iam_policy_document',
     ]);
   });
 });

@@ -147,7 +147,16 @@ describe('IAM', () => {
   it('gives every component its own roles, with execution roles separate from task roles', () => {
     for (const name of ['console', 'scorer', 'consumer', 'migrate', 'trainer']) {
       expect(findRoleProblems(mod(`modules/${name}`), `modules/${name}`), name).toEqual([]);
+      // Every ECS workload is a call of ../ecs-task (the consumer's poller, in its ECS mode).
+      const calls = Object.values(mod(`modules/${name}`).module ?? {}).map((bodies) => bodies[0]);
+      expect(
+        calls.some((call) => call?.source === '../ecs-task'),
+        name,
+      ).toBe(true);
     }
+    expect(
+      findRoleProblems(mod('modules/ecs-task'), 'modules/ecs-task', { isEcsTaskModule: true }),
+    ).toEqual([]);
   });
 
   it('names one distinct role per component (no role is shared)', () => {
@@ -157,8 +166,11 @@ describe('IAM', () => {
         names.push(String(role.body.name).replace('${var.name}', m.name));
       for (const [call, bodies] of Object.entries(m.config.module ?? {})) {
         const body = bodies[0] ?? {};
-        if (body.source === '../task-execution-role')
-          names.push(`${String(body.name).replace('${var.name}', m.name)}-execution (${call})`);
+        // ../ecs-task names its roles {name_prefix}-{name}-task and -execution.
+        if (body.source === '../ecs-task') {
+          const family = `${m.name}-${String(resolveValue(m.config, body.name) ?? body.name)}`;
+          names.push(`${family}-task (${call})`, `${family}-execution (${call})`);
+        }
       }
     }
     expect(new Set(names).size).toBe(names.length);
@@ -327,8 +339,9 @@ describe('scorer schedule', () => {
     const target = first(schedule?.target);
     expect(target?.arn).toBe('${var.cluster_arn}');
     expect(first(target?.ecs_parameters)?.task_definition_arn).toBe(
-      '${aws_ecs_task_definition.this.arn}',
+      '${module.task.task_definition_arn}',
     );
+    expect(first(scorer.module?.task)?.name).toBe('${local.container_name}');
     expect(String(target?.input)).toMatch(/name = local\.container_name/);
   });
 
@@ -336,11 +349,11 @@ describe('scorer schedule', () => {
     const doc = getData(mod('modules/scorer'), 'aws_iam_policy_document', 'scheduler');
     const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
     expect(statements.find((s) => s.sid === 'RunScorerTask')?.resources).toEqual([
-      '${aws_ecs_task_definition.this.arn_without_revision}:*',
+      '${module.task.task_definition_arn_without_revision}:*',
     ]);
     expect(statements.find((s) => s.sid === 'PassScorerRoles')?.resources).toEqual([
-      '${module.execution_role.arn}',
-      '${aws_iam_role.task.arn}',
+      '${module.task.execution_role_arn}',
+      '${module.task.task_role_arn}',
     ]);
   });
 
@@ -409,7 +422,11 @@ describe('observability', () => {
     const groups = modules.flatMap((m) =>
       listResources(m.config, 'aws_cloudwatch_log_group').map((g) => ({ m: m.name, g })),
     );
-    expect(groups.length).toBeGreaterThanOrEqual(5);
+    expect(groups.length).toBeGreaterThanOrEqual(3);
+    // ...including the one log group of every ECS task.
+    expect(
+      getResource(mod('modules/ecs-task'), 'aws_cloudwatch_log_group', 'this')?.retention_in_days,
+    ).toBe('${var.log_retention_days}');
     for (const { m, g } of groups) expect(g.body.retention_in_days, `${m} ${g.name}`).toBeDefined();
   });
 });
@@ -443,9 +460,22 @@ describe('environment contract with the apps', () => {
     return names;
   }
 
-  /** Names set by a module's container definitions and Lambda environment. */
+  /** Names set by a module's container definitions, ../ecs-task calls and Lambda environment. */
   function readContainerEnvNames(config: TModuleConfig): string[] {
     const names = new Set<string>();
+    for (const bodies of Object.values(config.module ?? {})) {
+      const call = bodies[0];
+      if (call?.source !== '../ecs-task') continue;
+      for (const argument of [call.environment, call.secrets]) {
+        // A literal map gives its keys; an expression (merge(local.x, {...})) its NAME = parts.
+        if (argument && typeof argument === 'object') {
+          for (const key of Object.keys(argument)) names.add(key);
+        } else if (typeof argument === 'string') {
+          for (const match of argument.matchAll(/([A-Z][A-Z0-9_]+)\s*=/g))
+            names.add(match[1] ?? '');
+        }
+      }
+    }
     for (const task of listResources(config, 'aws_ecs_task_definition')) {
       for (const match of String(task.body.container_definitions).matchAll(
         /name\s*=\s*"([A-Z][A-Z0-9_]+)"/g,

@@ -111,16 +111,32 @@ export function findPolicyProblems(config: TModuleConfig, where: string): string
   }
 
   // Policies come from aws_iam_policy_document, never hand-written JSON.
+  const isPolicyDocumentJson = (expression: string | undefined) =>
+    expression !== undefined &&
+    /^data\.aws_iam_policy_document\.[A-Za-z0-9_]+(\[[^\]]+\])?\.json$/.test(expression);
   for (const type of ['aws_iam_role_policy', 'aws_iam_policy']) {
     for (const resource of listResources(config, type)) {
       const expression = expressionOf(resource.body.policy);
-      if (
-        !expression ||
-        !/^data\.aws_iam_policy_document\.[A-Za-z0-9_]+(\[[^\]]+\])?\.json$/.test(expression)
-      ) {
+      // ../ecs-task attaches its caller's documents; the calls are checked below.
+      const isCallersDocument =
+        resource.body.for_each === '${var.task_policies}' && expression === 'each.value';
+      if (!isPolicyDocumentJson(expression) && !isCallersDocument) {
         problems.push(
           `${where}: ${type}.${resource.name} policy is not an aws_iam_policy_document`,
         );
+      }
+    }
+  }
+  for (const [call, bodies] of Object.entries(config.module ?? {})) {
+    for (const body of bodies) {
+      if (body.source !== '../ecs-task') continue;
+      const policies = (body.task_policies ?? {}) as TBody;
+      for (const [name, value] of Object.entries(policies)) {
+        if (!isPolicyDocumentJson(expressionOf(value))) {
+          problems.push(
+            `${where}: module.${call} task policy ${name} is not an aws_iam_policy_document`,
+          );
+        }
       }
     }
   }
@@ -280,10 +296,10 @@ export function findScheduleProblems(config: TModuleConfig, where: string): stri
     const ecs = first(target?.ecs_parameters);
     const taskRef = expressionOf(ecs?.task_definition_arn);
     const taskMatch = taskRef
-      ? /^aws_ecs_task_definition\.([A-Za-z0-9_]+)\.arn$/.exec(taskRef)
+      ? /^module\.([A-Za-z0-9_]+)\.task_definition_arn$/.exec(taskRef)
       : null;
-    if (!taskMatch?.[1] || !config.resource?.aws_ecs_task_definition?.[taskMatch[1]]) {
-      problems.push(`${label} does not target this module's ECS task definition`);
+    if (!taskMatch?.[1] || first(config.module?.[taskMatch[1]])?.source !== '../ecs-task') {
+      problems.push(`${label} does not target this module's ECS task (a ../ecs-task call)`);
     }
     if (!first(ecs?.network_configuration))
       problems.push(`${label} has no awsvpc network configuration`);
@@ -335,11 +351,16 @@ export function findEventSourceMappingProblems(config: TModuleConfig, where: str
 // ----------------------------------------------------------------- roles
 
 /**
- * In a component module: each task definition has an execution role separate
- * from its task role, the task role is this module's own aws_iam_role, and a
- * Lambda runs as this module's own role.
+ * In a component module: ECS tasks come from ../ecs-task (no task definition of
+ * its own), and a Lambda runs as this module's own role. In ../ecs-task itself:
+ * the task definition has an execution role separate from its task role, and
+ * the task role is the module's own aws_iam_role.
  */
-export function findRoleProblems(config: TModuleConfig, where: string): string[] {
+export function findRoleProblems(
+  config: TModuleConfig,
+  where: string,
+  { isEcsTaskModule = false }: { isEcsTaskModule?: boolean } = {},
+): string[] {
   const problems: string[] = [];
   const ownRoles = new Set(Object.keys(config.resource?.aws_iam_role ?? {}));
   const isOwnRole = (value: unknown) => {
@@ -351,6 +372,14 @@ export function findRoleProblems(config: TModuleConfig, where: string): string[]
   const isOwnExecutionRole = (value: unknown) =>
     /^module\.[A-Za-z0-9_]*execution_role(\[[^\]]+\])?\.arn$/.test(expressionOf(value) ?? '');
 
+  // Every ECS task is one call of ../ecs-task, which owns the task definition and both roles.
+  if (!isEcsTaskModule) {
+    for (const task of listResources(config, 'aws_ecs_task_definition')) {
+      problems.push(
+        `${where}: aws_ecs_task_definition.${task.name} is declared outside ../ecs-task (call the module)`,
+      );
+    }
+  }
   for (const task of listResources(config, 'aws_ecs_task_definition')) {
     const label = `${where}: aws_ecs_task_definition.${task.name}`;
     if (!isOwnExecutionRole(task.body.execution_role_arn))

@@ -12,23 +12,6 @@ locals {
   console_url    = local.is_https ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
 }
 
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/tripcast/${var.name}/console"
-  retention_in_days = var.log_retention_days
-
-  tags = { Component = "console" }
-}
-
-module "execution_role" {
-  source = "../task-execution-role"
-
-  name           = "${var.name}-console"
-  component      = "console"
-  repository_arn = var.repository_arn
-  log_group_arn  = aws_cloudwatch_log_group.this.arn
-  secret_arns    = [var.database_secret_arn, aws_secretsmanager_secret.auth.arn]
-}
-
 # Signs the console's session cookies (better-auth's BETTER_AUTH_SECRET): generated once at the
 # first apply and kept in Secrets Manager; later plans must not rotate it (that would sign
 # everyone out), hence ignore_changes.
@@ -53,26 +36,7 @@ resource "aws_secretsmanager_secret_version" "auth" {
   }
 }
 
-# ---------------------------------------------------------------- task role
-data "aws_iam_policy_document" "task_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "task" {
-  name               = "${var.name}-console-task"
-  description        = "Console task: models, prediction files, and running the scorer task only"
-  assume_role_policy = data.aws_iam_policy_document.task_assume.json
-
-  tags = { Component = "console" }
-}
-
+# ------------------------------------------------------- task (../ecs-task)
 data "aws_iam_policy_document" "task" {
   statement {
     sid       = "ListBuckets"
@@ -137,67 +101,43 @@ data "aws_iam_policy_document" "task" {
   }
 }
 
-resource "aws_iam_role_policy" "task" {
-  name   = "console"
-  role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.task.json
-}
+module "task" {
+  source = "../ecs-task"
 
-# ---------------------------------------------------------- task definition
-resource "aws_ecs_task_definition" "this" {
-  family                   = "${var.name}-console"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.cpu
-  memory                   = var.memory
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = aws_iam_role.task.arn
+  name_prefix           = var.name
+  name                  = local.container_name
+  component             = "console"
+  image                 = var.image
+  repository_arn        = var.repository_arn
+  cpu                   = var.cpu
+  memory                = var.memory
+  container_port        = var.container_port
+  log_retention_days    = var.log_retention_days
+  task_role_description = "Console task: models, prediction files, and running the scorer task only"
+  task_policies         = { console = data.aws_iam_policy_document.task.json }
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
+  environment = {
+    AWS_REGION        = data.aws_region.current.region
+    CONSOLE_HOST      = "0.0.0.0"
+    CONSOLE_PORT      = tostring(var.container_port)
+    INPUT_STREAM_NAME = var.input_stream_name # /api/health reports the stream
+    OBJECT_STORE_URI  = var.object_store_uri
+    MODEL_NAME        = var.model_name
+    # The origin browsers use: sign-in and tRPC mutations from any other origin are refused,
+    # and cookies are Secure when it is https.
+    CONSOLE_PUBLIC_URL = local.console_url
+    # The scorer launcher (apps/scorer/src/launcher.ts) in its ECS mode.
+    SCORER_LAUNCHER     = "ecs"
+    ECS_CLUSTER         = var.cluster_arn
+    ECS_TASK_DEFINITION = var.scorer.task_definition_family
+    ECS_CONTAINER_NAME  = var.scorer.container_name
+    ECS_SUBNETS         = join(",", var.private_subnet_ids)
+    ECS_SECURITY_GROUPS = var.scorer.security_group_id
   }
-
-  container_definitions = jsonencode([
-    {
-      name         = local.container_name
-      image        = var.image
-      essential    = true
-      portMappings = [{ containerPort = var.container_port, protocol = "tcp" }]
-      environment = [
-        { name = "AWS_REGION", value = data.aws_region.current.region },
-        { name = "CONSOLE_HOST", value = "0.0.0.0" },
-        { name = "CONSOLE_PORT", value = tostring(var.container_port) },
-        { name = "INPUT_STREAM_NAME", value = var.input_stream_name }, # /api/health reports the stream
-        { name = "OBJECT_STORE_URI", value = var.object_store_uri },
-        { name = "MODEL_NAME", value = var.model_name },
-        # The origin browsers use: sign-in and tRPC mutations from any other origin are refused,
-        # and cookies are Secure when it is https.
-        { name = "CONSOLE_PUBLIC_URL", value = local.console_url },
-        # The scorer launcher (apps/scorer/src/launcher.ts) in its ECS mode.
-        { name = "SCORER_LAUNCHER", value = "ecs" },
-        { name = "ECS_CLUSTER", value = var.cluster_arn },
-        { name = "ECS_TASK_DEFINITION", value = var.scorer.task_definition_family },
-        { name = "ECS_CONTAINER_NAME", value = var.scorer.container_name },
-        { name = "ECS_SUBNETS", value = join(",", var.private_subnet_ids) },
-        { name = "ECS_SECURITY_GROUPS", value = var.scorer.security_group_id },
-      ]
-      secrets = [
-        { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
-        { name = "BETTER_AUTH_SECRET", valueFrom = aws_secretsmanager_secret.auth.arn },
-      ]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.region
-          awslogs-stream-prefix = "console"
-        }
-      }
-    }
-  ])
-
-  tags = { Component = "console" }
+  secrets = {
+    DATABASE_URL       = { secret_arn = var.database_secret_arn, key = "database_url" }
+    BETTER_AUTH_SECRET = { secret_arn = aws_secretsmanager_secret.auth.arn }
+  }
 }
 
 # ------------------------------------------------------------ load balancer
@@ -334,7 +274,7 @@ resource "aws_lb_listener" "http" {
 resource "aws_ecs_service" "this" {
   name                              = "${var.name}-console"
   cluster                           = var.cluster_arn
-  task_definition                   = aws_ecs_task_definition.this.arn
+  task_definition                   = module.task.task_definition_arn
   desired_count                     = var.min_count
   launch_type                       = "FARGATE"
   health_check_grace_period_seconds = 60

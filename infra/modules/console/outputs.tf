@@ -20,10 +20,10 @@ output "service_name" {
 
 output "task_role_arn" {
   description = "ARN of the console task role."
-  value       = aws_iam_role.task.arn
+  value       = module.task.task_role_arn
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of the console."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.task.log_group_name
 }

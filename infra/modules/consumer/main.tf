@@ -205,97 +205,30 @@ resource "aws_lambda_event_source_mapping" "this" {
 }
 
 # ============================================ standalone poller on ECS (option)
-resource "aws_cloudwatch_log_group" "ecs" {
-  count = local.is_ecs ? 1 : 0
-
-  name              = "/tripcast/${var.name}/consumer"
-  retention_in_days = var.log_retention_days
-
-  tags = { Component = "consumer" }
-}
-
-module "execution_role" {
-  source = "../task-execution-role"
+module "task" {
+  source = "../ecs-task"
   count  = local.is_ecs ? 1 : 0
 
-  name           = "${var.name}-consumer"
-  component      = "consumer"
-  repository_arn = var.repository_arn
-  log_group_arn  = aws_cloudwatch_log_group.ecs[0].arn
-  secret_arns    = [var.database_secret_arn]
-}
+  name_prefix           = var.name
+  name                  = "consumer"
+  component             = "consumer"
+  image                 = var.image
+  repository_arn        = var.repository_arn
+  cpu                   = var.ecs_cpu
+  memory                = var.ecs_memory
+  log_retention_days    = var.log_retention_days
+  task_role_description = "Standalone stream consumer task: read ride_events, write ride_predictions, models"
+  task_policies         = { consumer = data.aws_iam_policy_document.consume.json }
 
-data "aws_iam_policy_document" "task_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
+  # The same image as the Lambda (apps/stream-consumer/Dockerfile): the CLI's
+  # `consume` command instead of the handler, as an unprivileged user.
+  entry_point = ["node"]
+  command     = ["/var/task/apps/stream-consumer/src/cli.mjs", "consume"]
+  user        = "65534:65534"
+  environment = merge(local.common_environment, { NODE_EXTRA_CA_CERTS = "/var/runtime/ca-cert.pem" })
+  secrets = {
+    DATABASE_URL = { secret_arn = var.database_secret_arn, key = "database_url" }
   }
-}
-
-resource "aws_iam_role" "task" {
-  count = local.is_ecs ? 1 : 0
-
-  name               = "${var.name}-consumer-task"
-  description        = "Standalone stream consumer task: read ride_events, write ride_predictions, models"
-  assume_role_policy = data.aws_iam_policy_document.task_assume.json
-
-  tags = { Component = "consumer" }
-}
-
-resource "aws_iam_role_policy" "task" {
-  count = local.is_ecs ? 1 : 0
-
-  name   = "consumer"
-  role   = aws_iam_role.task[0].id
-  policy = data.aws_iam_policy_document.consume.json
-}
-
-resource "aws_ecs_task_definition" "this" {
-  count = local.is_ecs ? 1 : 0
-
-  family                   = "${var.name}-consumer"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.ecs_cpu
-  memory                   = var.ecs_memory
-  execution_role_arn       = module.execution_role[0].arn
-  task_role_arn            = aws_iam_role.task[0].arn
-
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
-  }
-
-  container_definitions = jsonencode([
-    {
-      name      = "consumer"
-      image     = var.image
-      essential = true
-      # The same image as the Lambda (apps/stream-consumer/Dockerfile): the CLI's
-      # `consume` command instead of the handler, as an unprivileged user.
-      entryPoint  = ["node"]
-      command     = ["/var/task/apps/stream-consumer/src/cli.mjs", "consume"]
-      user        = "65534:65534"
-      environment = [for k, v in merge(local.common_environment, { NODE_EXTRA_CA_CERTS = "/var/runtime/ca-cert.pem" }) : { name = k, value = v }]
-      secrets = [
-        { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
-      ]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.ecs[0].name
-          awslogs-region        = data.aws_region.current.region
-          awslogs-stream-prefix = "consumer"
-        }
-      }
-    }
-  ])
-
-  tags = { Component = "consumer" }
 }
 
 resource "aws_ecs_service" "this" {
@@ -303,7 +236,7 @@ resource "aws_ecs_service" "this" {
 
   name            = "${var.name}-consumer"
   cluster         = var.cluster_arn
-  task_definition = aws_ecs_task_definition.this[0].arn
+  task_definition = module.task[0].task_definition_arn
   desired_count   = var.ecs_task_count
   launch_type     = "FARGATE"
 

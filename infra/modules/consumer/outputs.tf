@@ -15,7 +15,7 @@ output "event_source_mapping_uuid" {
 
 output "log_group_name" {
   description = "CloudWatch log group of the consumer in its current mode."
-  value       = local.is_ecs ? aws_cloudwatch_log_group.ecs[0].name : aws_cloudwatch_log_group.lambda.name
+  value       = local.is_ecs ? module.task[0].log_group_name : aws_cloudwatch_log_group.lambda.name
 }
 
 output "ecs_service_name" {

@@ -20,43 +20,7 @@ locals {
   metric_namespace = "Tripcast/${var.name}"
 }
 
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/tripcast/${var.name}/scorer"
-  retention_in_days = var.log_retention_days
-
-  tags = { Component = "scorer" }
-}
-
-module "execution_role" {
-  source = "../task-execution-role"
-
-  name           = "${var.name}-scorer"
-  component      = "scorer"
-  repository_arn = var.repository_arn
-  log_group_arn  = aws_cloudwatch_log_group.this.arn
-  secret_arns    = [var.database_secret_arn]
-}
-
-# ---------------------------------------------------------------- task role
-data "aws_iam_policy_document" "task_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "task" {
-  name               = "${var.name}-scorer-task"
-  description        = "Scorer task: read trip data and models, write predictions and rejects"
-  assume_role_policy = data.aws_iam_policy_document.task_assume.json
-
-  tags = { Component = "scorer" }
-}
-
+# ------------------------------------------------------- task (../ecs-task)
 data "aws_iam_policy_document" "task" {
   statement {
     sid       = "ListOwnBuckets"
@@ -90,63 +54,35 @@ data "aws_iam_policy_document" "task" {
   }
 }
 
-resource "aws_iam_role_policy" "task" {
-  name   = "scorer"
-  role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.task.json
-}
+module "task" {
+  source = "../ecs-task"
 
-# ---------------------------------------------------------- task definition
-resource "aws_ecs_task_definition" "this" {
-  family                   = "${var.name}-scorer"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.cpu
-  memory                   = var.memory
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = aws_iam_role.task.arn
+  name_prefix    = var.name
+  name           = local.container_name
+  component      = "scorer"
+  image          = var.image
+  repository_arn = var.repository_arn
+  cpu            = var.cpu
+  memory         = var.memory
+  # A month of yellow trips is a few hundred MB of Parquet: room to download, and for DuckDB to spill to /tmp.
+  ephemeral_storage_gib = var.ephemeral_storage_gib
+  log_retention_days    = var.log_retention_days
+  task_role_description = "Scorer task: read trip data and models, write predictions and rejects"
+  task_policies         = { scorer = data.aws_iam_policy_document.task.json }
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64" # the image ships linux-x64 onnxruntime and DuckDB binaries only
+  # The image's default command is the container form: `scorer run` reading DATE and TAXI_TYPE.
+  environment = {
+    AWS_REGION          = data.aws_region.current.region
+    OBJECT_STORE_URI    = local.object_store_uri
+    INPUT_FILE_PATTERN  = local.input_file_pattern
+    OUTPUT_FILE_PATTERN = local.output_file_pattern
+    MODEL_NAME          = var.model_name
+    TAXI_TYPE           = var.default_taxi_type
+    LOG_LEVEL           = "info"
   }
-
-  # A month of yellow trips is a few hundred MB of Parquet: room to download and spill.
-  ephemeral_storage {
-    size_in_gib = var.ephemeral_storage_gib
+  secrets = {
+    DATABASE_URL = { secret_arn = var.database_secret_arn, key = "database_url" }
   }
-
-  container_definitions = jsonencode([
-    {
-      name      = local.container_name
-      image     = var.image
-      essential = true
-      # The image's default command is the container form: `scorer run` reading DATE and TAXI_TYPE.
-      environment = [
-        { name = "AWS_REGION", value = data.aws_region.current.region },
-        { name = "OBJECT_STORE_URI", value = local.object_store_uri },
-        { name = "INPUT_FILE_PATTERN", value = local.input_file_pattern },
-        { name = "OUTPUT_FILE_PATTERN", value = local.output_file_pattern },
-        { name = "MODEL_NAME", value = var.model_name },
-        { name = "TAXI_TYPE", value = var.default_taxi_type },
-        { name = "LOG_LEVEL", value = "info" },
-      ]
-      secrets = [
-        { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
-      ]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.region
-          awslogs-stream-prefix = "scorer"
-        }
-      }
-      readonlyRootFilesystem = false # DuckDB spills and downloads to /tmp
-    }
-  ])
-
-  tags = { Component = "scorer" }
 }
 
 # ---------------------------------------------------------------- schedule
@@ -173,7 +109,7 @@ data "aws_iam_policy_document" "scheduler" {
   statement {
     sid       = "RunScorerTask"
     actions   = ["ecs:RunTask"]
-    resources = ["${aws_ecs_task_definition.this.arn_without_revision}:*"]
+    resources = ["${module.task.task_definition_arn_without_revision}:*"]
 
     condition {
       test     = "ArnEquals"
@@ -185,7 +121,7 @@ data "aws_iam_policy_document" "scheduler" {
   statement {
     sid       = "PassScorerRoles"
     actions   = ["iam:PassRole"]
-    resources = [module.execution_role.arn, aws_iam_role.task.arn]
+    resources = [module.task.execution_role_arn, module.task.task_role_arn]
 
     condition {
       test     = "StringEquals"
@@ -234,7 +170,7 @@ resource "aws_scheduler_schedule" "monthly" {
     role_arn = aws_iam_role.scheduler.arn
 
     ecs_parameters {
-      task_definition_arn = aws_ecs_task_definition.this.arn
+      task_definition_arn = module.task.task_definition_arn
       launch_type         = "FARGATE"
       task_count          = 1
 
@@ -292,7 +228,7 @@ resource "aws_cloudwatch_event_rule" "failed_run" {
     "detail-type" = ["ECS Task State Change"]
     detail = {
       clusterArn = [var.cluster_arn]
-      group      = ["family:${aws_ecs_task_definition.this.family}"]
+      group      = ["family:${module.task.family}"]
       lastStatus = ["STOPPED"]
       "$or" = [
         { containers = { exitCode = [{ "anything-but" = 0 }] } },

@@ -1,16 +1,16 @@
 output "task_definition_arn" {
   description = "ARN (with revision) of the scorer task definition."
-  value       = aws_ecs_task_definition.this.arn
+  value       = module.task.task_definition_arn
 }
 
 output "task_definition_arn_without_revision" {
   description = "ARN of the scorer task definition family, without revision."
-  value       = aws_ecs_task_definition.this.arn_without_revision
+  value       = module.task.task_definition_arn_without_revision
 }
 
 output "task_definition_family" {
   description = "Family of the scorer task definition (what RunTask names)."
-  value       = aws_ecs_task_definition.this.family
+  value       = module.task.family
 }
 
 output "container_name" {
@@ -20,17 +20,17 @@ output "container_name" {
 
 output "task_role_arn" {
   description = "ARN of the scorer task role."
-  value       = aws_iam_role.task.arn
+  value       = module.task.task_role_arn
 }
 
 output "execution_role_arn" {
   description = "ARN of the scorer task execution role."
-  value       = module.execution_role.arn
+  value       = module.task.execution_role_arn
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of scorer runs."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.task.log_group_name
 }
 
 output "failed_runs_metric" {

@@ -12,42 +12,6 @@ locals {
   container_name = "train"
 }
 
-resource "aws_cloudwatch_log_group" "this" {
-  name              = "/tripcast/${var.name}/train"
-  retention_in_days = var.log_retention_days
-
-  tags = { Component = "trainer" }
-}
-
-module "execution_role" {
-  source = "../task-execution-role"
-
-  name           = "${var.name}-train"
-  component      = "trainer"
-  repository_arn = var.repository_arn
-  log_group_arn  = aws_cloudwatch_log_group.this.arn
-  secret_arns    = [var.database_secret_arn]
-}
-
-data "aws_iam_policy_document" "task_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["ecs-tasks.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "task" {
-  name               = "${var.name}-train-task"
-  description        = "Training task: read trip data, write model artifacts"
-  assume_role_policy = data.aws_iam_policy_document.task_assume.json
-
-  tags = { Component = "trainer" }
-}
-
 data "aws_iam_policy_document" "task" {
   statement {
     sid       = "ListBuckets"
@@ -68,56 +32,30 @@ data "aws_iam_policy_document" "task" {
   }
 }
 
-resource "aws_iam_role_policy" "task" {
-  name   = "train"
-  role   = aws_iam_role.task.id
-  policy = data.aws_iam_policy_document.task.json
-}
+module "task" {
+  source = "../ecs-task"
 
-resource "aws_ecs_task_definition" "this" {
-  family                   = "${var.name}-train"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = var.cpu
-  memory                   = var.memory
-  execution_role_arn       = module.execution_role.arn
-  task_role_arn            = aws_iam_role.task.arn
+  name_prefix           = var.name
+  name                  = local.container_name
+  component             = "trainer"
+  image                 = var.image
+  repository_arn        = var.repository_arn
+  cpu                   = var.cpu
+  memory                = var.memory
+  ephemeral_storage_gib = 40
+  log_retention_days    = var.log_retention_days
+  task_role_description = "Training task: read trip data, write model artifacts"
+  task_policies         = { train = data.aws_iam_policy_document.task.json }
 
-  runtime_platform {
-    operating_system_family = "LINUX"
-    cpu_architecture        = "X86_64"
+  entry_point = ["node", "/app/packages/model/src/cli/train.mjs"]
+  # Give the months with a command override (docs/deploy.md); without one it prints its help.
+  command = ["--help"]
+  environment = {
+    AWS_REGION       = data.aws_region.current.region
+    OBJECT_STORE_URI = var.object_store_uri
+    MODEL_NAME       = var.model_name
   }
-
-  ephemeral_storage {
-    size_in_gib = 40
+  secrets = {
+    DATABASE_URL = { secret_arn = var.database_secret_arn, key = "database_url" }
   }
-
-  container_definitions = jsonencode([
-    {
-      name       = local.container_name
-      image      = var.image
-      essential  = true
-      entryPoint = ["node", "/app/packages/model/src/cli/train.mjs"]
-      # Give the months with a command override (docs/deploy.md); without one it prints its help.
-      command = ["--help"]
-      environment = [
-        { name = "AWS_REGION", value = data.aws_region.current.region },
-        { name = "OBJECT_STORE_URI", value = var.object_store_uri },
-        { name = "MODEL_NAME", value = var.model_name },
-      ]
-      secrets = [
-        { name = "DATABASE_URL", valueFrom = "${var.database_secret_arn}:database_url::" },
-      ]
-      logConfiguration = {
-        logDriver = "awslogs"
-        options = {
-          awslogs-group         = aws_cloudwatch_log_group.this.name
-          awslogs-region        = data.aws_region.current.region
-          awslogs-stream-prefix = "train"
-        }
-      }
-    }
-  ])
-
-  tags = { Component = "trainer" }
 }

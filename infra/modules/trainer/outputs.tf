@@ -1,6 +1,6 @@
 output "task_definition_family" {
   description = "Family of the training task definition (aws ecs run-task --task-definition)."
-  value       = aws_ecs_task_definition.this.family
+  value       = module.task.family
 }
 
 output "container_name" {
@@ -10,5 +10,5 @@ output "container_name" {
 
 output "log_group_name" {
   description = "CloudWatch log group of training runs."
-  value       = aws_cloudwatch_log_group.this.name
+  value       = module.task.log_group_name
 }
