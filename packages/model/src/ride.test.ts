@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 
 import {
   formatFieldErrors,
+  MAX_REPORTED_ISSUES,
+  MAX_RIDES_PER_REQUEST,
   parseZoneLookup,
+  TRUNCATED_ISSUES_PATH,
   ZModelCard,
   ZPredictRequest,
   ZRide,
@@ -78,6 +81,17 @@ describe('ZPredictRequest', () => {
     expect(errors[0]?.path).toBe('rides.1.trip_distance');
     expect(errorsOf(ZPredictRequest, { rides: [] })[0]?.message).toContain('at least one');
     expect(errorsOf(ZPredictRequest, [course])[0]?.message).toContain('JSON object');
+  });
+  it('stops validating at MAX_REPORTED_ISSUES and says where (10,000 bad rides used to give 30,000 issues)', () => {
+    const rides = Array.from({ length: MAX_RIDES_PER_REQUEST }, () => ({ PULocationID: 0, DOLocationID: 999, trip_distance: -1 }));
+    const errors = errorsOf(ZPredictRequest, { rides });
+    expect(errors).toHaveLength(MAX_REPORTED_ISSUES + 1);
+    expect(errors[0]).toEqual({ path: 'rides.0.PULocationID', message: expect.stringContaining('between 1 and 265') as string });
+    expect(errors[MAX_REPORTED_ISSUES - 1]?.path).toBe('rides.33.PULocationID');
+    expect(errors.at(-1)).toEqual({ path: TRUNCATED_ISSUES_PATH, message: 'validation stopped after 100 issues, at ride 33 of 10000; fix these and send again' });
+    // Under the cap: every issue, no note; valid rides around bad ones change nothing.
+    const few = errorsOf(ZPredictRequest, { rides: [course, { ...course, trip_distance: 0 }, course] });
+    expect(few.map((e) => e.path)).toEqual(['rides.1.trip_distance']);
   });
   it('refuses a ride_id holding NUL (Postgres text cannot store it) in every mode, naming the field', () => {
     expect(errorsOf(ZPredictRequest, { rides: [{ ...course, ride_id: 'a\u0000b' }] })).toEqual([

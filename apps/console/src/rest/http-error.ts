@@ -17,12 +17,19 @@ export type TApiErrorCode =
   | 'model_unavailable'
   | 'internal_error';
 
-export type TApiErrorBody = { error: TApiErrorCode; message: string; issues?: TFieldError[] };
+export type TApiErrorBody = {
+  error: TApiErrorCode;
+  message: string;
+  issues?: TFieldError[];
+  /** True when validation stopped at the cap (MAX_REPORTED_ISSUES) and more issues may exist. */
+  issues_truncated?: boolean;
+};
 
 export class HttpError extends Error {
   readonly status: number;
   readonly code: TApiErrorCode;
   readonly issues: TFieldError[] | undefined;
+  readonly isTruncated: boolean;
   readonly headers: Record<string, string>;
 
   constructor(options: {
@@ -30,6 +37,7 @@ export class HttpError extends Error {
     code: TApiErrorCode;
     message: string;
     issues?: TFieldError[];
+    isTruncated?: boolean;
     headers?: Record<string, string>;
   }) {
     super(options.message);
@@ -37,13 +45,15 @@ export class HttpError extends Error {
     this.status = options.status;
     this.code = options.code;
     this.issues = options.issues;
+    this.isTruncated = options.isTruncated ?? false;
     this.headers = options.headers ?? {};
   }
 
   toBody(): TApiErrorBody {
-    return this.issues
-      ? { error: this.code, message: this.message, issues: this.issues }
-      : { error: this.code, message: this.message };
+    if (!this.issues) return { error: this.code, message: this.message };
+    return this.isTruncated
+      ? { error: this.code, message: this.message, issues: this.issues, issues_truncated: true }
+      : { error: this.code, message: this.message, issues: this.issues };
   }
 }
 

@@ -24,6 +24,10 @@ export const ZErrorResponse = z.object({
       }),
     )
     .optional(),
+  issues_truncated: z
+    .boolean()
+    .optional()
+    .describe('True when validation stopped after the first 100 issues (the message says at which ride); fix those and send again'),
 });
 
 type TJsonSchema = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatFieldErrors, ZPredictRequest } from '@tripcast/model';
+import { formatFieldErrors, TRUNCATED_ISSUES_PATH, ZPredictRequest } from '@tripcast/model';
 import type { TRideId } from '@tripcast/model';
 import { ridesToColumns } from '@tripcast/model/features';
 import { HttpError, sendJson } from './http-error';
@@ -67,11 +67,17 @@ export function createPredictHandler(deps: {
     const body = await readJsonBody(req, { maxBytes: deps.maxBodyBytes });
     const parsed = ZPredictRequest.safeParse(body);
     if (!parsed.success) {
+      const issues = formatFieldErrors(parsed.error);
+      // The schema stops validating at MAX_REPORTED_ISSUES and says so in one last issue.
+      const stop = issues.at(-1)?.path === TRUNCATED_ISSUES_PATH ? issues.pop() : undefined;
       throw new HttpError({
         status: 400,
         code: 'invalid_request',
-        message: 'The request body does not describe valid rides; see issues',
-        issues: formatFieldErrors(parsed.error),
+        message: stop
+          ? `The request body does not describe valid rides; see issues (${stop.message})`
+          : 'The request body does not describe valid rides; see issues',
+        issues,
+        isTruncated: stop !== undefined,
       });
     }
     const { isBatch, rides } = parsed.data;

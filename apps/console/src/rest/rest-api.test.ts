@@ -234,6 +234,23 @@ describe('bad input gets a 4xx naming the field', () => {
     expect(issue!.message).toMatch(message);
   });
 
+  it('many bad rides: the first 100 issues, flagged as truncated, and validation stops there (a bounded answer)', async () => {
+    // 1,000 rides with three wrong fields each (the test server's body limit is 64 KiB): 3,000 issues before the cap.
+    const rides = Array.from({ length: 1_000 }, () => ({ PULocationID: 0, DOLocationID: 999, trip_distance: -1 }));
+    const res = await post({ rides });
+    const text = await res.clone().text();
+    const error = await expectError(res, 400, 'invalid_request');
+    expect(error.issues).toHaveLength(100);
+    expect(error.issues?.[0]).toEqual({ path: 'rides.0.PULocationID', message: expect.stringContaining('between 1 and 265') as string });
+    expect(error.issues_truncated).toBe(true);
+    expect(error.message).toContain('validation stopped after 100 issues, at ride 33 of 1000');
+    expect(text.length).toBeLessThan(16 * 1024);
+    // Few issues: all of them, not flagged.
+    const few = await expectError(await post({ rides: [COURSE, { ...COURSE, DOLocationID: 0 }] }), 400, 'invalid_request');
+    expect(few.issues).toHaveLength(1);
+    expect(few.issues_truncated).toBeUndefined();
+  });
+
   it('invalid JSON: 400 invalid_json', async () => {
     const error = await expectError(await post('{"PULocationID": 10,'), 400, 'invalid_json');
     expect(error.message).toMatch(/not valid JSON/);
