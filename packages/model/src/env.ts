@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,9 +50,22 @@ export function getCliEnv(): TCliEnv {
   cached = {
     ...env,
     objectStoreUri: env.OBJECT_STORE_URI ?? path.join(env.TRIPCAST_HOME, 'store'),
-    actor: env.TRIPCAST_ACTOR ?? `cli:${env.USER ?? 'unknown'}`,
+    actor: env.TRIPCAST_ACTOR ?? `cli:${env.USER ?? readOsUserName()}`,
   };
   return cached;
+}
+
+/**
+ * The OS account running the CLI. Containers and `sudo -i`-less root shells often have no $USER,
+ * which made the registry say "registered by cli:unknown"; the passwd entry of the uid is still
+ * there (the scorer records runs the same way). A uid without one falls back to `uid:<n>`.
+ */
+export function readOsUserName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
 }
 
 export function s3OptionsFromEnv(env: TCliEnv) {

@@ -12,7 +12,7 @@ Commands:
   promote --version <v> [--name <n>]   make <v> the production version (the previous one is archived)
   rollback [--name <n>]                put back the previous production version
 
---name defaults to $MODEL_NAME. Actions are recorded with $TRIPCAST_ACTOR (default cli:$USER).
+--name defaults to $MODEL_NAME. Actions are recorded with $TRIPCAST_ACTOR (default cli:$USER, else cli:<OS account>).
 Needs DATABASE_URL.
 `;
 
