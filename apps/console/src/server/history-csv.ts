@@ -1,6 +1,7 @@
 // CSV export of the prediction history: the History page's filters as query parameters,
 // streamed in pages so a large export never sits in memory.
 import { z } from 'zod';
+import type { TZone } from '@tripcast/model';
 import type { TDb } from './db';
 import {
   HISTORY_SOURCES,
@@ -12,13 +13,27 @@ import {
 
 export const MAX_EXPORT_ROWS = 200_000;
 
-const CSV_COLUMNS: (keyof THistoryRow)[] = [
+/** A history row plus the zone names of its IDs (from the TLC zone table, when configured). */
+type TCsvRow = THistoryRow & {
+  puBorough: string | null;
+  puZone: string | null;
+  doBorough: string | null;
+  doZone: string | null;
+};
+
+// Zone names sit next to their IDs: an analyst opening the file in a spreadsheet should not
+// need a VLOOKUP against taxi_zone_lookup.csv to read where a trip went.
+const CSV_COLUMNS: (keyof TCsvRow)[] = [
   'predictedAt',
   'source',
   'status',
   'rideId',
   'puLocationId',
+  'puBorough',
+  'puZone',
   'doLocationId',
+  'doBorough',
+  'doZone',
   'tripDistance',
   'predictedDuration',
   'actualDuration',
@@ -52,14 +67,34 @@ export function parseHistorySearchParams(params: URLSearchParams): THistoryFilte
   });
 }
 
-function csvCell(value: THistoryRow[keyof THistoryRow]): string {
+function csvCell(value: TCsvRow[keyof TCsvRow]): string {
   if (value == null) return '';
   const text = value instanceof Date ? value.toISOString() : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-export function streamHistoryCsv(db: TDb, filter: THistoryFilter): ReadableStream<Uint8Array> {
+/**
+ * The CSV of the filtered history, streamed page by page. `zones` is the TLC zone table (null when
+ * none is configured: the name columns are then empty, the IDs are always there).
+ */
+export function streamHistoryCsv(
+  db: TDb,
+  filter: THistoryFilter,
+  zones: readonly TZone[] | null = null,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  const byId = new Map((zones ?? []).map((z) => [z.locationId, z]));
+  const withZones = (row: THistoryRow): TCsvRow => {
+    const pu = row.puLocationId == null ? undefined : byId.get(row.puLocationId);
+    const dropoff = row.doLocationId == null ? undefined : byId.get(row.doLocationId);
+    return {
+      ...row,
+      puBorough: pu?.borough ?? null,
+      puZone: pu?.zone ?? null,
+      doBorough: dropoff?.borough ?? null,
+      doZone: dropoff?.zone ?? null,
+    };
+  };
   const pages = iterateHistory(db, { filter, batchSize: 5000, maxRows: MAX_EXPORT_ROWS });
   let isHeaderSent = false;
   return new ReadableStream({
@@ -78,6 +113,7 @@ export function streamHistoryCsv(db: TDb, filter: THistoryFilter): ReadableStrea
           return;
         }
         const lines = next.value
+          .map(withZones)
           .map((row) => CSV_COLUMNS.map((c) => csvCell(row[c])).join(','))
           .join('\n');
         if (lines) {

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestConsole, type TTestConsole } from '../../testing/context';
 import { seedBatchRun, seedHistory } from '../../testing/seed';
 import { parseHistorySearchParams, streamHistoryCsv } from '../../history-csv';
+import { findSharedData } from '../../testing/context';
+import { readZoneTable } from '../../zones';
 
 describe('history router', () => {
   let t: TTestConsole;
@@ -138,14 +141,28 @@ describe('history router', () => {
     const csv = await new Response(streamHistoryCsv(t.db, filter)).text();
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
-      'predictedAt,source,status,rideId,puLocationId,doLocationId,tripDistance,predictedDuration,actualDuration,modelVersion,latencyMs,reason,runId',
+      'predictedAt,source,status,rideId,puLocationId,puBorough,puZone,doLocationId,doBorough,doZone,tripDistance,predictedDuration,actualDuration,modelVersion,latencyMs,reason,runId',
     );
     expect(lines).toHaveLength(4);
+    // No zone table: the name columns are empty, the IDs are there.
     expect(lines[1]).toBe(
-      '2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,205,2.5,21.3,,v1,1.2,,',
+      '2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,,,205,,,2.5,21.3,,v1,1.2,,',
     );
-    expect(lines[2]).toContain(',batch,scored,2021/01_0,74,75,,7.5,6,v1,,,run-a');
+    expect(lines[2]).toContain(',batch,scored,2021/01_0,74,,,75,,,');
+    expect(lines[2]).toContain(',7.5,6,v1,,,run-a');
   });
+
+  it.skipIf(!fs.existsSync(findSharedData('taxi_zone_lookup.csv')))(
+    'names the zones in the CSV (TLC zone table), quoting names with commas',
+    async () => {
+      const table = await readZoneTable(findSharedData('taxi_zone_lookup.csv'));
+      const filter = parseHistorySearchParams(new URLSearchParams({ sources: 'stream' }));
+      const csv = await new Response(streamHistoryCsv(t.db, filter, table?.zones ?? null)).text();
+      const lines = csv.trim().split('\n');
+      expect(lines[1]).toContain(',130,Queens,Jamaica,205,Queens,Saint Albans,');
+      expect(lines[2]).toContain(',10,Queens,Baisley Park,50,Manhattan,Clinton West,');
+    },
+  );
 
   it('rejects a bad export filter with the field named', () => {
     expect(() => parseHistorySearchParams(new URLSearchParams({ sources: 'fax' }))).toThrow(
