@@ -1,10 +1,13 @@
 'use client';
 
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import Link from 'next/link';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useMemo } from 'react';
 import { PageHeader } from '~/components/page-header';
 import { useZoneIndex, ZoneFilter, ZoneLabel } from '~/components/zones';
 import { StatusBadge } from '~/components/ui/badge';
+import { Button } from '~/components/ui/button';
 import { Card, CardBody } from '~/components/ui/card';
 import { Field, Input, Select } from '~/components/ui/form';
 import { Pager } from '~/components/ui/pager';
@@ -12,31 +15,46 @@ import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
 import { formatMinutes, formatMs, formatShortDateTime } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
+import {
+  fromLocalInput,
+  HISTORY_SOURCES,
+  isDefaultHistoryFilter,
+  readHistoryFilter,
+  toLocalInput,
+  writeHistoryFilter,
+  type THistoryPageFilter,
+} from './history-filter';
 
-const SOURCES = ['online', 'stream', 'batch'] as const;
-type TSource = (typeof SOURCES)[number];
 const PAGE_SIZE = 50;
 
-/** `<input type="datetime-local">` value (local time) → Date, or undefined when empty. */
-const parseLocal = (v: string) => (v ? new Date(v) : undefined);
+/** Two decimals below 10 miles (0.05 mi is a real short trip), one above. */
+const formatMiles = (miles: number) => miles.toFixed(miles < 10 ? 2 : 1);
 
 export function HistoryView() {
   const trpc = useTRPC();
   const zones = useZoneIndex();
-  const [sources, setSources] = useState<TSource[]>([...SOURCES]);
-  const [modelVersion, setModelVersion] = useState('');
-  const [zoneId, setZoneId] = useState<number | null>(null);
-  const [from, setFrom] = useState('');
-  const [to, setTo] = useState('');
-  const [page, setPage] = useState(1);
+  const router = useRouter();
+  const pathname = usePathname();
+  const searchParams = useSearchParams();
+  // The URL is the one place the filters live: a refresh or a shared link shows the same page.
+  const state = useMemo(() => readHistoryFilter(new URLSearchParams(searchParams.toString())), [searchParams]);
+  const { sources, modelVersion, zoneId, from, to, page } = state;
+  const navigate = (next: THistoryPageFilter) => {
+    const query = writeHistoryFilter(next).toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+  /** A filter change goes back to page 1. */
+  const setFilter = (patch: Partial<Omit<THistoryPageFilter, 'page'>>) =>
+    navigate({ ...state, ...patch, page: 1 });
+  const setPage = (p: number) => navigate({ ...state, page: p });
 
   const filter = useMemo(
     () => ({
-      sources: sources.length ? sources : [...SOURCES],
+      sources,
       modelVersion: modelVersion || undefined,
       zoneId: zoneId ?? undefined,
-      from: parseLocal(from),
-      to: parseLocal(to),
+      from: from ? new Date(from) : undefined,
+      to: to ? new Date(to) : undefined,
     }),
     [sources, modelVersion, zoneId, from, to],
   );
@@ -47,21 +65,13 @@ export function HistoryView() {
   });
   const versions = useQuery(trpc.history.modelVersions.queryOptions());
 
+  // The export takes the page's own query (minus the page number): the same rows, all pages.
   const exportHref = useMemo(() => {
-    const p = new URLSearchParams({ sources: filter.sources.join(',') });
-    if (filter.modelVersion) p.set('modelVersion', filter.modelVersion);
-    if (filter.zoneId) p.set('zoneId', String(filter.zoneId));
-    if (filter.from) p.set('from', filter.from.toISOString());
-    if (filter.to) p.set('to', filter.to.toISOString());
+    const p = writeHistoryFilter(state, { withPage: false });
+    p.set('sources', sources.join(','));
     return `/api/history/export?${p.toString()}`;
-  }, [filter]);
-
-  const onFilter =
-    <T,>(set: (v: T) => void) =>
-    (v: T) => {
-      set(v);
-      setPage(1);
-    };
+  }, [state, sources]);
+  const isFiltered = !isDefaultHistoryFilter(state);
 
   return (
     <>
@@ -88,16 +98,20 @@ export function HistoryView() {
             <fieldset>
               <legend className="mb-1 text-xs font-medium">Source</legend>
               <div className="flex h-9 items-center gap-3">
-                {SOURCES.map((s) => (
+                {HISTORY_SOURCES.map((s) => (
                   <label key={s} className="flex items-center gap-1.5 text-sm">
                     <input
                       type="checkbox"
                       className="size-4 accent-[var(--color-primary)]"
                       checked={sources.includes(s)}
+                      // Unticking the last source would show nothing: it is kept ticked instead.
+                      disabled={sources.length === 1 && sources.includes(s)}
                       onChange={(e) =>
-                        onFilter(setSources)(
-                          e.target.checked ? [...sources, s] : sources.filter((x) => x !== s),
-                        )
+                        setFilter({
+                          sources: e.target.checked
+                            ? HISTORY_SOURCES.filter((x) => x === s || sources.includes(x))
+                            : sources.filter((x) => x !== s),
+                        })
                       }
                     />
                     {s}
@@ -110,7 +124,7 @@ export function HistoryView() {
                 <Select
                   id="h-version"
                   value={modelVersion}
-                  onChange={(e) => onFilter(setModelVersion)(e.target.value)}
+                  onChange={(e) => setFilter({ modelVersion: e.target.value })}
                 >
                   <option value="">Any version</option>
                   {(versions.data ?? []).map((v) => (
@@ -126,7 +140,7 @@ export function HistoryView() {
                 <ZoneFilter
                   id="h-zone"
                   value={zoneId}
-                  onChange={onFilter(setZoneId)}
+                  onChange={(v) => setFilter({ zoneId: v })}
                   index={zones}
                 />
               </Field>
@@ -136,8 +150,8 @@ export function HistoryView() {
                 <Input
                   id="h-from"
                   type="datetime-local"
-                  value={from}
-                  onChange={(e) => onFilter(setFrom)(e.target.value)}
+                  value={toLocalInput(from)}
+                  onChange={(e) => setFilter({ from: fromLocalInput(e.target.value) })}
                 />
               </Field>
             </div>
@@ -146,11 +160,16 @@ export function HistoryView() {
                 <Input
                   id="h-to"
                   type="datetime-local"
-                  value={to}
-                  onChange={(e) => onFilter(setTo)(e.target.value)}
+                  value={toLocalInput(to)}
+                  onChange={(e) => setFilter({ to: fromLocalInput(e.target.value) })}
                 />
               </Field>
             </div>
+            {isFiltered && (
+              <Button variant="ghost" size="sm" className="mb-0.5" onClick={() => navigate(readHistoryFilter(new URLSearchParams()))}>
+                Clear filters
+              </Button>
+            )}
           </form>
         </CardBody>
       </Card>
@@ -161,18 +180,46 @@ export function HistoryView() {
           ) : history.isError ? (
             <ErrorState error={history.error} onRetry={() => void history.refetch()} />
           ) : history.data.items.length === 0 ? (
-            <EmptyState title={page > 1 ? 'No more predictions' : 'No predictions match'}>
-              {page > 1
-                ? 'Go back a page.'
-                : 'Widen the filters, run a batch, or make a live prediction.'}
-            </EmptyState>
+            page > 1 ? (
+              <EmptyState title="No more predictions" action={<Button variant="secondary" size="sm" onClick={() => setPage(1)}>First page</Button>}>
+                This page is past the last one.
+              </EmptyState>
+            ) : isFiltered ? (
+              <EmptyState
+                title="No predictions match these filters"
+                action={<Button variant="secondary" size="sm" onClick={() => navigate(readHistoryFilter(new URLSearchParams()))}>Clear filters</Button>}
+              >
+                Other predictions exist or may arrive: widen the time range, another source, version or zone.
+              </EmptyState>
+            ) : (
+              <EmptyState title="No predictions yet">
+                Predictions appear here as they are made:{' '}
+                <Link className="text-primary underline" href="/runs">start a batch run</Link>, make a{' '}
+                <Link className="text-primary underline" href="/predict">live prediction</Link>, call{' '}
+                <code>POST /api/v1/predict</code>, or put ride events on the input stream.
+              </EmptyState>
+            )
           ) : (
             <>
+              {/* Fixed layout with set widths: the zone columns take what is left and wrap, long
+                  values truncate with a tooltip, and the table fits the card at 1280 px. */}
               <Table
                 aria-busy={history.isFetching}
                 data-testid="history-table"
-                className="text-[13px]"
+                className="table-fixed text-[13px]"
               >
+                <colgroup>
+                  <col className="w-[7.5rem]" />
+                  <col className="w-[6.25rem]" />
+                  <col className="w-[7rem]" />
+                  <col />
+                  <col />
+                  <col className="w-[3.75rem]" />
+                  <col className="w-[5.5rem]" />
+                  <col className="w-[4.5rem]" />
+                  <col className="w-[7rem]" />
+                  <col className="w-[4.75rem]" />
+                </colgroup>
                 <thead>
                   <tr>
                     <Th>Predicted at</Th>
@@ -197,14 +244,13 @@ export function HistoryView() {
                       <Td className="text-muted-foreground">
                         {formatShortDateTime(r.predictedAt)}
                       </Td>
-                      <Td>
-                        <StatusBadge status={r.source} />{' '}
-                        {r.status === 'rejected' && <StatusBadge status="rejected" />}
+                      <Td className="whitespace-normal">
+                        <span className="flex flex-wrap gap-1">
+                          <StatusBadge status={r.source} />
+                          {r.status === 'rejected' && <StatusBadge status="rejected" />}
+                        </span>
                       </Td>
-                      <Td
-                        className="max-w-36 truncate font-mono text-xs"
-                        title={r.rideId ?? undefined}
-                      >
+                      <Td className="truncate font-mono text-xs" title={r.rideId ?? undefined}>
                         {r.runId ? (
                           <a className="text-primary hover:underline" href={`/runs/${r.runId}`}>
                             {r.rideId}
@@ -213,21 +259,18 @@ export function HistoryView() {
                           (r.rideId ?? '—')
                         )}
                       </Td>
-                      <Td className="max-w-44 truncate">
+                      <Td className="whitespace-normal break-words">
                         <ZoneLabel id={r.puLocationId} index={zones} />
                       </Td>
-                      <Td className="max-w-44 truncate">
+                      <Td className="whitespace-normal break-words">
                         <ZoneLabel id={r.doLocationId} index={zones} />
                       </Td>
-                      <Td className="text-right">{r.tripDistance?.toFixed(1) ?? '—'}</Td>
-                      <Td className="text-right font-medium">
+                      <Td className="text-right" data-testid="history-miles">
+                        {r.tripDistance == null ? '—' : formatMiles(r.tripDistance)}
+                      </Td>
+                      <Td className="truncate text-right font-medium" title={r.reason ?? undefined}>
                         {r.status === 'rejected' ? (
-                          <span
-                            className="ml-auto block max-w-56 truncate text-xs text-danger"
-                            title={r.reason ?? undefined}
-                          >
-                            {r.reason}
-                          </span>
+                          <span className="text-xs text-danger">{r.reason}</span>
                         ) : (
                           formatMinutes(r.predictedDuration)
                         )}
@@ -235,7 +278,9 @@ export function HistoryView() {
                       <Td className="text-right text-muted-foreground">
                         {formatMinutes(r.actualDuration)}
                       </Td>
-                      <Td className="font-mono text-xs">{r.modelVersion ?? '—'}</Td>
+                      <Td className="truncate font-mono text-xs" title={r.modelVersion ?? undefined}>
+                        {r.modelVersion ?? '—'}
+                      </Td>
                       <Td className="text-right">{formatMs(r.latencyMs)}</Td>
                     </tr>
                   ))}

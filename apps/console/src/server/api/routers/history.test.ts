@@ -152,7 +152,7 @@ describe('history router', () => {
     expect(lines[2]).toContain(',7.5,6,v1,,,run-a');
   });
 
-  it.skipIf(!fs.existsSync(findSharedData('taxi_zone_lookup.csv')))(
+  it.skipIf(!fs.existsSync(findSharedData('taxi_zone_lookup.csv') ?? ''))(
     'names the zones in the CSV (TLC zone table), quoting names with commas',
     async () => {
       const table = await readZoneTable(findSharedData('taxi_zone_lookup.csv'));
