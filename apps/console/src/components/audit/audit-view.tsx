@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState } from 'react';
 import { PageHeader } from '~/components/page-header';
 import { Card, CardBody } from '~/components/ui/card';
@@ -8,6 +9,7 @@ import { Pager } from '~/components/ui/pager';
 import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
 import { formatDateTime } from '~/lib/format';
+import { flattenAuditDetails } from './audit-details';
 import { useTRPC } from '~/trpc/react';
 
 const PAGE_SIZE = 50;
@@ -35,7 +37,14 @@ export function AuditView() {
             <EmptyState title="Nothing recorded yet">Actions taken in the console and the CLIs show here.</EmptyState>
           ) : (
             <>
-              <Table data-testid="audit-log">
+              <Table data-testid="audit-log" className="table-fixed">
+                <colgroup>
+                  <col className="w-[11.5rem]" />
+                  <col className="w-[12rem]" />
+                  <col className="w-[9rem]" />
+                  <col className="w-[14rem]" />
+                  <col />
+                </colgroup>
                 <thead>
                   <tr>
                     <Th>When</Th>
@@ -47,16 +56,17 @@ export function AuditView() {
                 </thead>
                 <tbody>
                   {audit.data.items.map((row) => (
-                    <tr key={String(row.id)}>
-                      <Td className="whitespace-nowrap text-muted-foreground">{formatDateTime(row.createdAt)}</Td>
-                      <Td className="font-medium">{row.actor}</Td>
-                      <Td className="font-mono text-xs">{row.action}</Td>
-                      <Td className="font-mono text-xs">
-                        {row.targetType}
-                        {row.targetId ? ` ${row.targetId}` : ''}
+                    <tr key={String(row.id)} className="align-top" data-testid="audit-row" data-action={row.action}>
+                      <Td className="text-muted-foreground">{formatDateTime(row.createdAt)}</Td>
+                      <Td className="truncate font-medium" title={row.actor}>
+                        {row.actor}
                       </Td>
-                      <Td className="max-w-md truncate font-mono text-xs" title={row.details ? JSON.stringify(row.details) : undefined}>
-                        {row.details ? JSON.stringify(row.details) : ''}
+                      <Td className="font-mono text-xs whitespace-normal break-words">{row.action}</Td>
+                      <Td className="text-xs whitespace-normal">
+                        <AuditTarget type={row.targetType} id={row.targetId} />
+                      </Td>
+                      <Td className="whitespace-normal">
+                        <AuditDetails details={row.details} />
                       </Td>
                     </tr>
                   ))}
@@ -72,5 +82,47 @@ export function AuditView() {
         </CardBody>
       </Card>
     </>
+  );
+}
+
+/** The target, linked to its page where it has one (a run, the models). */
+function AuditTarget({ type, id }: { type: string; id: string | null }) {
+  const ids = id ? id.split(',') : [];
+  return (
+    <span className="block">
+      <span className="text-muted-foreground">{type.replaceAll('_', ' ')}</span>
+      {ids.map((one) => (
+        <span key={one} className="block truncate font-mono" title={one}>
+          {type === 'batch_run' ? (
+            <Link className="text-primary hover:underline" href={`/runs/${one}`}>
+              {one}
+            </Link>
+          ) : type === 'model_version' ? (
+            <Link className="text-primary hover:underline" href="/models">
+              {one}
+            </Link>
+          ) : (
+            one
+          )}
+        </span>
+      ))}
+    </span>
+  );
+}
+
+function AuditDetails({ details }: { details: unknown }) {
+  const pairs = flattenAuditDetails(details);
+  if (pairs.length === 0) return <span className="text-muted-foreground">—</span>;
+  return (
+    <dl className="flex flex-wrap gap-x-4 gap-y-0.5 text-xs" data-testid="audit-details">
+      {pairs.map((p) => (
+        <div key={p.label} className="flex min-w-0 max-w-full gap-1">
+          <dt className="shrink-0 text-muted-foreground">{p.label}</dt>
+          <dd className="min-w-0 truncate font-mono" title={p.value}>
+            {p.value}
+          </dd>
+        </div>
+      ))}
+    </dl>
   );
 }
