@@ -3,15 +3,23 @@ import { EmptyState } from '~/components/ui/states';
 
 export default function NotFound() {
   return (
-    <EmptyState
-      title="Page not found"
-      action={
-        <Link className="text-sm text-primary underline" href="/">
-          Back to the overview
-        </Link>
-      }
-    >
-      There is nothing at this address.
-    </EmptyState>
+    <div data-testid="not-found">
+      <EmptyState
+        title="Page not found"
+        action={
+          <span className="flex gap-4 text-sm">
+            <Link className="text-primary underline" href="/runs">
+              All batch runs
+            </Link>
+            <Link className="text-primary underline" href="/">
+              Back to the overview
+            </Link>
+          </span>
+        }
+      >
+        There is nothing at this address: the link may be mistyped, or what it pointed to no longer
+        exists.
+      </EmptyState>
+    </div>
   );
 }

@@ -61,3 +61,24 @@ export function formatMonth(year: number, month: number): string {
 export function formatPercent(x: number | null | undefined): string {
   return x == null ? '—' : `${Math.round(x * 100)}%`;
 }
+
+/** A length of time for people: `850 ms`, `42 s`, `3 min 05 s`, `1 h 02 min`. */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms == null || Number.isNaN(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)} min ${pad(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
+}
+
+/** How long a run took (finished) or has been going (started, not finished); null before it starts. */
+export function runDurationMs(
+  run: { startedAt: Date | string | null; finishedAt: Date | string | null },
+  now = Date.now(),
+): number | null {
+  if (!run.startedAt) return null;
+  const end = run.finishedAt ? new Date(run.finishedAt).getTime() : now;
+  return end - new Date(run.startedAt).getTime();
+}

@@ -1,7 +1,10 @@
 'use client';
 
-import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useHasRole } from '~/components/session';
+import { Button } from '~/components/ui/button';
 import { useState } from 'react';
 import { PageHeader } from '~/components/page-header';
 import { useZoneIndex, ZoneFilter, ZoneLabel } from '~/components/zones';
@@ -10,7 +13,14 @@ import { Card, CardBody, CardHeader, Stat } from '~/components/ui/card';
 import { Label } from '~/components/ui/form';
 import { Code, EmptyState, ErrorState, LoadingRows, Skeleton } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
-import { formatCount, formatDateTime, formatMinutes, formatMonth } from '~/lib/format';
+import {
+  formatCount,
+  formatDateTime,
+  formatDuration,
+  formatMinutes,
+  formatMonth,
+  runDurationMs,
+} from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
 import { PredictedVsActual, DurationHistogram } from './run-charts';
 import { isActiveStatus, RunProgress, StatusBadge } from './run-status';
@@ -37,6 +47,22 @@ export function RunDetailView({ id }: { id: string }) {
       </>
     );
   }
+  if (detail.isError && detail.error.data?.code === 'NOT_FOUND') {
+    return (
+      <div data-testid="not-found">
+        <EmptyState
+          title="No such batch run"
+          action={
+            <Link href="/runs" className="text-sm text-primary underline">
+              All batch runs
+            </Link>
+          }
+        >
+          There is no run <Code>{id}</Code>.
+        </EmptyState>
+      </div>
+    );
+  }
   if (detail.isError) {
     return (
       <>
@@ -53,6 +79,10 @@ export function RunDetailView({ id }: { id: string }) {
   const summary = run.summary;
   const error = summary?.errorCourseRange ?? summary?.error;
   const rejects = Object.entries(summary?.rejectsByReason ?? {}).sort((a, b) => b[1] - a[1]);
+  const isActive = isActiveStatus(run.status);
+  const isFailed = run.status === 'failed';
+  /** Output files exist only once a run has succeeded: before that, only where they will go. */
+  const fileState = isFailed ? 'failed' : isActive ? 'pending' : 'written';
 
   return (
     <>
@@ -70,6 +100,7 @@ export function RunDetailView({ id }: { id: string }) {
             <span className="font-mono">{run.modelVersion ?? '—'}</span> · started{' '}
             {formatDateTime(run.startedAt ?? run.createdAt)}
             {run.finishedAt && ` · finished ${formatDateTime(run.finishedAt)}`}
+            {run.startedAt && ` · ${run.finishedAt ? 'took' : 'running for'} ${formatDuration(runDurationMs(run))}`}
           </span>
         }
       />
@@ -80,15 +111,18 @@ export function RunDetailView({ id }: { id: string }) {
           </CardBody>
         </Card>
       )}
-      {run.status === 'failed' && (
+      {isFailed && (
         <div
           role="alert"
-          className="mb-4 rounded-lg border border-danger/30 bg-danger/5 px-4 py-3 text-sm"
+          className="mb-4 flex items-start justify-between gap-4 rounded-lg border border-danger/30 bg-danger/5 px-4 py-3 text-sm"
         >
-          <div className="font-medium text-danger">The run failed</div>
-          <pre className="mt-1 font-mono text-xs whitespace-pre-wrap">
-            {run.error ?? 'no error recorded'}
-          </pre>
+          <div className="min-w-0">
+            <div className="font-medium text-danger">The run failed</div>
+            <pre className="mt-1 font-mono text-xs break-words whitespace-pre-wrap" data-testid="run-error">
+              {run.error ?? 'no error recorded'}
+            </pre>
+          </div>
+          <RetryRunButton runId={run.id} month={`${run.taxiType} ${formatMonth(run.year, run.month)}`} />
         </div>
       )}
 
@@ -145,8 +179,12 @@ export function RunDetailView({ id }: { id: string }) {
             {summary && summary.histogram.length > 0 ? (
               <DurationHistogram buckets={summary.histogram} />
             ) : (
-              <EmptyState title={isActiveStatus(run.status) ? 'Scoring…' : 'No histogram'}>
-                The histogram appears when the run has finished.
+              <EmptyState title={isActive ? 'Scoring…' : 'No histogram'}>
+                {isActive
+                  ? 'The histogram appears when the run has finished.'
+                  : isFailed
+                    ? 'The run failed before it scored the month: nothing to show.'
+                    : 'This run scored no rows.'}
               </EmptyState>
             )}
           </CardBody>
@@ -164,8 +202,10 @@ export function RunDetailView({ id }: { id: string }) {
             {scatter.length > 0 ? (
               <PredictedVsActual points={scatter} />
             ) : (
-              <EmptyState title="No comparison yet">
-                Shown for finished runs whose trips have a known duration.
+              <EmptyState title={isActive ? 'No comparison yet' : 'No comparison'}>
+                {isFailed
+                  ? 'The run failed: there are no predictions to compare.'
+                  : 'Shown for finished runs whose trips have a known duration.'}
               </EmptyState>
             )}
           </CardBody>
@@ -183,7 +223,9 @@ export function RunDetailView({ id }: { id: string }) {
               <p className="text-sm text-muted-foreground">
                 {run.status === 'succeeded'
                   ? 'No rejected rows.'
-                  : 'Counted when the run finishes.'}
+                  : isFailed
+                    ? 'None counted: the run failed.'
+                    : 'Counted when the run finishes.'}
               </p>
             ) : (
               <Table>
@@ -215,13 +257,21 @@ export function RunDetailView({ id }: { id: string }) {
               </dd>
               <dt className="text-muted-foreground">Predictions</dt>
               <dd className="break-all" data-testid="output-uri">
-                {run.outputUri ? <Code>{run.outputUri}</Code> : '—'}
+                <PlannedFile uri={run.outputUri} state={fileState} />
               </dd>
               <dt className="text-muted-foreground">Rejects</dt>
-              <dd className="break-all">{run.rejectsUri ? <Code>{run.rejectsUri}</Code> : '—'}</dd>
+              <dd className="break-all" data-testid="rejects-uri">
+                <PlannedFile uri={run.rejectsUri} state={fileState} />
+              </dd>
               <dt className="text-muted-foreground">Database</dt>
-              <dd>
-                <Code>batch_predictions</Code> where <Code>run_key = {run.key}</Code>
+              <dd data-testid="database-rows">
+                {isFailed ? (
+                  <span className="text-muted-foreground">no rows: the run failed</span>
+                ) : (
+                  <>
+                    <Code>batch_predictions</Code> where <Code>run_key = {run.key}</Code>
+                  </>
+                )}
               </dd>
             </dl>
           </CardBody>
@@ -230,6 +280,56 @@ export function RunDetailView({ id }: { id: string }) {
 
       {run.status === 'succeeded' && <RunPredictions runId={run.id} />}
     </>
+  );
+}
+
+/** A run's output location: the file once written; for a failed run only that it was not written. */
+function PlannedFile({
+  uri,
+  state,
+}: {
+  uri: string | null;
+  state: 'failed' | 'pending' | 'written';
+}) {
+  if (!uri) return <>—</>;
+  if (state === 'failed')
+    return <span className="text-muted-foreground">not written: the run failed</span>;
+  return (
+    <>
+      <Code>{uri}</Code>
+      {state === 'pending' && (
+        <span className="ml-2 text-xs text-muted-foreground">(written when the run finishes)</span>
+      )}
+    </>
+  );
+}
+
+/** Launch the failed run's month again as a new run (analysts and admins), then open it. */
+function RetryRunButton({ runId, month }: { runId: string; month: string }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const canRetry = useHasRole('analyst');
+  const retry = useMutation(
+    trpc.runs.retry.mutationOptions({
+      onSuccess: async ({ runId: newRunId }) => {
+        await queryClient.invalidateQueries({ queryKey: trpc.runs.list.queryKey() });
+        router.push(`/runs/${newRunId}`);
+      },
+    }),
+  );
+  if (!canRetry) return null;
+  return (
+    <div className="shrink-0 text-right">
+      <Button size="sm" isLoading={retry.isPending} onClick={() => retry.mutate({ id: runId })}>
+        Retry {month}
+      </Button>
+      {retry.error && (
+        <p role="alert" className="mt-1 max-w-64 text-xs text-danger">
+          {retry.error.message}
+        </p>
+      )}
+    </div>
   );
 }
 

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import type { RouterOutputs } from '~/server/api/root';
 import { Table, Td, Th } from '~/components/ui/table';
-import { formatCount, formatDateTime, formatMonth } from '~/lib/format';
+import { formatCount, formatDateTime, formatDuration, formatMonth, runDurationMs } from '~/lib/format';
 import { RunProgress, StatusBadge } from './run-status';
 
 type TRunRow = RouterOutputs['runs']['list']['items'][number];
@@ -22,6 +22,7 @@ export function RunsTable({ runs, isCompact }: { runs: TRunRow[]; isCompact?: bo
           {!isCompact && <Th>Model</Th>}
           {!isCompact && <Th>Trigger</Th>}
           <Th>Started</Th>
+          <Th className="text-right">Duration</Th>
         </tr>
       </thead>
       <tbody>
@@ -51,6 +52,9 @@ export function RunsTable({ runs, isCompact }: { runs: TRunRow[]; isCompact?: bo
             {!isCompact && <Td>{run.trigger}</Td>}
             <Td className="text-muted-foreground">
               {formatDateTime(run.startedAt ?? run.createdAt)}
+            </Td>
+            <Td className="text-right" data-testid="run-duration" title={run.finishedAt ? undefined : 'so far'}>
+              {formatDuration(runDurationMs(run))}
             </Td>
           </tr>
         ))}

@@ -26,6 +26,7 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   'runs.predictions': 'viewer',
   'runs.trigger': 'analyst',
   'runs.backfill': 'analyst',
+  'runs.retry': 'analyst',
   'predictions.zones': 'viewer',
   'predictions.recent': 'viewer',
   'predictions.predict': 'analyst',

@@ -103,4 +103,11 @@ describe('runs router', () => {
       t.caller.runs.trigger({ taxiType: 'green', year: 2021, month: 13 }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
+
+  it('retries only a failed run, and names the run it cannot find', async () => {
+    await expect(t.caller.runs.retry({ id: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const call = t.caller.runs.retry({ id: 'run-old' });
+    await expect(call).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(call).rejects.toThrow(/run-old is succeeded: only a failed run can be retried/);
+  });
 });

@@ -2,7 +2,7 @@ import { recordAudit } from '@tripcast/db/queries/audit';
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
 import { launchRun } from '@tripcast/scorer/launcher';
-import { listBatchRuns } from '@tripcast/db/queries/runs';
+import { getBatchRun, listBatchRuns } from '@tripcast/db/queries/runs';
 import {
   getBatchRunWithSummary,
   listRunPredictions,
@@ -78,6 +78,26 @@ export const runsRouter = createTRPCRouter({
         targetType: 'batch_run',
         targetId: run.runId,
         details: input,
+      });
+      return { runId: run.runId };
+    }),
+
+  /** Launch a failed run's month again, as a new run (the failed one stays, with its error). */
+  retry: analystProcedure
+    .input(z.object({ id: z.string().min(1).max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const failed = await getBatchRun(ctx.db, input.id);
+      if (!failed) notFound(`No batch run ${input.id}`);
+      if (failed.status !== 'failed')
+        badRequest(`Run ${input.id} is ${failed.status}: only a failed run can be retried`);
+      const month = { taxiType: failed.taxiType, year: failed.year, month: failed.month };
+      const run = await launchRun({ ...month, trigger: 'manual', requestedBy: ctx.actor });
+      await recordAudit(ctx.db, {
+        actor: ctx.actor,
+        action: 'run.retry',
+        targetType: 'batch_run',
+        targetId: run.runId,
+        details: { ...month, retryOf: failed.id },
       });
       return { runId: run.runId };
     }),
