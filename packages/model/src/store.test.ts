@@ -24,6 +24,7 @@ import {
   registerModel,
   resolveProductionModel,
   rollbackModel,
+  findRollbackTarget,
 } from './store';
 import type { TModelCard } from './model-card';
 import { hasSharedData, sharedDataPath } from './testing/shared-data';
@@ -90,18 +91,24 @@ describe('model registry on a local folder store', () => {
     const versions = await listModelVersions(db, name);
     expect(versions.filter((v) => v.stage === 'production').map((v) => v.version)).toEqual(['v2']);
 
+    expect(promoted.promotedVia).toBe('promote');
+    expect((await findRollbackTarget(db, name))?.version).toBe('v1');
     const rolledBack = await rollbackModel(db, { name, actor: 'carol' });
-    expect(rolledBack.version).toBe('v1');
+    expect(rolledBack).toMatchObject({ version: 'v1', promotedBy: 'carol', promotedVia: 'rollback' });
     expect((await resolveProductionModel(db, name))?.version).toBe('v1');
     const audit = await listAuditLog(db, { limit: 20, targetType: 'model_version' });
-    const actions = audit.items.map((a) => `${a.action} ${a.targetId} by ${a.actor}`);
-    expect(actions).toEqual(
-      expect.arrayContaining([
-        `model.register ${name}@v1 by alice`,
-        `model.promote ${name}@v2 by bob`,
-        `model.rollback ${name}@v1 by carol`,
-      ]),
-    );
+    const actions = audit.items
+      .filter((a) => a.targetId?.startsWith(`${name}@`))
+      .map((a) => `${a.action} ${a.targetId} by ${a.actor}`);
+    // A rollback is one act: one `model.rollback` row naming where it came from, no `model.promote`.
+    expect(actions).toEqual([
+      `model.rollback ${name}@v1 by carol`,
+      `model.promote ${name}@v2 by bob`,
+      `model.promote ${name}@v1 by alice`,
+      `model.register ${name}@v2 by bob`,
+      `model.register ${name}@v1 by alice`,
+    ]);
+    expect(audit.items[0]?.details).toEqual({ previous: 'v2' });
   });
 
   it('refuses to register a card that does not describe the bytes', async () => {

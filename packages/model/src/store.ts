@@ -86,32 +86,35 @@ export async function promoteModel(
 
 /**
  * Put back the version that was in production before the current one: the archived version
- * promoted most recently. Recorded as a promotion plus a `model.rollback` audit entry.
+ * promoted most recently. Recorded once, as a `model.rollback` audit entry naming both versions,
+ * and the version says it came back by a rollback (`promotedVia`).
  */
 export async function rollbackModel(
   db: TDb,
   input: { name: string; actor: string },
 ): Promise<TModelVersionRow> {
-  const current = await getProductionModelVersion(db, input.name);
-  const candidates = (await listModelVersionRows(db, { name: input.name, stage: 'archived' }))
-    .filter((row) => row.promotedAt !== null && row.id !== current?.id)
-    .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime());
-  const previous = candidates[0];
+  const previous = await findRollbackTarget(db, input.name);
   if (!previous)
     throw new Error(`model ${input.name} has no earlier production version to roll back to`);
-  const promoted = await promoteModel(db, {
+  const { promoted } = await promoteModelVersion(db, {
     name: input.name,
     version: previous.version,
     actor: input.actor,
-  });
-  await recordAudit(db, {
-    actor: input.actor,
-    action: 'model.rollback',
-    targetType: 'model_version',
-    targetId: `${input.name}@${previous.version}`,
-    details: { from: current?.version ?? null },
+    via: 'rollback',
   });
   return promoted;
+}
+
+/** The version a rollback would put back (for a confirmation that names it), or null. */
+export async function findRollbackTarget(
+  db: TDb,
+  name: string,
+): Promise<TModelVersionRow | null> {
+  const current = await getProductionModelVersion(db, name);
+  const candidates = (await listModelVersionRows(db, { name, stage: 'archived' }))
+    .filter((row) => row.promotedAt !== null && row.id !== current?.id)
+    .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime());
+  return candidates[0] ?? null;
 }
 
 export async function resolveProductionModel(

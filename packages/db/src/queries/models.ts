@@ -1,6 +1,6 @@
 // Model versions: the registry the model store, the apps and the console share.
 import type { Prisma, TDb } from '../client';
-import type { ModelStage } from '../generated/prisma/enums';
+import type { ModelStage, PromotionKind } from '../generated/prisma/enums';
 
 export const MODEL_VERSION_SELECT = {
   id: true,
@@ -14,6 +14,7 @@ export const MODEL_VERSION_SELECT = {
   createdBy: true,
   promotedAt: true,
   promotedBy: true,
+  promotedVia: true,
 } as const satisfies Prisma.ModelVersionSelect;
 
 export type TModelVersionRow = Prisma.ModelVersionGetPayload<{
@@ -80,12 +81,18 @@ export type TPromoteModelVersionResult = {
 
 /**
  * Makes (name, version) the production version and archives the previous one, in one
- * transaction, with an audit entry. The unique `production_of` index makes two concurrent
- * promotions fail rather than leave two production versions.
+ * transaction, with ONE audit entry: `model.promote`, or `model.rollback` when `via` is
+ * 'rollback' (putting back an earlier version is one act, recorded once). The unique
+ * `production_of` index makes two concurrent promotions fail rather than leave two production versions.
  */
 export async function promoteModelVersion(
   db: TDb,
-  { name, version, actor }: { name: string; version: string; actor: string },
+  {
+    name,
+    version,
+    actor,
+    via = 'promote',
+  }: { name: string; version: string; actor: string; via?: PromotionKind },
 ): Promise<TPromoteModelVersionResult> {
   return db.$transaction(async (tx) => {
     const target = await tx.modelVersion.findUnique({
@@ -106,13 +113,19 @@ export async function promoteModelVersion(
     }
     const promoted = await tx.modelVersion.update({
       where: { id: target.id },
-      data: { stage: 'production', productionOf: name, promotedAt: new Date(), promotedBy: actor },
+      data: {
+        stage: 'production',
+        productionOf: name,
+        promotedAt: new Date(),
+        promotedBy: actor,
+        promotedVia: via,
+      },
       select: MODEL_VERSION_SELECT,
     });
     await tx.auditLog.create({
       data: {
         actor,
-        action: 'model.promote',
+        action: via === 'rollback' ? 'model.rollback' : 'model.promote',
         targetType: 'model_version',
         targetId: `${name}@${version}`,
         details: { previous: previous?.version ?? null },

@@ -16,7 +16,7 @@ import type { RouterOutputs } from '~/server/api/root';
 import { useTRPC } from '~/trpc/react';
 
 type TVersion = RouterOutputs['models']['list']['versions'][number];
-type TPending = { kind: 'promote'; version: string } | { kind: 'rollback' } | null;
+type TPending = { kind: 'promote'; version: string } | { kind: 'rollback'; toVersion: string } | null;
 
 function readCard(card: unknown): TModelCard | null {
   const parsed = ZModelCard.safeParse(card);
@@ -28,10 +28,13 @@ const fmt = (x: number | undefined, digits = 2) => (x == null ? '—' : x.toFixe
 function VersionCard({
   v,
   canManage,
+  rollbackTarget,
   onPromote,
   onRollback,
 }: {
   v: TVersion;
+  /** The version a rollback would put back; null: nothing to roll back to. */
+  rollbackTarget: string | null;
   /** Admins promote and roll back; others see the versions read-only. */
   canManage: boolean;
   onPromote: () => void;
@@ -104,7 +107,9 @@ function VersionCard({
           </dd>
           {v.promotedAt && (
             <>
-              <dt className="text-muted-foreground">promoted</dt>
+              <dt className="text-muted-foreground" data-testid="promoted-via">
+                {v.promotedVia === 'rollback' ? 'rolled back' : 'promoted'}
+              </dt>
               <dd>
                 {formatRelative(v.promotedAt)}
                 {v.promotedBy ? ` by ${v.promotedBy}` : ''}
@@ -115,9 +120,11 @@ function VersionCard({
         {canManage && (
         <div className="flex gap-2 pt-1">
           {isProduction ? (
-            <Button variant="secondary" size="sm" onClick={onRollback}>
-              Roll back…
-            </Button>
+            rollbackTarget && (
+              <Button variant="secondary" size="sm" onClick={onRollback}>
+                Roll back…
+              </Button>
+            )
           ) : (
             <Button size="sm" onClick={onPromote} aria-label={`Promote ${v.version}`}>
               Promote…
@@ -254,8 +261,12 @@ export function ModelsView() {
                 key={v.id}
                 v={v}
                 canManage={canManage}
+                rollbackTarget={models.data.rollbackTarget}
                 onPromote={() => setPending({ kind: 'promote', version: v.version })}
-                onRollback={() => setPending({ kind: 'rollback' })}
+                onRollback={() =>
+                  models.data.rollbackTarget &&
+                  setPending({ kind: 'rollback', toVersion: models.data.rollbackTarget })
+                }
               />
             ))}
         </div>
@@ -286,15 +297,19 @@ export function ModelsView() {
       </ConfirmDialog>
       <ConfirmDialog
         open={pending?.kind === 'rollback'}
-        title="Roll back to the previous production version?"
-        confirmLabel="Roll back"
+        title={pending?.kind === 'rollback' ? `Roll back to ${pending.toVersion}?` : ''}
+        confirmLabel={pending?.kind === 'rollback' ? `Roll back to ${pending.toVersion}` : 'Roll back'}
         tone="danger"
         isPending={rollback.isPending}
         onCancel={() => setPending(null)}
-        onConfirm={() => rollback.mutate()}
+        onConfirm={() =>
+          pending?.kind === 'rollback' && rollback.mutate({ toVersion: pending.toVersion })
+        }
       >
-        The version that was in production before{' '}
-        <span className="font-mono">{production?.version}</span> serves again.
+        <span className="font-mono">{pending?.kind === 'rollback' ? pending.toVersion : ''}</span>,
+        the version in production before <span className="font-mono">{production?.version}</span>,
+        serves online, stream and new batch predictions again within seconds;{' '}
+        <span className="font-mono">{production?.version}</span> is archived.
       </ConfirmDialog>
     </>
   );

@@ -117,7 +117,14 @@ describe('models router and live prediction (real onnxruntime, real object store
     );
     expect(stages).toEqual({ 't-v1': 'archived', 't-v2': 'production' });
 
-    expect(await t.caller.models.rollback()).toEqual({ version: 't-v1' });
+    // The page names the version a rollback puts back, and the server refuses another one.
+    expect((await t.caller.models.list()).rollbackTarget).toBe('t-v1');
+    await expect(t.caller.models.rollback({ toVersion: 't-v0' })).rejects.toThrow(
+      /puts back t-v1, not t-v0/,
+    );
+    expect(await t.caller.models.rollback({ toVersion: 't-v1' })).toEqual({ version: 't-v1' });
+    const restored = (await t.caller.models.list()).versions.find((v) => v.version === 't-v1');
+    expect(restored).toMatchObject({ stage: 'production', promotedVia: 'rollback' });
     expect(
       (
         await t.caller.predictions.predict({
@@ -145,8 +152,7 @@ describe('models router and live prediction (real onnxruntime, real object store
       'model.promote',
       'model.register',
       'model.promote',
-      'model.promote',
-      'model.rollback',
+      'model.rollback', // one row for a rollback, not a promotion plus a rollback
     ]);
   });
 

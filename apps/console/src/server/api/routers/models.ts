@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { getModelVersion } from '@tripcast/db/queries/models';
 import {
+  findRollbackTarget,
   listModelVersions,
   promoteModel,
   registerModel,
@@ -52,6 +53,8 @@ export const modelsRouter = createTRPCRouter({
   list: viewerProcedure.query(async ({ ctx }) => ({
     name: ctx.modelName,
     versions: await listModelVersions(ctx.db, ctx.modelName),
+    /** What Roll back would put back, so its confirmation can name it. */
+    rollbackTarget: (await findRollbackTarget(ctx.db, ctx.modelName))?.version ?? null,
   })),
 
   register: adminProcedure.input(ZRegisterForm).mutation(async ({ ctx, input }) => {
@@ -95,7 +98,27 @@ export const modelsRouter = createTRPCRouter({
       return { version: input.version };
     }),
 
-  rollback: adminProcedure.mutation(async ({ ctx }) => {
+  rollback: adminProcedure
+    .input(
+      z
+        .object({
+          toVersion: z
+            .string()
+            .min(1)
+            .max(200)
+            .optional()
+            .describe('The version the confirmation named: refused if another would come back'),
+        })
+        .default({}),
+    )
+    .mutation(async ({ ctx, input }) => {
+    if (input.toVersion) {
+      const target = await findRollbackTarget(ctx.db, ctx.modelName);
+      if (target && target.version !== input.toVersion)
+        badRequest(
+          `A rollback now puts back ${target.version}, not ${input.toVersion}: the registry changed, reload and confirm again`,
+        );
+    }
     let restored;
     try {
       restored = await rollbackModel(ctx.db, { name: ctx.modelName, actor: ctx.actor });
@@ -107,5 +130,5 @@ export const modelsRouter = createTRPCRouter({
     }
     await refreshServingModel(ctx);
     return { version: restored.version };
-  }),
+    }),
 });
