@@ -11,6 +11,10 @@ import {
   YAxis,
 } from 'recharts';
 
+/**
+ * Online and stream side by side, not stacked: stacked areas made the stream band rise and fall
+ * with online traffic, as if the two were linked.
+ */
 export function ActivityChart({
   series,
 }: {
@@ -37,19 +41,17 @@ export function ActivityChart({
           <Area
             type="monotone"
             dataKey="online"
-            stackId="1"
             stroke="var(--color-primary)"
             fill="var(--color-primary)"
-            fillOpacity={0.25}
+            fillOpacity={0.15}
             isAnimationActive={false}
           />
           <Area
             type="monotone"
             dataKey="stream"
-            stackId="1"
             stroke="var(--color-warning)"
             fill="var(--color-warning)"
-            fillOpacity={0.3}
+            fillOpacity={0.15}
             isAnimationActive={false}
           />
         </AreaChart>

@@ -51,13 +51,12 @@ export function OverviewView() {
     );
   }
 
-  const { runs, activity, series, checkpoints, production, modelName } = overview.data;
+  const { runs, activity, series, checkpoints, leases, production, modelName } = overview.data;
   const lastCheckpoint = checkpoints.reduce<Date | null>(
     (acc, c) => (!acc || c.updatedAt > acc ? c.updatedAt : acc),
     null,
   );
   const rmse = production ? readCardRmse(production.card) : null;
-  const activeShards = checkpoints.filter((c) => !c.isShardEnded).length;
 
   return (
     <>
@@ -76,7 +75,12 @@ export function OverviewView() {
             </div>
             {production ? (
               <>
-                <div className="font-mono text-lg font-semibold" data-testid="production-version">
+                {/* One line, cut with an ellipsis: a version is an identifier, never wrapped mid-token. */}
+                <div
+                  className="truncate font-mono text-lg font-semibold"
+                  title={production.version}
+                  data-testid="production-version"
+                >
                   {production.version}
                 </div>
                 <div className="mt-1 text-xs text-muted-foreground">
@@ -121,7 +125,7 @@ export function OverviewView() {
               <Stat
                 label="events / min"
                 value={activity.stream.perMinute.toFixed(1)}
-                hint={`${formatCount(activity.stream.rejected)} rejected`}
+                hint={`last ${activity.windowMinutes} min · ${formatCount(activity.stream.rejected)} rejected`}
               />
               <Stat
                 label="checkpoint"
@@ -130,7 +134,13 @@ export function OverviewView() {
                     {lastCheckpoint ? formatRelative(lastCheckpoint) : '—'}
                   </span>
                 }
-                hint={`${activeShards} active shard${activeShards === 1 ? '' : 's'}`}
+                hint={
+                  <span data-testid="shards-leased">
+                    {leases.total === 0
+                      ? 'no consumer yet'
+                      : `${leases.held} of ${leases.total} shard${leases.total === 1 ? '' : 's'} leased`}
+                  </span>
+                }
               />
             </div>
             <div className="text-xs text-muted-foreground">

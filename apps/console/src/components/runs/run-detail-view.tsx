@@ -370,7 +370,14 @@ function RunPredictions({ runId }: { runId: string }) {
         ) : rows.isError ? (
           <ErrorState error={rows.error} onRetry={() => void rows.refetch()} />
         ) : rows.data.items.length === 0 ? (
-          <EmptyState title="No predictions match">Try another zone.</EmptyState>
+          zoneId == null ? (
+            <EmptyState title="No predictions">This run wrote no rows to Postgres.</EmptyState>
+          ) : (
+            <EmptyState title="No predictions in this zone">
+              No trip of this run starts or ends in {zones.label(zoneId)}: pick another zone or
+              clear the filter.
+            </EmptyState>
+          )
         ) : (
           <>
             <Table aria-busy={rows.isFetching}>

@@ -84,3 +84,17 @@ export async function listStreamCheckpoints(db: TDb) {
     orderBy: [{ streamName: 'asc' }, { shardId: 'asc' }],
   });
 }
+
+/**
+ * Shards a consumer works on now: leases with an owner that have not expired. (Checkpoints only
+ * exist once a shard has processed a record, and "ended" only says a shard was closed, so
+ * counting checkpoints said "0 active shards" while consumers held both leases.)
+ */
+export async function summarizeShardLeases(db: TDb, opts: { now?: Date } = {}) {
+  const now = opts.now ?? new Date();
+  const [held, total] = await Promise.all([
+    db.shardLease.count({ where: { owner: { not: null }, expiresAt: { gt: now } } }),
+    db.shardLease.count(),
+  ]);
+  return { held, total };
+}

@@ -92,4 +92,19 @@ describe('overview router', () => {
     expect(o.runs.map((r) => r.status)).toEqual(['running']);
     expect(o.production?.version).toBe('v7');
   });
+
+  it('counts the shards consumers hold leases on (not checkpoints), so a fresh consumer shows its shards', async () => {
+    const expiresAt = new Date(Date.now() + 30_000);
+    await t.db.shardLease.createMany({
+      data: [
+        { streamName: 'ride_events', shardId: 'shardId-000000000000', owner: 'consumer-a', expiresAt },
+        { streamName: 'ride_events', shardId: 'shardId-000000000001', owner: 'consumer-b', expiresAt },
+        // Expired: its owner is gone.
+        { streamName: 'ride_events', shardId: 'shardId-000000000002', owner: 'consumer-c', expiresAt: new Date(Date.now() - 1_000) },
+      ],
+    });
+    const o = await t.caller.overview.get();
+    expect(o.checkpoints).toEqual([]);
+    expect(o.leases).toEqual({ held: 2, total: 3 });
+  });
 });

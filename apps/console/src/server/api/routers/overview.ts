@@ -3,6 +3,7 @@ import { listBatchRuns } from '@tripcast/db/queries/runs';
 import {
   listActivitySeries,
   listStreamCheckpoints,
+  summarizeShardLeases,
   summarizeSourceActivity,
 } from '../../queries/overview';
 import { viewerProcedure, createTRPCRouter } from '../trpc';
@@ -11,11 +12,12 @@ const ACTIVITY_WINDOW_MINUTES = 15;
 
 export const overviewRouter = createTRPCRouter({
   get: viewerProcedure.query(async ({ ctx }) => {
-    const [runs, activity, series, checkpoints, production] = await Promise.all([
+    const [runs, activity, series, checkpoints, leases, production] = await Promise.all([
       listBatchRuns(ctx.db, { limit: 5 }),
       summarizeSourceActivity(ctx.db, { windowMinutes: ACTIVITY_WINDOW_MINUTES }),
       listActivitySeries(ctx.db, { minutes: 60 }),
       listStreamCheckpoints(ctx.db),
+      summarizeShardLeases(ctx.db),
       getProductionModelVersion(ctx.db, ctx.modelName),
     ]);
     return {
@@ -23,6 +25,7 @@ export const overviewRouter = createTRPCRouter({
       activity,
       series,
       checkpoints,
+      leases,
       production,
       modelName: ctx.modelName,
     };
