@@ -28,7 +28,18 @@ type TDuckDb = {
   };
 };
 
-import { INFRA_DIR } from './src/terraform-config';
+import { INFRA_DIR, blocks, first, getResource, loadModule } from './src/terraform-config';
+
+// DuckDB's Parquet types as Athena's (Hive) DDL names them.
+const HIVE_TYPE_OF: Record<string, string> = {
+  VARCHAR: 'string',
+  TIMESTAMP: 'timestamp',
+  INTEGER: 'int',
+  BIGINT: 'bigint',
+  DOUBLE: 'double',
+  FLOAT: 'float',
+  BOOLEAN: 'boolean',
+};
 
 const REPO_ROOT = path.resolve(INFRA_DIR, '..');
 const execFileAsync = promisify(execFile);
@@ -260,10 +271,53 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
         'year=2021',
         'month=01',
       );
-      expect(readdirSync(monthDir).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
+      const outputs = readdirSync(monthDir).filter((f) => f.endsWith('.parquet'));
+      expect(outputs).toHaveLength(1);
+
+      // The Glue table Athena reads (modules/catalog) declares exactly the columns and types of
+      // this file, under the partition path its projection computes for green 2021-01.
+      const columns = await readParquetColumns(path.join(monthDir, outputs[0] ?? ''));
+      const table = getResource(
+        await loadModule(path.join(INFRA_DIR, 'modules/catalog')),
+        'aws_glue_catalog_table',
+        'batch_predictions',
+      );
+      const glueColumns = blocks(first(table?.storage_descriptor)?.columns).map(
+        (c) => `${String(c.name)} ${String(c.type)}`,
+      );
+      expect(
+        columns.map((c) => `${c.name.toLowerCase()} ${HIVE_TYPE_OF[c.type] ?? c.type}`),
+      ).toEqual(glueColumns);
+      const template = String(
+        (table?.parameters as Record<string, string> | undefined)?.['storage.location.template'],
+      );
+      expect(
+        template
+          .replace('${local.predictions}', path.join(scratch, 'predictions'))
+          .replace('$${taxi_type}', 'green')
+          .replace('$${year}', '2021')
+          .replace('$${month}', '01'),
+      ).toBe(`${monthDir}/`);
       await rm(scratch, { recursive: true, force: true });
     }, 120_000);
   });
+
+  /** Column names and DuckDB types of a Parquet file, read with the image's own DuckDB. */
+  async function readParquetColumns(file: string): Promise<Array<{ name: string; type: string }>> {
+    const requireFromImage = createRequire(path.join(outRoot, 'apps/scorer/src/cli.mjs'));
+    const duckdb = (await import(
+      pathToFileURL(requireFromImage.resolve('@duckdb/node-api')).href
+    )) as TDuckDb;
+    const connection = await (await duckdb.DuckDBInstance.create(':memory:')).connect();
+    const reader = await connection.runAndReadAll(
+      // The file's own columns, not the ones DuckDB would add from its taxi_type=/year=/month= path.
+      `DESCRIBE SELECT * FROM read_parquet('${file.replace(/'/g, "''")}', hive_partitioning = false)`,
+    );
+    connection.closeSync();
+    return (reader.getRowObjects() as Array<{ column_name: string; column_type: string }>).map(
+      (row) => ({ name: row.column_name, type: row.column_type }),
+    );
+  }
 
   it('runs the standalone consumer CLI', () => {
     const result = run(['apps/stream-consumer/src/cli.mjs', '--help']);

@@ -21,6 +21,7 @@ import type { TModuleConfig, TNamedModule } from './src/terraform-config';
 import {
   ENVS_DIR,
   INFRA_DIR,
+  blocks,
   expressionOf,
   first,
   getData,
@@ -369,6 +370,102 @@ describe('scorer schedule', () => {
     expect(first(mod('modules/platform').module?.observability)?.failed_runs_metric).toBe(
       '${module.scorer.failed_runs_metric}',
     );
+  });
+});
+
+describe('predictions catalog (Athena over the batch Parquet)', () => {
+  const table = () =>
+    getResource(mod('modules/catalog'), 'aws_glue_catalog_table', 'batch_predictions');
+
+  it('declares the course output columns, partitioned by taxi_type, year and month', () => {
+    const descriptor = first(table()?.storage_descriptor);
+    const columns = blocks(descriptor?.columns).map((c) => `${String(c.name)} ${String(c.type)}`);
+    expect(columns).toEqual([
+      'ride_id string',
+      'pickup_datetime timestamp',
+      'pulocationid int',
+      'dolocationid int',
+      'actual_duration double',
+      'predicted_duration double',
+      'diff double',
+      'model_version string',
+    ]);
+    expect(String(first(descriptor?.ser_de_info)?.serialization_library)).toMatch(
+      /ParquetHiveSerDe$/,
+    );
+    const keys = blocks(table()?.partition_keys).map((k) => `${String(k.name)} ${String(k.type)}`);
+    expect(keys).toEqual(['taxi_type string', 'year int', 'month int']);
+    expect(descriptor?.location).toBe('${local.predictions}/');
+    expect(getLocal(mod('modules/catalog'), 'predictions')).toBe(
+      's3://${var.predictions_bucket_name}',
+    );
+  });
+
+  it("projects partitions onto the scorer's own layout and taxi types", () => {
+    const parameters = (table()?.parameters ?? {}) as Record<string, string>;
+    expect(parameters['projection.enabled']).toBe('true');
+    // Terraform's $${ is a literal ${: Athena substitutes the partition values.
+    expect(parameters['storage.location.template']).toBe(
+      '${local.predictions}/taxi_type=$${taxi_type}/year=$${year}/month=$${month}/',
+    );
+    // month=01 as apps/scorer/src/paths.ts writes it (the layout is also checked on a real run in images.test.ts).
+    expect(parameters['projection.month.digits']).toBe('2');
+    expect(parameters['projection.month.range']).toBe('1,12');
+    expect(parameters['projection.taxi_type.values']).toBe('${join(",", var.taxi_types)}');
+    const scorerTaxiTypes = /ZTaxiType = z\.enum\(\[([^\]]*)\]\)/
+      .exec(readText(path.join(INFRA_DIR, '../packages/model/src/ride.ts')))?.[1]
+      ?.split(',')
+      .map((t) => t.trim().replace(/'/g, ''));
+    expect(mod('modules/catalog').variable?.taxi_types?.[0]?.default).toEqual(scorerTaxiTypes);
+    const paths = readText(path.join(INFRA_DIR, '../apps/scorer/src/paths.ts'));
+    for (const key of ['taxi_type=', 'year=', 'month=']) expect(paths).toContain(key);
+  });
+
+  it('queries in a workgroup that enforces its encrypted results location and a scan limit', () => {
+    const workgroup = getResource(mod('modules/catalog'), 'aws_athena_workgroup', 'this');
+    const configuration = first(workgroup?.configuration);
+    expect(configuration?.enforce_workgroup_configuration).toBe(true);
+    expect(configuration?.bytes_scanned_cutoff_per_query).toBe(
+      '${var.bytes_scanned_cutoff_per_query}',
+    );
+    const results = first(configuration?.result_configuration);
+    expect(results?.output_location).toBe(
+      's3://${var.results_bucket_name}/${local.results_prefix}',
+    );
+    expect(first(results?.encryption_configuration)?.encryption_option).toBe('SSE_S3');
+    const call = first(mod('modules/platform').module?.catalog);
+    expect(call?.predictions_bucket_name).toBe('${module.storage.bucket_names.predictions}');
+    expect(call?.results_bucket_name).toBe('${module.storage.bucket_names.athena_results}');
+  });
+
+  it('names the database, table and workgroup in every root', () => {
+    for (const env of ['dev', 'prod']) {
+      expect(expressionOf(mod(`envs/${env}`).output?.athena?.[0]?.value)).toBe(
+        'module.platform.athena',
+      );
+    }
+  });
+});
+
+describe('run events (EventBridge)', () => {
+  it('creates the {name_prefix}-events bus and lets only the scorer task publish on it', () => {
+    const bus = getResource(mod('modules/events'), 'aws_cloudwatch_event_bus', 'this');
+    expect(bus?.name).toBe('${var.name}-events');
+    const scorerCall = first(mod('modules/platform').module?.scorer);
+    expect(scorerCall?.run_events_bus_arn).toBe('${module.events.bus_arn}');
+
+    const doc = getData(mod('modules/scorer'), 'aws_iam_policy_document', 'task');
+    const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
+    const publish = statements.filter((s) => (s.actions as string[]).includes('events:PutEvents'));
+    expect(publish).toHaveLength(1);
+    expect(publish[0]?.resources).toEqual(['${var.run_events_bus_arn}']);
+    // No other module's policy may publish events.
+    const publishers = modules.filter((m) =>
+      Object.values(m.config.data?.aws_iam_policy_document ?? {}).some((bodies) =>
+        JSON.stringify(bodies).includes('events:PutEvents'),
+      ),
+    );
+    expect(publishers.map((m) => m.name)).toEqual(['modules/scorer']);
   });
 });
 

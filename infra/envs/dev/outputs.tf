@@ -72,3 +72,13 @@ output "producer_policy_arn" {
   description = "Policy to attach to producers of ride events."
   value       = module.platform.producer_policy_arn
 }
+
+output "athena" {
+  description = "Querying the batch predictions in place: Glue database and table, Athena workgroup, reader policy (docs/deploy.md)."
+  value       = module.platform.athena
+}
+
+output "run_events_bus_name" {
+  description = "EventBridge bus with the scorer's \"Batch run finished\" events."
+  value       = module.platform.run_events_bus_name
+}

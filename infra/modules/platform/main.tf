@@ -68,6 +68,23 @@ module "cluster" {
   container_insights = var.container_insights
 }
 
+module "catalog" {
+  source = "../catalog"
+
+  name                    = local.name
+  predictions_bucket_name = module.storage.bucket_names.predictions
+  predictions_bucket_arn  = module.storage.bucket_arns.predictions
+  results_bucket_name     = module.storage.bucket_names.athena_results
+  results_bucket_arn      = module.storage.bucket_arns.athena_results
+  force_destroy           = var.allow_destroy_with_data
+}
+
+module "events" {
+  source = "../events"
+
+  name = local.name
+}
+
 module "scorer" {
   source = "../scorer"
 
@@ -80,6 +97,7 @@ module "scorer" {
   database_secret_arn  = module.database.secret_arn
   bucket_names         = module.storage.bucket_names
   bucket_arns          = module.storage.bucket_arns
+  run_events_bus_arn   = module.events.bus_arn
   model_name           = var.model_name
   scheduled_taxi_types = var.scheduled_taxi_types
   schedule_enabled     = var.schedule_enabled

@@ -77,3 +77,18 @@ output "alarm_topic_arn" {
   description = "SNS topic of the alarms."
   value       = module.observability.alarm_topic_arn
 }
+
+output "athena" {
+  description = "Querying the batch predictions in place: Glue database and table, Athena workgroup, and the managed policy a reader's role needs."
+  value = {
+    database          = module.catalog.database_name
+    table             = module.catalog.table_name
+    workgroup         = module.catalog.workgroup_name
+    reader_policy_arn = module.catalog.reader_policy_arn
+  }
+}
+
+output "run_events_bus_name" {
+  description = "EventBridge bus with the scorer's \"Batch run finished\" events (source tripcast.scorer)."
+  value       = module.events.bus_name
+}

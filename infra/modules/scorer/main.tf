@@ -52,6 +52,13 @@ data "aws_iam_policy_document" "task" {
     actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = ["${var.bucket_arns.predictions}/*"]
   }
+
+  # "Batch run finished" events (source tripcast.scorer), on the platform's bus only.
+  statement {
+    sid       = "PublishRunEvents"
+    actions   = ["events:PutEvents"]
+    resources = [var.run_events_bus_arn]
+  }
 }
 
 module "task" {

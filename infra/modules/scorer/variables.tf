@@ -43,6 +43,11 @@ variable "bucket_arns" {
   type        = object({ trip_data = string, predictions = string, models = string })
 }
 
+variable "run_events_bus_arn" {
+  description = "EventBridge bus the scorer announces finished runs on (events:PutEvents on it only)."
+  type        = string
+}
+
 variable "model_name" {
   description = "Registry name of the served model (MODEL_NAME)."
   type        = string

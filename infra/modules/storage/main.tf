@@ -6,6 +6,8 @@
 #                 old runs expire after a configurable age.
 #   models      - the object store root (OBJECT_STORE_URI): models/<name>/<version>/
 #                 and rejects/. Model artifacts are irreplaceable: versioning on.
+#   athena_results - what Athena writes for each query over the predictions (the
+#                 catalog module's workgroup); re-creatable, so it expires quickly.
 #
 # Encryption is SSE-S3 with bucket keys: no KMS key policy to manage and no KMS
 # request charges; every bucket also refuses plain-HTTP requests.
@@ -25,6 +27,10 @@ locals {
     models = {
       suffix     = "models"
       versioning = true
+    }
+    athena_results = {
+      suffix     = "athena-results"
+      versioning = false
     }
   }
 }
@@ -215,4 +221,23 @@ resource "aws_s3_bucket_lifecycle_configuration" "models" {
   }
 
   depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "athena_results" {
+  bucket = aws_s3_bucket.this["athena_results"].id
+
+  rule {
+    id     = "expire-query-results"
+    status = "Enabled"
+
+    filter {}
+
+    expiration {
+      days = var.athena_results_expire_after_days
+    }
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
 }

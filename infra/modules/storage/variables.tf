@@ -32,3 +32,9 @@ variable "noncurrent_version_expire_after_days" {
   type        = number
   default     = 30
 }
+
+variable "athena_results_expire_after_days" {
+  description = "Days after which Athena query results are deleted (each query's results can be re-created by running it again)."
+  type        = number
+  default     = 7
+}
