@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import next from 'next';
 import { createPgPool } from '@tripcast/db/client';
 import { findApiKeyByHash, recordApiKeysUsed } from '@tripcast/db/queries/api-keys';
+import { openObjectStream } from '@tripcast/model/object-store';
 import { getEnv } from './src/env';
 import { createApiKeyGuard } from './src/rest/api-key-guard';
 import { createHistoryInserter } from './src/rest/history-insert';
@@ -25,14 +26,17 @@ import { createRestApi } from './src/rest/rest-api';
 import { createMicroBatchingScorer } from './src/rest/ride-scorer';
 import type { TScoringModel } from './src/rest/ride-scorer';
 import { createStreamDescriber } from './src/rest/stream-status';
+import { getConsoleDb } from './src/server/db';
 import { getModelWatcher } from './src/server/model-session';
+import { getStoreOptions } from './src/server/store-options';
 
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 const HELP = `Usage: tsx server.ts [--api-only]
 
 Serves the Tripcast console on CONSOLE_HOST:CONSOLE_PORT (default 127.0.0.1:3000):
-  /api/v1/predict, /api/v1/openapi.json, /api/health   the REST API (node:http, no Next)
+  /api/v1/predict, /api/v1/runs..., /api/v1/predictions,
+  /api/v1/openapi.json, /api/health                    the REST API (node:http, no Next)
   everything else                                        the Next.js console (pages, tRPC)
 
 Options:
@@ -40,8 +44,9 @@ Options:
   -h, --help   show this help
 
 NODE_ENV=production runs Next from its build (\`npm run build\`); otherwise Next runs in dev mode.
-Environment: see src/env.ts (DATABASE_URL is required). /api/v1/predict needs an API key unless
-PREDICT_API_ALLOW_ANONYMOUS=true (local use only).`;
+Environment: see src/env.ts (DATABASE_URL is required). /api/v1/predict needs an API key with the
+predict scope unless PREDICT_API_ALLOW_ANONYMOUS=true (local use only); the read endpoints always
+need a key with the read scope.`;
 
 function log(message: string): void {
   console.log(`[console] ${message}`);
@@ -117,6 +122,8 @@ async function main(): Promise<void> {
     history,
     guard,
     modelName: env.MODEL_NAME,
+    // GET /api/v1/runs..., /api/v1/predictions: the same Prisma client as the pages (one pool).
+    read: { db: getConsoleDb(), openObject: (uri) => openObjectStream(uri, getStoreOptions()) },
     health: {
       pingDatabase: async () => void (await pool.query('SELECT 1', [])),
       getModelStatus: () => {

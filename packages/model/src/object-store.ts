@@ -96,6 +96,31 @@ export async function readObject(
   }
 }
 
+/**
+ * Opens an object for streaming (a run's Parquet served over HTTP without holding it in memory),
+ * with its size when the store knows it. Missing objects throw ObjectNotFoundError.
+ */
+export async function openObjectStream(
+  uri: string,
+  options: TObjectStoreOptions = {},
+): Promise<{ body: Readable; size?: number }> {
+  try {
+    if (!isS3Uri(uri)) {
+      const { size } = await stat(uri);
+      return { body: createReadStream(uri), size };
+    }
+    const { bucket, key } = parseS3Uri(uri);
+    const response = await createS3Client(options.s3).send(
+      new GetObjectCommand({ Bucket: bucket, Key: key }),
+    );
+    if (!response.Body) throw new ObjectNotFoundError(uri);
+    return { body: response.Body as Readable, size: response.ContentLength };
+  } catch (error) {
+    if (isMissing(error)) throw new ObjectNotFoundError(uri);
+    throw error;
+  }
+}
+
 /** Write an object; local writes go through a temp file + rename so a reader never sees half a file. */
 export async function writeObject(
   uri: string,

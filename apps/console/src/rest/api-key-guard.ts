@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { hashApiKey } from '@tripcast/db/queries/api-keys';
-import type { TApiKeyCredential } from '@tripcast/db/queries/api-keys';
+import type { TApiKeyCredential, TApiKeyScope } from '@tripcast/db/queries/api-keys';
 import { onApiKeyRevoked } from '../server/api-key-revocations';
 import { HttpError } from './http-error';
 
@@ -16,12 +16,14 @@ import { HttpError } from './http-error';
  *   `usageFlushIntervalMs` (and on close): never a write on the request path.
  * - `allowAnonymous` (PREDICT_API_ALLOW_ANONYMOUS) restores the course's unauthenticated shape for
  *   local use: a request without an Authorization header is served (not rate limited); a request
- *   that does send a key must still send a valid one.
+ *   that does send a key must still send a valid one. It opens `predict` only: reads always need a key.
+ * - Scopes: each endpoint names the scope it needs (`predict`, `read`); a valid key without it is
+ *   refused with 403 (after the rate limit, so probing scopes costs tokens like any request).
  */
 export type TApiCaller = { kind: 'key'; keyId: string; keyName: string } | { kind: 'anonymous' };
 
 export type TApiKeyGuard = {
-  authorize(req: IncomingMessage): Promise<TApiCaller>;
+  authorize(req: IncomingMessage, scope?: TApiKeyScope): Promise<TApiCaller>;
   /** Writes pending last-used times and stops the timer. */
   close(): Promise<void>;
 };
@@ -110,10 +112,10 @@ export function createApiKeyGuard(options: TApiKeyGuardOptions): TApiKeyGuard {
   timer.unref();
 
   return {
-    async authorize(req) {
+    async authorize(req, scope = 'predict') {
       const header = req.headers.authorization;
       if (header === undefined) {
-        if (options.allowAnonymous) return { kind: 'anonymous' };
+        if (options.allowAnonymous && scope === 'predict') return { kind: 'anonymous' };
         throw unauthorized('Missing API key: send "Authorization: Bearer <key>" (admins create keys on the console\'s API keys page)');
       }
       const match = BEARER.exec(header);
@@ -123,6 +125,13 @@ export function createApiKeyGuard(options: TApiKeyGuardOptions): TApiKeyGuard {
       if (credential.isRevoked) throw unauthorized(`API key ${credential.prefix}… was revoked`);
       takeToken(credential.id);
       pendingUses.set(credential.id, new Date());
+      if (!credential.scopes.includes(scope)) {
+        throw new HttpError({
+          status: 403,
+          code: 'forbidden',
+          message: `API key ${credential.prefix}… may not ${scope} (its scopes: ${credential.scopes.join(', ')}); an admin creates a key with the ${scope} scope on the API keys page`,
+        });
+      }
       return { kind: 'key', keyId: credential.id, keyName: credential.name };
     },
     async close() {

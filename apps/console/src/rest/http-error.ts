@@ -13,6 +13,9 @@ export type TApiErrorCode =
   | 'method_not_allowed'
   | 'not_found'
   | 'unauthorized'
+  | 'forbidden'
+  | 'not_acceptable'
+  | 'run_not_finished'
   | 'rate_limited'
   | 'model_unavailable'
   | 'internal_error';
@@ -61,7 +64,7 @@ export class HttpError extends Error {
  * On every API response: JSON is never rendered as a page, framed, or sniffed as something else,
  * and no Referer leaks from it.
  */
-const SECURITY_HEADERS = {
+export const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

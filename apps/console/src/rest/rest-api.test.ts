@@ -17,6 +17,7 @@ import { createApiKey, findApiKeyByHash, recordApiKeysUsed, revokeApiKey } from 
 import { createTestStream, getTestAws } from '@tripcast/local-stack/testing';
 import { ZPredictRequest } from '@tripcast/model';
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
+import { openObjectStream } from '@tripcast/model/object-store';
 import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import type pg from 'pg';
@@ -53,8 +54,10 @@ async function buildModel(version: string, offset: number): Promise<TLoadedModel
 
 type TServer = { url: string; close: () => Promise<void> };
 
-async function startServer(deps: TRestApiDeps): Promise<TServer> {
-  const server = createConsoleHttpServer({ api: createRestApi(deps), logError: () => {} });
+async function startServer(deps: Omit<TRestApiDeps, 'read'> & Partial<Pick<TRestApiDeps, 'read'>>): Promise<TServer> {
+  // The read endpoints have their own suite (read-api.test.ts); here they only need to exist.
+  const read = deps.read ?? { db: prisma, openObject: (uri: string) => openObjectStream(uri) };
+  const server = createConsoleHttpServer({ api: createRestApi({ ...deps, read }), logError: () => {} });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -304,7 +307,7 @@ describe('bad input gets a 4xx naming the field', () => {
   });
 
   it('unknown path: 404 JSON', async () => {
-    await expectError(await fetch(`${server.url}/api/v1/predictions`), 404, 'not_found');
+    await expectError(await fetch(`${server.url}/api/v1/nothing-here`), 404, 'not_found');
     await expectError(await post(COURSE).then(() => fetch(`${server.url}/api/v1/predict/extra`, { method: 'POST' })), 404, 'not_found');
   });
 

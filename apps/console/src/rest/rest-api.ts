@@ -6,6 +6,8 @@ import { HttpError, sendError, sendJson } from './http-error';
 import type { THistoryWriter } from './history-writer';
 import { buildOpenApiDocument } from './openapi';
 import { createPredictHandler } from './predict';
+import { createReadHandlers } from './read-api';
+import type { TReadApiDeps, TReadHandler } from './read-api';
 import { DEFAULT_MAX_BODY_BYTES } from './read-json-body';
 import type { TRideScorer } from './ride-scorer';
 
@@ -15,6 +17,8 @@ export type TRestApiDeps = {
   /** Who may predict, and how often (API keys, rate limit); checked before the body is read. */
   guard: TApiKeyGuard;
   health: Omit<THealthDeps, 'getHistoryStats'>;
+  /** The read API (runs, predictions): the database and the object store holding run Parquet files. */
+  read: TReadApiDeps;
   modelName: string;
   maxBodyBytes?: number;
   /** Where unexpected errors go (with their stack); the client only ever sees `internal_error`. */
@@ -40,6 +44,17 @@ export function createRestApi(deps: TRestApiDeps): TRestApi {
   // Built once: the document depends on the schemas only.
   const openApiDocument = buildOpenApiDocument({ modelName: deps.modelName });
 
+  const read = createReadHandlers(deps.read);
+  /** A read endpoint: needs a key with the `read` scope, rate-limited like predict (same bucket). */
+  const readRoute =
+    (handler: TReadHandler): THandler =>
+    async (req, res) => {
+      await deps.guard.authorize(req, 'read');
+      await handler(req, res, paramsOf.get(req) ?? {});
+    };
+  // Path parameters of the request being handled, set by findHandler for the patterned routes.
+  const paramsOf = new WeakMap<IncomingMessage, Record<string, string>>();
+
   const routes: Record<string, TRoute> = {
     '/api/v1/predict': {
       POST: async (req, res) => {
@@ -47,6 +62,8 @@ export function createRestApi(deps: TRestApiDeps): TRestApi {
         await predict(req, res);
       },
     },
+    '/api/v1/runs': { GET: readRoute(read.listRuns) },
+    '/api/v1/predictions': { GET: readRoute(read.findRidePredictions) },
     '/api/v1/openapi.json': { GET: (_req, res) => sendJson(res, 200, openApiDocument) },
     '/api/health': {
       GET: async (_req, res) => {
@@ -56,8 +73,32 @@ export function createRestApi(deps: TRestApiDeps): TRestApi {
     },
   };
 
+  /** Routes with a path parameter; `{id}` is one path segment (run ids never contain a slash). */
+  const patternRoutes: { pattern: RegExp; names: string[]; route: TRoute }[] = [
+    { pattern: /^\/api\/v1\/runs\/([^/]+)$/, names: ['id'], route: { GET: readRoute(read.getRun) } },
+    { pattern: /^\/api\/v1\/runs\/([^/]+)\/predictions$/, names: ['id'], route: { GET: readRoute(read.listRunPredictions) } },
+  ];
+
+  function matchRoute(req: IncomingMessage, pathname: string): TRoute | undefined {
+    const exact = routes[pathname];
+    if (exact) return exact;
+    for (const { pattern, names, route } of patternRoutes) {
+      const match = pattern.exec(pathname);
+      if (!match) continue;
+      let params: Record<string, string>;
+      try {
+        params = Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1]!)]));
+      } catch {
+        throw new HttpError({ status: 400, code: 'invalid_request', message: 'Malformed percent-encoding in the path' });
+      }
+      paramsOf.set(req, params);
+      return route;
+    }
+    return undefined;
+  }
+
   function findHandler(req: IncomingMessage, pathname: string): THandler {
-    const route = routes[pathname];
+    const route = matchRoute(req, pathname);
     if (!route) {
       throw new HttpError({ status: 404, code: 'not_found', message: `No API endpoint at ${pathname}; see /api/v1/openapi.json` });
     }

@@ -1,6 +1,7 @@
 // API keys for the prediction API. The key is shown once; only its SHA-256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Prisma, TDb } from '../client';
+import type { ApiKeyScope } from '../generated/prisma/enums';
 import { recordAudit } from './audit';
 import type { TSqlClient } from './history';
 
@@ -13,6 +14,7 @@ export const API_KEY_SELECT = {
   id: true,
   name: true,
   prefix: true,
+  scopes: true,
   createdBy: true,
   createdAt: true,
   lastUsedAt: true,
@@ -21,6 +23,12 @@ export const API_KEY_SELECT = {
 } as const satisfies Prisma.ApiKeySelect;
 
 export type TApiKeyRow = Prisma.ApiKeyGetPayload<{ select: typeof API_KEY_SELECT }>;
+
+/** What a key may call: `predict` (POST /api/v1/predict), `read` (the GET endpoints). */
+export const API_KEY_SCOPES = ['predict', 'read'] as const satisfies readonly ApiKeyScope[];
+export type TApiKeyScope = ApiKeyScope;
+/** Keys made before scopes existed, and keys created without a choice, may only predict. */
+export const DEFAULT_API_KEY_SCOPES: readonly TApiKeyScope[] = ['predict'];
 
 /**
  * SHA-256 hex of a key. A slow password hash would buy nothing: keys carry 256 random bits, so
@@ -33,12 +41,25 @@ export function hashApiKey(key: string): string {
 /** Creates a key and returns it in clear: the only time it is ever available. Audited. */
 export async function createApiKey(
   db: TDb,
-  { name, createdBy }: { name: string; createdBy: string },
+  {
+    name,
+    createdBy,
+    scopes = DEFAULT_API_KEY_SCOPES,
+  }: { name: string; createdBy: string; scopes?: readonly TApiKeyScope[] },
 ): Promise<{ key: string; apiKey: TApiKeyRow }> {
   const key = `${KEY_MARKER}${randomBytes(32).toString('base64url')}`;
+  // Stored in a fixed order and without repeats, so lists and audit rows read the same way.
+  const scopeSet = API_KEY_SCOPES.filter((scope) => scopes.includes(scope));
+  if (scopeSet.length === 0) throw new Error('An API key needs at least one scope (predict, read)');
   const apiKey = await db.$transaction(async (tx) => {
     const row = await tx.apiKey.create({
-      data: { name, prefix: key.slice(0, PREFIX_LENGTH), keyHash: hashApiKey(key), createdBy },
+      data: {
+        name,
+        prefix: key.slice(0, PREFIX_LENGTH),
+        keyHash: hashApiKey(key),
+        createdBy,
+        scopes: scopeSet,
+      },
       select: API_KEY_SELECT,
     });
     await recordAudit(tx, {
@@ -46,7 +67,7 @@ export async function createApiKey(
       action: 'api_key.create',
       targetType: 'api_key',
       targetId: row.id,
-      details: { name, prefix: row.prefix },
+      details: { name, prefix: row.prefix, scopes: scopeSet },
     });
     return row;
   });
@@ -55,7 +76,10 @@ export async function createApiKey(
 
 /** Newest first, revoked keys included (they stay for the record). */
 export async function listApiKeys(db: TDb): Promise<TApiKeyRow[]> {
-  return db.apiKey.findMany({ select: API_KEY_SELECT, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  return db.apiKey.findMany({
+    select: API_KEY_SELECT,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+  });
 }
 
 /**
@@ -86,23 +110,51 @@ export async function revokeApiKey(
   });
 }
 
-export type TApiKeyCredential = { id: string; name: string; prefix: string; isRevoked: boolean };
+export type TApiKeyCredential = {
+  id: string;
+  name: string;
+  prefix: string;
+  isRevoked: boolean;
+  scopes: readonly TApiKeyScope[];
+};
 
 /** The key stored under this hash (revoked ones too, so the API can say "revoked"), or null. */
-export async function findApiKeyByHash(sql: TSqlClient, keyHash: string): Promise<TApiKeyCredential | null> {
-  const result = await sql.query<{ id: string; name: string; prefix: string; is_revoked: boolean }>(
-    'SELECT id, name, prefix, revoked_at IS NOT NULL AS is_revoked FROM api_keys WHERE key_hash = $1',
+export async function findApiKeyByHash(
+  sql: TSqlClient,
+  keyHash: string,
+): Promise<TApiKeyCredential | null> {
+  const result = await sql.query<{
+    id: string;
+    name: string;
+    prefix: string;
+    is_revoked: boolean;
+    scopes: string[];
+  }>(
+    // scopes as text[]: pg returns a Postgres enum array as an unparsed string.
+    'SELECT id, name, prefix, revoked_at IS NOT NULL AS is_revoked, scopes::text[] AS scopes FROM api_keys WHERE key_hash = $1',
     [keyHash],
   );
   const row = result.rows[0];
-  return row ? { id: row.id, name: row.name, prefix: row.prefix, isRevoked: row.is_revoked } : null;
+  if (!row) return null;
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    isRevoked: row.is_revoked,
+    scopes: row.scopes
+      ? API_KEY_SCOPES.filter((scope) => row.scopes.includes(scope))
+      : DEFAULT_API_KEY_SCOPES,
+  };
 }
 
 /**
  * Records when keys were last used, many keys in one statement (the API collects uses in memory
  * and flushes them every few seconds). Never moves a key's time backwards.
  */
-export async function recordApiKeysUsed(sql: TSqlClient, usedAt: ReadonlyMap<string, Date>): Promise<void> {
+export async function recordApiKeysUsed(
+  sql: TSqlClient,
+  usedAt: ReadonlyMap<string, Date>,
+): Promise<void> {
   if (usedAt.size === 0) return;
   await sql.query(
     `UPDATE api_keys AS k SET last_used_at = GREATEST(k.last_used_at, u.used_at)

@@ -65,6 +65,19 @@ export async function listHistory(
   return { items, nextCursor: hasMore ? String(items.at(-1)?.id) : null };
 }
 
+/** Online and stream predictions of one ride id, newest first (index on ride_id). */
+export async function findHistoryByRideId(
+  db: TDb,
+  { rideId, limit, source }: { rideId: string; limit: number; source?: PredictionSource },
+): Promise<TPredictionHistoryRow[]> {
+  return db.predictionHistory.findMany({
+    select: PREDICTION_HISTORY_SELECT,
+    where: { rideId, source },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+  });
+}
+
 export type THistoryInput = {
   source: PredictionSource;
   /** Unique per source: the stream's `<shard>/<sequence number>`, or a request's idempotency key. */

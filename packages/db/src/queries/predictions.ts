@@ -47,3 +47,58 @@ export async function listRunPredictions(
   const items = hasMore ? rows.slice(0, limit) : rows;
   return { items, nextCursor: hasMore ? (items.at(-1)?.rowIndex ?? null) : null };
 }
+
+export type TBatchPredictionOfRide = TBatchPredictionRow & {
+  run: {
+    id: string;
+    taxiType: string;
+    year: number;
+    month: number;
+    modelName: string | null;
+    modelVersion: string | null;
+    finishedAt: Date | null;
+  };
+};
+
+/** The course's batch ride id, `YYYY/MM_<row index>` (apps/scorer rideIdPrefix). */
+const BATCH_RIDE_ID = /^(\d{4})\/(\d{2})_(\d{1,9})$/;
+
+/**
+ * A batch ride id names its month and its row, so the lookup is: the succeeded runs of that
+ * month (index on taxi type, year, month), then one primary-key read per run partition. Ids of
+ * another form cannot be batch rides: no query at all. Newest run first.
+ */
+export async function findBatchPredictionsByRideId(
+  db: TDb,
+  { rideId, limit }: { rideId: string; limit: number },
+): Promise<TBatchPredictionOfRide[]> {
+  const match = BATCH_RIDE_ID.exec(rideId);
+  if (!match) return [];
+  const [year, month, rowIndex] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || rowIndex > 2_147_483_647) return [];
+  const runs = await db.batchRun.findMany({
+    select: {
+      key: true,
+      id: true,
+      taxiType: true,
+      year: true,
+      month: true,
+      modelName: true,
+      modelVersion: true,
+      finishedAt: true,
+    },
+    where: { year, month, status: 'succeeded' },
+    orderBy: [{ finishedAt: 'desc' }, { key: 'desc' }],
+    take: limit,
+  });
+  if (runs.length === 0) return [];
+  const rows = await db.batchPrediction.findMany({
+    select: { ...BATCH_PREDICTION_SELECT, runKey: true },
+    where: { runKey: { in: runs.map((run) => run.key) }, rowIndex, rideId },
+  });
+  const byKey = new Map(rows.map(({ runKey, ...row }) => [runKey, row]));
+  return runs.flatMap(({ key, ...run }) => {
+    const row = byKey.get(key);
+    return row ? [{ ...row, run }] : [];
+  });
+}

@@ -44,16 +44,19 @@ export type TListBatchRunsOptions = {
   status?: RunStatus;
   taxiType?: TaxiType;
   backfillId?: string;
+  /** The scored month (both, or year alone). */
+  year?: number;
+  month?: number;
 };
 
 /** Newest first, keyset-paged. */
 export async function listBatchRuns(
   db: TDb,
-  { limit, cursor, status, taxiType, backfillId }: TListBatchRunsOptions,
+  { limit, cursor, status, taxiType, backfillId, year, month }: TListBatchRunsOptions,
 ): Promise<TPage<TBatchRunListItem>> {
   const rows = await db.batchRun.findMany({
     select: BATCH_RUN_LIST_SELECT,
-    where: { status, taxiType, backfillId },
+    where: { status, taxiType, backfillId, year, month },
     orderBy: [{ createdAt: 'desc' }, { key: 'desc' }],
     take: limit + 1,
     ...(cursor ? { cursor: { id: cursor }, skip: 1 } : {}),

@@ -13,10 +13,20 @@ import { Table, Td, Th } from '~/components/ui/table';
 import { formatDateTime, formatRelative } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
 
+type TScope = 'predict' | 'read';
+const SCOPE_LABELS: Record<TScope, { label: string; hint: string }> = {
+  predict: { label: 'predict', hint: 'POST /api/v1/predict' },
+  read: { label: 'read', hint: 'GET /api/v1/runs…, /api/v1/predictions' },
+};
+
 export function ApiKeysView() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [name, setName] = useState('');
+  // Default predict only: what every key could do before scopes existed.
+  const [scopes, setScopes] = useState<TScope[]>(['predict']);
+  const toggleScope = (scope: TScope, isOn: boolean) =>
+    setScopes((current) => (isOn ? [...new Set([...current, scope])] : current.filter((s) => s !== scope)));
   const [toRevoke, setToRevoke] = useState<{ id: string; name: string; prefix: string } | null>(null);
   const keys = useQuery(trpc.apiKeys.list.queryOptions());
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
@@ -34,19 +44,27 @@ export function ApiKeysView() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    create.mutate({ name }, { onSuccess: () => setName('') });
+    create.mutate(
+      { name, scopes },
+      {
+        onSuccess: () => {
+          setName('');
+          setScopes(['predict']);
+        },
+      },
+    );
   };
 
   return (
     <>
       <PageHeader
         title="API keys"
-        description="Services call POST /api/v1/predict with Authorization: Bearer <key>. A key is shown once; only its hash is stored. Revoking stops it within a second."
+        description="Services call the API with Authorization: Bearer <key>: POST /api/v1/predict needs the predict scope, the read endpoints (runs, predictions) the read scope. A key is shown once; only its hash is stored. Revoking stops it within a second."
       />
       <Card>
         <CardHeader title="Create a key" />
         <CardBody>
-          <form onSubmit={submit} className="flex items-end gap-3" aria-label="Create an API key">
+          <form onSubmit={submit} className="flex flex-wrap items-end gap-x-6 gap-y-3" aria-label="Create an API key">
             <Field id="api-key-name" label="Name (the service that will use it)" error={nameError}>
               <Input
                 id="api-key-name"
@@ -57,7 +75,27 @@ export function ApiKeysView() {
                 onChange={(e) => setName(e.target.value)}
               />
             </Field>
-            <Button type="submit" isLoading={create.isPending} disabled={name.trim() === ''}>
+            <fieldset className="flex flex-col gap-1 pb-1">
+              <legend className="mb-1 text-sm font-medium">Scopes</legend>
+              <div className="flex gap-4">
+                {(Object.keys(SCOPE_LABELS) as TScope[]).map((scope) => (
+                  <label key={scope} className="flex items-center gap-2 text-sm">
+                    <input
+                      type="checkbox"
+                      name="scopes"
+                      value={scope}
+                      checked={scopes.includes(scope)}
+                      onChange={(e) => toggleScope(scope, e.target.checked)}
+                    />
+                    <span>
+                      {SCOPE_LABELS[scope].label}{' '}
+                      <span className="text-xs text-muted-foreground">{SCOPE_LABELS[scope].hint}</span>
+                    </span>
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+            <Button type="submit" isLoading={create.isPending} disabled={name.trim() === '' || scopes.length === 0}>
               Create key
             </Button>
           </form>
@@ -88,7 +126,8 @@ export function ApiKeysView() {
             <ErrorState error={keys.error} onRetry={() => void keys.refetch()} />
           ) : keys.data.length === 0 ? (
             <EmptyState title="No API keys yet">
-              Create one above for each service that calls <Code>POST /api/v1/predict</Code>.
+              Create one above for each service that calls <Code>POST /api/v1/predict</Code> or reads runs and
+              predictions.
             </EmptyState>
           ) : (
             <Table data-testid="api-keys">
@@ -96,6 +135,7 @@ export function ApiKeysView() {
                 <tr>
                   <Th>Name</Th>
                   <Th>Key</Th>
+                  <Th>Scopes</Th>
                   <Th>Created</Th>
                   <Th>Last used</Th>
                   <Th>Status</Th>
@@ -107,6 +147,13 @@ export function ApiKeysView() {
                   <tr key={key.id}>
                     <Td className="font-medium">{key.name}</Td>
                     <Td className="font-mono text-xs">{key.prefix}…</Td>
+                    <Td>
+                      <div className="flex gap-1">
+                        {(key.scopes ?? ['predict']).map((scope) => (
+                          <Badge key={scope}>{scope}</Badge>
+                        ))}
+                      </div>
+                    </Td>
                     <Td className="text-muted-foreground">
                       {formatDateTime(key.createdAt)} by {key.createdBy}
                     </Td>

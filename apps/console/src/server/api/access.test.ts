@@ -49,7 +49,11 @@ const ROUTE_ACCESS: Record<string, string> = {
   'app/api/trpc/[trpc]/route.ts': 'per procedure (MINIMUM_ROLE); POST only from a trusted Origin',
   'app/api/history/export/route.ts': 'viewer',
   'app/api/auth/[...all]/route.ts': 'public: better-auth (sign-in, sign-out, session); sign-up disabled',
-  'rest:POST /api/v1/predict': 'API key (Authorization: Bearer), or anonymous only with PREDICT_API_ALLOW_ANONYMOUS=true',
+  'rest:POST /api/v1/predict': 'API key with the predict scope (Authorization: Bearer), or anonymous only with PREDICT_API_ALLOW_ANONYMOUS=true',
+  'rest:GET /api/v1/runs': 'API key with the read scope (never anonymous)',
+  'rest:GET /api/v1/runs/{id}': 'API key with the read scope (never anonymous)',
+  'rest:GET /api/v1/runs/{id}/predictions': 'API key with the read scope (never anonymous)',
+  'rest:GET /api/v1/predictions': 'API key with the read scope (never anonymous)',
   'rest:GET /api/v1/openapi.json': 'public (the API description)',
   'rest:GET /api/health': 'public (load balancer health check; no data)',
 };

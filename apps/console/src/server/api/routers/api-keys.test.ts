@@ -15,7 +15,7 @@ describe('apiKeys router', () => {
   it('creates a key shown once, lists it without the secret, and revokes it (announced in-process)', async () => {
     const created = await t.caller.apiKeys.create({ name: '  billing service ' });
     expect(created.key).toMatch(/^tc_/);
-    expect(created.apiKey).toMatchObject({ name: 'billing service', createdBy: 'ada@example.com', revokedAt: null });
+    expect(created.apiKey).toMatchObject({ name: 'billing service', createdBy: 'ada@example.com', revokedAt: null, scopes: ['predict'] });
 
     const listed = await t.caller.apiKeys.list();
     expect(listed.map((k) => k.id)).toContain(created.apiKey.id);
@@ -36,6 +36,16 @@ describe('apiKeys router', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  it('creates a key with the scopes the admin chose, and refuses none or an unknown one', async () => {
+    const reader = await t.caller.apiKeys.create({ name: 'reporting', scopes: ['read'] });
+    expect(reader.apiKey.scopes).toEqual(['read']);
+    const both = await t.caller.apiKeys.create({ name: 'both', scopes: ['read', 'predict'] });
+    expect(both.apiKey.scopes).toEqual(['predict', 'read']);
+    await expect(t.caller.apiKeys.create({ name: 'none', scopes: [] })).rejects.toThrow(/at least one/);
+    // @ts-expect-error: not a scope
+    await expect(t.caller.apiKeys.create({ name: 'admin', scopes: ['admin'] })).rejects.toBeInstanceOf(TRPCError);
   });
 
   it('refuses an empty name and an unknown id', async () => {
