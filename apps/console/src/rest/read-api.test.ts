@@ -110,7 +110,7 @@ beforeAll(async () => {
     allowAnonymous: true,
     rateLimit: { perSecond: 1, burst: 40 },
   });
-  history = createHistoryWriter({ insertBatch: (rows) => Promise.resolve(rows.length), flushIntervalMs: 1000 });
+  history = createHistoryWriter({ insertBatch: (rows) => Promise.resolve({ inserted: rows.length, refused: 0 }), flushIntervalMs: 1000 });
   const aws = getTestAws();
   const s3Options = { s3: { endpoint: aws.s3.endpoint, region: aws.region, credentials: aws.credentials } };
   const server = createConsoleHttpServer({
