@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     recordUsed: (usedAt) => recordApiKeysUsed(pool, usedAt),
     allowAnonymous: env.PREDICT_API_ALLOW_ANONYMOUS,
     rateLimit: { perSecond: env.PREDICT_API_RATE_LIMIT_PER_SECOND, burst: env.PREDICT_API_RATE_LIMIT_BURST },
+    staleGraceMs: env.PREDICT_API_KEY_STALE_GRACE_MS,
   });
   log(
     env.PREDICT_API_ALLOW_ANONYMOUS

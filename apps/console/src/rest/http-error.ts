@@ -18,6 +18,7 @@ export type TApiErrorCode =
   | 'run_not_finished'
   | 'rate_limited'
   | 'model_unavailable'
+  | 'service_unavailable'
   | 'internal_error';
 
 export type TApiErrorBody = {

@@ -20,7 +20,7 @@ import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripca
 import { openObjectStream } from '@tripcast/model/object-store';
 import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
-import type pg from 'pg';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKeyGuard } from './api-key-guard';
 import type { TApiKeyGuard, TApiKeyGuardOptions } from './api-key-guard';
@@ -84,6 +84,8 @@ function rawRequest(
     req.end();
   });
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let db: TTestDatabase;
 let pool: pg.Pool;
@@ -576,6 +578,63 @@ describe('API keys and the per-key rate limit', () => {
     } finally {
       await limited.close();
       await limitedGuard.close();
+    }
+  });
+
+  it('database stall: a key seen valid keeps working for the grace period, a revocation seen still applies, any other key gets 503 + Retry-After at once', async () => {
+    // The stall: another session holds ACCESS EXCLUSIVE on api_keys, so every key lookup waits
+    // on the lock exactly as it would on a frozen server (SIGSTOP of Postgres would also freeze
+    // the other suites sharing the test server). The guard has a pool of its own so the waiting
+    // lookups cannot starve anything else in this file.
+    const guardPool = createPgPool(db.url, { max: 4 });
+    const stallGuard = createGuard({ findKey: (keyHash) => findApiKeyByHash(guardPool, keyHash), recordUsed: async () => {}, cacheTtlMs: 100, lookupTimeoutMs: 300, staleGraceMs: 2_500, unavailableRetryMs: 400, log: () => {} });
+    const stalled = await startServer({ score: createMicroBatchingScorer(() => current), history, guard: stallGuard, modelName: 'm', health: { pingDatabase: async () => {}, getModelStatus: () => ({ name: 'm', version: 'v1', loaded: true }) } });
+    const [known, revoked, unseen] = await Promise.all(['known', 'revoked', 'unseen'].map((name) => createApiKey(prisma, { name, createdBy: 'test' })));
+    const send = async (key: string) => {
+      const startedAt = performance.now();
+      const res = await fetch(`${stalled.url}/api/v1/predict`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(COURSE), signal: AbortSignal.timeout(3_000) });
+      await res.arrayBuffer();
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), ms: performance.now() - startedAt };
+    };
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    try {
+      expect((await send(known!.key)).status).toBe(200);
+      expect((await send(revoked!.key)).status).toBe(200);
+      await revokeApiKey(prisma, { id: revoked!.apiKey.id, actor: 'test' }); // from "another process": not announced here
+      await sleep(150);
+      expect((await send(revoked!.key)).status).toBe(401); // the guard has now seen the revocation
+
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE');
+      await sleep(150); // every cache entry is past its TTL: each key needs the database
+      const during = [];
+      for (let i = 0; i < 8; i++) {
+        during.push(await send(known!.key));
+        await sleep(100);
+      }
+      expect(during.map((r) => r.status)).toEqual(Array(8).fill(200));
+      expect(Math.max(...during.map((r) => r.ms))).toBeLessThan(1_000);
+      expect((await send(revoked!.key)).status).toBe(401);
+      const unknown = await send(unseen!.key);
+      expect(unknown).toMatchObject({ status: 503, retryAfter: expect.stringMatching(/^[1-9]\d*$/) as string });
+      expect(unknown.ms).toBeLessThan(1_000);
+      // The grace period is bounded: past it, even a known key is not served on trust.
+      await sleep(2_000);
+      expect((await send(known!.key)).status).toBe(503);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+    }
+    try {
+      // The database answers again: every key works once the short unavailable window has passed.
+      await expect.poll(async () => (await send(unseen!.key)).status, { timeout: 5_000, interval: 200 }).toBe(200);
+      expect((await send(known!.key)).status).toBe(200);
+      expect((await send(revoked!.key)).status).toBe(401);
+    } finally {
+      await stalled.close();
+      await stallGuard.close();
+      await guardPool.end();
     }
   });
 
