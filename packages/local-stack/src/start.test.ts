@@ -20,6 +20,7 @@ import { createLocalKinesisClient, LOCAL_AWS_CREDENTIALS } from './aws';
 import { parseLocalStackEnv } from './env';
 import { getFreePort } from './net';
 import { runStart } from './start';
+import type { TRestartPolicy } from './supervise';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,7 +62,7 @@ type TRun = {
   waitFor: (text: string, timeoutMs?: number) => Promise<void>;
 };
 
-function startSupervisor(options: { repoRoot: string; env: Record<string, string> }): TRun {
+function startSupervisor(options: { repoRoot: string; env: Record<string, string>; restartPolicy?: Partial<TRestartPolicy> }): TRun {
   const out = new PassThrough();
   const lines: string[] = [];
   let buffer = '';
@@ -95,6 +96,7 @@ function startSupervisor(options: { repoRoot: string; env: Record<string, string
     isColor: false,
     out,
     stopGraceMs: 5_000,
+    restartPolicy: options.restartPolicy,
   });
   const waitFor = async (text: string, timeoutMs = 100_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -309,6 +311,71 @@ describe('npm start supervisor', () => {
     expect(text).toContain('migrate    | no such table');
     expect(text).toContain('✖ migrate failed (exit 3); see its lines above or');
     expect(text).not.toContain('started console');
+    expect(text).toContain('Postgres stopped');
+  });
+});
+
+describe('npm start supervisor: a crashed service', () => {
+  let root: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    root = await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-restart-test-'));
+    await fs.chmod(root, 0o755);
+    env = { TRIPCAST_HOME: path.join(root, 'home'), INPUT_STREAM_SHARDS: '1' };
+  });
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  it('kill -9 of the consumer: it is restarted with backoff and said so; the console and the servers stay up', async () => {
+    const repoRoot = path.join(root, 'restart-repo');
+    await writeWorkspace(repoRoot, 'apps/console', { 'start:local': 'node service.mjs' }, { 'service.mjs': SERVICE });
+    // The consumer prints its own pid (npm's child, as `kill -9 <node pid>` hits it) and stays up.
+    await writeWorkspace(repoRoot, 'apps/stream-consumer', {
+      'start:local': `node -e "console.log('consumer pid', process.pid); setInterval(() => {}, 1000)"`,
+    });
+    const ports = await withFreshPorts(env);
+    const run = startSupervisor({ repoRoot, env: ports, restartPolicy: { initialBackoffMs: 200 } });
+    try {
+      await run.waitFor('is ready: open');
+      await run.waitFor('consumer pid');
+      const pidOf = (line: string | undefined) => Number(/consumer pid (\d+)/.exec(line ?? '')?.[1]);
+      const firstPid = pidOf(run.lines.find((line) => line.includes('consumer pid')));
+      process.kill(firstPid, 'SIGKILL');
+      await run.waitFor('restarted consumer (pid', 30_000);
+      await expect.poll(() => run.lines.filter((line) => line.includes('consumer pid')).length, { timeout: 30_000 }).toBe(2);
+      const text = run.lines.join('\n');
+      expect(text).toMatch(/consumer exited unexpectedly \((SIGKILL|exit \d+)\); restarting it in 0\.2 s \(crash 1 of 5 allowed within 60 s\)/);
+      expect(text).not.toContain('stopping everything');
+      expect(pidOf(run.lines.filter((line) => line.includes('consumer pid')).at(-1))).not.toBe(firstPid);
+      // The console and Postgres were never stopped.
+      expect(text).not.toContain('console    | stopped');
+      const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${ports.TRIPCAST_PG_PORT}/tripcast` });
+      await client.connect();
+      expect((await client.query<{ ok: number }>('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+      await client.end();
+    } finally {
+      run.stop();
+    }
+    expect(await run.done).toBe(0);
+    // Stopping does not count as a crash: no restart after the Ctrl-C.
+    expect(run.lines.filter((line) => line.includes('restarted consumer')).length).toBe(1);
+  });
+
+  it('a crash loop: gives up after N crashes within the window, naming the service, and stops with exit code 1', async () => {
+    const repoRoot = path.join(root, 'crash-loop-repo');
+    await writeWorkspace(repoRoot, 'apps/console', { 'start:local': 'node service.mjs' }, { 'service.mjs': SERVICE });
+    await writeWorkspace(repoRoot, 'apps/stream-consumer', {
+      'start:local': `node -e "console.error('cannot read INPUT_STREAM_NAME'); process.exit(2)"`,
+    });
+    const run = startSupervisor({ repoRoot, env: await withFreshPorts(env), restartPolicy: { maxCrashes: 3, windowMs: 30_000, initialBackoffMs: 100 } });
+    expect(await run.done).toBe(1);
+    const text = run.lines.join('\n');
+    expect(text).toContain('consumer exited unexpectedly (exit 2); restarting it in 0.1 s (crash 1 of 3 allowed within 30 s)');
+    expect(text).toContain('consumer exited unexpectedly (exit 2); restarting it in 0.2 s (crash 2 of 3 allowed within 30 s)');
+    expect(text).toContain('consumer crashed 3 times within 30 s (last: exit 2): a crash loop; giving up on it');
+    expect(text).toMatch(/✖ consumer is crash-looping \(3 crashes within 30 s, last: exit 2\); see its lines above or .*consumer\.log; stopping everything/);
     expect(text).toContain('Postgres stopped');
   });
 });

@@ -20,7 +20,9 @@ import { resolvePlan, START_PLAN } from './plan';
 import type { TPlannedProcess } from './plan';
 import { startPostgres } from './postgres';
 import { spawnNpmScript } from './processes';
-import type { TChildProcess, TExit } from './processes';
+import type { TChildProcess } from './processes';
+import { DEFAULT_RESTART_POLICY, superviseService } from './supervise';
+import type { TCrashLoop, TRestartPolicy } from './supervise';
 
 export const LOCAL_DATABASE_NAME = 'tripcast';
 const KINESIS_PORT_HINT =
@@ -36,6 +38,8 @@ export type TRunStartOptions = {
   plan?: readonly TPlannedProcess[];
   /** Grace period for each service to exit after SIGTERM. */
   stopGraceMs?: number;
+  /** When a crashed service is restarted, and when a crash loop makes the supervisor give up. */
+  restartPolicy?: Partial<TRestartPolicy>;
 };
 
 export type TStartHandle = {
@@ -339,24 +343,33 @@ export function runStart(options: TRunStartOptions): TStartHandle {
       say(`${entry.name} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
 
-    // Long-running services.
+    // Long-running services: one that dies is restarted with backoff (superviseService); only a
+    // crash loop stops the stack, naming the service.
     const services = plan.runnable.filter((item) => item.kind === 'service');
-    const serviceExits: Promise<{ name: string; exit: TExit }>[] = [];
+    const crashLoops: Promise<TCrashLoop>[] = [];
+    const restartPolicy = { ...DEFAULT_RESTART_POLICY, ...options.restartPolicy };
     for (const entry of services) {
       checkAborted();
-      const service = spawnNpmScript({
+      const serviceLogger = logger;
+      const service = superviseService({
         name: entry.name,
-        script: entry.script,
-        cwd: path.join(repoRoot, entry.dir),
-        env: childEnv,
-        logger,
+        spawn: () =>
+          spawnNpmScript({
+            name: entry.name,
+            script: entry.script,
+            cwd: path.join(repoRoot, entry.dir),
+            env: childEnv,
+            logger: serviceLogger,
+          }),
+        policy: restartPolicy,
+        say,
       });
       children.push(service);
-      serviceExits.push(service.exited.then((exit) => ({ name: entry.name, exit })));
+      crashLoops.push(service.gaveUp);
       say(`started ${entry.name} (pid ${service.pid})`);
     }
     const firstExit =
-      serviceExits.length > 0 ? Promise.race(serviceExits) : new Promise<never>(() => undefined);
+      crashLoops.length > 0 ? Promise.race(crashLoops) : new Promise<never>(() => undefined);
 
     if (hasConsole) {
       void waitForPort(env.CONSOLE_PORT, Promise.race([aborted, firstExit]), 180_000).then(
@@ -375,7 +388,7 @@ export function runStart(options: TRunStartOptions): TStartHandle {
     const outcome = await Promise.race([aborted.then(() => undefined), firstExit]);
     if (outcome) {
       say(
-        `${outcome.name} exited unexpectedly (${outcome.exit.signal ?? `exit ${outcome.exit.code}`}); stopping everything`,
+        `✖ ${outcome.name} is crash-looping (${outcome.crashes} crashes within ${Math.round(outcome.windowMs / 1000)} s, last: ${outcome.exit.signal ?? `exit ${outcome.exit.code}`}); see its lines above or ${path.join(layout.logs, `${outcome.name}.log`)}; stopping everything`,
       );
       return 1;
     }
