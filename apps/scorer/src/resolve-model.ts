@@ -2,9 +2,10 @@
 // version `--model name@version`, or the registry's production version of `name`
 // (@tripcast/model/store: the registry row's sha256 is checked against the artifact).
 import { createDbClient } from '@tripcast/db/client';
-import { joinUri, type TS3Options } from '@tripcast/model/object-store';
+import { ZModelName, ZModelVersion } from '@tripcast/model';
+import type { TS3Options } from '@tripcast/model/object-store';
 import { loadModel, type TLoadedModel } from '@tripcast/model/runtime';
-import { listModelVersions, loadRegisteredModel, resolveProductionModel } from '@tripcast/model/store';
+import { listModelVersions, loadRegisteredModel, modelArtifactUri, resolveProductionModel } from '@tripcast/model/store';
 
 export type TModelRef = { name: string; version: string | null };
 
@@ -12,6 +13,11 @@ export function parseModelRef(text: string): TModelRef {
   const [name, version, extra] = text.split('@');
   if (!name || extra !== undefined || version === '') {
     throw new Error(`--model expects name or name@version, got "${text}"`);
+  }
+  // Both become folders of the store (models/<name>/<version>): one safe path segment each.
+  for (const [value, schema] of [[name, ZModelName], [version, ZModelVersion]] as const) {
+    const parsed = value === undefined ? undefined : schema.safeParse(value);
+    if (parsed && !parsed.success) throw new Error(`--model: ${parsed.error.issues[0]?.message ?? 'invalid'}, got "${text}"`);
   }
   return { name, version: version ?? null };
 }
@@ -31,7 +37,7 @@ export function createModelLoader(options: {
         throw new Error(`no database to find the production version of "${ref.name}": pass --model ${ref.name}@<version> or --model-location`);
       }
       // Without a registry, a named version is found at its place in the store layout.
-      const uri = joinUri(options.storeUri, 'models', ref.name, ref.version);
+      const uri = modelArtifactUri(options.storeUri, ref.name, ref.version);
       return withUri(uri, () => loadModel(uri, { s3 }));
     }
     const db = createDbClient(options.databaseUrl, { max: 1, applicationName: 'tripcast-scorer' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZModelName } from '@tripcast/model';
 
 /** The course sets TEST_RUN=True; accept the usual spellings of a boolean. */
 const zBoolean = z
@@ -17,7 +18,7 @@ export const ZEnv = z.object({
   S3_ENDPOINT_URL: zOptionalUrl.describe('S3 endpoint override for the object store'),
   INPUT_STREAM_NAME: z.string().min(1).default('ride_events'),
   PREDICTIONS_STREAM_NAME: z.string().min(1).default('ride_predictions'),
-  MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
+  MODEL_NAME: ZModelName.default('ride_duration_prediction_model'),
   /** Course: load the model from this folder / s3:// prefix instead of the registry's production version. */
   MODEL_LOCATION: z.string().min(1).optional(),
   OBJECT_STORE_URI: z.string().min(1).optional(),

@@ -49,13 +49,30 @@ export const ZDataSource = z.object({
 });
 export type TDataSource = z.infer<typeof ZDataSource>;
 
+/**
+ * A model's name and version are folders of the store (`models/<name>/<version>/`), so each must be
+ * ONE safe path segment: letters, digits, `_ . -`, not starting with `.` or `-` (so never `.` or
+ * `..`, never hidden, never an option), at most 128 characters. `..` as a version once wrote the
+ * artifacts above the model's folder (issue 11.7). Every edge (card, CLI, tRPC, store) parses with these.
+ */
+const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const safeSegment = (what: string) =>
+  z.string().regex(SAFE_SEGMENT, {
+    error: `${what} must be 1-128 letters, digits, _ . - (not starting with . or -), e.g. v2 or 2026-12-04`,
+  });
+export const ZModelName = safeSegment('name').describe('Model name: one folder of the model store');
+export const ZModelVersion = safeSegment('version').describe('Version label: one folder under the model name');
+
+/** True when `text` can be used as one folder name of the store (see ZModelName). */
+export function isSafePathSegment(text: string): boolean {
+  return SAFE_SEGMENT.test(text);
+}
+
 /** The JSON card stored next to `model.onnx`: everything needed to load, feed and trust a model. */
 export const ZModelCard = z.object({
   schemaVersion: z.literal(1),
-  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: 'name may use letters, digits, _ . -' }),
-  version: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]+$/, { error: 'version may use letters, digits, _ . -' }),
+  name: ZModelName,
+  version: ZModelVersion,
   createdAt: z.iso.datetime(),
   description: z.string().optional(),
   /** sha256 (hex) of model.onnx: loadModel refuses a file that does not match. */

@@ -38,12 +38,19 @@ export function parseS3Uri(uri: string): TS3Location {
   return { bucket: match[1]!, key: match[2] ?? '' };
 }
 
-/** Join a store root (folder or s3://bucket/prefix) with a relative key. */
+/**
+ * Join a store root (folder or s3://bucket/prefix) with a relative key. The key never climbs
+ * out of the root: a `.` or `..` segment or a NUL byte in any part is refused (defence in depth
+ * behind the edges' own checks, e.g. ZModelVersion).
+ */
 export function joinUri(root: string, ...parts: string[]): string {
   const rel = parts
     .map((p) => p.replace(/^\/+|\/+$/g, ''))
     .filter(Boolean)
     .join('/');
+  if (rel.includes('\0') || rel.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')) {
+    throw new Error(`refusing an object key that leaves its store: ${JSON.stringify(rel)}`);
+  }
   if (isS3Uri(root)) return `${root.replace(/\/+$/, '')}/${rel}`;
   return path.join(root, rel);
 }

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TRideColumns } from './features';
 import type { TModelCardInput } from './model-card';
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from './onnx/linear-pair-model';
-import { encodeOnnxModel } from './onnx/onnx-proto';
-import { loadModel, ModelIntegrityError, sha256Hex } from './runtime';
+import { encodeOnnxModel, findExternalData } from './onnx/onnx-proto';
+import { assertSelfContainedOnnx, loadModel, ModelIntegrityError, sha256Hex } from './runtime';
 
 /** Deterministic PRNG (mulberry32) so a failure reproduces. */
 function rng(seed: number) {
@@ -250,5 +250,83 @@ describe('a model with int64 zone inputs', () => {
       }),
     ).toHaveLength(0);
     await model.close();
+  });
+});
+
+describe('models with external data (issue 11.7)', () => {
+  // onnxruntime reads an "external data" tensor from a path relative to the loading process's
+  // working folder. With the tensor also listed as a graph input, it is not constant-folded and
+  // the file's bytes come back as predictions: here 12.5 min per mile, read from a file next to
+  // the process, would have been "predicted" on main. Every load must refuse such a model.
+  const SECRET_FILE = `.tripcast-external-data-probe-${process.pid}.bin`;
+  const secretPath = path.join(process.cwd(), SECRET_FILE);
+  const externalWeight = { name: 'W', type: 'float' as const, dims: [1], values: [0], externalData: { location: SECRET_FILE, offset: 0, length: 4 } };
+  const leakingModel = encodeOnnxModel({
+    name: 'reads_a_file',
+    inputs: [
+      { name: 'trip_distance', type: 'float', shape: ['N'] },
+      { name: 'W', type: 'float', shape: [1] },
+    ],
+    outputs: [{ name: 'duration', type: 'float', shape: ['N'] }],
+    initializers: [externalWeight],
+    nodes: [{ opType: 'Mul', inputs: ['trip_distance', 'W'], outputs: ['duration'] }],
+  });
+  const io = {
+    inputs: [{ name: 'trip_distance', feature: 'trip_distance' as const, type: 'float32' as const }],
+    output: { name: 'duration', unit: 'minutes' as const },
+  };
+
+  beforeAll(async () => {
+    await writeFile(secretPath, new Uint8Array(Float32Array.from([12.5]).buffer));
+  });
+  afterAll(async () => {
+    await rm(secretPath, { force: true });
+  });
+
+  it('loadModel refuses it before onnxruntime opens it, naming the tensor and its location', async () => {
+    const modelDir = path.join(dir, 'external-data');
+    await mkdir(modelDir);
+    await writeModelDir(modelDir, leakingModel, cardFor(leakingModel, io));
+    const error = await loadModel(modelDir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelIntegrityError);
+    expect((error as Error).message).toMatch(/external data/);
+    expect((error as Error).message).toContain(`initializer "W" (location ${SECRET_FILE})`);
+  });
+
+  it('finds external data wherever a tensor can sit: Constant values and subgraphs too', () => {
+    const constant = encodeOnnxModel({
+      name: 'constant_node',
+      inputs: [{ name: 'x', type: 'float', shape: ['N'] }],
+      outputs: [{ name: 'y', type: 'float', shape: ['N'] }],
+      initializers: [],
+      nodes: [
+        { opType: 'Constant', inputs: [], outputs: ['c'], attributes: [{ name: 'value', tensor: externalWeight }] },
+        { opType: 'Mul', inputs: ['x', 'c'], outputs: ['y'] },
+      ],
+    });
+    expect(findExternalData(constant)).toEqual([`node constant_0 attribute value tensor "W" (location ${SECRET_FILE})`]);
+    const branch = (name: string, initializers: typeof externalWeight[]) => ({
+      name,
+      inputs: [],
+      outputs: [{ name: `${name}_out`, type: 'float' as const, shape: [1] }],
+      initializers: initializers.length ? initializers : [{ name: 'one', type: 'float' as const, dims: [1], values: [1] }],
+      nodes: [{ opType: 'Identity', inputs: [initializers.length ? 'W' : 'one'], outputs: [`${name}_out`] }],
+    });
+    const subgraph = encodeOnnxModel({
+      name: 'if_node',
+      inputs: [{ name: 'cond', type: 'int64', shape: [] }],
+      outputs: [{ name: 'y', type: 'float', shape: [1] }],
+      initializers: [],
+      nodes: [{
+        opType: 'If',
+        inputs: ['cond'],
+        outputs: ['y'],
+        attributes: [{ name: 'then_branch', graph: branch('then', [externalWeight]) }, { name: 'else_branch', graph: branch('else', []) }],
+      }],
+    });
+    expect(findExternalData(subgraph)).toEqual([`node if_0 attribute then_branch subgraph initializer "W" (location ${SECRET_FILE})`]);
+    expect(() => assertSelfContainedOnnx(subgraph)).toThrow(ModelIntegrityError);
+    // Our own models are self-contained.
+    expect(findExternalData(buildLinearPairModel({ pairCoefficients: new Float64Array(PAIR_TABLE_SIZE), distanceCoefficient: 1, intercept: 2 }))).toEqual([]);
   });
 });

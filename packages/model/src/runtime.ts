@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { computeFeatures, type TFeatureValues, type TRideColumns } from './features';
 import { ZModelCard, type TModelCard, type TModelInput } from './model-card';
 import { joinUri, readObject, type TObjectStoreOptions } from './object-store';
+import { findExternalData } from './onnx/onnx-proto';
 
 export const MODEL_FILE = 'model.onnx';
 export const CARD_FILE = 'card.json';
@@ -37,6 +38,27 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * Refuses ONNX bytes that are not self-contained: a tensor stored as external data makes
+ * onnxruntime read a file relative to the working folder of whichever process loads the model
+ * (console, scorer, consumer), i.e. an uploaded model could read the server's own files. Every
+ * load goes through createLoadedModel, which calls this; registration calls it too.
+ */
+export function assertSelfContainedOnnx(bytes: Uint8Array, label = 'model.onnx'): void {
+  let external: string[];
+  try {
+    external = findExternalData(bytes);
+  } catch (error) {
+    throw new ModelIntegrityError(`${label} is not an ONNX model: ${(error as Error).message}`);
+  }
+  if (external.length > 0) {
+    const shown = external.slice(0, 3).join(', ') + (external.length > 3 ? `, and ${external.length - 3} more` : '');
+    throw new ModelIntegrityError(
+      `${label} keeps tensor data outside the file (ONNX external data), which is refused: ${shown}. Save the model with all tensors inside it.`,
+    );
+  }
+}
+
 function toTensor(values: TFeatureValues, input: TModelInput): ort.Tensor {
   const n = values.length;
   const dims = input.isColumn ? [n, 1] : [n];
@@ -67,6 +89,7 @@ export async function createLoadedModel(
       `model.onnx sha256 ${sha256} does not match the card's ${card.sha256} (${options.uri ?? card.name + '/' + card.version})`,
     );
   }
+  assertSelfContainedOnnx(modelBytes);
   const session = await ort.InferenceSession.create(modelBytes, {
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,

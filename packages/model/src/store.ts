@@ -14,7 +14,7 @@ import {
   type TModelVersionRow,
 } from '@tripcast/db/queries/models';
 
-import { ZModelCard, type TModelCard } from './model-card';
+import { isSafePathSegment, ZModelCard, type TModelCard } from './model-card';
 import {
   joinUri,
   objectExists,
@@ -22,7 +22,14 @@ import {
   writeObject,
   type TObjectStoreOptions,
 } from './object-store';
-import { CARD_FILE, loadModel, MODEL_FILE, sha256Hex, type TLoadedModel } from './runtime';
+import {
+  assertSelfContainedOnnx,
+  CARD_FILE,
+  loadModel,
+  MODEL_FILE,
+  sha256Hex,
+  type TLoadedModel,
+} from './runtime';
 import { trainModel, type TTrainResult } from './training/train';
 import { generateTripMonth } from './trips/generate';
 import { parseTripFileName } from './trips/read';
@@ -32,6 +39,10 @@ export type { TModelVersionRow } from '@tripcast/db/queries/models';
 
 /** Where a version's artifacts live: `<store>/models/<name>/<version>/`. */
 export function modelArtifactUri(storeUri: string, name: string, version: string): string {
+  // Callers parse name and version at their edge; this is the last line before a write.
+  if (!isSafePathSegment(name) || !isSafePathSegment(version)) {
+    throw new Error(`model name and version must each be one safe path segment: ${JSON.stringify(name)} ${JSON.stringify(version)}`);
+  }
   return joinUri(storeUri, 'models', name, version);
 }
 
@@ -48,6 +59,7 @@ export async function registerModel(
   const sha256 = sha256Hex(context.onnx);
   if (sha256 !== card.sha256)
     throw new Error(`card sha256 ${card.sha256} does not match the model bytes (${sha256})`);
+  assertSelfContainedOnnx(context.onnx);
   if (await getModelVersion(context.db, { name: card.name, version: card.version })) {
     throw new Error(`model ${card.name} already has a version ${card.version}`);
   }

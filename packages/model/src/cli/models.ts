@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 
 import { getCliEnv } from '../env';
-import type { TModelCard } from '../model-card';
+import { ZModelName, ZModelVersion, type TModelCard } from '../model-card';
+import { parseCliOption } from './options';
 
 const HELP = `Manage registered model versions.
 
@@ -31,15 +32,17 @@ async function main() {
     return;
   }
   const env = getCliEnv();
+  const nameOption = parseCliOption(ZModelName, '--name', values.name);
+  const version = parseCliOption(ZModelVersion, '--version', values.version);
   // Prisma, onnxruntime and DuckDB load after argument parsing: --help is instant.
   const [{ createDbClient }, { listModelVersions, promoteModel, rollbackModel }] =
     await Promise.all([import('@tripcast/db/client'), import('../store')]);
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
-  const name = values.name ?? env.MODEL_NAME;
+  const name = nameOption ?? env.MODEL_NAME;
   const db = createDbClient(env.DATABASE_URL, { max: 2, applicationName: 'tripcast-models' });
   try {
     if (command === 'list') {
-      const rows = await listModelVersions(db, values.name);
+      const rows = await listModelVersions(db, nameOption);
       if (rows.length === 0)
         console.log(
           'no model versions registered (npm run bootstrap -w @tripcast/model creates one)',
@@ -58,8 +61,8 @@ async function main() {
         );
       }
     } else if (command === 'promote') {
-      if (!values.version) throw new Error('promote needs --version');
-      const row = await promoteModel(db, { name, version: values.version, actor: env.actor });
+      if (!version) throw new Error('promote needs --version');
+      const row = await promoteModel(db, { name, version, actor: env.actor });
       console.log(`${row.name}@${row.version} is now in production`);
     } else if (command === 'rollback') {
       const row = await rollbackModel(db, { name, actor: env.actor });

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 
 import { getCliEnv, s3OptionsFromEnv } from '../env';
+import { ZModelName, ZModelVersion } from '../model-card';
+import { parseCliOption } from './options';
 import { DEFAULT_SOLVER, TRAINING_SOLVERS, type TTrainingSolver } from '../training/solvers';
 import type { TLocalFile } from '../trips/source';
 
@@ -50,6 +52,9 @@ async function main() {
     return;
   }
   if (!values.train?.length) throw new Error('give at least one --train month (see --help)');
+  // Name and version become folders of the store: check them before minutes of training.
+  const name = parseCliOption(ZModelName, '--name', values.name);
+  const version = parseCliOption(ZModelVersion, '--version', values.version);
   if (!TRAINING_SOLVERS.includes(values.solver as TTrainingSolver))
     throw new Error(`--solver must be one of ${TRAINING_SOLVERS.join(', ')}`);
   if (!values.out && !values.register)
@@ -80,8 +85,8 @@ async function main() {
     const { onnx, card } = await trainModel({
       trainFiles: local.filter((f) => f !== validation).map((f) => f.path),
       validationFile: validation?.path,
-      name: values.name ?? env.MODEL_NAME,
-      version: values.version,
+      name: name ?? env.MODEL_NAME,
+      version,
       solver: values.solver as TTrainingSolver,
       sourceUris: Object.fromEntries(local.map((f) => [f.path, f.uri])),
       onProgress: ({ phase, file, rowsRead }) => {

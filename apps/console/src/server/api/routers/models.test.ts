@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildE2eModel } from '../../../../e2e/support/models';
+import { encodeOnnxModel } from '@tripcast/model/onnx';
+import { sha256Hex } from '@tripcast/model/runtime';
 import { createProductionModelWatcher, type TProductionModelWatcher } from '@tripcast/model/store';
 import { createTestConsole, type TTestConsole } from '../../testing/context';
 
@@ -77,6 +79,50 @@ describe('models router and live prediction (real onnxruntime, real object store
     await expect(t.caller.models.register(uploadForm(broken, brokenCard))).rejects.toThrow(
       /does not load/,
     );
+  });
+
+  it('refuses a model whose weights are external data (it would read files next to the console), and a version that is not one path segment', async () => {
+    // issue 11.7: W is "external data" at a path relative to this process's working folder, and
+    // also a graph input so onnxruntime does not fold it: on main the upload was accepted and the
+    // probe rides came back as distance x 12.5, the float stored in that file.
+    const secretFile = `.tripcast-upload-probe-${process.pid}.bin`;
+    fs.writeFileSync(secretFile, new Uint8Array(Float32Array.from([12.5]).buffer));
+    try {
+      const onnx = encodeOnnxModel({
+        name: 'reads_a_file',
+        inputs: [
+          { name: 'trip_distance', type: 'float', shape: ['N'] },
+          { name: 'W', type: 'float', shape: [1] },
+        ],
+        outputs: [{ name: 'duration', type: 'float', shape: ['N'] }],
+        initializers: [{ name: 'W', type: 'float', dims: [1], values: [0], externalData: { location: secretFile, offset: 0, length: 4 } }],
+        nodes: [{ opType: 'Mul', inputs: ['trip_distance', 'W'], outputs: ['duration'] }],
+      });
+      const card = {
+        ...v2.card,
+        version: 't-external',
+        sha256: sha256Hex(onnx),
+        inputs: [{ name: 'trip_distance', feature: 'trip_distance', type: 'float32', isColumn: false }],
+        output: { name: 'duration', unit: 'minutes' },
+      };
+      const upload = t.caller.models.register(uploadForm({ onnx, card }));
+      await expect(upload).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+      await expect(t.caller.models.register(uploadForm({ onnx, card }))).rejects.toThrow(
+        new RegExp(`external data.*initializer "W" \\(location ${secretFile.replaceAll('.', '\\.')}\\)`),
+      );
+      expect(fs.existsSync(path.join(store, 'models', NAME, 't-external'))).toBe(false);
+    } finally {
+      fs.rmSync(secretFile, { force: true });
+    }
+
+    for (const version of ['..', 'a/b', '', 'a\0b']) {
+      const card = JSON.stringify({ ...v2.card, version });
+      await expect(t.caller.models.register(uploadForm(v2, card)), version).rejects.toThrow(/card\.json: version: version must be/);
+    }
+    // On main `..` was accepted and wrote model.onnx into models/ itself, above the model's folder.
+    expect(fs.existsSync(path.join(store, 'models', 'model.onnx'))).toBe(false);
+    expect(fs.existsSync(path.join(store, 'models', 'card.json'))).toBe(false);
+    await expect(t.caller.models.promote({ version: '../x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('answers a clear error for a live prediction while nothing is in production', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getModelVersion } from '@tripcast/db/queries/models';
+import { ZModelVersion } from '@tripcast/model';
 import {
   findRollbackTarget,
   listModelVersions,
@@ -88,7 +89,7 @@ export const modelsRouter = createTRPCRouter({
   }),
 
   promote: adminProcedure
-    .input(z.object({ version: z.string().min(1).max(200) }))
+    .input(z.object({ version: ZModelVersion }))
     .mutation(async ({ ctx, input }) => {
       const target = await getModelVersion(ctx.db, { name: ctx.modelName, version: input.version });
       if (!target) badRequest(`${ctx.modelName} has no version ${input.version}`);
