@@ -8,7 +8,6 @@ import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +26,8 @@ type TDuckDb = {
     }>;
   };
 };
+
+import { MOTO_SERVER_PATH, startMotoServer, type TMotoServer } from '@tripcast/local-stack/testing';
 
 import { INFRA_DIR, blocks, first, getResource, loadModule } from './src/terraform-config';
 
@@ -52,28 +53,9 @@ const SHARED_MONTH = existsSync(SHARED_MONTH_FILE) ? SHARED_MONTH_FILE : undefin
 if (!SHARED_MONTH)
   console.warn(`[infra] skipping the real-month image test: ${SHARED_MONTH_FILE} is absent`);
 
-const MOTO_SERVER = [
-  '/root/.pyenv/shims/moto_server',
-  '/usr/local/bin/moto_server',
-  '/usr/bin/moto_server',
-].find((p) => existsSync(p));
-if (!MOTO_SERVER)
+if (!MOTO_SERVER_PATH)
   console.warn('[infra] skipping the Lambda secret test: moto_server is not installed');
 
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 const IMAGES = ['console', 'scorer', 'stream-consumer'] as const;
 
 type TStage = { from: string; name: string | undefined; lines: string[] };
@@ -337,80 +319,73 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
   // Lambda cannot inject secrets, so the image's handler module reads DATABASE_URL from Secrets
   // Manager at init. moto_server (Python moto, on these machines) serves the real Secrets Manager
   // API; the SDK comes from NODE_PATH exactly as the Lambda runtime provides it.
-  describe.skipIf(!MOTO_SERVER)('with the database URL in Secrets Manager (moto_server)', () => {
-    let moto: ChildProcess | undefined;
-    let endpoint = '';
+  describe.skipIf(!MOTO_SERVER_PATH)(
+    'with the database URL in Secrets Manager (moto_server)',
+    () => {
+      let moto: TMotoServer | undefined;
+      let endpoint = '';
 
-    beforeAll(async () => {
-      const port = await findFreePort();
-      endpoint = `http://127.0.0.1:${port}`;
-      moto = spawn(MOTO_SERVER ?? 'moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
-        stdio: 'ignore',
+      beforeAll(async () => {
+        moto = await startMotoServer();
+        endpoint = moto.endpoint;
+      }, 60_000);
+
+      afterAll(() => {
+        moto?.stop();
       });
-      for (let attempt = 0; ; attempt += 1) {
-        const isUp = await fetch(`${endpoint}/moto-api/`).then(
-          () => true,
-          () => false,
+
+      const AWS_ENV = () => ({
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'testing',
+        AWS_SECRET_ACCESS_KEY: 'testing',
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+        NODE_PATH: path.join(REPO_ROOT, 'node_modules'), // the Lambda runtime's /var/runtime/node_modules
+      });
+
+      async function createSecret(name: string, value: Record<string, unknown>): Promise<string> {
+        const { SecretsManagerClient, CreateSecretCommand } =
+          await import('@aws-sdk/client-secrets-manager');
+        const client = new SecretsManagerClient({
+          region: 'us-east-1',
+          endpoint,
+          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        });
+        const created = await client.send(
+          new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }),
         );
-        if (isUp) break;
-        if (attempt > 100) throw new Error('moto_server did not start');
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        return created.ARN ?? '';
       }
-    }, 60_000);
 
-    afterAll(() => {
-      moto?.kill('SIGTERM');
-    });
+      const entryScript = () =>
+        `const m = await import(${JSON.stringify(pathToFileURL(path.join(outRoot, 'lambda-entry.mjs')).href)}); console.log(JSON.stringify({ url: process.env.DATABASE_URL, handler: typeof m.handler }));`;
 
-    const AWS_ENV = () => ({
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-      NODE_PATH: path.join(REPO_ROOT, 'node_modules'), // the Lambda runtime's /var/runtime/node_modules
-    });
-
-    async function createSecret(name: string, value: Record<string, unknown>): Promise<string> {
-      const { SecretsManagerClient, CreateSecretCommand } =
-        await import('@aws-sdk/client-secrets-manager');
-      const client = new SecretsManagerClient({
-        region: 'us-east-1',
-        endpoint,
-        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+      it('sets DATABASE_URL from the secret before loading the handler', async () => {
+        const url = 'postgresql://tripcast:pw@db.internal:5432/tripcast?sslmode=verify-full';
+        const arn = await createSecret(`tripcast-test-${process.pid}-ok`, {
+          username: 'tripcast',
+          database_url: url,
+        });
+        const result = run(['--input-type=module', '-e', entryScript()], {
+          ...AWS_ENV(),
+          DATABASE_SECRET_ARN: arn,
+        });
+        expect(result.status, result.stderr).toBe(0); // stderr may carry the SDK's Node 20 notice
+        expect(JSON.parse(result.stdout)).toEqual({ url, handler: 'function' });
       });
-      const created = await client.send(
-        new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }),
-      );
-      return created.ARN ?? '';
-    }
 
-    const entryScript = () =>
-      `const m = await import(${JSON.stringify(pathToFileURL(path.join(outRoot, 'lambda-entry.mjs')).href)}); console.log(JSON.stringify({ url: process.env.DATABASE_URL, handler: typeof m.handler }));`;
-
-    it('sets DATABASE_URL from the secret before loading the handler', async () => {
-      const url = 'postgresql://tripcast:pw@db.internal:5432/tripcast?sslmode=verify-full';
-      const arn = await createSecret(`tripcast-test-${process.pid}-ok`, {
-        username: 'tripcast',
-        database_url: url,
+      it('fails the init, naming the secret, when it has no database_url key', async () => {
+        const arn = await createSecret(`tripcast-test-${process.pid}-bad`, {
+          username: 'tripcast',
+        });
+        const result = run(['--input-type=module', '-e', entryScript()], {
+          ...AWS_ENV(),
+          DATABASE_SECRET_ARN: arn,
+        });
+        expect(result.stderr).toContain(`secret ${arn} has no database_url key`);
+        expect(result.status).not.toBe(0);
       });
-      const result = run(['--input-type=module', '-e', entryScript()], {
-        ...AWS_ENV(),
-        DATABASE_SECRET_ARN: arn,
-      });
-      expect(result.status, result.stderr).toBe(0); // stderr may carry the SDK's Node 20 notice
-      expect(JSON.parse(result.stdout)).toEqual({ url, handler: 'function' });
-    });
-
-    it('fails the init, naming the secret, when it has no database_url key', async () => {
-      const arn = await createSecret(`tripcast-test-${process.pid}-bad`, { username: 'tripcast' });
-      const result = run(['--input-type=module', '-e', entryScript()], {
-        ...AWS_ENV(),
-        DATABASE_SECRET_ARN: arn,
-      });
-      expect(result.stderr).toContain(`secret ${arn} has no database_url key`);
-      expect(result.status).not.toBe(0);
-    });
-  });
+    },
+  );
 
   it('refuses to start the Lambda without a database URL or secret', () => {
     const script = `await import(${JSON.stringify(pathToFileURL(path.join(outRoot, 'lambda-entry.mjs')).href)});`;

@@ -56,6 +56,8 @@ const ZEnv = z.object({
    * (local use): any http://localhost:* or http://127.0.0.1:* origin is trusted.
    */
   CONSOLE_PUBLIC_URL: z.url({ error: 'CONSOLE_PUBLIC_URL must be a URL like https://console.example.com' }).optional(),
+  /** AWS: the Secrets Manager secret the first admin's one-time password is stored in (scripts/ensure-first-admin.ts). */
+  FIRST_ADMIN_SECRET_ARN: z.string().min(1).optional(),
   /** Signs session cookies (32+ characters). Required with CONSOLE_PUBLIC_URL; locally generated once into TRIPCAST_HOME. */
   BETTER_AUTH_SECRET: z.string().min(32, { error: 'BETTER_AUTH_SECRET must be at least 32 characters' }).optional(),
   /** Generic OIDC sign-in (all three, or none): the issuer (its /.well-known/openid-configuration is read) ... */

@@ -148,3 +148,5 @@ export async function createTestStream(options: {
   });
   return name;
 }
+
+export { MOTO_SERVER_PATH, startMotoServer, type TMotoServer } from './moto-server';
