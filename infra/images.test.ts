@@ -29,7 +29,14 @@ type TDuckDb = {
 
 import { MOTO_SERVER_PATH, startMotoServer, type TMotoServer } from '@tripcast/local-stack/testing';
 
-import { INFRA_DIR, blocks, first, getResource, loadModule } from './src/terraform-config';
+import {
+  INFRA_DIR,
+  blocks,
+  first,
+  getResource,
+  loadAllModules,
+  loadModule,
+} from './src/terraform-config';
 
 // DuckDB's Parquet types as Athena's (Hive) DDL names them.
 const HIVE_TYPE_OF: Record<string, string> = {
@@ -80,6 +87,17 @@ function readStages(image: string): TStage[] {
 }
 
 describe('Dockerfiles', () => {
+  it('bundle every CLI the task definitions start (entry points in infra/modules)', async () => {
+    const modules = await loadAllModules();
+    const text = JSON.stringify(modules.map((m) => m.config));
+    const entryPoints = [...text.matchAll(/\/app\/([\w/.-]+)\.mjs/g)].map((m) => m[1] ?? '');
+    expect(entryPoints.length).toBeGreaterThanOrEqual(4);
+    const dockerfiles = ['scorer', 'console']
+      .map((image) => readFileSync(path.join(REPO_ROOT, `apps/${image}/Dockerfile`), 'utf8'))
+      .join('\n');
+    for (const entry of new Set(entryPoints)) expect(dockerfiles, entry).toContain(`${entry}.ts`);
+  });
+
   for (const image of IMAGES) {
     describe(image, () => {
       it('is multi-stage: dependencies are installed in a build stage, never in the runtime stage', () => {
@@ -153,6 +171,8 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
       'apps/scorer/src/cli.ts',
       'packages/db/src/migrate-cli.ts',
       'packages/model/src/cli/train.ts',
+      'packages/model/src/cli/bootstrap.ts',
+      'apps/console/scripts/ensure-first-admin.ts',
       'apps/stream-consumer/src/lambda.ts',
       'apps/stream-consumer/src/cli.ts',
     );
@@ -204,6 +224,17 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
     const result = run(['packages/model/src/cli/train.mjs', '--help']);
     expect(result.stdout).toMatch(/--register/);
     expect(result.status).toBe(0);
+  });
+
+  it("runs the console task's first-start CLIs: model bootstrap and first admin", () => {
+    const bootstrap = run(['packages/model/src/cli/bootstrap.mjs', '--help']);
+    expect(bootstrap.stdout).toMatch(/production model/);
+    expect(bootstrap.status).toBe(0);
+    // Loads the whole script (better-auth, the Secrets Manager client) before it reads --help.
+    const firstAdmin = run(['apps/console/scripts/ensure-first-admin.mjs', '--help']);
+    expect(firstAdmin.stderr).toBe('');
+    expect(firstAdmin.stdout).toMatch(/FIRST_ADMIN_SECRET_ARN/);
+    expect(firstAdmin.status).toBe(0);
   });
 
   it('exits non-zero when a run fails (the failed-run alarm counts non-zero exits)', () => {

@@ -617,6 +617,40 @@ describe('environment contract with the apps', () => {
     });
   }
 
+  // The console task's init containers (modules/console) run other CLIs than the console.
+  const INIT_CONTRACTS: Record<string, string[]> = {
+    migrate: ['packages/db/src/env.ts'],
+    'model-bootstrap': ['packages/model/src/env.ts'],
+    'first-admin': ['apps/console/src/env.ts'],
+  };
+
+  it('console init containers: each sets only variables its CLI reads, in the order migrate, model, admin', () => {
+    const call = first(mod('modules/console').module?.task);
+    const inits = (call?.init_containers ?? []) as Array<Record<string, unknown>>;
+    expect(inits.map((c) => c.name)).toEqual(['migrate', 'model-bootstrap', 'first-admin']);
+    for (const init of inits) {
+      const known = readEnvNames(...(INIT_CONTRACTS[String(init.name)] ?? []));
+      const names = [init.environment, init.secrets].flatMap((value) =>
+        value && typeof value === 'object' ? Object.keys(value) : [],
+      );
+      expect(
+        names.filter((name) => !known.has(name) && !PLATFORM_NAMES.has(name)),
+        String(init.name),
+      ).toEqual([]);
+      expect(names, String(init.name)).toContain('DATABASE_URL');
+    }
+    // The first admin's password goes to the secret Terraform made, which the roots name.
+    const firstAdmin = inits.find((c) => c.name === 'first-admin');
+    expect((firstAdmin?.environment as Record<string, string>).FIRST_ADMIN_SECRET_ARN).toBe(
+      '${aws_secretsmanager_secret.first_admin.arn}',
+    );
+    for (const env of ['dev', 'prod']) {
+      expect(expressionOf(mod(`envs/${env}`).output?.first_admin_secret_name?.[0]?.value)).toBe(
+        'module.platform.first_admin_secret_name',
+      );
+    }
+  });
+
   it('catches a misspelled variable (the contract check can fail)', async () => {
     const config = await parseHcl(`
       resource "aws_ecs_task_definition" "bad" {

@@ -82,3 +82,8 @@ output "run_events_bus_name" {
   description = "EventBridge bus with the scorer's \"Batch run finished\" events."
   value       = module.platform.run_events_bus_name
 }
+
+output "first_admin_secret_name" {
+  description = "Secrets Manager secret with the first console admin's email, one-time password and sign-in URL (docs/deploy.md)."
+  value       = module.platform.first_admin_secret_name
+}

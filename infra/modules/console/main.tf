@@ -36,6 +36,15 @@ resource "aws_secretsmanager_secret_version" "auth" {
   }
 }
 
+# The first admin's one-time password (the first-admin init container puts it here; the deploy's
+# output names it). Terraform creates the secret empty and never reads its value.
+resource "aws_secretsmanager_secret" "first_admin" {
+  name        = "${var.name}-console-first-admin"
+  description = "Email, one-time password and sign-in URL of the first Tripcast console admin"
+
+  tags = { Component = "console" }
+}
+
 # ------------------------------------------------------- task (../ecs-task)
 data "aws_iam_policy_document" "task" {
   statement {
@@ -49,6 +58,19 @@ data "aws_iam_policy_document" "task" {
     sid       = "ReadWriteModels"
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${var.bucket_arns.models}/models/*"]
+  }
+
+  # First start (init containers): the first model, and the TLC month it trained on under trip-data/.
+  statement {
+    sid       = "BootstrapTripData"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${var.bucket_arns.models}/trip-data/*"]
+  }
+
+  statement {
+    sid       = "StoreFirstAdminPassword"
+    actions   = ["secretsmanager:PutSecretValue"]
+    resources = [aws_secretsmanager_secret.first_admin.arn]
   }
 
   statement {
@@ -115,6 +137,52 @@ module "task" {
   log_retention_days    = var.log_retention_days
   task_role_description = "Console task: models, prediction files, and running the scorer task only"
   task_policies         = { console = data.aws_iam_policy_document.task.json }
+
+  # Every console task, first deploy or release, runs these to completion before the console
+  # starts, so nothing is left to do by hand after `terraform apply`: each is idempotent, and
+  # takes an advisory lock, so tasks starting together do each step once.
+  init_containers = [
+    {
+      # packages/db's committed migrations (the builtin applier: the image has no schema engine).
+      name           = "migrate"
+      image          = var.bootstrap_image
+      repository_arn = var.bootstrap_repository_arn
+      entry_point    = ["node", "/app/packages/db/src/migrate-cli.mjs"]
+      command        = ["--engine", "builtin"]
+      secrets        = { DATABASE_URL = { secret_arn = var.database_secret_arn, key = "database_url" } }
+    },
+    {
+      # A production model if there is none: the course's model trained on the TLC's green
+      # 2021-01 (through NAT), or on a generated month if the TLC cannot be reached.
+      name           = "model-bootstrap"
+      image          = var.bootstrap_image
+      repository_arn = var.bootstrap_repository_arn
+      entry_point    = ["node", "/app/packages/model/src/cli/bootstrap.mjs"]
+      environment = {
+        AWS_REGION       = data.aws_region.current.region
+        OBJECT_STORE_URI = var.object_store_uri
+        MODEL_NAME       = var.model_name
+        TRIPCAST_ACTOR   = "deploy (first model)"
+      }
+      secrets = { DATABASE_URL = { secret_arn = var.database_secret_arn, key = "database_url" } }
+    },
+    {
+      # The first admin if there are no users; its password goes to the first_admin secret only.
+      name           = "first-admin"
+      image          = var.image
+      repository_arn = var.repository_arn
+      entry_point    = ["node", "/app/apps/console/scripts/ensure-first-admin.mjs"]
+      environment = {
+        AWS_REGION             = data.aws_region.current.region
+        CONSOLE_PUBLIC_URL     = local.console_url
+        FIRST_ADMIN_SECRET_ARN = aws_secretsmanager_secret.first_admin.arn
+      }
+      secrets = {
+        DATABASE_URL       = { secret_arn = var.database_secret_arn, key = "database_url" }
+        BETTER_AUTH_SECRET = { secret_arn = aws_secretsmanager_secret.auth.arn }
+      }
+    },
+  ]
 
   environment = {
     AWS_REGION        = data.aws_region.current.region
@@ -277,7 +345,7 @@ resource "aws_ecs_service" "this" {
   task_definition                   = module.task.task_definition_arn
   desired_count                     = var.min_count
   launch_type                       = "FARGATE"
-  health_check_grace_period_seconds = 60
+  health_check_grace_period_seconds = 180 # the init containers run first (a first model trains in about a minute)
   propagate_tags                    = "SERVICE"
 
   network_configuration {

@@ -27,3 +27,13 @@ output "log_group_name" {
   description = "CloudWatch log group of the console."
   value       = module.task.log_group_name
 }
+
+output "first_admin_secret_arn" {
+  description = "Secrets Manager secret holding the first admin's email, one-time password and sign-in URL (written by the console task's first start)."
+  value       = aws_secretsmanager_secret.first_admin.arn
+}
+
+output "first_admin_secret_name" {
+  description = "Name of that secret (aws secretsmanager get-secret-value --secret-id <name>)."
+  value       = aws_secretsmanager_secret.first_admin.name
+}

@@ -8,6 +8,16 @@ variable "image" {
   type        = string
 }
 
+variable "bootstrap_image" {
+  description = "Image of the init containers that migrate the database and make sure a production model exists (the scorer image of the release, which carries both CLIs)."
+  type        = string
+}
+
+variable "bootstrap_repository_arn" {
+  description = "ECR repository of that image."
+  type        = string
+}
+
 variable "repository_arn" {
   description = "ECR repository of the console image (execution role pulls from it only)."
   type        = string

@@ -10,13 +10,23 @@ data "aws_region" "current" {}
 locals {
   family = "${var.name_prefix}-${var.name}"
 
-  # A secret with a key injects that JSON key of the secret (ECS's "arn:key::" form).
-  secrets = [
-    for env_name, secret in var.secrets : {
-      name      = env_name
-      valueFrom = secret.key == null ? secret.secret_arn : "${secret.secret_arn}:${secret.key}::"
-    }
-  ]
+  # The init containers, in order, then the main one: each starts once the one before it has
+  # exited 0 (ECS dependsOn SUCCESS), so a failed step stops the task before the app starts.
+  containers = concat(
+    [for init in var.init_containers : merge(init, { essential = false })],
+    [{
+      name           = var.name
+      image          = var.image
+      repository_arn = var.repository_arn
+      entry_point    = var.entry_point
+      command        = var.command
+      environment    = var.environment
+      secrets        = var.secrets
+      essential      = true
+    }],
+  )
+
+  all_secrets = merge(concat([var.secrets], [for init in var.init_containers : init.secrets])...)
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -29,11 +39,11 @@ resource "aws_cloudwatch_log_group" "this" {
 module "execution_role" {
   source = "../task-execution-role"
 
-  name           = local.family
-  component      = var.component
-  repository_arn = var.repository_arn
-  log_group_arn  = aws_cloudwatch_log_group.this.arn
-  secret_arns    = distinct([for secret in values(var.secrets) : secret.secret_arn])
+  name            = local.family
+  component       = var.component
+  repository_arns = distinct([for container in local.containers : container.repository_arn])
+  log_group_arn   = aws_cloudwatch_log_group.this.arn
+  secret_arns     = distinct([for secret in values(local.all_secrets) : secret.secret_arn])
 }
 
 # ---------------------------------------------------------------- task role
@@ -90,22 +100,29 @@ resource "aws_ecs_task_definition" "this" {
 
   # Keys with a null value are left out, so ECS keeps its defaults (the image's entrypoint, ...).
   container_definitions = jsonencode([
-    { for key, value in {
-      name         = var.name
-      image        = var.image
-      essential    = true
-      entryPoint   = var.entry_point
-      command      = var.command
+    for index, container in local.containers : { for key, value in {
+      name         = container.name
+      image        = container.image
+      essential    = container.essential
+      entryPoint   = container.entry_point
+      command      = container.command
       user         = var.user
-      portMappings = var.container_port == null ? null : [{ containerPort = var.container_port, protocol = "tcp" }]
-      environment  = [for env_name in sort(keys(var.environment)) : { name = env_name, value = var.environment[env_name] }]
-      secrets      = local.secrets
+      portMappings = container.essential && var.container_port != null ? [{ containerPort = var.container_port, protocol = "tcp" }] : null
+      dependsOn    = index == 0 ? null : [{ containerName = local.containers[max(index - 1, 0)].name, condition = "SUCCESS" }]
+      environment  = [for env_name in sort(keys(container.environment)) : { name = env_name, value = container.environment[env_name] }]
+      secrets = [
+        # A secret with a key injects that JSON key of the secret (ECS's "arn:key::" form).
+        for env_name, secret in container.secrets : {
+          name      = env_name
+          valueFrom = secret.key == null ? secret.secret_arn : "${secret.secret_arn}:${secret.key}::"
+        }
+      ]
       logConfiguration = {
         logDriver = "awslogs"
         options = {
           awslogs-group         = aws_cloudwatch_log_group.this.name
           awslogs-region        = data.aws_region.current.region
-          awslogs-stream-prefix = var.name
+          awslogs-stream-prefix = container.name
         }
       }
     } : key => value if value != null }

@@ -78,6 +78,23 @@ variable "secrets" {
   default = {}
 }
 
+variable "init_containers" {
+  description = "Containers run to completion, in order, before the main one (each must exit 0 for the next to start): e.g. migrations before the console. Same fields as the main container; their images may come from other repositories."
+  type = list(object({
+    name           = string
+    image          = string
+    repository_arn = string
+    entry_point    = optional(list(string))
+    command        = optional(list(string))
+    environment    = optional(map(string), {})
+    secrets = optional(map(object({
+      secret_arn = string
+      key        = optional(string)
+    })), {})
+  }))
+  default = []
+}
+
 variable "task_role_description" {
   description = "Description of the task role (what the component may do)."
   type        = string

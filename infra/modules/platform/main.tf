@@ -132,29 +132,31 @@ module "trainer" {
 module "console" {
   source = "../console"
 
-  name                  = local.name
-  image                 = local.images["console"]
-  repository_arn        = module.registry.repository_arns["console"]
-  cluster_arn           = module.cluster.arn
-  cluster_name          = module.cluster.name
-  vpc_id                = module.network.vpc_id
-  public_subnet_ids     = module.network.public_subnet_ids
-  private_subnet_ids    = module.network.private_subnet_ids
-  alb_security_group_id = module.network.alb_security_group_id
-  security_group_id     = module.network.workload_security_group_ids["console"]
-  database_secret_arn   = module.database.secret_arn
-  bucket_arns           = { models = module.storage.bucket_arns.models, predictions = module.storage.bucket_arns.predictions }
-  object_store_uri      = module.scorer.object_store_uri
-  input_stream_name     = module.streams.stream_names["ride_events"]
-  input_stream_arn      = module.streams.stream_arns["ride_events"]
-  model_name            = var.model_name
-  domain_name           = var.console_domain_name
-  route53_zone_id       = var.route53_zone_id
-  cpu                   = var.console_cpu
-  memory                = var.console_memory
-  min_count             = var.console_min_count
-  max_count             = var.console_max_count
-  log_retention_days    = var.log_retention_days
+  name                     = local.name
+  image                    = local.images["console"]
+  repository_arn           = module.registry.repository_arns["console"]
+  bootstrap_image          = local.images["scorer"]
+  bootstrap_repository_arn = module.registry.repository_arns["scorer"]
+  cluster_arn              = module.cluster.arn
+  cluster_name             = module.cluster.name
+  vpc_id                   = module.network.vpc_id
+  public_subnet_ids        = module.network.public_subnet_ids
+  private_subnet_ids       = module.network.private_subnet_ids
+  alb_security_group_id    = module.network.alb_security_group_id
+  security_group_id        = module.network.workload_security_group_ids["console"]
+  database_secret_arn      = module.database.secret_arn
+  bucket_arns              = { models = module.storage.bucket_arns.models, predictions = module.storage.bucket_arns.predictions }
+  object_store_uri         = module.scorer.object_store_uri
+  input_stream_name        = module.streams.stream_names["ride_events"]
+  input_stream_arn         = module.streams.stream_arns["ride_events"]
+  model_name               = var.model_name
+  domain_name              = var.console_domain_name
+  route53_zone_id          = var.route53_zone_id
+  cpu                      = var.console_cpu
+  memory                   = var.console_memory
+  min_count                = var.console_min_count
+  max_count                = var.console_max_count
+  log_retention_days       = var.log_retention_days
 
   scorer = {
     task_definition_family               = module.scorer.task_definition_family

@@ -92,3 +92,8 @@ output "run_events_bus_name" {
   description = "EventBridge bus with the scorer's \"Batch run finished\" events (source tripcast.scorer)."
   value       = module.events.bus_name
 }
+
+output "first_admin_secret_name" {
+  description = "Secrets Manager secret with the first console admin's email, one-time password and sign-in URL."
+  value       = module.console.first_admin_secret_name
+}

@@ -31,9 +31,9 @@ data "aws_iam_policy_document" "this" {
   }
 
   statement {
-    sid       = "PullOwnImage"
+    sid       = "PullOwnImages"
     actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-    resources = [var.repository_arn]
+    resources = var.repository_arns
   }
 
   statement {

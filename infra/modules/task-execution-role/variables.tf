@@ -8,9 +8,9 @@ variable "component" {
   type        = string
 }
 
-variable "repository_arn" {
-  description = "ECR repository the component's image is pulled from."
-  type        = string
+variable "repository_arns" {
+  description = "ECR repositories the component's images are pulled from (its own, plus those of its init containers)."
+  type        = list(string)
 }
 
 variable "log_group_arn" {
