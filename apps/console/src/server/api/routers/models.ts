@@ -10,6 +10,7 @@ import {
 } from '@tripcast/model/store';
 import { refreshAfterRegistryChange } from '../../model-session';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
+import { showModelVersion } from '../../server-paths';
 import { badRequest, adminProcedure, viewerProcedure, createTRPCRouter, type TContext } from '../trpc';
 
 /** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
@@ -53,7 +54,8 @@ async function refreshServingModel(ctx: TContext) {
 export const modelsRouter = createTRPCRouter({
   list: viewerProcedure.query(async ({ ctx }) => ({
     name: ctx.modelName,
-    versions: await listModelVersions(ctx.db, ctx.modelName),
+    // Artifact folders and training files are server paths: admins only (server-paths.ts).
+    versions: (await listModelVersions(ctx.db, ctx.modelName)).map((row) => showModelVersion(row, ctx)),
     /** What Roll back would put back, so its confirmation can name it. */
     rollbackTarget: (await findRollbackTarget(ctx.db, ctx.modelName))?.version ?? null,
   })),

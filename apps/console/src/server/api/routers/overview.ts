@@ -6,6 +6,7 @@ import {
   summarizeShardLeases,
   summarizeSourceActivity,
 } from '../../queries/overview';
+import { showModelVersion, showText } from '../../server-paths';
 import { viewerProcedure, createTRPCRouter } from '../trpc';
 
 const ACTIVITY_WINDOW_MINUTES = 15;
@@ -21,12 +22,12 @@ export const overviewRouter = createTRPCRouter({
       getProductionModelVersion(ctx.db, ctx.modelName),
     ]);
     return {
-      runs: runs.items,
+      runs: runs.items.map((run) => ({ ...run, error: showText(run.error, ctx) })),
       activity,
       series,
       checkpoints,
       leases,
-      production,
+      production: production && showModelVersion(production, ctx),
       modelName: ctx.modelName,
     };
   }),

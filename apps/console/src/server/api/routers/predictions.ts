@@ -2,13 +2,15 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ZRide } from '@tripcast/model';
 import { listRecentOnlinePredictions, predictOnlineRide } from '../../predict-online';
+import { showUri } from '../../server-paths';
 import { analystProcedure, viewerProcedure, createTRPCRouter } from '../trpc';
 
 export const predictionsRouter = createTRPCRouter({
   /** The TLC zone table for pickers, or null when none is configured (pickers fall back to IDs). */
   zones: viewerProcedure.query(async ({ ctx }) => {
     const table = await ctx.getZoneTable();
-    return table ? { path: table.path, zones: table.zones } : null;
+    // The file's location is the server's business: admins see it, others its name.
+    return table ? { path: showUri(table.path, ctx), zones: table.zones } : null;
   }),
 
   predict: analystProcedure.input(ZRide).mutation(async ({ ctx, input }) => {

@@ -8,6 +8,7 @@ import {
   listRunPredictions,
   samplePredictedVsActual,
 } from '../../queries/runs';
+import { showNullableUri, showText, showUri } from '../../server-paths';
 import { badRequest, analystProcedure, viewerProcedure, createTRPCRouter, notFound } from '../trpc';
 
 const ZMonthInput = z.object({
@@ -29,7 +30,10 @@ export const runsRouter = createTRPCRouter({
         })
         .default({ limit: 20 }),
     )
-    .query(({ ctx, input }) => listBatchRuns(ctx.db, input)),
+    .query(async ({ ctx, input }) => {
+      const page = await listBatchRuns(ctx.db, input);
+      return { ...page, items: page.items.map((run) => ({ ...run, error: showText(run.error, ctx) })) };
+    }),
 
   get: viewerProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
     const run = await getBatchRunWithSummary(ctx.db, input.id);
@@ -42,7 +46,17 @@ export const runsRouter = createTRPCRouter({
             points: 1500,
           })
         : [];
-    return { run, scatter };
+    // Input/output locations and errors name server paths: store-relative below admin.
+    return {
+      run: {
+        ...run,
+        inputUri: showUri(run.inputUri, ctx),
+        outputUri: showNullableUri(run.outputUri, ctx),
+        rejectsUri: showNullableUri(run.rejectsUri, ctx),
+        error: showText(run.error, ctx),
+      },
+      scatter,
+    };
   }),
 
   predictions: viewerProcedure
