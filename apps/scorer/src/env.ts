@@ -43,6 +43,20 @@ export const ZScorerEnv = z.object({
   ECS_SECURITY_GROUPS: optionalList,
   ECS_LAUNCH_TYPE: z.preprocess(emptyAsUndefined, z.enum(['FARGATE', 'EC2']).default('FARGATE')),
   ECS_ASSIGN_PUBLIC_IP: z.preprocess(emptyAsUndefined, z.enum(['ENABLED', 'DISABLED']).default('DISABLED')),
+  // Run-finished events (issue 17): both targets optional and independent.
+  RUN_EVENTS_BUS_NAME: optionalString.describe('EventBridge bus: put a "Batch run finished" event (source tripcast.scorer) when a run succeeds or fails'),
+  EVENTBRIDGE_ENDPOINT_URL: optionalString.describe('EventBridge-compatible endpoint override (moto, LocalStack)'),
+  RUN_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url({ error: 'RUN_WEBHOOK_URL must be an http(s) URL' }).optional()),
+  RUN_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z.string().min(16, 'RUN_WEBHOOK_SECRET must be at least 16 characters (it signs every delivery)').optional(),
+  ),
+  RUN_WEBHOOK_MAX_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(20).default(5)),
+  RUN_WEBHOOK_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(1_000)),
+  RUN_WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(10_000)),
+}).refine((env) => Boolean(env.RUN_WEBHOOK_URL) === Boolean(env.RUN_WEBHOOK_SECRET), {
+  message: 'set both RUN_WEBHOOK_URL and RUN_WEBHOOK_SECRET, or neither (an unsigned webhook is never sent)',
+  path: ['RUN_WEBHOOK_SECRET'],
 });
 
 export type TScorerEnv = z.infer<typeof ZScorerEnv> & { tripcastHome: string; objectStoreUri: string; repoRoot: string };

@@ -14,6 +14,7 @@ import { resolveRunLocations, type TTaxiType } from './paths';
 import { createProgressReporter } from './progress';
 import { createModelLoader, parseModelRef } from './resolve-model';
 import { checkRunId, createRunId, scheduledRunId } from './run-id';
+import { announceRunFinished, createRunFinishedNotifier } from './run-events';
 import { reapStaleRuns, type TRunTrigger } from './run-records';
 import { createPool, s3OptionsFrom, writePredictionsToPostgres } from './runtime-deps';
 import { scoreMonth, type TScoreResult } from './score-month';
@@ -218,10 +219,12 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
   try {
     const writePredictions = pool ? writePredictionsToPostgres : null;
     const ref = parseModelRef(options.model);
+    // Run-finished events (EventBridge, signed webhook) when configured; never fails a run.
+    const notifyFinished = createRunFinishedNotifier({ env, pool, log });
     return await body(({ month, runId, trigger, backfillId }) => {
       const values = { ...month, taxiType: options.taxiType, runId };
       const locations = resolveRunLocations({ storeUri: env.objectStoreUri, values, input: options.input, output: options.output, rejects: options.rejects });
-      return scoreMonth(
+      const scoring = scoreMonth(
         {
           log,
           s3,
@@ -235,6 +238,7 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
         },
         { ...values, ...locations, trigger, backfillId, force: options.force, requestedBy: os.userInfo().username },
       );
+      return announceRunFinished(notifyFinished, scoring, { ...month, runId, taxiType: options.taxiType });
     });
   } finally {
     await pool?.end();

@@ -12,6 +12,7 @@ export const SCORER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 const OWN_VARS = [
   'DATABASE_URL', 'OBJECT_STORE_URI', 'TRIPCAST_HOME', 'S3_ENDPOINT_URL', 'INPUT_FILE_PATTERN', 'OUTPUT_FILE_PATTERN',
   'MODEL_NAME', 'MODEL_LOCATION', 'DATE', 'TAXI_TYPE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION',
+  'RUN_EVENTS_BUS_NAME', 'EVENTBRIDGE_ENDPOINT_URL', 'RUN_WEBHOOK_URL', 'RUN_WEBHOOK_SECRET',
 ];
 
 export function cliEnv(vars: Record<string, string | undefined>): NodeJS.ProcessEnv {

@@ -1,0 +1,3 @@
+import base from '@tripcast/eslint-config/base';
+
+export default [...base];
