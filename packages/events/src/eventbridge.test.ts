@@ -2,20 +2,18 @@
 // real implementation of the EventBridge API: a rule on the bus matching our source and
 // detail-type forwards the event to an SQS queue, and the test reads it back from there. So
 // what is checked is what a subscriber receives, not just that PutEvents answered.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { spawnSync } from 'node:child_process';
 import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { createPgPool } from '@tripcast/db/client';
 import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TTestDatabase } from '@tripcast/db/testing';
+import { MOTO_SERVER_PATH, startMotoServer } from '@tripcast/local-stack/testing';
+import type { TMotoServer } from '@tripcast/local-stack/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishRunFinished } from './publish-run-finished';
 import { RUN_EVENT_SOURCE, RUN_FINISHED_DETAIL_TYPE } from './run-finished';
 import type { TRunFinishedDetail } from './run-finished';
 
-const HAS_MOTO = spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
 const BUS = 'tripcast-test-events';
@@ -38,27 +36,10 @@ const DETAIL: TRunFinishedDetail = {
   finishedAt: '2026-12-04T14:30:00.000Z',
 };
 
-let moto: ChildProcess | undefined;
+let moto: TMotoServer | undefined;
 let endpoint: string;
 let database: TTestDatabase;
 let pool: pg.Pool;
-
-/** moto picks its port (-p 0) and prints it: "Running on http://127.0.0.1:<port>". */
-async function startMoto(): Promise<string> {
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match) resolve(match[1]!);
-    };
-    moto!.stdout!.on('data', onData);
-    moto!.stderr!.on('data', onData);
-    moto!.once('exit', (code) => reject(new Error(`moto_server exited (${code}): ${output}`)));
-    setTimeout(() => reject(new Error(`moto_server did not start in 60 s: ${output}`)), 60_000).unref();
-  });
-}
 
 /** SQS's JSON protocol by hand (no SQS client dependency for one test); moto reads the service from the credential scope. */
 async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T> {
@@ -75,14 +56,15 @@ async function sqs<T>(action: string, body: Record<string, unknown>): Promise<T>
   return (await res.json()) as T;
 }
 
-describe.skipIf(!HAS_MOTO)('EventBridge PutEvents (moto_server)', () => {
+describe.skipIf(!MOTO_SERVER_PATH)('EventBridge PutEvents (moto_server)', () => {
   beforeAll(async () => {
-    endpoint = await startMoto();
+    moto = await startMotoServer();
+    endpoint = moto.endpoint;
     database = await createMigratedTestDatabase();
     pool = createPgPool(database.url, { max: 2 });
   }, 90_000);
   afterAll(async () => {
-    moto?.kill('SIGTERM');
+    moto?.stop();
     await pool?.end();
     await database?.drop();
   });
