@@ -30,14 +30,18 @@ describe('ZRide', () => {
     expect(ZRide.parse({ ...course, fare_amount: 12 })).toEqual(course);
   });
 
+  it('accepts a 0-mile trip, as the course and the TLC files do (negative stays refused below)', () => {
+    expect(ZRide.parse({ ...course, trip_distance: 0 })).toEqual({ ...course, trip_distance: 0 });
+  });
+
   it.each([
     [{ ...course, PULocationID: 0 }, 'PULocationID', 'between 1 and 265'],
     [{ ...course, DOLocationID: 266 }, 'DOLocationID', 'between 1 and 265'],
     [{ ...course, PULocationID: 10.5 }, 'PULocationID', 'integer'],
     [{ ...course, PULocationID: '10' }, 'PULocationID', 'must be a number'],
     [{ DOLocationID: 50, trip_distance: 4 }, 'PULocationID', 'is required'],
-    [{ ...course, trip_distance: 0 }, 'trip_distance', 'greater than 0'],
-    [{ ...course, trip_distance: -3 }, 'trip_distance', 'greater than 0'],
+    [{ ...course, trip_distance: -3 }, 'trip_distance', '0 miles or more'],
+    [{ ...course, trip_distance: -0.01 }, 'trip_distance', '0 miles or more'],
     [{ ...course, trip_distance: 501 }, 'trip_distance', 'at most 500'],
     [{ ...course, trip_distance: Number.POSITIVE_INFINITY }, 'trip_distance', ''],
     [{ ...course, trip_distance: null }, 'trip_distance', 'must be a number'],
@@ -90,7 +94,7 @@ describe('ZPredictRequest', () => {
     expect(errors[MAX_REPORTED_ISSUES - 1]?.path).toBe('rides.33.PULocationID');
     expect(errors.at(-1)).toEqual({ path: TRUNCATED_ISSUES_PATH, message: 'validation stopped after 100 issues, at ride 33 of 10000; fix these and send again' });
     // Under the cap: every issue, no note; valid rides around bad ones change nothing.
-    const few = errorsOf(ZPredictRequest, { rides: [course, { ...course, trip_distance: 0 }, course] });
+    const few = errorsOf(ZPredictRequest, { rides: [course, { ...course, trip_distance: -1 }, course] });
     expect(few.map((e) => e.path)).toEqual(['rides.1.trip_distance']);
   });
   it('refuses a ride_id holding NUL (Postgres text cannot store it) in every mode, naming the field', () => {

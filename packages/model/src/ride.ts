@@ -45,11 +45,13 @@ export const ZRide = z.object({
         issue.input === undefined ? 'trip_distance is required' : 'trip_distance must be a number',
     })
     .refine(Number.isFinite, { error: 'trip_distance must be a finite number' })
-    .refine((d) => d > 0, { error: 'trip_distance must be greater than 0 miles' })
+    // 0 is a real reading (the TLC files hold thousands of 0-mile trips) and the course scores it;
+    // only a negative distance is nonsense.
+    .refine((d) => d >= 0, { error: 'trip_distance must be 0 miles or more' })
     .refine((d) => d <= MAX_TRIP_DISTANCE_MILES, {
       error: `trip_distance must be at most ${MAX_TRIP_DISTANCE_MILES} miles`,
     })
-    .describe('Trip distance in miles (0 < d <= 500)'),
+    .describe('Trip distance in miles (0 <= d <= 500)'),
 });
 export type TRide = z.infer<typeof ZRide>;
 

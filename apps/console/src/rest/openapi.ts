@@ -58,7 +58,7 @@ function toSchema(schema: z.ZodType): TJsonSchema {
 function buildRideSchema(): TJsonSchema {
   const ride = toSchema(ZRideWithId);
   const properties = ride.properties as Record<string, TJsonSchema>;
-  properties.trip_distance = { ...properties.trip_distance, exclusiveMinimum: 0, maximum: MAX_TRIP_DISTANCE_MILES };
+  properties.trip_distance = { ...properties.trip_distance, minimum: 0, maximum: MAX_TRIP_DISTANCE_MILES };
   return {
     ...ride,
     description:

@@ -21,10 +21,10 @@ describe('decodeRideEvent', () => {
     expect(notJson.ok).toBe(false);
     expect(!notJson.ok && notJson.reason).toMatch(/^data is not JSON/);
     expect(decodeRideEvent(bytes('{"ride_id": 7}'))).toEqual({ ok: false, reason: 'ride: Invalid input: expected object, received undefined', rideId: '7' });
-    const outOfRange = decodeRideEvent(bytes('{"ride": {"PULocationID": 999, "DOLocationID": 2, "trip_distance": 0}, "ride_id": 8}'));
+    const outOfRange = decodeRideEvent(bytes('{"ride": {"PULocationID": 999, "DOLocationID": 2, "trip_distance": -1}, "ride_id": 8}'));
     expect(outOfRange).toMatchObject({ ok: false, rideId: '8' });
     expect(!outOfRange.ok && outOfRange.reason).toContain('ride.PULocationID: PULocationID must be a TLC LocationID between 1 and 265');
-    expect(!outOfRange.ok && outOfRange.reason).toContain('ride.trip_distance: trip_distance must be greater than 0 miles');
+    expect(!outOfRange.ok && outOfRange.reason).toContain('ride.trip_distance: trip_distance must be 0 miles or more');
   });
 });
 
