@@ -172,7 +172,10 @@ export function createConsumer(options: TConsumerOptions) {
       const stalled = metrics.listStalledShards(stallThresholdMs);
       if (stalled.length > 0) {
         const reason = stalled
-          .map((shard) => `shard ${shard.shardId} has not advanced for ${Math.round(shard.stalledMs / 1000)} s with ${shard.waitingRecords} records waiting${shard.lastError ? ` (last error: ${shard.lastError})` : ''}`)
+          .map(
+            (shard) =>
+              `shard ${shard.shardId} has not advanced for ${Math.round(shard.stalledMs / 1000)} s with ${shard.waitingRecords === null ? 'unread records waiting (it was behind the stream tip)' : `${shard.waitingRecords} records waiting`}${shard.lastError ? ` (last error: ${shard.lastError})` : ''}`,
+          )
           .join('; ');
         return { isHealthy: false, reason };
       }

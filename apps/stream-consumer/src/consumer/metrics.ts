@@ -8,8 +8,11 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
   const startedAt = now();
   const buckets = new Map<number, number>();
   const iteratorAgeMs = new Map<string, number>();
-  /** Shards holding records they have not checkpointed past yet: since when, how many, last error. */
-  const waiting = new Map<string, { since: number; records: number; lastError: string | null }>();
+  /**
+   * Shards holding records they have not checkpointed past yet: since when, how many (null when
+   * the records could not even be read: GetRecords failing while the shard is behind), last error.
+   */
+  const waiting = new Map<string, { since: number; records: number | null; lastError: string | null }>();
   const totals = {
     recordsReceived: 0,
     recordsScored: 0,
@@ -69,6 +72,16 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
     markShardFailed(shardId: string, error: string) {
       const entry = waiting.get(shardId);
       if (entry) entry.lastError = error;
+    },
+    /** GetRecords failed: if the shard was behind (iterator age > 0), records are waiting unread. */
+    markShardReadFailed(shardId: string, error: string) {
+      const entry = waiting.get(shardId);
+      if (entry) entry.lastError = error;
+      else if ((iteratorAgeMs.get(shardId) ?? 0) > 0) waiting.set(shardId, { since: now(), records: null, lastError: error });
+    },
+    /** GetRecords answered: a wait for unreadable records is over (a batch in progress is not). */
+    markShardReadOk(shardId: string) {
+      if (waiting.get(shardId)?.records === null) waiting.delete(shardId);
     },
     /** The shard checkpointed past everything it had read. */
     markShardAdvanced(shardId: string) {

@@ -84,6 +84,7 @@ export async function runShardWorker(options: TShardWorkerOptions): Promise<TSha
     inFlight = null;
     if (!response) {
       if (error.name !== 'ExpiredIteratorException') {
+        metrics.markShardReadFailed(shardId, `GetRecords: ${error.message}`);
         log.warn({ shardId, err: error }, 'GetRecords failed, backing off');
         await sleep(failureDelayMs);
         failureDelayMs = Math.min(failureDelayMs * 2, 10_000);
@@ -94,6 +95,7 @@ export async function runShardWorker(options: TShardWorkerOptions): Promise<TSha
       continue;
     }
     failureDelayMs = 200;
+    metrics.markShardReadOk(shardId);
     metrics.recordIteratorAge(shardId, response.MillisBehindLatest);
     const records = (response.Records ?? []).map((record) => toInputRecord(streamName, shardId, record));
     iterator = response.NextShardIterator;
