@@ -23,6 +23,7 @@ import {
 } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
 import { PredictedVsActual, DurationHistogram } from './run-charts';
+import { RunDeliveries } from './run-deliveries';
 import { isActiveStatus, RunProgress, StatusBadge } from './run-status';
 
 const PAGE_SIZE = 25;
@@ -279,6 +280,7 @@ export function RunDetailView({ id }: { id: string }) {
       </div>
 
       {run.status === 'succeeded' && <RunPredictions runId={run.id} />}
+      {(run.status === 'succeeded' || run.status === 'failed') && <RunDeliveries runId={run.id} />}
     </>
   );
 }

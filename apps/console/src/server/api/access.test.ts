@@ -42,6 +42,7 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   'users.list': 'admin',
   'users.create': 'admin',
   'audit.list': 'admin',
+  'deliveries.listForRun': 'analyst',
 };
 
 /** Every route handler under src/app and every REST path, with who may call it. */

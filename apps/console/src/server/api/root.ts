@@ -1,6 +1,7 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { apiKeysRouter } from './routers/api-keys';
 import { auditRouter } from './routers/audit';
+import { deliveriesRouter } from './routers/deliveries';
 import { authRouter } from './routers/auth';
 import { historyRouter } from './routers/history';
 import { modelsRouter } from './routers/models';
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   apiKeys: apiKeysRouter,
   users: usersRouter,
   audit: auditRouter,
+  deliveries: deliveriesRouter,
   auth: authRouter,
 });
 
