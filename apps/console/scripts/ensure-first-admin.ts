@@ -1,27 +1,27 @@
 /**
  * On a database with no users, creates the first admin with a random password (there is no
  * default password). Does nothing when any user exists. `npm start` runs it before the console
- * starts (the console's `start:local`) and prints once how to sign in; on AWS the console task runs
+ * starts (the console's `start:local`): the password goes to <TRIPCAST_HOME>/first-admin.txt
+ * (mode 0600, and this shell's terminal), never to stdout, which npm start logs; on AWS the console task runs
  * it before the console (infra/modules/console) with FIRST_ADMIN_SECRET_ARN set, and the password
  * goes to that secret instead, never to the logs.
  *
  *   tsx scripts/ensure-first-admin.ts [--email admin@example.com]
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { getEnv } from '../src/env';
 import { getAuth } from '../src/server/auth/auth';
-import {
-  ensureFirstAdmin,
-  type TFirstAdminCredentials,
-  type TPasswordSink,
-} from '../src/server/auth/first-admin';
+import { createFilePasswordSink, FIRST_ADMIN_FILE } from '../src/server/auth/file-password-sink';
+import { ensureFirstAdmin, type TPasswordSink } from '../src/server/auth/first-admin';
 import { createSecretsManagerPasswordSink } from '../src/server/auth/secret-password-sink';
 import { getConsoleDb } from '../src/server/db';
 
 const HELP = `Usage: tsx scripts/ensure-first-admin.ts [--email <email>]
 
-Creates the first console admin when the users table is empty and prints its password once
-(or, with FIRST_ADMIN_SECRET_ARN, stores it in that Secrets Manager secret and prints where).
+Creates the first console admin when the users table is empty, writes its password once to
+<TRIPCAST_HOME>/first-admin.txt (mode 0600; also shown on this terminal when there is one) or,
+with FIRST_ADMIN_SECRET_ARN, to that Secrets Manager secret, and prints only where it went.
   --email   the admin's email (default admin@tripcast.local)
 Environment: DATABASE_URL (required), CONSOLE_PUBLIC_URL / CONSOLE_PORT (for the sign-in URL),
 FIRST_ADMIN_SECRET_ARN (AWS), AWS_REGION.`;
@@ -40,17 +40,11 @@ async function main(): Promise<void> {
   const env = getEnv();
   const db = getConsoleDb();
   const url = env.CONSOLE_PUBLIC_URL ?? `http://localhost:${env.CONSOLE_PORT}`;
-  // Locally the credentials are printed once the admin exists; on AWS they go to the secret.
-  let printed: TFirstAdminCredentials | undefined;
+  // On AWS the password goes to the secret; locally to a 0600 file (and this shell's terminal),
+  // never to stdout: `npm start` tees stdout into <TRIPCAST_HOME>/logs/console.log.
   const sink: TPasswordSink = env.FIRST_ADMIN_SECRET_ARN
     ? createSecretsManagerPasswordSink({ secretId: env.FIRST_ADMIN_SECRET_ARN })
-    : {
-        store: (credentials) => {
-          printed = credentials;
-          return Promise.resolve();
-        },
-        describe: () => 'this terminal',
-      };
+    : createFilePasswordSink({ file: path.join(env.tripcastHome, FIRST_ADMIN_FILE) });
   try {
     const result = await ensureFirstAdmin(
       { auth: getAuth(), db },
@@ -62,20 +56,11 @@ async function main(): Promise<void> {
       },
     );
     if (!result.created) return;
-    if (!printed) {
-      console.log(
-        `[console] no console users yet: created the first admin ${result.email}; its password is in ${result.storedIn}`,
-      );
-      return;
-    }
     console.log(
       [
         '',
-        '  No console users yet: created the first admin. This is shown ONCE; keep it somewhere safe.',
-        `    sign in at  ${printed.signInUrl}`,
-        `    email       ${printed.email}`,
-        `    password    ${printed.password}`,
-        '  Then create a user for each person on the Users page (viewer, analyst or admin).',
+        `  No console users yet: created the first admin ${result.email}; its password is in ${result.storedIn}.`,
+        `  Sign in at ${url}/sign-in, then create a user for each person on the Users page.`,
         '',
       ].join('\n'),
     );
