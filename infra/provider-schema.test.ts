@@ -5,7 +5,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { TProviderSchema } from './src/provider-schema';
 import { SCHEMA_PACKAGES, loadProviderSchema } from './src/provider-schema';
-import { findSchemaProblems } from './src/schema-checks';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { listAssignments } from './src/hcl-assignments';
+import { findListAssignedBlocks, findSchemaProblems } from './src/schema-checks';
 import type { TNamedModule } from './src/terraform-config';
 import { loadAllModules, parseHcl } from './src/terraform-config';
 
@@ -44,7 +48,31 @@ describe('provider schemas', () => {
   });
 });
 
+/** Every `name = ...` argument of a module's .tf files, as its source writes it. */
+function readAssignments(dir: string) {
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.tf'))
+    .flatMap((file) => listAssignments(readFileSync(path.join(dir, file), 'utf8')));
+}
+
 describe('infra/ against the provider schemas', () => {
+  it('writes every nested block as a block, never as name = [{ ... }]', () => {
+    const problems = modules.flatMap((m) =>
+      findListAssignedBlocks(readAssignments(m.dir), m.name, schemas),
+    );
+    expect(problems).toEqual([]);
+    // The reader sees arguments in nested and dynamic blocks, with their block path.
+    const scorer = readAssignments(modules.find((m) => m.name === 'modules/scorer')?.dir ?? '');
+    expect(scorer.length).toBeGreaterThan(50);
+    expect(scorer).toContainEqual(
+      expect.objectContaining({
+        header: ['resource', 'aws_scheduler_schedule', 'monthly'],
+        path: [['target'], ['ecs_parameters'], ['network_configuration']],
+        name: 'assign_public_ip',
+      }),
+    );
+  });
+
   it('uses only real types, arguments and blocks, with required ones present and literals well typed', () => {
     const problems = modules.flatMap((m) => findSchemaProblems(m.config, m.name, schemas));
     expect(problems).toEqual([]);
@@ -125,6 +153,30 @@ describe('catches mistakes the wiring tests cannot see', () => {
         'snippet: aws_ecr_repository.this: "image_scanning_configuration" is a block, written as an argument (use image_scanning_configuration { ... } or a dynamic block)',
       ].sort(),
     );
+  });
+
+  it('a block written as a list of objects, which hcl2json cannot tell from a block', async () => {
+    const hcl = `
+      resource "aws_s3_bucket_versioning" "this" {
+        bucket                   = "b"
+        versioning_configuration = [{ status = "Enabled" }]
+      }
+      data "aws_iam_policy_document" "this" {
+        dynamic "statement" {
+          for_each = var.statements
+          content {
+            actions    = ["s3:GetObject"]
+            principals = [{ type = "AWS", identifiers = ["*"] }]
+          }
+        }
+      }`;
+    // The parsed form looks right...
+    expect(await check(hcl)).toEqual([]);
+    // ...the source does not.
+    expect(findListAssignedBlocks(listAssignments(hcl), 'snippet', schemas)).toEqual([
+      'snippet: aws_s3_bucket_versioning.this: "versioning_configuration" is a block, written as an argument (line 4; use versioning_configuration { ... } or a dynamic block)',
+      'snippet: data.aws_iam_policy_document.this.statement: "principals" is a block, written as an argument (line 11; use principals { ... } or a dynamic block)',
+    ]);
   });
 
   it('a literal of the wrong type (Terraform converts numbers and bools to strings, not the reverse)', async () => {

@@ -10,6 +10,7 @@ import type {
   TProviderSchema,
   TValueType,
 } from './provider-schema';
+import type { TAssignment } from './hcl-assignments';
 import type { TBody, TModuleConfig } from './terraform-config';
 
 /** Handled by Terraform itself, on every resource and data block. */
@@ -201,6 +202,41 @@ export function findSchemaProblems(
           );
         }
       }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Nested blocks written as `name = [{ ... }]`: hcl2json gives that the same shape as blocks, so
+ * only the source shows it (src/hcl-assignments.ts). `name = { ... }` is caught on the parsed form.
+ */
+export function findListAssignedBlocks(
+  assignments: TAssignment[],
+  where: string,
+  schemas: Record<string, TProviderSchema>,
+): string[] {
+  const problems: string[] = [];
+  for (const assignment of assignments) {
+    const [kind, type, name] = assignment.header;
+    if ((kind !== 'resource' && kind !== 'data') || !type || assignment.valueStart !== '[')
+      continue;
+    let schema: TBlockSchema | undefined = schemas[providerOf(type)]?.[kind][type];
+    const names: string[] = [];
+    assignment.path.forEach((labels, index) => {
+      if (labels[0] === 'dynamic') return; // its content block is the block it makes
+      const previous = assignment.path[index - 1];
+      const blockName =
+        labels[0] === 'content' && previous?.[0] === 'dynamic' ? previous[1] : labels[0];
+      if (!blockName) return;
+      names.push(blockName);
+      schema = schema?.blocks[blockName]?.schema;
+    });
+    if (schema?.blocks[assignment.name]) {
+      const address = `${where}: ${kind === 'data' ? 'data.' : ''}${type}.${name ?? ''}${names.map((n) => `.${n}`).join('')}`;
+      problems.push(
+        `${address}: "${assignment.name}" is a block, written as an argument (line ${assignment.line}; use ${assignment.name} { ... } or a dynamic block)`,
+      );
     }
   }
   return problems;
