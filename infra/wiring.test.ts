@@ -453,6 +453,12 @@ describe('run events (EventBridge)', () => {
     expect(bus?.name).toBe('${var.name}-events');
     const scorerCall = first(mod('modules/platform').module?.scorer);
     expect(scorerCall?.run_events_bus_arn).toBe('${module.events.bus_arn}');
+    expect(scorerCall?.run_events_bus_name).toBe('${module.events.bus_name}');
+    // The scorer container is told the bus (apps/scorer/src/env.ts reads RUN_EVENTS_BUS_NAME;
+    // the environment contract below checks the name is one it reads).
+    const environment = first(mod('modules/scorer').module?.task)?.environment as
+      Record<string, string> | undefined;
+    expect(environment?.RUN_EVENTS_BUS_NAME).toBe('${var.run_events_bus_name}');
 
     const doc = getData(mod('modules/scorer'), 'aws_iam_policy_document', 'task');
     const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;

@@ -97,6 +97,7 @@ module "scorer" {
   database_secret_arn  = module.database.secret_arn
   bucket_names         = module.storage.bucket_names
   bucket_arns          = module.storage.bucket_arns
+  run_events_bus_name  = module.events.bus_name
   run_events_bus_arn   = module.events.bus_arn
   model_name           = var.model_name
   scheduled_taxi_types = var.scheduled_taxi_types

@@ -86,6 +86,8 @@ module "task" {
     MODEL_NAME          = var.model_name
     TAXI_TYPE           = var.default_taxi_type
     LOG_LEVEL           = "info"
+    # "Batch run finished" (source tripcast.scorer) on the platform's bus when a run ends.
+    RUN_EVENTS_BUS_NAME = var.run_events_bus_name
   }
   secrets = {
     DATABASE_URL = { secret_arn = var.database_secret_arn, key = "database_url" }

@@ -43,6 +43,11 @@ variable "bucket_arns" {
   type        = object({ trip_data = string, predictions = string, models = string })
 }
 
+variable "run_events_bus_name" {
+  description = "Name of that bus (RUN_EVENTS_BUS_NAME of the scorer container)."
+  type        = string
+}
+
 variable "run_events_bus_arn" {
   description = "EventBridge bus the scorer announces finished runs on (events:PutEvents on it only)."
   type        = string
