@@ -7,49 +7,39 @@
 // DuckDB table in row order -> one COPY joins them back to the input positionally and writes the
 // course's Parquet to scratch -> published by temp + rename/copy -> optionally COPY into Postgres
 // (one transaction per run) -> run record succeeded with counts and statistics.
-import { mkdtemp, readdir, stat } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, FLOAT, INTEGER, UTINYINT, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { TS3Options } from '@tripcast/model/object-store';
 import type { TLoadedModel } from '@tripcast/model/runtime';
-import { downloadToFile, isS3Uri, ObjectNotFoundError, type TS3Options } from '@tripcast/model/object-store';
+import { REJECT_REASONS, validateTripChunk, type TTripColumns } from '@tripcast/model/trips';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 
 import type { TMonth } from './month';
 import type { TTaxiType } from './paths';
-import { publishFile, removeScratch } from './publish';
 import { SILENT_PROGRESS, type TProgressReporter } from './progress';
+import { publishFile, removeScratch } from './publish';
+import { beginRun } from './run-lifecycle';
+import type { TRunTrigger } from './run-records';
 import {
-  claimRun,
-  completeRun,
-  createRunRecord,
-  failRun,
-  recordModel,
-  recordRunProgress,
-  type TRunTrigger,
-} from './run-records';
+  appendPredictions,
+  batchChunks,
+  buildOutputCopy,
+  buildRejectsCopy,
+  fetchInput,
+  firstLine,
+  PREDICT_BATCH_ROWS,
+  readPredictionChunks,
+  ScoreRunError,
+  type TBatchPredictionChunk,
+} from './scoring';
 import { createSummaryAccumulator, type TRunSummary } from './stats';
-import { REJECT_REASON_TEXT, REJECT_REASONS, validateTripChunk, type TTripChunk, type TTripColumns } from '@tripcast/model/trips';
+import { countParquetRows, readTripChunks, readTripColumns } from './trip-reader';
 
-import { countParquetRows, readTripChunks, readTripColumns, sqlIdentifier, sqlString } from './trip-reader';
-
-/** Rows per predict call: large enough that onnxruntime's per-call cost vanishes, small enough to bound memory. */
-const PREDICT_BATCH_ROWS = 65_536;
-/** DuckDB's vector size: the most one appended data chunk may hold. */
-const DUCKDB_VECTOR = 2_048;
-
-export type TBatchPredictionChunk = {
-  rowIndex: Int32Array;
-  rideId: string[];
-  pickupMs: Float64Array;
-  pu: Int32Array;
-  do: Int32Array;
-  /** NaN = unknown */
-  actual: Float32Array;
-  predicted: Float32Array;
-};
+export { ScoreRunError, type TBatchPredictionChunk } from './scoring';
 
 /** Replaces one run's rows in Postgres atomically (@tripcast/db/batch-predictions). */
 export type TWritePredictions = (input: { pool: Pool; runKey: number; rows: AsyncIterable<TBatchPredictionChunk> }) => Promise<unknown>;
@@ -93,54 +83,35 @@ export type TScoreResult = {
   summary: TRunSummary & { timings: Record<string, number> };
 };
 
-/** A failure whose message is meant for the user as it is (missing input, unreadable file, bad model). */
-export class ScoreRunError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ScoreRunError';
-  }
-}
-
 export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Promise<TScoreResult> {
   const { log } = deps;
   const pool = deps.pool ?? null;
   const progress = deps.progress ?? SILENT_PROGRESS;
   const staleAfterMs = deps.staleAfterMs ?? 60_000;
   const runLog = log.child({ runId: request.runId });
-  let runKey: number | null = null;
   const counters = { rowsRead: 0, rowsScored: 0, rowsRejected: 0, totalRows: 0 };
   // Share of the run done after each phase: scoring is weighted by rows read, then the writes.
   let phaseDone = 0;
   const SCORING_SHARE = 0.8;
   const overallProgress = () =>
     phaseDone > 0 ? phaseDone : counters.totalRows ? (SCORING_SHARE * counters.rowsRead) / counters.totalRows : 0;
-  let heartbeat: NodeJS.Timeout | null = null;
-  let lastBeat: Promise<void> = Promise.resolve();
 
-  if (pool) {
-    await createRunRecord(pool, { ...request, id: request.runId, modelName: null });
-    const claimed = await claimRun(pool, {
-      runId: request.runId,
-      staleAfterMs: request.force ? 0 : staleAfterMs,
-      inputUri: request.inputUri,
-      outputUri: request.outputUri,
-      rejectsUri: request.rejectsUri,
-    });
-    runKey = claimed.key;
-    heartbeat = setInterval(() => {
-      lastBeat = recordRunProgress(pool, request.runId, {
-        ...counters,
-        progress: overallProgress(),
-      }).catch((error: unknown) => runLog.warn({ err: error }, 'heartbeat write failed'));
-    }, deps.heartbeatMs ?? 5_000);
-    heartbeat.unref();
-  }
+  const lifecycle = await beginRun({
+    pool,
+    log: runLog,
+    run: { ...request, id: request.runId, modelName: null },
+    force: request.force,
+    staleAfterMs,
+    heartbeatMs: deps.heartbeatMs ?? 5_000,
+    readProgress: () => ({ ...counters, progress: overallProgress() }),
+  });
+  const runKey = lifecycle.runKey;
 
   const scratchRoot = deps.scratchRoot ?? os.tmpdir();
   const scratchPrefix = `tripcast-score-${request.runId}-`;
   // Holding the claim, no other process works on this run id: scratch folders left under its name
   // by a killed earlier attempt (kill -9 runs no cleanup) can go.
-  if (pool) await removeStaleScratch(scratchRoot, scratchPrefix);
+  if (lifecycle.isClaimed) await removeStaleScratch(scratchRoot, scratchPrefix);
   const scratch = await mkdtemp(path.join(scratchRoot, scratchPrefix));
   let instance: DuckDBInstance | null = null;
   let connection: DuckDBConnection | null = null;
@@ -186,7 +157,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         throw new ScoreRunError(`model failed to load: ${firstLine(error)}`, { cause: error });
       }
     });
-    if (pool) await recordModel(pool, request.runId, { name: model.name, version: model.version });
+    await lifecycle.recordModel({ name: model.name, version: model.version });
     runLog.info({ model: `${model.name}@${model.version}`, rows: counters.totalRows }, 'model loaded');
 
     // Appenders on a second connection: an appender flushing on the reading connection would end
@@ -274,10 +245,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       modelVersion: loadedModel.version,
       summary: { ...summary.summarize(), timings },
     };
-    if (heartbeat) clearInterval(heartbeat);
-    heartbeat = null;
-    await lastBeat;
-    if (pool) await completeRun(pool, request.runId, { ...counters, progress: 1, summary: result.summary });
+    await lifecycle.succeed({ counters, summary: result.summary });
     runLog.info(
       { rowsRead: result.rowsRead, rowsScored: result.rowsScored, rowsRejected: result.rowsRejected, timings },
       'run succeeded',
@@ -285,15 +253,13 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     return result;
   } catch (error) {
     progress.stop();
-    if (heartbeat) clearInterval(heartbeat);
-    heartbeat = null;
-    await lastBeat;
+    await lifecycle.stopHeartbeat();
     const message = error instanceof ScoreRunError ? error.message : `unexpected error: ${firstLine(error)}`;
     runLog.error({ err: error }, `run failed: ${message}`);
-    if (pool) await failRun(pool, request.runId, message).catch(() => undefined);
+    await lifecycle.fail(message);
     throw error instanceof ScoreRunError ? error : new ScoreRunError(message, { cause: error });
   } finally {
-    if (heartbeat) clearInterval(heartbeat);
+    void lifecycle.stopHeartbeat();
     writer?.closeSync();
     connection?.closeSync();
     instance?.closeSync();
@@ -307,188 +273,3 @@ async function removeStaleScratch(root: string, prefix: string): Promise<void> {
   await Promise.all(entries.filter((name) => name.startsWith(prefix)).map((name) => removeScratch(path.join(root, name))));
 }
 
-async function fetchInput(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
-  if (!isS3Uri(uri)) {
-    try {
-      const info = await stat(uri);
-      if (!info.isFile()) throw new ScoreRunError(`input ${uri} is not a file`);
-    } catch (error) {
-      if (error instanceof ScoreRunError) throw error;
-      throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
-    }
-    return uri;
-  }
-  const local = path.join(scratch, 'input.parquet');
-  try {
-    await downloadToFile(uri, local, { s3 });
-  } catch (error) {
-    if (error instanceof ObjectNotFoundError) throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
-    throw new ScoreRunError(`input ${uri} could not be downloaded: ${firstLine(error)}`, { cause: error });
-  }
-  return local;
-}
-
-/** Regroups DuckDB's 2,048-row chunks into batches of about `rows` rows (fewer predict calls). */
-async function* batchChunks(chunks: AsyncIterable<TTripChunk>, rows: number): AsyncGenerator<TTripChunk> {
-  let pending: TTripChunk[] = [];
-  let pendingRows = 0;
-  for await (const chunk of chunks) {
-    pending.push(chunk);
-    pendingRows += chunk.length;
-    if (pendingRows >= rows) {
-      yield concatChunks(pending, pendingRows);
-      pending = [];
-      pendingRows = 0;
-    }
-  }
-  if (pendingRows > 0) yield concatChunks(pending, pendingRows);
-}
-
-function concatChunks(chunks: TTripChunk[], total: number): TTripChunk {
-  if (chunks.length === 1) return chunks[0]!;
-  const out: TTripChunk = {
-    rowOffset: chunks[0]!.rowOffset,
-    length: total,
-    pickupMs: new Float64Array(total),
-    dropoffMs: new Float64Array(total),
-    pu: new Int32Array(total),
-    do: new Int32Array(total),
-    distance: new Float64Array(total),
-  };
-  let at = 0;
-  for (const c of chunks) {
-    out.pickupMs.set(c.pickupMs, at);
-    out.dropoffMs.set(c.dropoffMs, at);
-    out.pu.set(c.pu, at);
-    out.do.set(c.do, at);
-    out.distance.set(c.distance, at);
-    at += c.length;
-  }
-  return out;
-}
-
-type TFloatVector = { setItem(i: number, v: number | null): void; flush(): void };
-type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
-
-/**
- * One predictions row per input row, in input order (NULL for a rejected row), so the output
- * COPY can join them to the file POSITIONALly; rejected rows also go to `rejects` with their code.
- */
-function appendPredictions(
-  predictions: TAppender,
-  rejects: TAppender,
-  batch: TTripChunk,
-  reasons: Uint8Array,
-  predicted: Float32Array,
-  rejectCounts: Float64Array,
-): void {
-  let j = 0;
-  for (let start = 0; start < batch.length; start += DUCKDB_VECTOR) {
-    const n = Math.min(DUCKDB_VECTOR, batch.length - start);
-    const chunk = DuckDBDataChunk.create([FLOAT], n);
-    const vector = chunk.getColumnVector(0) as unknown as TFloatVector;
-    const rejectRows: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const reason = reasons[start + i]!;
-      if (reason === 0) vector.setItem(i, predicted[j++]!);
-      else {
-        vector.setItem(i, null);
-        rejectRows.push(start + i);
-        rejectCounts[reason]!++;
-      }
-    }
-    vector.flush();
-    predictions.appendDataChunk(chunk);
-    if (rejectRows.length > 0) {
-      // The row as the scorer read it (normalised fields) and why: a few % of a month, so a cheap
-      // append here instead of a second full-width read of the input file.
-      const rejectChunk = DuckDBDataChunk.create([INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE], rejectRows.length);
-      const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
-      rejectChunk.setColumnValues(0, rejectRows.map((i) => batch.rowOffset + i));
-      rejectChunk.setColumnValues(1, rejectRows.map((i) => reasons[i]!));
-      rejectChunk.setColumnValues(2, rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)));
-      rejectChunk.setColumnValues(3, rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)));
-      rejectChunk.setColumnValues(4, rejectRows.map((i) => batch.pu[i]!));
-      rejectChunk.setColumnValues(5, rejectRows.map((i) => batch.do[i]!));
-      rejectChunk.setColumnValues(6, rejectRows.map((i) => nanToNull(batch.distance[i]!)));
-      rejects.appendDataChunk(rejectChunk);
-    }
-  }
-}
-
-/** The homework's `f"{year:04d}/{month:02d}_"`; concatenated in SQL (printf per row costs a third of the COPY). */
-export function rideIdPrefix({ year, month }: TMonth): string {
-  return `${String(year).padStart(4, '0')}/${String(month).padStart(2, '0')}_`;
-}
-
-/** The course's output, exactly: columns, names and ride_id format of the homework. */
-export function buildOutputCopy(options: TMonth & { columns: TTripColumns; inputFile: string; modelVersion: string; target: string }): string {
-  const c = options.columns;
-  const names = { pickup: sqlIdentifier(c.pickup), dropoff: sqlIdentifier(c.dropoff), pu: sqlIdentifier(c.pu), do: sqlIdentifier(c.do) };
-  return `COPY (
-    SELECT ${sqlString(rideIdPrefix(options))} || i.file_row_number AS ride_id,
-           i.${names.pickup}::TIMESTAMP AS pickup_datetime,
-           i.${names.pu}::INTEGER AS PULocationID,
-           i.${names.do}::INTEGER AS DOLocationID,
-           date_diff('microsecond', i.${names.pickup}::TIMESTAMP, i.${names.dropoff}::TIMESTAMP) / 60e6 AS actual_duration,
-           p.predicted::DOUBLE AS predicted_duration,
-           actual_duration - predicted_duration AS diff,
-           ${sqlString(options.modelVersion)} AS model_version
-    FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false) i POSITIONAL JOIN predictions p
-    WHERE p.predicted IS NOT NULL
-  ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
-}
-
-/**
- * Every rejected row with its index in the file, its reason code and text, and the fields the
- * scorer read (nulls as null; a literal zone 0 in the file reads as -1, see @tripcast/model/trips).
- */
-function buildRejectsCopy(options: { target: string }): string {
-  const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(' ');
-  const textCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(REJECT_REASON_TEXT[reason])}`).join(' ');
-  return `COPY (
-    SELECT row_index, CASE reason ${reasonCase} END AS reason, CASE reason ${textCase} END AS reason_text,
-           make_timestamp((pickup_ms * 1000)::BIGINT) AS pickup_datetime, make_timestamp((dropoff_ms * 1000)::BIGINT) AS dropoff_datetime,
-           CASE WHEN pu = 0 THEN NULL WHEN pu = -1 THEN 0 ELSE pu END AS PULocationID,
-           CASE WHEN do_ = 0 THEN NULL WHEN do_ = -1 THEN 0 ELSE do_ END AS DOLocationID,
-           distance AS trip_distance
-    FROM rejects ORDER BY row_index
-  ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
-}
-
-type TTypedVector = { items: Float64Array | Float32Array | Int32Array };
-
-/**
- * Reads the written Parquet back in chunks for the Postgres COPY, so the database gets exactly the
- * file's rows. Numeric columns are copied as typed arrays; ride_id is rebuilt from the same prefix
- * and row index the file's was made of (reading 3M strings out of DuckDB one by one costs seconds).
- */
-async function* readPredictionChunks(connection: DuckDBConnection, file: string, month: TMonth): AsyncGenerator<TBatchPredictionChunk> {
-  const prefix = rideIdPrefix(month);
-  const result = await connection.stream(
-    `SELECT CAST(substr(ride_id, ${prefix.length + 1}) AS INTEGER) AS row_index, epoch_ms(pickup_datetime)::DOUBLE,
-            PULocationID, DOLocationID, coalesce(actual_duration, 'NaN')::FLOAT, predicted_duration::FLOAT
-     FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
-  );
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    const column = (k: number) => (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
-    const rowIndex = Int32Array.from(column(0));
-    yield {
-      rowIndex,
-      rideId: Array.from(rowIndex, (i) => `${prefix}${i}`),
-      pickupMs: Float64Array.from(column(1)),
-      pu: Int32Array.from(column(2)),
-      do: Int32Array.from(column(3)),
-      actual: Float32Array.from(column(4)),
-      predicted: Float32Array.from(column(5)),
-    };
-  }
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
-}

@@ -1,0 +1,223 @@
+// The scoring half of a batch run: DuckDB reads, validation, ONNX predictions appended in row
+// order, and the COPY statements that write the course's Parquet, the rejects file and the rows
+// for Postgres. score-month.ts runs these in order between the run record's claim and its end
+// (run-lifecycle.ts).
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+
+import { DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, UTINYINT, type DuckDBConnection } from '@duckdb/node-api';
+import { downloadToFile, isS3Uri, ObjectNotFoundError, type TS3Options } from '@tripcast/model/object-store';
+import { REJECT_REASON_TEXT, REJECT_REASONS, type TTripChunk, type TTripColumns } from '@tripcast/model/trips';
+
+import type { TMonth } from './month';
+import { sqlIdentifier, sqlString } from './trip-reader';
+
+/** Rows per predict call: large enough that onnxruntime's per-call cost vanishes, small enough to bound memory. */
+export const PREDICT_BATCH_ROWS = 65_536;
+/** DuckDB's vector size: the most one appended data chunk may hold. */
+const DUCKDB_VECTOR = 2_048;
+
+export type TBatchPredictionChunk = {
+  rowIndex: Int32Array;
+  rideId: string[];
+  pickupMs: Float64Array;
+  pu: Int32Array;
+  do: Int32Array;
+  /** NaN = unknown */
+  actual: Float32Array;
+  predicted: Float32Array;
+};
+
+/** A failure whose message is meant for the user as it is (missing input, unreadable file, bad model). */
+export class ScoreRunError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ScoreRunError';
+  }
+}
+
+export async function fetchInput(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
+  if (!isS3Uri(uri)) {
+    try {
+      const info = await stat(uri);
+      if (!info.isFile()) throw new ScoreRunError(`input ${uri} is not a file`);
+    } catch (error) {
+      if (error instanceof ScoreRunError) throw error;
+      throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
+    }
+    return uri;
+  }
+  const local = path.join(scratch, 'input.parquet');
+  try {
+    await downloadToFile(uri, local, { s3 });
+  } catch (error) {
+    if (error instanceof ObjectNotFoundError) throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
+    throw new ScoreRunError(`input ${uri} could not be downloaded: ${firstLine(error)}`, { cause: error });
+  }
+  return local;
+}
+
+/** Regroups DuckDB's 2,048-row chunks into batches of about `rows` rows (fewer predict calls). */
+export async function* batchChunks(chunks: AsyncIterable<TTripChunk>, rows: number): AsyncGenerator<TTripChunk> {
+  let pending: TTripChunk[] = [];
+  let pendingRows = 0;
+  for await (const chunk of chunks) {
+    pending.push(chunk);
+    pendingRows += chunk.length;
+    if (pendingRows >= rows) {
+      yield concatChunks(pending, pendingRows);
+      pending = [];
+      pendingRows = 0;
+    }
+  }
+  if (pendingRows > 0) yield concatChunks(pending, pendingRows);
+}
+
+function concatChunks(chunks: TTripChunk[], total: number): TTripChunk {
+  if (chunks.length === 1) return chunks[0]!;
+  const out: TTripChunk = {
+    rowOffset: chunks[0]!.rowOffset,
+    length: total,
+    pickupMs: new Float64Array(total),
+    dropoffMs: new Float64Array(total),
+    pu: new Int32Array(total),
+    do: new Int32Array(total),
+    distance: new Float64Array(total),
+  };
+  let at = 0;
+  for (const c of chunks) {
+    out.pickupMs.set(c.pickupMs, at);
+    out.dropoffMs.set(c.dropoffMs, at);
+    out.pu.set(c.pu, at);
+    out.do.set(c.do, at);
+    out.distance.set(c.distance, at);
+    at += c.length;
+  }
+  return out;
+}
+
+type TFloatVector = { setItem(i: number, v: number | null): void; flush(): void };
+type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
+
+/**
+ * One predictions row per input row, in input order (NULL for a rejected row), so the output
+ * COPY can join them to the file POSITIONALly; rejected rows also go to `rejects` with their code.
+ */
+export function appendPredictions(
+  predictions: TAppender,
+  rejects: TAppender,
+  batch: TTripChunk,
+  reasons: Uint8Array,
+  predicted: Float32Array,
+  rejectCounts: Float64Array,
+): void {
+  let j = 0;
+  for (let start = 0; start < batch.length; start += DUCKDB_VECTOR) {
+    const n = Math.min(DUCKDB_VECTOR, batch.length - start);
+    const chunk = DuckDBDataChunk.create([FLOAT], n);
+    const vector = chunk.getColumnVector(0) as unknown as TFloatVector;
+    const rejectRows: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const reason = reasons[start + i]!;
+      if (reason === 0) vector.setItem(i, predicted[j++]!);
+      else {
+        vector.setItem(i, null);
+        rejectRows.push(start + i);
+        rejectCounts[reason]!++;
+      }
+    }
+    vector.flush();
+    predictions.appendDataChunk(chunk);
+    if (rejectRows.length > 0) {
+      // The row as the scorer read it (normalised fields) and why: a few % of a month, so a cheap
+      // append here instead of a second full-width read of the input file.
+      const rejectChunk = DuckDBDataChunk.create([INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE], rejectRows.length);
+      const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
+      rejectChunk.setColumnValues(0, rejectRows.map((i) => batch.rowOffset + i));
+      rejectChunk.setColumnValues(1, rejectRows.map((i) => reasons[i]!));
+      rejectChunk.setColumnValues(2, rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)));
+      rejectChunk.setColumnValues(3, rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)));
+      rejectChunk.setColumnValues(4, rejectRows.map((i) => batch.pu[i]!));
+      rejectChunk.setColumnValues(5, rejectRows.map((i) => batch.do[i]!));
+      rejectChunk.setColumnValues(6, rejectRows.map((i) => nanToNull(batch.distance[i]!)));
+      rejects.appendDataChunk(rejectChunk);
+    }
+  }
+}
+
+/** The homework's `f"{year:04d}/{month:02d}_"`; concatenated in SQL (printf per row costs a third of the COPY). */
+export function rideIdPrefix({ year, month }: TMonth): string {
+  return `${String(year).padStart(4, '0')}/${String(month).padStart(2, '0')}_`;
+}
+
+/** The course's output, exactly: columns, names and ride_id format of the homework. */
+export function buildOutputCopy(options: TMonth & { columns: TTripColumns; inputFile: string; modelVersion: string; target: string }): string {
+  const c = options.columns;
+  const names = { pickup: sqlIdentifier(c.pickup), dropoff: sqlIdentifier(c.dropoff), pu: sqlIdentifier(c.pu), do: sqlIdentifier(c.do) };
+  return `COPY (
+    SELECT ${sqlString(rideIdPrefix(options))} || i.file_row_number AS ride_id,
+           i.${names.pickup}::TIMESTAMP AS pickup_datetime,
+           i.${names.pu}::INTEGER AS PULocationID,
+           i.${names.do}::INTEGER AS DOLocationID,
+           date_diff('microsecond', i.${names.pickup}::TIMESTAMP, i.${names.dropoff}::TIMESTAMP) / 60e6 AS actual_duration,
+           p.predicted::DOUBLE AS predicted_duration,
+           actual_duration - predicted_duration AS diff,
+           ${sqlString(options.modelVersion)} AS model_version
+    FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false) i POSITIONAL JOIN predictions p
+    WHERE p.predicted IS NOT NULL
+  ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+/**
+ * Every rejected row with its index in the file, its reason code and text, and the fields the
+ * scorer read (nulls as null; a literal zone 0 in the file reads as -1, see @tripcast/model/trips).
+ */
+export function buildRejectsCopy(options: { target: string }): string {
+  const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(' ');
+  const textCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(REJECT_REASON_TEXT[reason])}`).join(' ');
+  return `COPY (
+    SELECT row_index, CASE reason ${reasonCase} END AS reason, CASE reason ${textCase} END AS reason_text,
+           make_timestamp((pickup_ms * 1000)::BIGINT) AS pickup_datetime, make_timestamp((dropoff_ms * 1000)::BIGINT) AS dropoff_datetime,
+           CASE WHEN pu = 0 THEN NULL WHEN pu = -1 THEN 0 ELSE pu END AS PULocationID,
+           CASE WHEN do_ = 0 THEN NULL WHEN do_ = -1 THEN 0 ELSE do_ END AS DOLocationID,
+           distance AS trip_distance
+    FROM rejects ORDER BY row_index
+  ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
+}
+
+type TTypedVector = { items: Float64Array | Float32Array | Int32Array };
+
+/**
+ * Reads the written Parquet back in chunks for the Postgres COPY, so the database gets exactly the
+ * file's rows. Numeric columns are copied as typed arrays; ride_id is rebuilt from the same prefix
+ * and row index the file's was made of (reading 3M strings out of DuckDB one by one costs seconds).
+ */
+export async function* readPredictionChunks(connection: DuckDBConnection, file: string, month: TMonth): AsyncGenerator<TBatchPredictionChunk> {
+  const prefix = rideIdPrefix(month);
+  const result = await connection.stream(
+    `SELECT CAST(substr(ride_id, ${prefix.length + 1}) AS INTEGER) AS row_index, epoch_ms(pickup_datetime)::DOUBLE,
+            PULocationID, DOLocationID, coalesce(actual_duration, 'NaN')::FLOAT, predicted_duration::FLOAT
+     FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
+  );
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const n = chunk.rowCount;
+    const column = (k: number) => (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
+    const rowIndex = Int32Array.from(column(0));
+    yield {
+      rowIndex,
+      rideId: Array.from(rowIndex, (i) => `${prefix}${i}`),
+      pickupMs: Float64Array.from(column(1)),
+      pu: Int32Array.from(column(2)),
+      do: Int32Array.from(column(3)),
+      actual: Float32Array.from(column(4)),
+      predicted: Float32Array.from(column(5)),
+    };
+  }
+}
+
+export function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
