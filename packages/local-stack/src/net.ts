@@ -55,3 +55,45 @@ export async function assertPortFree(options: {
     throw new PortInUseError(options.service, options.host, options.port, options.hint);
   }
 }
+
+/**
+ * Whether something accepts connections on localhost:port. The probe hangs up politely: it reads
+ * and drops whatever the service sends and closes with a FIN. A destroy() right after connecting
+ * resets the connection (RST) whenever the service's first bytes have already arrived, which on
+ * a loaded machine is common, and a service without a socket error handler then dies of
+ * ECONNRESET: the supervisor would have killed the very service it was waiting for.
+ */
+export function probePort(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host: 'localhost' });
+    socket.once('error', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('connect', () => {
+      resolve(true);
+      socket.resume();
+      socket.end();
+      // A service that never hangs up (an idle HTTP keep-alive) must not keep us waiting; by
+      // now anything it sent has been read, so this close is a plain FIN as well.
+      const timer = setTimeout(() => socket.destroy(), 5_000);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    });
+  });
+}
+
+export async function waitForPort(
+  port: number,
+  until: Promise<unknown>,
+  timeoutMs: number,
+): Promise<boolean> {
+  let isOver = false;
+  void until.then(() => (isOver = true));
+  const deadline = Date.now() + timeoutMs;
+  while (!isOver && Date.now() < deadline) {
+    if (await probePort(port)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}

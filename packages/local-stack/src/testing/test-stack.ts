@@ -4,6 +4,7 @@ import path from 'node:path';
 import { LOCAL_AWS_CREDENTIALS } from '../aws';
 import { startKinesis } from '../kinesis';
 import { startPostgres, stopLeftoverPostgres } from '../postgres';
+import { isAlive } from '../postgres-cluster';
 import { startS3 } from '../s3';
 import type { TTestStackInfo } from './types';
 
@@ -13,15 +14,6 @@ export type TTestStack = { info: TTestStackInfo; stop: () => Promise<void> };
 
 const TEMP_PREFIX = 'tripcast-test-';
 const OWNER_FILE = 'owner.pid';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A test run killed with SIGKILL cannot stop its Postgres, which then runs on forever from a
