@@ -17,7 +17,6 @@ import { objectExists, type TS3Options } from './object-store';
 import { loadModel, sha256Hex } from './runtime';
 import {
   createProductionModelWatcher,
-  ensureDefaultModel,
   listModelVersions,
   modelArtifactUri,
   promoteModel,
@@ -26,6 +25,7 @@ import {
   rollbackModel,
   findRollbackTarget,
 } from './store';
+import { ensureDefaultModel } from './default-model';
 import type { TModelCard } from './model-card';
 import { hasSharedData, sharedDataPath } from './testing/shared-data';
 

@@ -30,7 +30,7 @@ async function main() {
   // Prisma, onnxruntime and DuckDB load after argument parsing: --help is instant.
   const [{ createDbClient }, { ensureDefaultModel }] = await Promise.all([
     import('@tripcast/db/client'),
-    import('../store'),
+    import('../default-model'),
   ]);
   if (!env.DATABASE_URL)
     throw new Error(
