@@ -61,7 +61,7 @@ function RunDeliveriesCard({ runId }: { runId: string }) {
               {deliveries.data.map((delivery) => (
                 <tr key={delivery.id}>
                   <Td>{TARGET_LABEL[delivery.target] ?? delivery.target}</Td>
-                  <Td className="max-w-72 break-all font-mono text-xs">{delivery.destination}</Td>
+                  <Td className="max-w-72 font-mono text-xs break-all whitespace-normal">{delivery.destination}</Td>
                   <Td>
                     <Badge tone={STATUS_TONE[delivery.status] ?? 'neutral'}>
                       {delivery.status === 'pending' ? 'retrying' : delivery.status}
@@ -72,7 +72,7 @@ function RunDeliveriesCard({ runId }: { runId: string }) {
                     {delivery.lastAttemptAt ? formatRelative(delivery.lastAttemptAt) : 'not yet'}
                     {delivery.lastStatusCode !== null && <> · HTTP {delivery.lastStatusCode}</>}
                   </Td>
-                  <Td className="max-w-80 break-words text-xs text-danger">{delivery.lastError ?? ''}</Td>
+                  <Td className="max-w-96 text-xs break-words whitespace-normal text-danger">{delivery.lastError ?? ''}</Td>
                 </tr>
               ))}
             </tbody>
