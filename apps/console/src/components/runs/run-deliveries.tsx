@@ -61,7 +61,10 @@ function RunDeliveriesCard({ runId }: { runId: string }) {
               {deliveries.data.map((delivery) => (
                 <tr key={delivery.id}>
                   <Td>{TARGET_LABEL[delivery.target] ?? delivery.target}</Td>
-                  <Td className="max-w-72 font-mono text-xs break-all whitespace-normal">{delivery.destination}</Td>
+                  <Td>
+                    {/* Long URLs and AWS errors wrap inside their cell (Td does not wrap by default). */}
+                    <div className="max-w-64 font-mono text-xs break-all whitespace-normal">{delivery.destination}</div>
+                  </Td>
                   <Td>
                     <Badge tone={STATUS_TONE[delivery.status] ?? 'neutral'}>
                       {delivery.status === 'pending' ? 'retrying' : delivery.status}
@@ -72,7 +75,9 @@ function RunDeliveriesCard({ runId }: { runId: string }) {
                     {delivery.lastAttemptAt ? formatRelative(delivery.lastAttemptAt) : 'not yet'}
                     {delivery.lastStatusCode !== null && <> · HTTP {delivery.lastStatusCode}</>}
                   </Td>
-                  <Td className="max-w-96 text-xs break-words whitespace-normal text-danger">{delivery.lastError ?? ''}</Td>
+                  <Td>
+                    <div className="max-w-72 text-xs break-words whitespace-normal text-danger">{delivery.lastError ?? ''}</div>
+                  </Td>
                 </tr>
               ))}
             </tbody>
