@@ -67,6 +67,9 @@ export function SideNav({ user }: { user: TSessionUser }) {
           <div className="text-muted-foreground">
             role: <span data-testid="signed-in-role">{user.role}</span>
           </div>
+          <Link href="/account" className="block font-medium text-primary underline">
+            Change password
+          </Link>
           <button
             type="button"
             className="font-medium text-primary underline disabled:opacity-50"

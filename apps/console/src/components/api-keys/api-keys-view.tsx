@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { PageHeader } from '~/components/page-header';
 import { Badge } from '~/components/ui/badge';
+import { OnceSecret } from '~/components/ui/copy-button';
 import { Button } from '~/components/ui/button';
 import { Card, CardBody, CardHeader } from '~/components/ui/card';
 import { ConfirmDialog } from '~/components/ui/dialog';
@@ -109,9 +110,7 @@ export function ApiKeysView() {
               <div className="font-medium">
                 Copy the key for “{create.data.apiKey.name}” now: it will not be shown again.
               </div>
-              <code className="mt-2 block break-all font-mono text-xs" data-testid="new-api-key-value">
-                {create.data.key}
-              </code>
+              <OnceSecret value={create.data.key} testId="new-api-key-value" />
             </div>
           )}
         </CardBody>

@@ -41,6 +41,10 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   'apiKeys.revoke': 'admin',
   'users.list': 'admin',
   'users.create': 'admin',
+  'users.setRole': 'admin',
+  'users.setDisabled': 'admin',
+  'users.resetPassword': 'admin',
+  'users.changeOwnPassword': 'viewer',
   'audit.list': 'admin',
   'deliveries.listForRun': 'analyst',
 };

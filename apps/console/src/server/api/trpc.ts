@@ -25,6 +25,8 @@ export type TContextServices = {
   user: TSessionUser | null;
   /** Who acts, for the audit log: the signed-in user's email. */
   actor: string;
+  /** The request's headers (its session cookie), for better-auth's own endpoints; null in tests that need none. */
+  headers?: Headers | null;
   getAuth(): TAuth;
   getModelWatcher(): Promise<TProductionModelWatcher>;
   getZoneTable(): Promise<TZoneTable | null>;
@@ -46,6 +48,7 @@ export async function createRequestContext(opts: { headers: Headers }): Promise<
     storeOptions: getStoreOptions(),
     user,
     actor: user?.email ?? 'anonymous',
+    headers: opts.headers,
     getAuth,
     getModelWatcher,
     getZoneTable,

@@ -56,6 +56,7 @@ export async function createTestConsole(
     storeOptions: {},
     user,
     actor: overrides.actor ?? user?.email ?? 'anonymous',
+    headers: overrides.headers ?? null,
     getAuth: () => (auth ??= createTestAuth(db)),
     getModelWatcher: () =>
       Promise.reject<TProductionModelWatcher>(new Error('no model watcher in this suite')),
