@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { ZRide } from '@tripcast/model';
 import { PageHeader } from '~/components/page-header';
 import { useZoneIndex, ZoneLabel, ZonePicker } from '~/components/zones';
 import { Button } from '~/components/ui/button';
@@ -11,6 +12,9 @@ import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
 import { formatDateTime, formatMinutes, formatMs } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
+
+/** trip_distance as the API validates it (`ZRide` of @tripcast/model: bounds, messages, description). */
+const ZTripDistance = ZRide.shape.trip_distance;
 
 export function PredictView() {
   const trpc = useTRPC();
@@ -31,12 +35,14 @@ export function PredictView() {
   });
 
   const distanceValue = Number(distance);
+  // The API's own rule (the shared schema), so the form can never accept less or more than the API.
+  const distanceCheck = ZTripDistance.safeParse(distanceValue);
   const distanceError =
-    distance === ''
+    distance.trim() === ''
       ? 'Enter the distance in miles'
-      : !(distanceValue > 0 && distanceValue <= 500)
-        ? 'Between 0 and 500 miles'
-        : null;
+      : distanceCheck.success
+        ? null
+        : (distanceCheck.error.issues[0]?.message ?? 'Not a valid distance');
   const isReady = pickup != null && dropoff != null && !distanceError;
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -61,7 +67,9 @@ export function PredictView() {
         <Card>
           <CardHeader title="Ride" />
           <CardBody>
-            <form onSubmit={submit} className="space-y-4" aria-label="Ride to predict">
+            {/* noValidate: the shared schema's messages show instead of the browser's silent
+                step/min checks (which refused 0.05 with step 0.1 and no visible reason). */}
+            <form onSubmit={submit} className="space-y-4" aria-label="Ride to predict" noValidate>
               <ZonePicker
                 id="pickup-zone"
                 label="Pickup"
@@ -80,14 +88,13 @@ export function PredictView() {
                 <Field
                   id="trip-distance"
                   label="Distance (miles)"
+                  hint={<span data-testid="distance-rule">{ZTripDistance.description}</span>}
                   error={serverFieldErrors?.trip_distance?.[0] ?? distanceError}
                 >
                   <Input
                     id="trip-distance"
                     type="number"
-                    step="0.1"
-                    min="0.1"
-                    max="500"
+                    step="any"
                     inputMode="decimal"
                     value={distance}
                     aria-invalid={Boolean(distanceError) || undefined}
