@@ -12,6 +12,8 @@ import { createDbClient, type TDb } from '@tripcast/db/client';
 import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
 import { generateTripMonth } from '@tripcast/model/trips';
 import { promoteModel, registerModel } from '@tripcast/model/store';
+import { ZRide } from '@tripcast/model';
+import { createBatchRun } from '@tripcast/db/queries/runs';
 import {
   buildConsoleIfStale,
   CONSOLE_DIR,
@@ -55,14 +57,32 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
   let browser: Browser;
   let page: Page;
 
-  /** Screenshot a page, and check it fits a laptop screen's width (no horizontal scrolling). */
-  const shot = async (name: string) => {
-    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - window.innerWidth,
-    );
-    expect(overflow, `${name} is wider than the 1440 px viewport`).toBeLessThanOrEqual(0);
+  /**
+   * Screenshot a page at both laptop widths (1280 and 1440 px; `<name>-1280.png`, `<name>.png`) and
+   * check it fits each: no horizontal scrolling of the page, and no table wider than its card
+   * (tables scroll inside their own wrapper, which would hide columns instead).
+   */
+  const shotOf = async (p: Page, name: string) => {
+    for (const width of [1280, 1440]) {
+      await p.setViewportSize({ width, height: 900 });
+      // Let charts (ResponsiveContainer) and wrapped text settle at the new width.
+      await p.waitForTimeout(250);
+      await p.screenshot({
+        path: path.join(SCREENSHOTS, `${name}${width === 1440 ? '' : `-${width}`}.png`),
+        fullPage: true,
+      });
+      const overflow = await p.evaluate(() => ({
+        page: document.documentElement.scrollWidth - window.innerWidth,
+        tables: [...document.querySelectorAll('[data-table-scroll]')].map(
+          (el) => el.scrollWidth - el.clientWidth,
+        ),
+      }));
+      expect(overflow.page, `${name} is wider than the ${width} px viewport`).toBeLessThanOrEqual(0);
+      for (const tableOverflow of overflow.tables)
+        expect(tableOverflow, `a table of ${name} is wider than its card at ${width} px`).toBeLessThanOrEqual(1);
+    }
   };
+  const shot = (name: string) => shotOf(page, name);
 
   beforeAll(async () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
@@ -139,7 +159,21 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       .poll(() => page.getByTestId('production-version').textContent())
       .toBe(v1.card.version);
     expect(await page.getByText('No batch runs yet').isVisible()).toBe(true);
+    // Stream figures say over which window they are, and shards count by held leases.
+    await page.getByText(/last 15 min · \d+ rejected/).waitFor();
+    expect(await page.getByTestId('shards-leased').textContent()).toBe('no consumer yet');
+    // A favicon (the app's icon route), linked from every page.
+    const icon = await page.locator('link[rel="icon"]').first().getAttribute('href');
+    expect(icon).toBeTruthy();
+    const iconResponse = await page.request.get(icon!);
+    expect(iconResponse.status()).toBe(200);
+    expect(iconResponse.headers()['content-type']).toContain('image/svg+xml');
     await shot('01-overview-fresh');
+    // The same empty state on Batch runs does not send you to the page you are on.
+    await page.goto('/runs');
+    const help = page.getByText('No batch runs yet').locator('..');
+    await help.getByText('in the form above').waitFor();
+    expect(await help.getByRole('link', { name: 'Batch runs' }).count()).toBe(0);
   });
 
   it('triggers a batch run on a generated month and watches it finish with its histogram', async () => {
@@ -169,6 +203,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await shot('03-run-detail');
     await page.goto('/runs');
     await page.locator('[data-testid="run-row"][data-status="succeeded"]').first().waitFor();
+    expect(
+      await page.locator('[data-testid="run-row"][data-status="succeeded"] [data-testid="run-duration"]').first().textContent(),
+    ).toMatch(/^\d+ (s|ms)$|^\d+ min \d\d s$/);
     await shot('04-runs');
   });
 
@@ -190,6 +227,40 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
         },
       )
       .toBe(1);
+  });
+
+  it('shows an unknown run as a 404 page, and a failed run as failed with a Retry of its month', async () => {
+    const missing = await page.goto('/runs/no-such-run');
+    expect(missing?.status()).toBe(404);
+    await page.getByTestId('not-found').getByText('Page not found').waitFor();
+    expect(await page.getByText('Something went wrong').count()).toBe(0);
+    await shot('14-run-not-found');
+
+    // A run whose scorer failed before writing anything (what a crash or a bad input leaves).
+    const failed = await createBatchRun(db, {
+      taxiType: 'green',
+      year: 2024,
+      month: 3,
+      inputUri: path.join(home, 'store', 'trip-data', 'green_tripdata_2024-03.parquet'),
+      outputUri: path.join(home, 'store', 'predictions', 'never-written.parquet'),
+      rejectsUri: path.join(home, 'store', 'rejects', 'never-written.parquet'),
+      trigger: 'manual',
+    });
+    await db.batchRun.update({
+      where: { id: failed.id },
+      data: { status: 'failed', error: 'scorer exited with code 1 (e2e)', finishedAt: new Date() },
+    });
+    await page.goto(`/runs/${failed.id}`);
+    expect(await page.getByTestId('run-error').textContent()).toBe('scorer exited with code 1 (e2e)');
+    expect(await page.getByText('appears when the run has finished').count()).toBe(0);
+    expect(await page.getByTestId('output-uri').textContent()).toBe('not written: the run failed');
+    expect(await page.getByTestId('rejects-uri').textContent()).toBe('not written: the run failed');
+    expect(await page.getByText('never-written').count()).toBe(0);
+    await shot('15-run-failed');
+    await page.getByRole('button', { name: 'Retry green 2024-03' }).click();
+    await page.waitForURL((url) => /\/runs\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(failed.id));
+    await page.getByRole('heading', { name: 'green 2024-03' }).waitFor();
+    await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 150_000 });
   });
 
   const predictOnce = async (p: Page = page) => {
@@ -230,9 +301,22 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       .poll(() => page.locator('[data-testid="history-row"][data-source="batch"]').count())
       .toBe(0);
     expect(await page.locator('[data-testid="history-row"][data-source="online"]').count()).toBe(1);
-    const csv = await (await page.request.get('/api/history/export?sources=online')).text();
+    // The filters are in the URL: a reload (or a shared link) shows the same rows.
+    await page.waitForURL(/\/history\?sources=online$/);
+    await page.reload();
+    await page.locator('[data-testid="history-row"][data-source="online"]').first().waitFor();
+    expect(await page.getByLabel('batch').isChecked()).toBe(false);
+    expect(await page.locator('[data-testid="history-row"][data-source="batch"]').count()).toBe(0);
+    // Export CSV takes the same query.
+    const exportHref = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    expect(exportHref).toBe('/api/history/export?sources=online');
+    const csv = await (await page.request.get(exportHref!)).text();
     expect(csv.split('\n')[1]).toContain(`,online,scored,`);
     expect(csv).toContain(`,${v1.card.version},`);
+    // Zone names next to the IDs.
+    expect(csv.split('\n')[0]).toContain('puLocationId,puBorough,puZone,doLocationId,doBorough,doZone');
+    if (hasZones) expect(csv).toContain(',43,Manhattan,Central Park,132,Queens,JFK Airport,');
+    await shot('06-history-filtered');
   });
 
   it('registers an uploaded version, promotes it with a confirmation, and the next live prediction uses it', async () => {
@@ -282,7 +366,11 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
 
   it('shows each role only what it may do (viewer, analyst, admin), and admins manage API keys', async () => {
     const pageAs = async (role: keyof typeof E2E_USERS) => {
-      const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: app.url });
+      const context = await browser.newContext({
+        viewport: { width: 1440, height: 900 },
+        baseURL: app.url,
+        permissions: ['clipboard-read', 'clipboard-write'],
+      });
       const p = await context.newPage();
       await signIn(p, E2E_USERS[role]);
       return p;
@@ -302,7 +390,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     expect(await viewer.getByRole('form', { name: 'Register a model version' }).count()).toBe(0);
     await viewer.goto('/predict');
     await viewer.getByText('This page needs the analyst role').waitFor();
-    await viewer.screenshot({ path: path.join(SCREENSHOTS, '11-viewer-predict.png'), fullPage: true });
+    await shotOf(viewer, '11-viewer-predict');
     // The server refuses too: a viewer's tRPC mutation is FORBIDDEN whatever the UI shows.
     const forbidden = await viewer.request.post('/api/trpc/models.rollback', { headers: { 'content-type': 'application/json', origin: app.url }, data: {} });
     expect(forbidden.status()).toBe(403);
@@ -316,6 +404,22 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await analyst.goto('/predict');
     await predictOnce(analyst);
     expect(await analyst.getByTestId('prediction-model-version').textContent()).toBe(v3.card.version);
+    // The form's distance rule is the API's (the shared schema): shown, and applied the same way.
+    const distanceRule = ZRide.shape.trip_distance;
+    expect(await analyst.getByTestId('distance-rule').textContent()).toBe(distanceRule.description);
+    for (const miles of [0.05, 0]) {
+      await analyst.getByLabel('Distance (miles)').fill(String(miles));
+      const expected = distanceRule.safeParse(miles);
+      if (expected.success) {
+        await analyst.getByRole('button', { name: 'Predict duration' }).click();
+        await expect
+          .poll(async () => Number((await analyst.getByTestId('predicted-minutes').textContent())?.split(' ')[0]))
+          .toBeCloseTo(v3.minutesFor(miles), 1);
+      } else {
+        await analyst.getByText(expected.error.issues[0]!.message).waitFor();
+        expect(await analyst.getByRole('button', { name: 'Predict duration' }).isDisabled()).toBe(true);
+      }
+    }
     await analyst.goto('/models');
     await analyst.getByText(v3.card.version).first().waitFor();
     expect(await analyst.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
@@ -327,12 +431,26 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     const admin = await pageAs('admin');
     expect(await navLinks(admin)).toEqual(['Overview', 'Batch runs', 'Live prediction', 'History', 'Models', 'API keys', 'Users', 'Audit log']);
     await admin.goto('/models');
-    await admin.getByRole('button', { name: 'Roll back…' }).waitFor();
+    // Roll back: the dialog names the version it puts back; one audit row; the card says so.
+    await admin.getByRole('button', { name: 'Roll back…' }).click();
+    const rollbackDialog = admin.getByRole('dialog');
+    await rollbackDialog.getByRole('heading', { name: `Roll back to ${v1.card.version}?` }).waitFor();
+    await shotOf(admin, '16-models-rollback-confirm');
+    await rollbackDialog.getByRole('button', { name: `Roll back to ${v1.card.version}` }).click();
+    const restored = admin.locator(
+      `[data-testid="model-card"][data-version="${v1.card.version}"][data-stage="production"]`,
+    );
+    await restored.waitFor();
+    expect(await restored.getByTestId('promoted-via').textContent()).toBe('rolled back');
+    await shotOf(admin, '17-models-rolled-back');
     await admin.goto('/api-keys');
     await admin.getByLabel('Name (the service that will use it)').fill('e2e service');
     await admin.getByRole('button', { name: 'Create key' }).click();
     const key = (await admin.getByTestId('new-api-key-value').textContent()) ?? '';
     expect(key).toMatch(/^tc_/);
+    await admin.getByTestId('new-api-key').getByRole('button', { name: 'Copy' }).click();
+    await admin.getByTestId('new-api-key').getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await admin.evaluate(() => navigator.clipboard.readText())).toBe(key);
     const predictWith = (authorization?: string) =>
       fetch(`${app.url}/api/v1/predict`, {
         method: 'POST',
@@ -341,7 +459,16 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       });
     expect((await predictWith()).status).toBe(401);
     expect((await predictWith(`Bearer ${key}`)).status).toBe(200);
-    await admin.screenshot({ path: path.join(SCREENSHOTS, '12-api-keys.png'), fullPage: true });
+    // The API applies the same distance rule as the Live prediction form (checked above).
+    for (const miles of [0.05, 0]) {
+      const viaApi = await fetch(`${app.url}/api/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ PULocationID: 43, DOLocationID: 132, trip_distance: miles }),
+      });
+      expect(viaApi.status, `API on ${miles} mi`).toBe(ZRide.shape.trip_distance.safeParse(miles).success ? 200 : 400);
+    }
+    await shotOf(admin, '12-api-keys');
     await admin.getByTestId('api-keys').getByRole('button', { name: 'Revoke' }).first().click();
     await admin.getByRole('button', { name: 'Revoke key' }).click();
     await admin.getByTestId('api-keys').getByText(/^revoked/).waitFor();
@@ -350,11 +477,85 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await admin.goto('/audit');
     const audit = admin.getByTestId('audit-log');
     await audit.getByText('api_key.revoke').waitFor();
-    for (const action of ['api_key.create', 'model.promote', 'model.register', 'run.trigger', 'run.backfill']) {
+    for (const action of ['api_key.create', 'model.promote', 'model.register', 'run.trigger', 'run.backfill', 'run.retry']) {
       expect(await audit.getByText(action, { exact: true }).count(), action).toBeGreaterThan(0);
     }
+    // A rollback is one row (not also a model.promote), and details read as values, not JSON.
+    expect(await audit.locator('[data-testid="audit-row"][data-action="model.rollback"]').count()).toBe(1);
+    expect(await audit.locator('[data-testid="audit-row"][data-action="model.promote"]').count()).toBe(2);
+    expect(await audit.textContent()).not.toContain('{"');
     expect(await audit.getByText(E2E_USERS.admin.email).count()).toBeGreaterThan(0);
-    await admin.screenshot({ path: path.join(SCREENSHOTS, '13-audit.png'), fullPage: true });
+    await shotOf(admin, '13-audit');
+    await admin.context().close();
+  });
+
+  it('admins change a role, reset a password (shown once, copyable) and disable a user; the user changes their own password', async () => {
+    const newContext = () =>
+      browser.newContext({
+        viewport: { width: 1440, height: 900 },
+        baseURL: app.url,
+        permissions: ['clipboard-read', 'clipboard-write'],
+      });
+    const admin = await (await newContext()).newPage();
+    await signIn(admin, E2E_USERS.admin);
+    await admin.goto('/users');
+    // Create with a generated password: shown once, with a copy button.
+    await admin.getByLabel('Email').fill('dana@e2e.test');
+    await admin.getByLabel('Name').fill('Dana');
+    await admin.getByRole('button', { name: 'Create user' }).click();
+    const created = (await admin.getByTestId('new-user-password').textContent()) ?? '';
+    expect(created).toMatch(/^[\w-]{20}$/);
+    await admin.getByTestId('new-user').getByRole('button', { name: 'Copy' }).click();
+    expect(await admin.evaluate(() => navigator.clipboard.readText())).toBe(created);
+    const row = admin.locator('[data-testid="user-row"][data-email="dana@e2e.test"]');
+    // Change the role: viewer → analyst.
+    await row.getByLabel('Role of dana@e2e.test').selectOption('analyst');
+    await expect.poll(() => row.getByLabel('Role of dana@e2e.test').inputValue()).toBe('analyst');
+    // Reset the password: a new one, shown once.
+    await row.getByRole('button', { name: 'Reset password…' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Reset password' }).click();
+    const reset = (await admin.getByTestId('reset-password-value').textContent()) ?? '';
+    expect(reset).toMatch(/^[\w-]{20}$/);
+    expect(reset).not.toBe(created);
+    await shotOf(admin, '18-users');
+
+    // The user signs in with the reset password, has the new role, and changes their password.
+    const dana = { email: 'dana@e2e.test', password: reset, role: 'analyst' as const };
+    const user = await (await newContext()).newPage();
+    await signIn(user, dana);
+    await user.getByRole('link', { name: 'Change password' }).click();
+    await user.waitForURL(/\/account$/);
+    expect(await user.getByTestId('account-role').textContent()).toBe('analyst');
+    await user.getByLabel('Current password').fill('wrong password!');
+    await user.getByLabel('New password', { exact: true }).fill('dana-new-password-2026');
+    await user.getByLabel('New password again').fill('dana-new-password-2026');
+    await user.getByRole('button', { name: 'Change password' }).click();
+    await user.getByText('The current password is wrong').waitFor();
+    await shotOf(user, '19-account');
+    await user.getByLabel('Current password').fill(reset);
+    await user.getByRole('button', { name: 'Change password' }).click();
+    await user.waitForURL(/\/sign-in/);
+    await signIn(user, { ...dana, password: 'dana-new-password-2026' });
+
+    // Disabled: signed out at once, and the sign-in is refused.
+    await admin.reload();
+    await row.getByRole('button', { name: 'Disable…' }).click();
+    await admin.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+    await row.getByText('disabled', { exact: true }).waitFor();
+    const refused = await user.request.get('/api/trpc/auth.me');
+    expect(JSON.stringify(await refused.json())).not.toContain('dana@e2e.test');
+    await user.goto('/sign-in');
+    await user.getByLabel('Email').fill(dana.email);
+    await user.getByLabel('Password').fill('dana-new-password-2026');
+    await user.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await user.getByTestId('sign-in-error').waitFor();
+
+    await admin.goto('/audit');
+    const audit = admin.getByTestId('audit-log');
+    for (const action of ['user.create', 'user.set_role', 'user.reset_password', 'user.change_password', 'user.disable']) {
+      expect(await audit.getByText(action, { exact: true }).count(), action).toBeGreaterThan(0);
+    }
+    await user.context().close();
     await admin.context().close();
   });
 });

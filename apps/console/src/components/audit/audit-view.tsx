@@ -61,11 +61,11 @@ export function AuditView() {
                       <Td className="truncate font-medium" title={row.actor}>
                         {row.actor}
                       </Td>
-                      <Td className="font-mono text-xs whitespace-normal break-words">{row.action}</Td>
-                      <Td className="text-xs whitespace-normal">
+                      <Td className="font-mono text-xs whitespace-normal! break-words">{row.action}</Td>
+                      <Td className="text-xs whitespace-normal!">
                         <AuditTarget type={row.targetType} id={row.targetId} />
                       </Td>
-                      <Td className="whitespace-normal">
+                      <Td className="whitespace-normal!">
                         <AuditDetails details={row.details} />
                       </Td>
                     </tr>

@@ -3,7 +3,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { PageHeader } from '~/components/page-header';
 import { useZoneIndex, ZoneFilter, ZoneLabel } from '~/components/zones';
 import { StatusBadge } from '~/components/ui/badge';
@@ -36,10 +36,21 @@ export function HistoryView() {
   const router = useRouter();
   const pathname = usePathname();
   const searchParams = useSearchParams();
-  // The URL is the one place the filters live: a refresh or a shared link shows the same page.
-  const state = useMemo(() => readHistoryFilter(new URLSearchParams(searchParams.toString())), [searchParams]);
+  // The filters live in the URL: a refresh or a shared link shows the same page. A change is
+  // applied here at once (controls must not lag behind router.replace) and written to the URL; a
+  // URL changed from outside (back/forward, a pasted link) is read back when it differs from the
+  // one last seen.
+  const urlQuery = searchParams.toString();
+  const [synced, setSynced] = useState(() => ({
+    seenQuery: urlQuery,
+    filter: readHistoryFilter(new URLSearchParams(urlQuery)),
+  }));
+  if (synced.seenQuery !== urlQuery)
+    setSynced({ seenQuery: urlQuery, filter: readHistoryFilter(new URLSearchParams(urlQuery)) });
+  const state = synced.filter;
   const { sources, modelVersion, zoneId, from, to, page } = state;
   const navigate = (next: THistoryPageFilter) => {
+    setSynced((current) => ({ ...current, filter: next }));
     const query = writeHistoryFilter(next).toString();
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
@@ -244,7 +255,7 @@ export function HistoryView() {
                       <Td className="text-muted-foreground">
                         {formatShortDateTime(r.predictedAt)}
                       </Td>
-                      <Td className="whitespace-normal">
+                      <Td className="whitespace-normal!">
                         <span className="flex flex-wrap gap-1">
                           <StatusBadge status={r.source} />
                           {r.status === 'rejected' && <StatusBadge status="rejected" />}
@@ -259,10 +270,10 @@ export function HistoryView() {
                           (r.rideId ?? '—')
                         )}
                       </Td>
-                      <Td className="whitespace-normal break-words">
+                      <Td className="whitespace-normal! break-words">
                         <ZoneLabel id={r.puLocationId} index={zones} />
                       </Td>
-                      <Td className="whitespace-normal break-words">
+                      <Td className="whitespace-normal! break-words">
                         <ZoneLabel id={r.doLocationId} index={zones} />
                       </Td>
                       <Td className="text-right" data-testid="history-miles">

@@ -382,7 +382,16 @@ function RunPredictions({ runId }: { runId: string }) {
           )
         ) : (
           <>
-            <Table aria-busy={rows.isFetching}>
+            <Table aria-busy={rows.isFetching} className="table-fixed">
+              <colgroup>
+                <col className="w-[7.5rem]" />
+                <col className="w-[12rem]" />
+                <col />
+                <col />
+                <col className="w-[5.5rem]" />
+                <col className="w-[6rem]" />
+                <col className="w-[4.5rem]" />
+              </colgroup>
               <thead>
                 <tr>
                   <Th>ride_id</Th>
@@ -397,12 +406,14 @@ function RunPredictions({ runId }: { runId: string }) {
               <tbody>
                 {rows.data.items.map((r) => (
                   <tr key={r.rowIndex}>
-                    <Td className="font-mono text-xs">{r.rideId}</Td>
+                    <Td className="truncate font-mono text-xs" title={r.rideId}>
+                      {r.rideId}
+                    </Td>
                     <Td>{formatDateTime(r.pickupDatetime)}</Td>
-                    <Td>
+                    <Td className="whitespace-normal! break-words">
                       <ZoneLabel id={r.puLocationId} index={zones} />
                     </Td>
-                    <Td>
+                    <Td className="whitespace-normal! break-words">
                       <ZoneLabel id={r.doLocationId} index={zones} />
                     </Td>
                     <Td className="text-right">{formatMinutes(r.actualDuration)}</Td>

@@ -141,16 +141,14 @@ function UsersTable({ users }: { users: TUser[] }) {
       <Table data-testid="users" className="table-fixed">
         <colgroup>
           <col />
-          <col className="w-[18%]" />
           <col className="w-[8.5rem]" />
           <col className="w-[6rem]" />
-          <col className="w-[22%]" />
-          <col className="w-[13.5rem]" />
+          <col className="w-[12rem]" />
+          <col className="w-[15rem]" />
         </colgroup>
         <thead>
           <tr>
-            <Th>Email</Th>
-            <Th>Name</Th>
+            <Th>User</Th>
             <Th>Role</Th>
             <Th>State</Th>
             <Th>Created</Th>
@@ -162,12 +160,10 @@ function UsersTable({ users }: { users: TUser[] }) {
             const isMe = u.id === me?.id;
             return (
               <tr key={u.id} data-testid="user-row" data-email={u.email}>
-                <Td className="truncate font-medium" title={u.email}>
-                  {u.email}
-                  {isMe && <span className="ml-1 text-xs font-normal text-muted-foreground">(you)</span>}
-                </Td>
-                <Td className="truncate" title={u.name}>
-                  {u.name}
+                <Td className="truncate" title={`${u.name} <${u.email}>`}>
+                  <span className="font-medium">{u.email}</span>
+                  {isMe && <span className="ml-1 text-xs text-muted-foreground">(you)</span>}
+                  <span className="block truncate text-xs text-muted-foreground">{u.name}</span>
                 </Td>
                 <Td>
                   {isMe ? (
@@ -191,8 +187,9 @@ function UsersTable({ users }: { users: TUser[] }) {
                 <Td>
                   <Badge tone={u.banned ? 'danger' : 'success'}>{u.banned ? 'disabled' : 'active'}</Badge>
                 </Td>
-                <Td className="truncate text-muted-foreground" title={u.createdBy ? `by ${u.createdBy}` : undefined}>
+                <Td className="whitespace-normal! text-xs text-muted-foreground">
                   {formatDateTime(u.createdAt)}
+                  {u.createdBy && <span className="block truncate" title={u.createdBy}>by {u.createdBy}</span>}
                 </Td>
                 <Td className="text-right">
                   {!isMe && (
