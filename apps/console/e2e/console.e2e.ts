@@ -552,6 +552,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
 
     await admin.goto('/audit');
     const audit = admin.getByTestId('audit-log');
+    await audit.getByText('user.disable', { exact: true }).waitFor();
     for (const action of ['user.create', 'user.set_role', 'user.reset_password', 'user.change_password', 'user.disable']) {
       expect(await audit.getByText(action, { exact: true }).count(), action).toBeGreaterThan(0);
     }

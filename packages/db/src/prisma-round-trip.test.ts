@@ -43,7 +43,7 @@ describe('Prisma round trip', () => {
       createdBy: 'analyst@example.com',
       promotedAt: at('2026-01-02T03:04:05.678Z'),
       promotedBy: 'lead@example.com',
-      promotedVia: 'promote',
+      promotedVia: 'promote' as const,
     };
     const created = await db.modelVersion.create({ data });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);

@@ -40,8 +40,8 @@ export function AuditView() {
               <Table data-testid="audit-log" className="table-fixed">
                 <colgroup>
                   <col className="w-[11.5rem]" />
-                  <col className="w-[12rem]" />
-                  <col className="w-[9rem]" />
+                  <col className="w-[11rem]" />
+                  <col className="w-[9.5rem]" />
                   <col className="w-[14rem]" />
                   <col />
                 </colgroup>
@@ -98,8 +98,9 @@ function AuditTarget({ type, id }: { type: string; id: string | null }) {
               {one}
             </Link>
           ) : type === 'model_version' ? (
+            // `<name>@<version>`: the version is what tells entries apart (the name is in the title).
             <Link className="text-primary hover:underline" href="/models">
-              {one}
+              {one.includes('@') ? one.slice(one.lastIndexOf('@') + 1) : one}
             </Link>
           ) : (
             one

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import type { RouterOutputs } from '~/server/api/root';
 import { Table, Td, Th } from '~/components/ui/table';
-import { formatCount, formatDateTime, formatDuration, formatMonth, runDurationMs } from '~/lib/format';
+import { formatCount, formatDateTime, formatDuration, formatShortDateTime, formatMonth, runDurationMs } from '~/lib/format';
 import { RunProgress, StatusBadge } from './run-status';
 
 type TRunRow = RouterOutputs['runs']['list']['items'][number];
@@ -50,8 +50,8 @@ export function RunsTable({ runs, isCompact }: { runs: TRunRow[]; isCompact?: bo
             <Td className="text-right">{formatCount(run.rowsRejected)}</Td>
             {!isCompact && <Td className="font-mono text-xs">{run.modelVersion ?? '—'}</Td>}
             {!isCompact && <Td>{run.trigger}</Td>}
-            <Td className="text-muted-foreground">
-              {formatDateTime(run.startedAt ?? run.createdAt)}
+            <Td className="text-muted-foreground" title={formatDateTime(run.startedAt ?? run.createdAt)}>
+              {formatShortDateTime(run.startedAt ?? run.createdAt)}
             </Td>
             <Td className="text-right" data-testid="run-duration" title={run.finishedAt ? undefined : 'so far'}>
               {formatDuration(runDurationMs(run))}
