@@ -71,12 +71,20 @@ if (values.regenerate || !existsSync(file)) {
   ]);
 }
 
-for (const solver of TRAINING_SOLVERS) {
+const runs = [
+  ...TRAINING_SOLVERS.map((solver) => ({
+    label: `course, ${solver}`,
+    options: { recipe: 'course' as const, solver },
+  })),
+  { label: 'zones, default', options: { recipe: 'zones' as const } },
+  { label: 'zones, no time', options: { recipe: 'zones' as const, params: { useTime: false } } },
+];
+for (const run of runs) {
   const t0 = performance.now();
-  const { card } = await trainModel({ trainFiles: [file], solver });
+  const { card } = await trainModel({ trainFiles: [file], ...run.options });
   const total = (performance.now() - t0) / 1000;
   table.push([
-    `train (${solver}) on ${rows.toLocaleString('en-US')} trips`,
+    `train (${run.label}) on ${rows.toLocaleString('en-US')} trips`,
     `${total.toFixed(2)} s total, fit ${card.training?.trainSeconds?.toFixed(2)} s (train RMSE ${card.metrics.train?.rmse.toFixed(3)})`,
     '< 15 s for a 3M-row month (issue 3)',
   ]);

@@ -6,7 +6,30 @@ export type TRideColumns = {
   pu: Int32Array;
   do: Int32Array;
   distance: Float32Array | Float64Array;
+  /**
+   * Pickup time as New York wall-clock time written as if it were UTC, in epoch ms (what the TLC
+   * files hold: naive local times; see pickupMsOf). NaN or absent = unknown. Only models whose card
+   * asks for `hour_of_week` read it.
+   */
+  pickupMs?: Float64Array;
 };
+
+/** Hours in a week, plus one slot (168) for "pickup time unknown", whose weights are 0. */
+export const HOUR_OF_WEEK_SLOTS = 169;
+export const UNKNOWN_HOUR_OF_WEEK = 168;
+
+/**
+ * Hour of week (Monday 00:00-00:59 = 0 ... Sunday 23:00 = 167) of a naive local time in epoch ms;
+ * 168 when unknown. Epoch day 0 (1970-01-01) was a Thursday.
+ */
+export function hourOfWeekOf(pickupMs: number): number {
+  if (!Number.isFinite(pickupMs)) return UNKNOWN_HOUR_OF_WEEK;
+  const hours = Math.floor(pickupMs / 3_600_000);
+  const day = Math.floor(hours / 24);
+  const weekday = (((day + 3) % 7) + 7) % 7;
+  const hour = ((hours % 24) + 24) % 24;
+  return weekday * 24 + hour;
+}
 
 export type TFeatureValues = Int32Array | BigInt64Array | Float32Array | Float64Array | string[];
 export type TFeatures = Partial<Record<TFeatureName, TFeatureValues>>;
@@ -57,6 +80,12 @@ function computeFeature(
       return castNumeric(columns.do, type);
     case 'trip_distance':
       return castNumeric(columns.distance, type);
+    case 'hour_of_week': {
+      const out = new Int32Array(n);
+      const pickup = columns.pickupMs;
+      for (let i = 0; i < n; i++) out[i] = pickup ? hourOfWeekOf(pickup[i]!) : UNKNOWN_HOUR_OF_WEEK;
+      return castNumeric(out, type);
+    }
     case 'PU_DO': {
       // The course's categorical feature: f"{PULocationID}_{DOLocationID}".
       const out = new Array<string>(n);
@@ -96,8 +125,12 @@ export function computeFeatures(
   columns: TRideColumns,
   inputs: readonly Pick<TModelInput, 'feature' | 'type'>[],
 ): TFeatures {
-  if (columns.do.length !== columns.pu.length || columns.distance.length !== columns.pu.length) {
-    throw new Error('computeFeatures: pu, do and distance must have the same length');
+  if (
+    columns.do.length !== columns.pu.length ||
+    columns.distance.length !== columns.pu.length ||
+    (columns.pickupMs && columns.pickupMs.length !== columns.pu.length)
+  ) {
+    throw new Error('computeFeatures: pu, do, distance and pickupMs must have the same length');
   }
   const features: TFeatures = {};
   for (const input of inputs)

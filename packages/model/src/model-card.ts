@@ -4,7 +4,7 @@ import { ZTaxiType } from './ride';
 
 /** Named features the runtime can feed to a model input (see `@tripcast/model/features`). */
 export const ZFeatureName = z
-  .enum(['PULocationID', 'DOLocationID', 'PU_DO', 'trip_distance', 'pair_index'])
+  .enum(['PULocationID', 'DOLocationID', 'PU_DO', 'trip_distance', 'pair_index', 'hour_of_week'])
   .describe('Feature computed by the one feature function');
 export type TFeatureName = z.infer<typeof ZFeatureName>;
 
@@ -23,6 +23,7 @@ export type TModelInput = z.infer<typeof ZModelInput>;
 export const ZMetrics = z.object({
   rmse: z.number().describe('Root mean squared error, minutes'),
   mae: z.number().optional().describe('Mean absolute error, minutes (validation only)'),
+  bias: z.number().optional().describe('Mean of predicted - actual, minutes (validation only)'),
   rows: z.number().int().nonnegative().describe('Rows evaluated'),
   unseenPairShare: z
     .number()
@@ -32,6 +33,20 @@ export const ZMetrics = z.object({
     .describe('Share of rows whose PU_DO pair was not seen in training'),
 });
 export type TMetrics = z.infer<typeof ZMetrics>;
+
+const ZResidualSummary = z.object({
+  rows: z.number().int().nonnegative(),
+  rmse: z.number(),
+  mae: z.number(),
+  bias: z.number().describe('Mean of predicted - actual, minutes'),
+});
+/** Validation residuals overall, by distance band and by borough pair (training/evaluate.ts). */
+export const ZEvaluation = ZResidualSummary.extend({
+  unseenPairShare: z.number().min(0).max(1),
+  byDistance: z.array(ZResidualSummary.extend({ band: z.string() })),
+  byBoroughPair: z.array(ZResidualSummary.extend({ boroughs: z.string() })),
+});
+export type TEvaluation = z.infer<typeof ZEvaluation>;
 
 export const ZDataSource = z.object({
   uri: z.string().describe('Where the month was read from'),
@@ -61,7 +76,9 @@ const safeSegment = (what: string) =>
     error: `${what} must be 1-128 letters, digits, _ . - (not starting with . or -), e.g. v2 or 2026-12-04`,
   });
 export const ZModelName = safeSegment('name').describe('Model name: one folder of the model store');
-export const ZModelVersion = safeSegment('version').describe('Version label: one folder under the model name');
+export const ZModelVersion = safeSegment('version').describe(
+  'Version label: one folder under the model name',
+);
 
 /** True when `text` can be used as one folder name of the store (see ZModelName). */
 export function isSafePathSegment(text: string): boolean {
@@ -88,6 +105,10 @@ export const ZModelCard = z.object({
       features: z.array(z.string()),
       target: z.string(),
       filter: z.string(),
+      recipe: z.string().optional().describe('Training recipe: course | zones'),
+      hyperParameters: z
+        .record(z.string(), z.union([z.number(), z.boolean(), z.string(), z.array(z.number())]))
+        .optional(),
       trainData: z.array(ZDataSource),
       validationData: ZDataSource.optional(),
       trainSeconds: z.number().nonnegative().optional(),
@@ -98,7 +119,14 @@ export const ZModelCard = z.object({
         .describe('For linear models: intercept and trip_distance coefficient'),
     })
     .optional(),
-  metrics: z.object({ train: ZMetrics.optional(), validation: ZMetrics.optional() }).default({}),
+  metrics: z
+    .object({
+      train: ZMetrics.optional(),
+      validation: ZMetrics.optional(),
+      /** Residuals by distance band and borough pair on the validation month. */
+      validationDetail: ZEvaluation.optional(),
+    })
+    .default({}),
 });
 export type TModelCard = z.infer<typeof ZModelCard>;
 export type TModelCardInput = z.input<typeof ZModelCard>;

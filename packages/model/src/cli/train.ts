@@ -4,10 +4,44 @@ import { getCliEnv, s3OptionsFromEnv } from '../env';
 import { ZModelName, ZModelVersion } from '../model-card';
 import { parseCliOption } from './options';
 import { DEFAULT_SOLVER, TRAINING_SOLVERS, type TTrainingSolver } from '../training/solvers';
+import { DEFAULT_ADDITIVE_PARAMS, type TAdditiveParams } from '../training/additive-fit';
+import { DEFAULT_RECIPE, TRAINING_RECIPES, type TTrainingRecipe } from '../training/recipes';
+
+/** `--param k=v` overrides, checked against the defaults' names and types. */
+function parseRecipeParams(pairs: string[], noTime: boolean): Partial<TAdditiveParams> {
+  const params: Record<string, unknown> = noTime ? { useTime: false } : {};
+  for (const pair of pairs) {
+    const [key, raw] = pair.split('=', 2) as [string, string | undefined];
+    if (!(key in DEFAULT_ADDITIVE_PARAMS) || raw === undefined)
+      throw new Error(
+        `--param ${pair}: expected name=value with a name of ${Object.keys(DEFAULT_ADDITIVE_PARAMS).join(', ')}`,
+      );
+    const fallback = DEFAULT_ADDITIVE_PARAMS[key as keyof TAdditiveParams];
+    const value =
+      typeof fallback === 'boolean'
+        ? raw === 'true'
+        : Array.isArray(fallback)
+          ? raw.split(',').map(Number)
+          : Number(raw);
+    if (
+      (typeof value === 'number' && !Number.isFinite(value)) ||
+      (Array.isArray(value) && value.some((v) => !Number.isFinite(v)))
+    )
+      throw new Error(
+        `--param ${pair}: ${key} must be a number${Array.isArray(fallback) ? ' list (comma-separated)' : ''}`,
+      );
+    params[key] = value;
+  }
+  return params;
+}
 import type { TLocalFile } from '../trips/source';
 
-const HELP = `Train the course's trip-duration model (one-hot PU_DO + trip_distance, linear least squares)
-and export it as ONNX with its card.
+const HELP = `Train a trip-duration model and export it as ONNX with its card.
+
+Recipes:
+  zones   (default) ridge additive model over pair / zone / borough lookup tables, a distance curve
+          and (unless --no-time) the pickup hour of week; see packages/model/README.md
+  course  the course's LinearRegression on one-hot PU_DO + trip_distance, reproduced exactly
 
 Usage: npm run train -w @tripcast/model -- --train <month> [--train <month> ...] [options]
 
@@ -18,7 +52,13 @@ Options:
   --validation <month>  month to report RMSE/MAE on (the course: green 2021-02)
   --name <name>         model name (default $MODEL_NAME or ride_duration_prediction_model)
   --version <version>   version label (default: UTC timestamp + sha256 prefix)
-  --solver <s>          ${TRAINING_SOLVERS.join(' | ')} (default ${DEFAULT_SOLVER}); sklearn = what the course's
+  --recipe <r>          ${TRAINING_RECIPES.join(' | ')} (default ${DEFAULT_RECIPE})
+  --no-time             zones: do not use the pickup time (hour of week)
+  --param <k=v>         zones: override a hyper-parameter (repeat), e.g. --param lambdaPair=3
+                        (names and defaults: ${Object.entries(DEFAULT_ADDITIVE_PARAMS)
+                          .map(([k, v]) => `${k}=${String(v)}`)
+                          .join(' ')})
+  --solver <s>          course: ${TRAINING_SOLVERS.join(' | ')} (default ${DEFAULT_SOLVER}); sklearn = what the course's
                         LinearRegression returns (SciPy lsqr, tol 1e-6); exact = exact least squares
   --out <dir|s3://...>  write model.onnx and card.json there
   --register            register the version in the model store and database (needs DATABASE_URL;
@@ -41,6 +81,9 @@ async function main() {
       name: { type: 'string' },
       version: { type: 'string' },
       solver: { type: 'string', default: DEFAULT_SOLVER },
+      recipe: { type: 'string', default: DEFAULT_RECIPE },
+      'no-time': { type: 'boolean', default: false },
+      param: { type: 'string', multiple: true },
       out: { type: 'string' },
       register: { type: 'boolean', default: false },
       promote: { type: 'boolean', default: false },
@@ -57,6 +100,9 @@ async function main() {
   const version = parseCliOption(ZModelVersion, '--version', values.version);
   if (!TRAINING_SOLVERS.includes(values.solver as TTrainingSolver))
     throw new Error(`--solver must be one of ${TRAINING_SOLVERS.join(', ')}`);
+  if (!TRAINING_RECIPES.includes(values.recipe as TTrainingRecipe))
+    throw new Error(`--recipe must be one of ${TRAINING_RECIPES.join(', ')}`);
+  const params = parseRecipeParams(values.param ?? [], values['no-time']);
   if (!values.out && !values.register)
     throw new Error('give --out <dir> and/or --register, or the model would be thrown away');
   const env = getCliEnv();
@@ -88,6 +134,8 @@ async function main() {
       name: name ?? env.MODEL_NAME,
       version,
       solver: values.solver as TTrainingSolver,
+      recipe: values.recipe as TTrainingRecipe,
+      params,
       sourceUris: Object.fromEntries(local.map((f) => [f.path, f.uri])),
       onProgress: ({ phase, file, rowsRead }) => {
         if (performance.now() - lastLog < 1000) return;
@@ -105,6 +153,20 @@ async function main() {
       console.log(
         `  validation RMSE ${val.rmse.toFixed(4)} min, MAE ${val.mae?.toFixed(4)} min on ${val.rows.toLocaleString('en-US')} trips (unseen pairs ${((val.unseenPairShare ?? 0) * 100).toFixed(1)}%)`,
       );
+    const detail = card.metrics.validationDetail;
+    if (detail) {
+      console.log(`  validation bias ${detail.bias.toFixed(4)} min (predicted - actual)`);
+      console.log('  by distance:');
+      for (const b of detail.byDistance)
+        console.log(
+          `    ${b.band.padEnd(9)} rows ${String(b.rows).padStart(8)}  RMSE ${b.rmse.toFixed(3)}  MAE ${b.mae.toFixed(3)}  bias ${b.bias.toFixed(3)}`,
+        );
+      console.log('  by borough pair (largest 10):');
+      for (const b of detail.byBoroughPair.slice(0, 10))
+        console.log(
+          `    ${b.boroughs.padEnd(28)} rows ${String(b.rows).padStart(8)}  RMSE ${b.rmse.toFixed(3)}  MAE ${b.mae.toFixed(3)}  bias ${b.bias.toFixed(3)}`,
+        );
+    }
     if (values.out) {
       await writeObject(joinUri(values.out, MODEL_FILE), onnx, { s3 });
       await writeObject(joinUri(values.out, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`, {

@@ -41,6 +41,7 @@ describe('train -> export -> load -> predict', () => {
     });
     for (const solver of ['sklearn', 'exact'] as const) {
       const { onnx, card, fit } = await trainModel({
+        recipe: 'course',
         solver,
         trainFiles: [train.path],
         validationFile: validation.path,
@@ -118,6 +119,7 @@ describe.skipIf(!hasSklearn || !hasSharedData('green_tripdata_2021-01.parquet'))
         probes: number[];
       };
       const { fit, card } = await trainModel({
+        recipe: 'course',
         trainFiles: [greenFile],
         validationFile: greenFile,
       });

@@ -2,8 +2,25 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 
-import { computeFeatures } from '../features';
-import { ZModelCard, type TDataSource, type TMetrics, type TModelCard } from '../model-card';
+import { computeFeatures, hourOfWeekOf, UNKNOWN_HOUR_OF_WEEK } from '../features';
+import {
+  ZModelCard,
+  type TDataSource,
+  type TEvaluation,
+  type TMetrics,
+  type TModelCard,
+} from '../model-card';
+import { additiveCardIo, buildAdditiveModel } from '../onnx/additive-model';
+import {
+  additiveModelSpec,
+  createAdditiveRows,
+  DEFAULT_ADDITIVE_PARAMS,
+  fitAdditiveModel,
+  predictAdditive,
+  type TAdditiveFit,
+  type TAdditiveParams,
+} from './additive-fit';
+import { createEvaluation } from './evaluate';
 import { buildLinearPairModel, linearPairCardIo } from '../onnx/linear-pair-model';
 import { createLoadedModel, sha256Hex } from '../runtime';
 import { parseTripFileName, readTripMonth, type TTripChunk } from '../trips/read';
@@ -23,8 +40,16 @@ import { DEFAULT_SOLVER, type TTrainingSolver } from './solvers';
 
 export { DEFAULT_SOLVER, TRAINING_SOLVERS, type TTrainingSolver } from './solvers';
 
+import { DEFAULT_RECIPE, type TTrainingRecipe } from './recipes';
+
+export { DEFAULT_RECIPE, TRAINING_RECIPES, type TTrainingRecipe } from './recipes';
+
 export type TTrainOptions = {
+  recipe?: TTrainingRecipe;
+  /** `course` only. */
   solver?: TTrainingSolver;
+  /** `zones` only: hyper-parameters over DEFAULT_ADDITIVE_PARAMS. */
+  params?: Partial<TAdditiveParams>;
   /** Local Parquet files (download s3:// months first). */
   trainFiles: string[];
   validationFile?: string;
@@ -38,7 +63,11 @@ export type TTrainOptions = {
   now?: Date;
 };
 
-export type TTrainResult = { onnx: Uint8Array; card: TModelCard; fit: TLinearFit };
+export type TTrainResult<TFit = TLinearFit | TAdditiveFit> = {
+  onnx: Uint8Array;
+  card: TModelCard;
+  fit: TFit;
+};
 
 const PAIR_INPUT = [{ feature: 'pair_index', type: 'int32' }] as const;
 
@@ -57,7 +86,7 @@ function isUsable(chunk: TTripChunk, i: number): boolean {
 /** Yield (pair, distance, duration) for every usable course-filtered row of a file. */
 async function scanFile(
   file: string,
-  visit: (pair: number, distance: number, duration: number) => void,
+  visit: (pair: number, distance: number, duration: number, chunk: TTripChunk, i: number) => void,
   onChunk: (rowsRead: number) => void,
 ): Promise<{ rowsRead: number; rowsUsed: number }> {
   let rowsRead = 0;
@@ -68,7 +97,7 @@ async function scanFile(
     for (let i = 0; i < chunk.length; i++) {
       const duration = durationMinutes(chunk.pickupMs[i]!, chunk.dropoffMs[i]!);
       if (!isCourseDuration(duration) || !isUsable(chunk, i)) continue;
-      visit(pairs[i]!, chunk.distance[i]!, duration);
+      visit(pairs[i]!, chunk.distance[i]!, duration, chunk, i);
       rowsUsed++;
     }
     rowsRead += chunk.length;
@@ -99,23 +128,32 @@ async function describeSource(
   };
 }
 
-function createMetricsAccumulator(fit: TLinearFit, seen: Float64Array) {
+function createMetricsAccumulator(
+  predict: (pair: number, distance: number, chunk: TTripChunk, i: number) => number,
+  seen: (pair: number) => boolean,
+) {
+  const evaluation = createEvaluation();
   let sumSquared = 0;
   let sumAbsolute = 0;
   let rows = 0;
   let unseen = 0;
   return {
-    add(pair: number, distance: number, duration: number) {
-      const error = predictLinearFit(fit, pair, distance) - duration;
+    add(pair: number, distance: number, duration: number, chunk: TTripChunk, i: number) {
+      const predicted = predict(pair, distance, chunk, i);
+      const error = predicted - duration;
       sumSquared += error * error;
       sumAbsolute += Math.abs(error);
       rows++;
-      if (seen[pair] === 0) unseen++;
+      const isSeen = seen(pair);
+      if (!isSeen) unseen++;
+      evaluation.add(chunk.pu[i]!, chunk.do[i]!, distance, duration, predicted, isSeen);
     },
+    detail: () => evaluation.result(),
     result(): TMetrics {
       return {
         rmse: Math.sqrt(sumSquared / rows),
         mae: sumAbsolute / rows,
+        bias: evaluation.result().bias,
         rows,
         unseenPairShare: rows ? unseen / rows : 0,
       };
@@ -137,9 +175,14 @@ function defaultVersion(now: Date, onnx: Uint8Array): string {
  * ONNX with its card. The export is loaded back into onnxruntime and checked against the float64
  * fit before it is returned.
  */
+export async function trainModel(
+  options: TTrainOptions & { recipe: 'course' },
+): Promise<TTrainResult<TLinearFit>>;
+export async function trainModel(options: TTrainOptions): Promise<TTrainResult>;
 export async function trainModel(options: TTrainOptions): Promise<TTrainResult> {
   if (options.trainFiles.length === 0)
     throw new Error('trainModel: give at least one training file');
+  if ((options.recipe ?? DEFAULT_RECIPE) === 'zones') return trainZonesModel(options);
   const solver = options.solver ?? DEFAULT_SOLVER;
   const started = performance.now();
   // One streaming pass: both solvers need only per-pair statistics, so memory stays bounded.
@@ -158,16 +201,21 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
 
   let validationSource: TDataSource | undefined;
   let validationMetrics: TMetrics | undefined;
+  let validationDetail: TEvaluation | undefined;
   if (options.validationFile) {
     const file = options.validationFile;
-    const metrics = createMetricsAccumulator(fit, stats.count);
+    const metrics = createMetricsAccumulator(
+      (pair, distance) => predictLinearFit(fit, pair, distance),
+      (pair) => stats.count[pair] !== 0,
+    );
     const counts = await scanFile(
       file,
-      (p, d, y) => metrics.add(p, d, y),
+      (p, d, y, chunk, i) => metrics.add(p, d, y, chunk, i),
       (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }),
     );
     validationSource = await describeSource(file, counts, options);
     validationMetrics = metrics.result();
+    validationDetail = metrics.detail();
   }
 
   const name = options.name ?? DEFAULT_MODEL_NAME;
@@ -194,6 +242,8 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
           ? 'exact minimum-norm least squares, sklearn conventions (centred, intercept = mean(y) - mean(X)·coef, unseen PU_DO contributes 0)'
           : 'sklearn LinearRegression on DictVectorizer features: SciPy lsqr on centred X, atol = btol = 1e-6 (unseen PU_DO contributes 0)',
       features: ['PU_DO (one-hot)', 'trip_distance'],
+      recipe: 'course',
+      hyperParameters: { solver },
       target: 'duration_minutes = (dropoff - pickup) / 60 s',
       filter: TRAINING_FILTER,
       trainData: trainSources,
@@ -202,27 +252,43 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
       pairsSeen: fit.pairsSeen,
       coefficients: { intercept: fit.intercept, tripDistance: fit.distanceCoefficient },
     },
-    metrics: { train: { rmse: fit.trainRmse, rows: fit.rows }, validation: validationMetrics },
+    metrics: {
+      train: { rmse: fit.trainRmse, rows: fit.rows },
+      validation: validationMetrics,
+      validationDetail,
+    },
   });
-  await checkExport(onnx, card, fit);
+  await checkExport(onnx, card, (pair, distance) => predictLinearFit(fit, pair, distance));
   return { onnx, card, fit };
 }
 
 /** Score a spread of pairs and distances through onnxruntime and compare with the float64 fit. */
-async function checkExport(onnx: Uint8Array, card: TModelCard, fit: TLinearFit): Promise<void> {
+async function checkExport(
+  onnx: Uint8Array,
+  card: TModelCard,
+  predict: (pair: number, distance: number, hourOfWeek: number) => number,
+): Promise<void> {
   const model = await createLoadedModel(onnx, card);
   try {
     const n = 266 * 265;
-    const columns = { pu: new Int32Array(n), do: new Int32Array(n), distance: new Float64Array(n) };
+    const columns = {
+      pu: new Int32Array(n),
+      do: new Int32Array(n),
+      distance: new Float64Array(n),
+      pickupMs: new Float64Array(n),
+    };
     for (let i = 0; i < n; i++) {
       columns.pu[i] = 1 + (i % 265);
       columns.do[i] = 1 + (Math.floor(i / 266) % 265);
       columns.distance[i] = (i % 97) * 0.37;
+      // Every hour of the week (and unknown times) across the probes.
+      columns.pickupMs[i] =
+        i % 173 === 0 ? Number.NaN : Date.UTC(2021, 0, 4) + (i % 168) * 3_600_000 + 60_000;
     }
     const predicted = await model.predict(columns);
     const pairs = computeFeatures(columns, PAIR_INPUT).pair_index as Int32Array;
     for (let i = 0; i < n; i++) {
-      const expected = predictLinearFit(fit, pairs[i]!, columns.distance[i]!);
+      const expected = predict(pairs[i]!, columns.distance[i]!, hourOfWeekOf(columns.pickupMs[i]!));
       // float32 output: allow its rounding, relative to the magnitude.
       if (Math.abs(predicted[i]! - expected) > 1e-4 * Math.max(1, Math.abs(expected))) {
         throw new Error(
@@ -233,4 +299,104 @@ async function checkExport(onnx: Uint8Array, card: TModelCard, fit: TLinearFit):
   } finally {
     await model.close();
   }
+}
+
+/** The features a `zones` model reads, for the card. */
+function zonesFeatures(params: TAdditiveParams): string[] {
+  return [
+    'PU_DO (pair level; unseen pairs fall back to PU, DO and borough-pair levels)',
+    'PULocationID, DOLocationID (levels and distance slopes)',
+    'borough pair (level and distance slope)',
+    `trip_distance clipped to [0, ${params.distanceClip}] mi, hinges at ${params.knots.join(', ')} mi, zero-distance flag`,
+    ...(params.useTime
+      ? [
+          'hour of week of pickup_datetime (level and distance slope)',
+          'borough pair x 3-hour band of the week (level)',
+        ]
+      : []),
+  ];
+}
+
+/** Train the `zones` recipe (additive-fit.ts): rows in typed arrays, backfitting, ONNX + card. */
+async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
+  const params: TAdditiveParams = { ...DEFAULT_ADDITIVE_PARAMS, ...options.params };
+  const started = performance.now();
+  const buffer = createAdditiveRows();
+  const trainSources: TDataSource[] = [];
+  for (const file of options.trainFiles) {
+    const counts = await scanFile(
+      file,
+      (_pair, distance, duration, chunk, i) =>
+        buffer.add(
+          chunk.pu[i]!,
+          chunk.do[i]!,
+          distance,
+          hourOfWeekOf(chunk.pickupMs[i]!),
+          duration,
+        ),
+      (rowsRead) => options.onProgress?.({ phase: 'train', file, rowsRead }),
+    );
+    trainSources.push(await describeSource(file, counts, options));
+  }
+  const fit = fitAdditiveModel(buffer.rows(), params);
+  const trainSeconds = (performance.now() - started) / 1000;
+  const predict = (pair: number, distance: number, hourOfWeek: number) =>
+    predictAdditive(fit, pair, distance, params.useTime ? hourOfWeek : UNKNOWN_HOUR_OF_WEEK);
+
+  let validationSource: TDataSource | undefined;
+  let validationMetrics: TMetrics | undefined;
+  let validationDetail: TEvaluation | undefined;
+  if (options.validationFile) {
+    const file = options.validationFile;
+    const metrics = createMetricsAccumulator(
+      (pair, distance, chunk, i) => predict(pair, distance, hourOfWeekOf(chunk.pickupMs[i]!)),
+      (pair) => fit.pairSeen[pair] === 1,
+    );
+    const counts = await scanFile(
+      file,
+      (p, d, y, chunk, i) => metrics.add(p, d, y, chunk, i),
+      (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }),
+    );
+    validationSource = await describeSource(file, counts, options);
+    validationMetrics = metrics.result();
+    validationDetail = metrics.detail();
+  }
+
+  const name = options.name ?? DEFAULT_MODEL_NAME;
+  const onnx = buildAdditiveModel({
+    ...additiveModelSpec(fit),
+    metadata: { name, target: 'duration_minutes', recipe: 'zones' },
+  });
+  const now = options.now ?? new Date();
+  const card = ZModelCard.parse({
+    schemaVersion: 1,
+    name,
+    version: options.version ?? defaultVersion(now, onnx),
+    createdAt: now.toISOString(),
+    description:
+      options.description ??
+      `Zones recipe: ridge additive model over pair / zone / borough tables, distance curve${params.useTime ? ' and pickup hour of week' : ''} -> duration (minutes)`,
+    sha256: sha256Hex(onnx),
+    ...additiveCardIo(params.useTime),
+    training: {
+      algorithm:
+        'ridge-regularised additive model (one penalty per block) fitted by block coordinate descent (backfitting); every block is a lookup table',
+      recipe: 'zones',
+      hyperParameters: params,
+      features: zonesFeatures(params),
+      target: 'duration_minutes = (dropoff - pickup) / 60 s',
+      filter: TRAINING_FILTER,
+      trainData: trainSources,
+      validationData: validationSource,
+      trainSeconds,
+      pairsSeen: fit.pairsSeen,
+    },
+    metrics: {
+      train: { rmse: fit.trainRmse, rows: fit.rows },
+      validation: validationMetrics,
+      validationDetail,
+    },
+  });
+  await checkExport(onnx, card, predict);
+  return { onnx, card, fit };
 }
