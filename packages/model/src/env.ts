@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 import { ZModelName } from './model-card';
+import { resolveUserPath } from './user-path';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -29,8 +30,15 @@ const ZCliEnv = z.object({
   /** Who to record in the registry and audit log for CLI actions. */
   TRIPCAST_ACTOR: z.string().min(1).optional(),
   USER: z.string().optional(),
+  /** The folder the user ran npm from (npm runs workspace scripts in the workspace's folder). */
+  INIT_CWD: z.string().min(1).optional(),
 });
-export type TCliEnv = z.infer<typeof ZCliEnv> & { objectStoreUri: string; actor: string };
+export type TCliEnv = z.infer<typeof ZCliEnv> & {
+  objectStoreUri: string;
+  actor: string;
+  /** Where relative paths given by the user are resolved from (INIT_CWD, else the cwd). */
+  userDir: string;
+};
 
 let cached: TCliEnv | undefined;
 
@@ -49,9 +57,16 @@ export function getCliEnv(): TCliEnv {
     process.exit(2);
   }
   const env = parsed.data;
+  const userDir = env.INIT_CWD ?? process.cwd();
+  const home = path.resolve(userDir, env.TRIPCAST_HOME);
   cached = {
     ...env,
-    objectStoreUri: env.OBJECT_STORE_URI ?? path.join(env.TRIPCAST_HOME, 'store'),
+    TRIPCAST_HOME: home,
+    TLC_DATA_DIR: env.TLC_DATA_DIR === undefined ? undefined : path.resolve(userDir, env.TLC_DATA_DIR),
+    userDir,
+    objectStoreUri: env.OBJECT_STORE_URI
+      ? resolveUserPath(env.OBJECT_STORE_URI, userDir)
+      : path.join(home, 'store'),
     actor: env.TRIPCAST_ACTOR ?? `cli:${env.USER ?? readOsUserName()}`,
   };
   return cached;

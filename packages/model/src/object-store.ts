@@ -28,6 +28,9 @@ export type TObjectStoreOptions = { s3?: TS3Options };
 
 export type TS3Location = { bucket: string; key: string };
 
+// Kept in its own module so a CLI's env parsing does not load the AWS SDK.
+export { resolveUserPath } from './user-path';
+
 export function isS3Uri(uri: string): boolean {
   return uri.startsWith('s3://');
 }
@@ -72,7 +75,7 @@ export function createS3Client(options: TS3Options = {}): S3Client {
 
 export class ObjectNotFoundError extends Error {
   constructor(readonly uri: string) {
-    super(`object not found: ${uri}`);
+    super(`not found: ${uri}`);
     this.name = 'ObjectNotFoundError';
   }
 }

@@ -178,7 +178,7 @@ describe('s3:// store (s3rver)', () => {
     expect((await model.predict(ride))[0]).toBeCloseTo(9.5, 5);
     await model.close();
     await expect(loadModel(`s3://${bucket}/tripcast/models/s3_model/404`, { s3 })).rejects.toThrow(
-      /object not found/,
+      /not found: /,
     );
   });
 });
@@ -304,7 +304,7 @@ describe('ensureDefaultModel (first start)', () => {
         });
         expect(fallback).toMatchObject({ action: 'trained', source: 'generated' });
         expect(logs.join('\n')).toMatch(
-          /TLC download failed \(GET .* HTTP 404\); using a generated month/,
+          /TLC download failed \(not found: http:\/\/127\.0\.0\.1:\d+\/missing\/green_tripdata_2021-01\.parquet\); using a generated month/,
         );
       } finally {
         server.close();

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 
 import { DEFAULT_DIRTY_RATES } from '../trips/dirty-rates';
+import { resolveUserPath } from '../user-path';
+import { getCliEnv } from '../env';
 
 const HELP = `Write a synthetic TLC trip month (Parquet) with DuckDB.
 
@@ -65,7 +67,8 @@ async function main() {
     month: integer(values.month, 'month'),
     rows: integer(values.rows, 'rows'),
     seed: integer(values.seed, 'seed'),
-    outPath: values.out,
+    // Relative to the folder the user ran npm from, not packages/model (see resolveUserPath).
+    outPath: resolveUserPath(values.out, getCliEnv().userDir),
     dirtyRates: {
       nullZone: rate(values['null-zone'], 'null-zone'),
       nonPositiveDistance: rate(values['non-positive-distance'], 'non-positive-distance'),

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { getCliEnv, s3OptionsFromEnv } from '../env';
 import { ZModelName, ZModelVersion } from '../model-card';
 import { parseCliOption } from './options';
+import { resolveUserPath } from '../user-path';
 import { DEFAULT_SOLVER, TRAINING_SOLVERS, type TTrainingSolver } from '../training/solvers';
 import { DEFAULT_ADDITIVE_PARAMS, type TAdditiveParams } from '../training/additive-fit';
 import { DEFAULT_RECIPE, TRAINING_RECIPES, type TTrainingRecipe } from '../training/recipes';
@@ -45,7 +46,8 @@ Recipes:
 
 Usage: npm run train -w @tripcast/model -- --train <month> [--train <month> ...] [options]
 
-A <month> is a TLC Parquet file: a local path, s3://bucket/key (S3_ENDPOINT_URL honoured) or https://.
+A <month> is a TLC Parquet or CSV file (.parquet, .csv, .csv.gz): a local path (relative to the
+folder you ran npm from), s3://bucket/key (S3_ENDPOINT_URL honoured) or https://.
 
 Options:
   --train <month>       training month (repeat for several)
@@ -107,6 +109,10 @@ async function main() {
     throw new Error('give --out <dir> and/or --register, or the model would be thrown away');
   const env = getCliEnv();
   const s3 = s3OptionsFromEnv(env);
+  // Relative paths are the user's: npm runs this script inside packages/model (see resolveUserPath).
+  const trainUris = values.train.map((uri) => resolveUserPath(uri, env.userDir));
+  const validationUri = values.validation && resolveUserPath(values.validation, env.userDir);
+  const out = values.out && resolveUserPath(values.out, env.userDir);
   // Heavy modules (DuckDB, onnxruntime, the AWS SDK) load after argument checks: --help is instant.
   const [
     { joinUri, writeObject },
@@ -122,9 +128,9 @@ async function main() {
 
   const local: TLocalFile[] = [];
   try {
-    for (const uri of values.train) local.push(await localizeTripFile(uri, { s3 }));
-    const validation = values.validation
-      ? await localizeTripFile(values.validation, { s3 })
+    for (const uri of trainUris) local.push(await localizeTripFile(uri, { s3 }));
+    const validation = validationUri
+      ? await localizeTripFile(validationUri, { s3 })
       : undefined;
     if (validation) local.push(validation);
     let lastLog = 0;
@@ -167,12 +173,12 @@ async function main() {
           `    ${b.boroughs.padEnd(28)} rows ${String(b.rows).padStart(8)}  RMSE ${b.rmse.toFixed(3)}  MAE ${b.mae.toFixed(3)}  bias ${b.bias.toFixed(3)}`,
         );
     }
-    if (values.out) {
-      await writeObject(joinUri(values.out, MODEL_FILE), onnx, { s3 });
-      await writeObject(joinUri(values.out, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`, {
+    if (out) {
+      await writeObject(joinUri(out, MODEL_FILE), onnx, { s3 });
+      await writeObject(joinUri(out, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`, {
         s3,
       });
-      console.log(`wrote ${joinUri(values.out, MODEL_FILE)} and ${CARD_FILE}`);
+      console.log(`wrote ${joinUri(out, MODEL_FILE)} and ${CARD_FILE}`);
     }
     if (values.register) {
       const { registerFromCli } = await import('./register');

@@ -3,3 +3,4 @@ export * from './read';
 export * from './validate';
 export * from './generate';
 export * from './source';
+export * from './csv';

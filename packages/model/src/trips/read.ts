@@ -40,11 +40,11 @@ const DROPOFF_COLUMNS: Record<TTaxiType, string> = {
 
 export const DEFAULT_CHUNK_SIZE = 131_072;
 
-/** `green_tripdata_2021-01.parquet` -> { taxiType: 'green', year: 2021, month: 1 } */
+/** `green_tripdata_2021-01.parquet` (or `.csv`, `.csv.gz`) -> { taxiType: 'green', year: 2021, month: 1 } */
 export function parseTripFileName(
   fileName: string,
 ): { taxiType: TTaxiType; year: number; month: number } | null {
-  const match = /(yellow|green|fhv)_tripdata_(\d{4})-(\d{2})\.parquet$/.exec(fileName);
+  const match = /(yellow|green|fhv)_tripdata_(\d{4})-(\d{2})\.(?:parquet|csv|csv\.gz)$/.exec(fileName);
   if (!match) return null;
   return { taxiType: match[1] as TTaxiType, year: Number(match[2]), month: Number(match[3]) };
 }

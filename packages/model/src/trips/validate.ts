@@ -13,6 +13,8 @@ export const REJECT_REASONS = [
   'distance_too_large',
   'pickup_outside_month',
   'duration_out_of_range',
+  // Appended (codes are positions): the course policy rejects only a negative distance.
+  'negative_distance',
 ] as const;
 export type TRejectReason = (typeof REJECT_REASONS)[number];
 export const REJECT_CODE = Object.fromEntries(REJECT_REASONS.map((r, i) => [r, i])) as Record<
@@ -23,8 +25,8 @@ export const REJECT_CODE = Object.fromEntries(REJECT_REASONS.map((r, i) => [r, i
 /** Human-readable explanation of each reason code, for reject files and the console. */
 export const REJECT_REASON_TEXT: Record<TRejectReason, string> = {
   ok: 'valid',
-  missing_pickup_datetime: 'pickup datetime is null',
-  missing_dropoff_datetime: 'dropoff datetime is null',
+  missing_pickup_datetime: 'pickup datetime is null or not a time',
+  missing_dropoff_datetime: 'dropoff datetime is null or not a time',
   null_zone: 'PULocationID or DOLocationID is null',
   zone_out_of_range: `PULocationID or DOLocationID is outside ${MIN_ZONE_ID}..${MAX_ZONE_ID}`,
   missing_distance: 'trip_distance is null (fhv files have none)',
@@ -32,7 +34,36 @@ export const REJECT_REASON_TEXT: Record<TRejectReason, string> = {
   distance_too_large: `trip_distance is above ${MAX_TRIP_DISTANCE_MILES} miles`,
   pickup_outside_month: 'pickup datetime is outside the month being processed',
   duration_out_of_range: 'duration is outside 1..60 minutes (the course filter)',
+  negative_distance: 'trip_distance is negative',
 };
+
+/**
+ * Which rows a batch run scores.
+ * - `course` (default): every row the course's score.py scores (1 <= duration <= 60 min, whatever
+ *   its distance or pickup date); a row that cannot be scored at all (null or unparsable time,
+ *   null or unknown zone, null or negative distance) is rejected; zero distance, distance over
+ *   500 mi and a pickup outside the month are scored and flagged as ANOMALIES.
+ * - `strict`: those anomalies are rejections too (the scorer's policy before course parity).
+ */
+export const VALIDATION_POLICIES = ['course', 'strict'] as const;
+export type TValidationPolicy = (typeof VALIDATION_POLICIES)[number];
+
+/** Scored-but-suspicious rows under the course policy; bit i of a row's mask = ANOMALIES[i]. */
+export const ANOMALIES = ['zero_distance', 'distance_too_large', 'pickup_outside_month'] as const;
+export type TAnomaly = (typeof ANOMALIES)[number];
+export const ANOMALY_BIT = { zero_distance: 1, distance_too_large: 2, pickup_outside_month: 4 } as const satisfies Record<TAnomaly, number>;
+
+export const ANOMALY_TEXT: Record<TAnomaly, string> = {
+  zero_distance: 'trip_distance is 0',
+  distance_too_large: `trip_distance is above ${MAX_TRIP_DISTANCE_MILES} miles`,
+  pickup_outside_month: 'pickup datetime is outside the month being processed',
+};
+
+/** A row's anomaly mask as the comma-separated codes stored in Postgres (null = none). */
+export function formatAnomalies(mask: number): string | null {
+  if (mask === 0) return null;
+  return ANOMALIES.filter((_, bit) => mask & (1 << bit)).join(',');
+}
 
 /** The course's target: (dropoff - pickup) in minutes. NaN when either is missing. */
 export function durationMinutes(pickupMs: number, dropoffMs: number): number {
@@ -49,6 +80,8 @@ export type TValidateOptions = {
   month: number;
   /** Also reject rows whose duration is outside 1..60 (training, and evaluation against actuals). */
   requireCourseDuration?: boolean;
+  /** Default `strict` (every caller before course parity); the scorer passes its run's policy. */
+  policy?: TValidationPolicy;
 };
 
 export type TValidation = {
@@ -56,6 +89,9 @@ export type TValidation = {
   reasons: Uint8Array;
   validCount: number;
   counts: Partial<Record<TRejectReason, number>>;
+  /** Course policy: per-row anomaly bit mask (ANOMALY_BIT) of valid rows; all 0 under strict. */
+  anomalies: Uint8Array;
+  anomalyCounts: Partial<Record<TAnomaly, number>>;
 };
 
 function zoneReason(id: number): number {
@@ -68,8 +104,11 @@ function zoneReason(id: number): number {
 export function validateTripChunk(chunk: TTripChunk, options: TValidateOptions): TValidation {
   const monthStart = Date.UTC(options.year, options.month - 1, 1);
   const monthEnd = Date.UTC(options.year, options.month, 1);
+  const isCourse = options.policy === 'course';
   const reasons = new Uint8Array(chunk.length);
+  const anomalies = new Uint8Array(chunk.length);
   const tally = new Uint32Array(REJECT_REASONS.length);
+  const anomalyTally = new Uint32Array(ANOMALIES.length);
   for (let i = 0; i < chunk.length; i++) {
     const pickup = chunk.pickupMs[i]!;
     const dropoff = chunk.dropoffMs[i]!;
@@ -87,12 +126,23 @@ export function validateTripChunk(chunk: TTripChunk, options: TValidateOptions):
           : pu || dropoffZone;
     }
     if (code === 0) {
+      const isOutsideMonth = pickup < monthStart || pickup >= monthEnd;
       if (Number.isNaN(distance)) code = REJECT_CODE.missing_distance;
-      else if (distance <= 0) code = REJECT_CODE.non_positive_distance;
+      else if (isCourse) {
+        if (distance < 0) code = REJECT_CODE.negative_distance;
+      } else if (distance <= 0) code = REJECT_CODE.non_positive_distance;
       else if (distance > MAX_TRIP_DISTANCE_MILES) code = REJECT_CODE.distance_too_large;
-      else if (pickup < monthStart || pickup >= monthEnd) code = REJECT_CODE.pickup_outside_month;
-      else if (options.requireCourseDuration && !isCourseDuration(durationMinutes(pickup, dropoff)))
+      else if (isOutsideMonth) code = REJECT_CODE.pickup_outside_month;
+      if (code === 0 && options.requireCourseDuration && !isCourseDuration(durationMinutes(pickup, dropoff)))
         code = REJECT_CODE.duration_out_of_range;
+      if (code === 0 && isCourse) {
+        const mask =
+          (distance === 0 ? ANOMALY_BIT.zero_distance : 0) |
+          (distance > MAX_TRIP_DISTANCE_MILES ? ANOMALY_BIT.distance_too_large : 0) |
+          (isOutsideMonth ? ANOMALY_BIT.pickup_outside_month : 0);
+        anomalies[i] = mask;
+        if (mask !== 0) for (let bit = 0; bit < ANOMALIES.length; bit++) if (mask & (1 << bit)) anomalyTally[bit]!++;
+      }
     }
     reasons[i] = code;
     tally[code]!++;
@@ -101,7 +151,11 @@ export function validateTripChunk(chunk: TTripChunk, options: TValidateOptions):
   tally.forEach((n, code) => {
     if (code > 0 && n > 0) counts[REJECT_REASONS[code]!] = n;
   });
-  return { reasons, validCount: tally[0]!, counts };
+  const anomalyCounts: Partial<Record<TAnomaly, number>> = {};
+  anomalyTally.forEach((n, bit) => {
+    if (n > 0) anomalyCounts[ANOMALIES[bit]!] = n;
+  });
+  return { reasons, validCount: tally[0]!, counts, anomalies, anomalyCounts };
 }
 
 /** Add one chunk's reject counts into a running total. */
