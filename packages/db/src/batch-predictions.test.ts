@@ -147,6 +147,28 @@ describe('replaceRunPredictions', () => {
     ]);
   });
 
+  it('stores the trip distance and the anomaly codes (NULL when absent), as the course policy flags them', async () => {
+    const runKey = await createRun('anomaly-round-trip');
+    const rows = makeRows(3);
+    const chunk = {
+      ...toChunk(rows),
+      tripDistance: Float32Array.from([0, 2.5, Number.NaN]),
+      anomaly: ['zero_distance,pickup_outside_month', null, 'distance_too_large'],
+    };
+    await replaceRunPredictions({ pool, runKey, rows: [chunk, toChunk(makeRows(1, { offset: 3 }))] });
+    const { rows: stored } = await pool.query<{ row_index: number; trip_distance: number | null; anomaly: string | null }>(
+      'SELECT row_index, trip_distance, anomaly FROM batch_predictions WHERE run_key = $1 ORDER BY row_index',
+      [runKey],
+    );
+    expect(stored).toEqual([
+      { row_index: 0, trip_distance: 0, anomaly: 'zero_distance,pickup_outside_month' },
+      { row_index: 1, trip_distance: 2.5, anomaly: null },
+      { row_index: 2, trip_distance: null, anomaly: 'distance_too_large' },
+      // A writer that gives neither column (older callers) stores NULLs.
+      { row_index: 3, trip_distance: null, anomaly: null },
+    ]);
+  });
+
   it('replaces a run on rerun (never duplicates) and leaves other runs alone', async () => {
     const runKey = await createRun('rerun');
     const otherKey = await createRun('other');

@@ -22,6 +22,10 @@ export type TBatchPredictionChunk = {
   /** Actual duration in minutes; NaN = unknown (stored as NULL). */
   actual: Float32Array;
   predicted: Float32Array;
+  /** The input's trip distance in miles; NaN or absent = unknown (NULL). */
+  tripDistance?: Float32Array;
+  /** Anomaly codes of a scored row (`zero_distance,pickup_outside_month`); null or absent = none. */
+  anomaly?: readonly (string | null)[];
 };
 
 export type TReplaceRunPredictionsOptions = {
@@ -48,6 +52,8 @@ const COLUMNS = [
   'do_location_id',
   'actual_duration',
   'predicted_duration',
+  'trip_distance',
+  'anomaly',
 ];
 // Namespace for pg_advisory_lock(int, int): one lock per run serializes loads of the same run.
 const RUN_LOCK_NAMESPACE = 0x7d_b7e4;
@@ -207,8 +213,8 @@ const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_32 = 2 ** 32;
 const FIELD_COUNT = COLUMNS.length;
-// Fixed bytes per tuple: field count (2) + 8 length words (32) + int4 + int4 + int8 + int2 + int2 + float4 + float4.
-const FIXED_TUPLE_BYTES = 2 + 4 * FIELD_COUNT + 4 + 4 + 8 + 2 + 2 + 4 + 4;
+// Fixed bytes per tuple: field count (2) + 10 length words (40) + int4 + int4 + int8 + int2 + int2 + float4 + float4 + float4.
+const FIXED_TUPLE_BYTES = 2 + 4 * FIELD_COUNT + 4 + 4 + 8 + 2 + 2 + 4 + 4 + 4;
 
 function assertChunk(chunk: TBatchPredictionChunk): number {
   const length = chunk.rowIndex.length;
@@ -219,6 +225,8 @@ function assertChunk(chunk: TBatchPredictionChunk): number {
     do: chunk.do,
     actual: chunk.actual,
     predicted: chunk.predicted,
+    ...(chunk.tripDistance ? { tripDistance: chunk.tripDistance } : {}),
+    ...(chunk.anomaly ? { anomaly: chunk.anomaly } : {}),
   };
   for (const [name, column] of Object.entries(columns)) {
     if (column.length !== length)
@@ -251,6 +259,9 @@ async function* encodeCopyBinary(
 function encodeChunk(runKey: number, chunk: TBatchPredictionChunk, length: number): Buffer {
   let textChars = 0;
   for (let i = 0; i < length; i++) textChars += (chunk.rideId[i] as string).length;
+  const anomalies = chunk.anomaly;
+  if (anomalies) for (let i = 0; i < length; i++) textChars += anomalies[i]?.length ?? 0;
+  const distances = chunk.tripDistance;
   // UTF-8 takes at most 3 bytes per UTF-16 code unit; ride ids are ASCII in practice.
   const buffer = Buffer.allocUnsafe(FIXED_TUPLE_BYTES * length + 3 * textChars);
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -296,6 +307,26 @@ function encodeChunk(runKey: number, chunk: TBatchPredictionChunk, length: numbe
     view.setInt32(offset, 4);
     view.setFloat32(offset + 4, predictedValue);
     offset += 8;
+
+    const distance = distances ? (distances[i] as number) : Number.NaN;
+    if (Number.isNaN(distance)) {
+      view.setInt32(offset, -1);
+      offset += 4;
+    } else {
+      view.setInt32(offset, 4);
+      view.setFloat32(offset + 4, distance);
+      offset += 8;
+    }
+    // Most rows have no anomaly: a NULL is 4 bytes, and the COPY stays as fast as before.
+    const anomaly = anomalies?.[i];
+    if (anomaly == null) {
+      view.setInt32(offset, -1);
+      offset += 4;
+    } else {
+      const bytes = writeText(buffer, anomaly, offset + 4);
+      view.setInt32(offset, bytes);
+      offset += 4 + bytes;
+    }
   }
   return buffer.subarray(0, offset);
 }
