@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { resolveUserPath } from '@tripcast/model/object-store';
 import { z } from 'zod';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -54,12 +55,19 @@ export const ZScorerEnv = z.object({
   RUN_WEBHOOK_MAX_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(20).default(5)),
   RUN_WEBHOOK_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(1_000)),
   RUN_WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(10_000)),
+  INIT_CWD: optionalString.describe('the folder the user ran npm from (npm runs workspace scripts in the workspace folder)'),
 }).refine((env) => Boolean(env.RUN_WEBHOOK_URL) === Boolean(env.RUN_WEBHOOK_SECRET), {
   message: 'set both RUN_WEBHOOK_URL and RUN_WEBHOOK_SECRET, or neither (an unsigned webhook is never sent)',
   path: ['RUN_WEBHOOK_SECRET'],
 });
 
-export type TScorerEnv = z.infer<typeof ZScorerEnv> & { tripcastHome: string; objectStoreUri: string; repoRoot: string };
+export type TScorerEnv = z.infer<typeof ZScorerEnv> & {
+  tripcastHome: string;
+  objectStoreUri: string;
+  repoRoot: string;
+  /** Where relative paths the user gives (flags, patterns, folders) are resolved from. */
+  userDir: string;
+};
 
 export function parseScorerEnv(source: NodeJS.ProcessEnv): TScorerEnv {
   const result = ZScorerEnv.safeParse(source);
@@ -68,9 +76,21 @@ export function parseScorerEnv(source: NodeJS.ProcessEnv): TScorerEnv {
     throw new Error(`invalid environment: ${problems}`);
   }
   const env = result.data;
-  const tripcastHome = path.resolve(env.TRIPCAST_HOME ?? path.join(REPO_ROOT, '.tripcast'));
-  const objectStoreUri = env.OBJECT_STORE_URI ?? path.join(tripcastHome, 'store');
-  return { ...env, tripcastHome, objectStoreUri, repoRoot: REPO_ROOT };
+  // `npm run scorer -w @tripcast/scorer` runs in apps/scorer; the user typed paths in INIT_CWD.
+  const userDir = env.INIT_CWD ?? process.cwd();
+  const tripcastHome = path.resolve(userDir, env.TRIPCAST_HOME ?? path.join(REPO_ROOT, '.tripcast'));
+  const objectStoreUri = env.OBJECT_STORE_URI ? resolveUserPath(env.OBJECT_STORE_URI, userDir) : path.join(tripcastHome, 'store');
+  const resolveOptional = (value: string | undefined) => (value === undefined ? undefined : resolveUserPath(value, userDir));
+  return {
+    ...env,
+    MODEL_LOCATION: resolveOptional(env.MODEL_LOCATION),
+    INPUT_FILE_PATTERN: resolveOptional(env.INPUT_FILE_PATTERN),
+    OUTPUT_FILE_PATTERN: resolveOptional(env.OUTPUT_FILE_PATTERN),
+    tripcastHome,
+    objectStoreUri,
+    repoRoot: REPO_ROOT,
+    userDir,
+  };
 }
 
 let cached: TScorerEnv | undefined;

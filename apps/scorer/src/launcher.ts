@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { objectExists } from '@tripcast/model/object-store';
 import { z } from 'zod';
 import type { Pool } from 'pg';
 
@@ -15,7 +16,9 @@ import { getChildProcessEnv, getScorerEnv, type TScorerEnv } from './env';
 import { resolveRunLocations } from './paths';
 import { createRunId, checkRunId } from './run-id';
 import { createRunRecord, failRun, reapStaleRuns } from './run-records';
-import { createPool } from './runtime-deps';
+import { createPool, s3OptionsFrom } from './runtime-deps';
+import { describeAddingMonth, findStoreMonth, listStoreMonths, tripDataRoot, type TStoreMonth } from './store-months';
+import { formatPattern, type TTaxiType } from './paths';
 
 export const ZLaunchRequest = z.object({
   taxiType: z.enum(['yellow', 'green', 'fhv']).describe('TLC taxi type'),
@@ -26,9 +29,36 @@ export const ZLaunchRequest = z.object({
   model: z.string().regex(/^[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?$/).optional().describe('name[@version]; default production of MODEL_NAME'),
   runId: z.string().optional().describe('rerun this run id (replaces its output and rows)'),
   trigger: z.enum(['manual', 'schedule', 'backfill', 'cli']).default('manual'),
+  validation: z
+    .enum(['course', 'strict'])
+    .default('course')
+    .describe("course: score what the course's score.py scores, flag anomalies; strict: reject them"),
   requestedBy: z.string().max(200).optional(),
 });
 export type TLaunchRequest = z.input<typeof ZLaunchRequest>;
+
+/** The month asked for has no input file: nothing was created. */
+export class MonthNotInStoreError extends Error {
+  readonly month: { taxiType: TTaxiType; year: number; month: number };
+  constructor(month: { taxiType: TTaxiType; year: number; month: number }, message: string) {
+    super(message);
+    this.name = 'MonthNotInStoreError';
+    this.month = { taxiType: month.taxiType, year: month.year, month: month.month };
+  }
+}
+
+function describeMonth(month: { taxiType: string; year: number; month: number }): string {
+  return `${month.taxiType} ${month.year}-${String(month.month).padStart(2, '0')}`;
+}
+
+/** The months the store can score (its trip-data folder), newest first; for the console's trigger form. */
+export async function listScorableMonths(options: { env?: TScorerEnv } = {}): Promise<{ months: TStoreMonth[]; tripDataUri: string }> {
+  const env = options.env ?? getScorerEnv();
+  return {
+    months: await listStoreMonths(env.objectStoreUri, { s3: s3OptionsFrom(env) }),
+    tripDataUri: tripDataRoot(env.objectStoreUri),
+  };
+}
 
 export type TLaunchResult =
   | { runId: string; mode: 'local'; pid: number; logFile: string }
@@ -52,12 +82,17 @@ export function buildRunArgs(request: z.output<typeof ZLaunchRequest> & { runId:
   if (request.input) args.push('--input', request.input);
   if (request.output) args.push('--output', request.output);
   if (request.model) args.push('--model', request.model);
+  if (request.validation !== 'course') args.push('--validation', request.validation);
   return args;
 }
 
 export async function launchRun(input: TLaunchRequest, options: TLaunchOptions = {}): Promise<TLaunchResult> {
   const request = ZLaunchRequest.parse(input);
   const env = options.env ?? getScorerEnv();
+  // The child scorer reads --input, else INPUT_FILE_PATTERN, else the store's file of the month.
+  const inputPattern = request.input ?? env.INPUT_FILE_PATTERN;
+  // A month the store does not have is refused first, before a run record (or a pool) exists.
+  const inputUri = await checkLaunchInput(env, request, inputPattern);
   if (!options.pool && !env.DATABASE_URL) throw new Error('DATABASE_URL is required to launch a run (the run record lives in Postgres)');
   const pool = options.pool ?? createPool(env.DATABASE_URL!);
   try {
@@ -65,9 +100,10 @@ export async function launchRun(input: TLaunchRequest, options: TLaunchOptions =
     const locations = resolveRunLocations({
       storeUri: env.objectStoreUri,
       values: { taxiType: request.taxiType, year: request.year, month: request.month, runId },
-      input: request.input,
+      input: inputPattern,
       output: request.output,
     });
+    locations.inputUri = inputUri;
     await createRunRecord(pool, {
       id: runId,
       ...request,
@@ -88,6 +124,28 @@ export async function launchRun(input: TLaunchRequest, options: TLaunchOptions =
   } finally {
     if (!options.pool) await pool.end();
   }
+}
+
+/** The input the run will read: the pattern's file or the store's month; refused when absent. */
+async function checkLaunchInput(
+  env: TScorerEnv,
+  request: { taxiType: TTaxiType; year: number; month: number },
+  input: string | undefined,
+): Promise<string> {
+  const s3 = s3OptionsFrom(env);
+  if (input) {
+    const uri = formatPattern(input, request);
+    if (!(await objectExists(uri, { s3 }))) throw new MonthNotInStoreError(request, `input not found: ${uri}`);
+    return uri;
+  }
+  const found = await findStoreMonth(env.objectStoreUri, request, { s3 });
+  if (!found) {
+    throw new MonthNotInStoreError(
+      request,
+      `no trip data for ${describeMonth(request)} in the store: ${describeAddingMonth(env.objectStoreUri, request)}`,
+    );
+  }
+  return found.uri;
 }
 
 function startChildProcess(options: { env: TScorerEnv; args: string[]; runId: string; processEnv: NodeJS.ProcessEnv }): TLaunchResult {

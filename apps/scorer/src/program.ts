@@ -4,6 +4,7 @@ import os from 'node:os';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Cron } from 'croner';
+import { objectExists, resolveUserPath } from '@tripcast/model/object-store';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 
@@ -17,7 +18,9 @@ import { checkRunId, createRunId, scheduledRunId } from './run-id';
 import { announceRunFinished, createRunFinishedNotifier } from './run-events';
 import { reapStaleRuns, type TRunTrigger } from './run-records';
 import { createPool, s3OptionsFrom, writePredictionsToPostgres } from './runtime-deps';
-import { scoreMonth, type TScoreResult } from './score-month';
+import { scoreMonth, ScoreRunError, type TScoreResult } from './score-month';
+import { findStoreMonth } from './store-months';
+import { VALIDATION_POLICIES, type TValidationPolicy } from '@tripcast/model/trips';
 
 export type TProgramContext = {
   env: TScorerEnv;
@@ -36,6 +39,7 @@ type TCommonOptions = {
   db: boolean;
   json?: boolean;
   force?: boolean;
+  validation: TValidationPolicy;
 };
 
 const TAXI_TYPES = ['yellow', 'green', 'fhv'] as const;
@@ -56,8 +60,9 @@ function addCommonOptions(command: Command, env: TScorerEnv): Command {
     .addOption(
       new Option(
         '-i, --input <uri-or-pattern>',
-        'input Parquet: a path or s3:// URI; may use {taxi_type} {year:04d} {month:02d} (env INPUT_FILE_PATTERN). ' +
-          'Default <store>/trip-data/{taxi_type}_tripdata_{year:04d}-{month:02d}.parquet',
+        'input TLC month, Parquet or CSV (.csv, .csv.gz): a path (relative to where you ran the command) or s3:// URI; ' +
+          'may use {taxi_type} {year:04d} {month:02d} (env INPUT_FILE_PATTERN). ' +
+          'Default the store\'s <store>/trip-data/{taxi_type}_tripdata_{year:04d}-{month:02d}.parquet (or .csv.gz, .csv)',
       ).default(env.INPUT_FILE_PATTERN),
     )
     .addOption(
@@ -77,6 +82,15 @@ function addCommonOptions(command: Command, env: TScorerEnv): Command {
       new Option('--model-location <uri>', 'a model folder or s3:// prefix holding model.onnx + card.json, bypassing the registry (env MODEL_LOCATION)').default(
         env.MODEL_LOCATION,
       ),
+    )
+    .addOption(
+      new Option(
+        '--validation <policy>',
+        "course: score every trip of 1..60 min as the course's score.py does, flagging zero or over-500-mile distances and " +
+          'pickups outside the month (counted in the run, column anomaly in Postgres); strict: reject those rows too',
+      )
+        .choices(VALIDATION_POLICIES)
+        .default('course'),
     )
     .option('--no-db', 'write Parquet only: no run record, no Postgres rows (also the default without DATABASE_URL)')
     .option('--force', 'take over a run id still marked running (its process was killed) without waiting for its heartbeat to go stale')
@@ -221,22 +235,40 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
     const ref = parseModelRef(options.model);
     // Run-finished events (EventBridge, signed webhook) when configured; never fails a run.
     const notifyFinished = createRunFinishedNotifier({ env, pool, log });
-    return await body(({ month, runId, trigger, backfillId }) => {
+    // Paths typed by the user are theirs: npm runs this in apps/scorer, INIT_CWD is where they were.
+    const userPath = (value: string | undefined) => (value === undefined ? undefined : resolveUserPath(value, env.userDir));
+    const modelLocation = userPath(options.modelLocation);
+    return await body(async ({ month, runId, trigger, backfillId }) => {
       const values = { ...month, taxiType: options.taxiType, runId };
-      const locations = resolveRunLocations({ storeUri: env.objectStoreUri, values, input: options.input, output: options.output, rejects: options.rejects });
+      const locations = resolveRunLocations({
+        storeUri: env.objectStoreUri,
+        values,
+        input: userPath(options.input),
+        output: userPath(options.output),
+        rejects: userPath(options.rejects),
+      });
+      // Without --input the store's own file of the month, Parquet or CSV.
+      if (!options.input) locations.inputUri = (await findStoreMonth(env.objectStoreUri, values, { s3 }))?.uri ?? locations.inputUri;
+      // A command typed at a terminal (run, backfill) with a missing input is refused before a run
+      // record exists: a typo must not leave a failed run behind. Console-launched runs (their record
+      // exists already; the launcher checked the month) and scheduled ones (a missed month should be
+      // visible in the console) record the failure instead.
+      if ((trigger === 'cli' || trigger === 'backfill') && !(await objectExists(locations.inputUri, { s3 }))) {
+        throw new ScoreRunError(`input not found: ${locations.inputUri}`);
+      }
       const scoring = scoreMonth(
         {
           log,
           s3,
           pool,
           writePredictions,
-          loadModel: createModelLoader({ location: options.modelLocation, ref, storeUri: env.objectStoreUri, databaseUrl: pool ? env.DATABASE_URL! : null, s3 }),
+          loadModel: createModelLoader({ location: modelLocation, ref, storeUri: env.objectStoreUri, databaseUrl: pool ? env.DATABASE_URL! : null, s3 }),
           progress: createProgressReporter({ isTty: context.isTty, log }),
           heartbeatMs: env.SCORER_HEARTBEAT_MS,
           staleAfterMs: env.SCORER_STALE_AFTER_MS,
           scratchRoot: os.tmpdir(),
         },
-        { ...values, ...locations, trigger, backfillId, force: options.force, requestedBy: os.userInfo().username },
+        { ...values, ...locations, trigger, backfillId, force: options.force, validation: options.validation, requestedBy: os.userInfo().username },
       );
       return announceRunFinished(notifyFinished, scoring, { ...month, runId, taxiType: options.taxiType });
     });
@@ -254,7 +286,10 @@ function printResult(context: TProgramContext, options: { json?: boolean }, resu
   context.stdout(
     [
       `run ${result.runId} succeeded (model ${result.modelName}@${result.modelVersion})`,
-      `  rows: read ${result.rowsRead}, scored ${result.rowsScored}, rejected ${result.rowsRejected}`,
+      `  rows: read ${result.rowsRead}, scored ${result.rowsScored}, rejected ${result.rowsRejected} (validation ${s.validation})`,
+      ...(Object.keys(s.anomaliesByReason).length
+        ? [`  flagged (scored): ${Object.entries(s.anomaliesByReason).map(([r, n]) => `${r} ${n}`).join(', ')}`]
+        : []),
       `  predicted minutes: mean ${s.predicted.mean} p50 ${s.predicted.p50} p95 ${s.predicted.p95}`,
       `  vs actual: RMSE ${s.error.rmse} MAE ${s.error.mae}`,
       `  output:  ${result.outputUri}`,
@@ -298,9 +333,9 @@ async function runSchedule(context: TProgramContext, options: TCommonOptions & {
   const job = new Cron(options.cron, { timezone: 'UTC', protect: true }, async () => tick(new Date()));
   const reapJob = new Cron('* * * * *', { protect: true }, reap);
   log.info({ cron: options.cron, taxiTypes, next: job.nextRun()?.toISOString() }, 'schedule started');
-  await reap();
-  if (options.runNow) await tick(new Date());
-  await new Promise<void>((resolve) => {
+  // Listen for SIGINT/SIGTERM before the first tick: a signal during --run-now's run must stop
+  // the schedule cleanly, not kill the process mid-run.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       job.stop();
       reapJob.stop();
@@ -310,5 +345,8 @@ async function runSchedule(context: TProgramContext, options: TCommonOptions & {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await reap();
+  if (options.runNow) await tick(new Date());
+  await stopped;
   await reaper?.end();
 }

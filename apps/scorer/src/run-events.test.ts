@@ -2,7 +2,7 @@
 // application, verifies each webhook's signature, and answers 500 once to force a retry. Real
 // Postgres (migrated) records the run and the deliveries; real onnxruntime and Parquet score.
 import http from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,7 +86,7 @@ describe('scorer run-finished webhook', () => {
     expect(received.map((delivery) => delivery.verdict)).toEqual([null, null]);
     const event = JSON.parse(received[1]!.body) as TRunFinishedEnvelope;
     const record = (await getRunRecord(pool, 'events-ok'))!;
-    const counts = expectedCounts(ROWS);
+    const counts = expectedCounts(ROWS, { policy: 'course' });
     expect(event).toMatchObject({
       source: 'tripcast.scorer',
       'detail-type': 'Batch run finished',
@@ -110,12 +110,15 @@ describe('scorer run-finished webhook', () => {
 
   it('a failed run is announced too, with its error', async () => {
     received.length = 0;
-    const out = await runCli(runArgs('events-failed', path.join(dir, 'missing.parquet')), baseEnv);
+    // An unreadable file fails the run (a missing one is refused before the run exists).
+    const garbage = path.join(dir, 'garbage.parquet');
+    await writeFile(garbage, 'not parquet');
+    const out = await runCli(runArgs('events-failed', garbage), baseEnv);
     expect(out.code).toBe(1);
     expect(received).toHaveLength(1);
     const event = JSON.parse(received[0]!.body) as TRunFinishedEnvelope;
     expect(event.detail).toMatchObject({ runId: 'events-failed', status: 'failed', outputUri: null });
-    expect(event.detail.error).toMatch(/input not found/);
+    expect(event.detail.error).toMatch(/not a readable Parquet file/);
   });
 
   it('an endpoint that is down does not fail the run: the run succeeds and the failed delivery is recorded', async () => {

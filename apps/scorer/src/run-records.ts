@@ -40,7 +40,8 @@ export type TRunRecord = {
   rowsRead: number;
   rowsScored: number;
   rowsRejected: number;
-  summary: (TRunSummary & { timings?: Record<string, number> }) | null;
+  /** Runs recorded before course parity have no validation / anomaliesByReason. */
+  summary: (TRunSummary & { timings?: Record<string, number>; validation?: string; anomaliesByReason?: Record<string, number> }) | null;
   error: string | null;
   backfillId: string | null;
   createdAt: Date;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { TS3Options } from '@tripcast/model/object-store';
 import type { TLoadedModel } from '@tripcast/model/runtime';
-import { REJECT_REASONS, validateTripChunk, type TTripColumns } from '@tripcast/model/trips';
+import { REJECT_REASONS, validateTripChunk, type TTripColumns, type TValidationPolicy } from '@tripcast/model/trips';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 
@@ -55,6 +55,8 @@ export type TScoreRequest = TMonth & {
   backfillId?: string | null;
   /** Take over a run still marked running (its process was killed): skip the stale-heartbeat wait. */
   force?: boolean;
+  /** `course` (default): score what the course scores, flag anomalies; `strict`: reject them. */
+  validation?: TValidationPolicy;
 };
 
 export type TScoreDeps = {
@@ -80,7 +82,12 @@ export type TScoreResult = {
   rejectsUri: string;
   modelName: string;
   modelVersion: string;
-  summary: TRunSummary & { timings: Record<string, number> };
+  summary: TRunSummary & {
+    validation: TValidationPolicy;
+    /** Scored rows flagged per anomaly (course policy; a row may have several). */
+    anomaliesByReason: Record<string, number>;
+    timings: Record<string, number>;
+  };
 };
 
 export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Promise<TScoreResult> {
@@ -163,7 +170,9 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     // Appenders on a second connection: an appender flushing on the reading connection would end
     // its streaming result early (DuckDB runs one statement per connection at a time).
     writer = await instance.connect();
-    await writer.run('CREATE TABLE predictions (predicted FLOAT)');
+    // One row per input row: the prediction (NULL = rejected), the row's anomaly mask and distance,
+    // for the Postgres rows (the Parquet keeps the course's columns only).
+    await writer.run('CREATE TABLE predictions (predicted FLOAT, anomalies UTINYINT, distance FLOAT)');
     await writer.run(
       'CREATE TABLE rejects (row_index INTEGER, reason UTINYINT, pickup_ms DOUBLE, dropoff_ms DOUBLE, pu INTEGER, do_ INTEGER, distance DOUBLE)',
     );
@@ -171,13 +180,17 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     const rejectsAppender = await writer.createAppender('rejects');
     const summary = createSummaryAccumulator();
     const rejectCounts = new Float64Array(REJECT_REASONS.length);
+    const validation = request.validation ?? 'course';
+    const anomalyCounts: Record<string, number> = {};
 
     progress.start(`${request.taxiType} ${request.year}-${String(request.month).padStart(2, '0')}`, counters.totalRows);
     const loadedModel = model;
     await time('scoreMs', async () => {
       for await (const batch of batchChunks(readTripChunks(conn, { file: inputFile, columns }), PREDICT_BATCH_ROWS)) {
         // The course's batch job scores trips of 1..60 minutes only (its read_data filter).
-        const { reasons, validCount: valid } = validateTripChunk(batch, { ...request, requireCourseDuration: true });
+        const checked = validateTripChunk(batch, { ...request, requireCourseDuration: true, policy: validation });
+        const { reasons, validCount: valid } = checked;
+        for (const [anomaly, n] of Object.entries(checked.anomalyCounts)) anomalyCounts[anomaly] = (anomalyCounts[anomaly] ?? 0) + n;
         const pu = new Int32Array(valid);
         const dropoff = new Int32Array(valid);
         const distance = new Float32Array(valid);
@@ -192,7 +205,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         }
         const predicted = valid > 0 ? await loadedModel.predict({ pu, do: dropoff, distance }) : new Float32Array(0);
         summary.addScored(predicted, actual, valid);
-        appendPredictions(predictionsAppender, rejectsAppender, batch, reasons, predicted, rejectCounts);
+        appendPredictions(predictionsAppender, rejectsAppender, batch, { reasons, anomalies: checked.anomalies }, predicted, rejectCounts);
         counters.rowsRead += batch.length;
         counters.rowsScored += valid;
         counters.rowsRejected += batch.length - valid;
@@ -243,11 +256,11 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       rejectsUri: request.rejectsUri,
       modelName: loadedModel.name,
       modelVersion: loadedModel.version,
-      summary: { ...summary.summarize(), timings },
+      summary: { ...summary.summarize(), validation, anomaliesByReason: anomalyCounts, timings },
     };
     await lifecycle.succeed({ counters, summary: result.summary });
     runLog.info(
-      { rowsRead: result.rowsRead, rowsScored: result.rowsScored, rowsRejected: result.rowsRejected, timings },
+      { rowsRead: result.rowsRead, rowsScored: result.rowsScored, rowsRejected: result.rowsRejected, validation, anomalies: anomalyCounts, timings },
       'run succeeded',
     );
     return result;

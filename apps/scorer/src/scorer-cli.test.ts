@@ -88,6 +88,9 @@ describe('scorer run on a generated month with dirty rows', () => {
         monthFile,
         '--run-id',
         'dirty-1',
+        // Today's stricter policy; the course policy (the default) is tested below on the same month.
+        '--validation',
+        'strict',
         '--json',
       ],
       baseEnv,
@@ -224,6 +227,61 @@ describe('scorer run on a generated month with dirty rows', () => {
   });
 });
 
+describe('scorer run, course policy (the default), on the same dirty month', () => {
+  let result: TScoreResult;
+  beforeAll(async () => {
+    const out = await runCli(['run', '-y', '2021', '-M', '2', '--input', monthFile, '--run-id', 'course-1', '--json'], baseEnv);
+    expect(out.code, out.stderr).toBe(0);
+    result = JSON.parse(out.stdout) as TScoreResult;
+  });
+
+  it('scores zero distances and pickups outside the month, flags them, rejects only what cannot be scored', () => {
+    const strict = expectedCounts(ROWS);
+    const zero = strict.byReason.non_positive_distance!;
+    const outside = strict.byReason.pickup_outside_month!;
+    expect(result.summary.validation).toBe('course');
+    expect(result.rowsScored).toBe(strict.scored + zero + outside);
+    expect(result.rowsScored).toBe(expectedCounts(ROWS, { policy: 'course' }).scored);
+    expect(result.summary.rejectsByReason).toEqual({
+      null_zone: strict.byReason.null_zone,
+      zone_out_of_range: strict.byReason.zone_out_of_range,
+      duration_out_of_range: strict.byReason.duration_out_of_range,
+      missing_dropoff_datetime: strict.byReason.missing_dropoff_datetime,
+    });
+    expect(result.summary.anomaliesByReason).toEqual({ zero_distance: zero, pickup_outside_month: outside });
+  });
+
+  it('flags exactly those rows in Postgres (column anomaly) and keeps every row\'s distance', async () => {
+    const { rows } = await pool.query<{ row_index: number; anomaly: string | null; trip_distance: number | null }>(
+      `SELECT row_index, anomaly, trip_distance FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key
+       WHERE r.id = 'course-1' ORDER BY row_index`,
+    );
+    expect(rows).toHaveLength(result.rowsScored);
+    const input = await queryDuckDb(`SELECT file_row_number AS idx, trip_distance FROM read_parquet(${sql(monthFile)}, file_row_number = true)`);
+    const distanceOf = new Map(input.map((r) => [Number(r.idx), r.trip_distance as number]));
+    for (const row of rows) {
+      const k = row.row_index % 50;
+      expect(row.anomaly, `row ${row.row_index}`).toBe(k === 3 ? 'zero_distance' : k === 5 ? 'pickup_outside_month' : null);
+      expect(row.trip_distance!).toBeCloseTo(distanceOf.get(row.row_index)!, 4);
+    }
+  });
+
+  it('reads a TLC CSV month (.csv.gz) to the same rows as its Parquet', async () => {
+    const csv = path.join(dir, 'data', 'green_tripdata_2021-02.csv.gz');
+    await queryDuckDb(`COPY (SELECT * FROM read_parquet(${sql(monthFile)})) TO ${sql(csv)} (HEADER, COMPRESSION gzip)`);
+    const out = await runCli(['run', '-y', '2021', '-M', '2', '--input', csv, '--no-db', '--json'], baseEnv);
+    expect(out.code, out.stderr).toBe(0);
+    const fromCsv = JSON.parse(out.stdout) as TScoreResult;
+    expect([fromCsv.rowsRead, fromCsv.rowsScored, fromCsv.rowsRejected]).toEqual([result.rowsRead, result.rowsScored, result.rowsRejected]);
+    expect(fromCsv.summary.rejectsByReason).toEqual(result.summary.rejectsByReason);
+    const [diff] = await queryDuckDb(
+      `SELECT count(*)::INTEGER AS n FROM (SELECT ride_id, PULocationID, DOLocationID, actual_duration, predicted_duration FROM read_parquet(${sql(fromCsv.outputUri)})
+       EXCEPT SELECT ride_id, PULocationID, DOLocationID, actual_duration, predicted_duration FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false))`,
+    );
+    expect(diff!.n).toBe(0);
+  });
+});
+
 describe('scorer run failures name their cause, in the exit and in the record', () => {
   it.each([
     [
@@ -263,6 +321,11 @@ describe('scorer run failures name their cause, in the exit and in the record', 
     );
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(expected);
+    if (name === 'missing input') {
+      // Refused before the run exists: a typo leaves no failed run behind.
+      expect(await getRunRecord(pool, runId)).toBeNull();
+      return;
+    }
     const record = (await getRunRecord(pool, runId))!;
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(expected);
@@ -320,7 +383,7 @@ describe('s3:// input and output (s3rver)', () => {
     const [count] = await queryDuckDb(
       `SELECT count(*)::INTEGER AS n FROM read_parquet(${sql(local)})`,
     );
-    expect(count!.n).toBe(expectedCounts(ROWS).scored);
+    expect(count!.n).toBe(expectedCounts(ROWS, { policy: 'course' }).scored);
   });
 });
 

@@ -1,6 +1,6 @@
 // The other ways a run starts: --help, the real TLC month, backfill, the schedule, the launcher.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseScorerEnv } from './env';
-import { launchRun } from './launcher';
+import { launchRun, listScorableMonths, MonthNotInStoreError } from './launcher';
 import { previousMonthOf } from './month';
 import { getRunRecord } from './run-records';
 import type { TScoreResult } from './score-month';
@@ -107,10 +107,10 @@ describe('--help', () => {
 describe.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(
   `the real green 2021-01 month (${sharedDataPath('green_tripdata_2021-01.parquet')})`,
   () => {
-    it('scores every valid trip; counts agree with an independent SQL count of the same rules', async () => {
+    it('--validation strict scores every valid trip; counts agree with an independent SQL count of the same rules', async () => {
       const file = sharedDataPath('green_tripdata_2021-01.parquet');
       const out = await runCli(
-        ['run', '--year', '2021', '--month', '1', '--input', file, '--no-db', '--json'],
+        ['run', '--year', '2021', '--month', '1', '--input', file, '--no-db', '--validation', 'strict', '--json'],
         env,
       );
       expect(out.code, out.stderr).toBe(0);
@@ -147,9 +147,11 @@ describe('scorer backfill', () => {
     ]);
     expect(outcomes[0]!.error).toMatch(/input not found: .*green_tripdata_2020-12\.parquet/);
     const records = await Promise.all(outcomes.map((o) => getRunRecord(pool, o.runId)));
-    expect(records.map((r) => r!.trigger)).toEqual(['backfill', 'backfill', 'backfill']);
-    expect(new Set(records.map((r) => r!.backfillId)).size).toBe(1);
-    expect(records[0]!.backfillId).toMatch(/^backfill-/);
+    // The missing month was refused before its run existed: no failed run left behind.
+    expect(records[0]).toBeNull();
+    expect(records.slice(1).map((r) => r!.trigger)).toEqual(['backfill', 'backfill']);
+    expect(new Set(records.slice(1).map((r) => r!.backfillId)).size).toBe(1);
+    expect(records[1]!.backfillId).toMatch(/^backfill-/);
     expect(records[1]!.rowsRead).toBe(600);
   });
 });
@@ -185,9 +187,10 @@ describe('scorer schedule', () => {
     expect(record?.status).toBe('succeeded');
     expect(record?.trigger).toBe('schedule');
     expect([record?.year, record?.month]).toEqual([previous.year, previous.month]);
-    // Every trip of the January file is outside the scheduled month: read, and all rejected for it.
+    // Every trip of the January file is outside the scheduled month: read, scored as the course
+    // would, and flagged for it.
     expect(record?.rowsRead).toBe(600);
-    expect(record?.summary?.rejectsByReason.pickup_outside_month).toBeGreaterThan(500);
+    expect(record?.summary?.anomaliesByReason?.pickup_outside_month).toBeGreaterThan(500);
     const stale = (await getRunRecord(pool, 'stale-1'))!;
     expect(stale.status).toBe('failed');
     expect(stale.error).toMatch(/heartbeat stopped/);
@@ -219,6 +222,30 @@ describe('launchRun (the console API), local mode', () => {
     await expect(
       launchRun({ taxiType: 'green', year: 2021, month: 13 }, { env: parseScorerEnv(env), pool }),
     ).rejects.toThrow(/month/);
+  });
+
+  it('lists the months of the store (Parquet and CSV) and refuses one it lacks before any record exists', async () => {
+    const storeEnv: NodeJS.ProcessEnv = { ...env, OBJECT_STORE_URI: path.join(dir, 'store-months') };
+    delete storeEnv.INPUT_FILE_PATTERN;
+    const tripData = path.join(dir, 'store-months', 'trip-data');
+    await writeTestMonth({ file: path.join(tripData, 'green_tripdata_2021-01.parquet'), rows: 10, year: 2021, month: 1 });
+    await queryDuckDb(
+      `COPY (SELECT * FROM read_parquet('${path.join(tripData, 'green_tripdata_2021-01.parquet')}')) TO '${path.join(tripData, 'yellow_tripdata_2020-12.csv.gz')}' (HEADER)`,
+    );
+    await writeFile(path.join(tripData, 'notes.txt'), 'not a month');
+    const scorerEnv = parseScorerEnv(storeEnv);
+    const { months, tripDataUri } = await listScorableMonths({ env: scorerEnv });
+    expect(tripDataUri).toBe(tripData);
+    expect(months.map((m) => [m.taxiType, m.year, m.month, path.basename(m.uri)])).toEqual([
+      ['green', 2021, 1, 'green_tripdata_2021-01.parquet'],
+      ['yellow', 2020, 12, 'yellow_tripdata_2020-12.csv.gz'],
+    ]);
+    const before = await pool.query('SELECT count(*)::int AS n FROM batch_runs');
+    const refused = launchRun({ taxiType: 'green', year: 2021, month: 5 }, { env: scorerEnv, pool });
+    await expect(refused).rejects.toBeInstanceOf(MonthNotInStoreError);
+    await expect(refused).rejects.toThrow(`no trip data for green 2021-05 in the store: put green_tripdata_2021-05.parquet`);
+    const after = await pool.query('SELECT count(*)::int AS n FROM batch_runs');
+    expect(after.rows[0]).toEqual(before.rows[0]);
   });
 });
 

@@ -7,7 +7,16 @@ import path from 'node:path';
 
 import { DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, UTINYINT, type DuckDBConnection } from '@duckdb/node-api';
 import { downloadToFile, isS3Uri, ObjectNotFoundError, type TS3Options } from '@tripcast/model/object-store';
-import { REJECT_REASON_TEXT, REJECT_REASONS, type TTripChunk, type TTripColumns } from '@tripcast/model/trips';
+import {
+  ANOMALIES,
+  convertTripCsvToParquet,
+  formatAnomalies,
+  isCsvTripFile,
+  REJECT_REASON_TEXT,
+  REJECT_REASONS,
+  type TTripChunk,
+  type TTripColumns,
+} from '@tripcast/model/trips';
 
 import type { TMonth } from './month';
 import { sqlIdentifier, sqlString } from './trip-reader';
@@ -26,6 +35,10 @@ export type TBatchPredictionChunk = {
   /** NaN = unknown */
   actual: Float32Array;
   predicted: Float32Array;
+  /** The input's trip distance; NaN = unknown. */
+  tripDistance: Float32Array;
+  /** Anomaly codes of the row (course policy), null = none. */
+  anomaly: (string | null)[];
 };
 
 /** A failure whose message is meant for the user as it is (missing input, unreadable file, bad model). */
@@ -36,7 +49,20 @@ export class ScoreRunError extends Error {
   }
 }
 
+/** The input as a local Parquet file: downloaded from s3://, converted from a TLC CSV month. */
 export async function fetchInput(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
+  const file = await fetchInputFile(uri, scratch, s3);
+  if (!isCsvTripFile(uri)) return file;
+  const parquet = path.join(scratch, 'input-from-csv.parquet');
+  try {
+    await convertTripCsvToParquet(file, parquet);
+  } catch (error) {
+    throw new ScoreRunError(`input ${uri}: ${firstLine(error)}`, { cause: error });
+  }
+  return parquet;
+}
+
+async function fetchInputFile(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
   if (!isS3Uri(uri)) {
     try {
       const info = await stat(uri);
@@ -47,7 +73,7 @@ export async function fetchInput(uri: string, scratch: string, s3: TS3Options | 
     }
     return uri;
   }
-  const local = path.join(scratch, 'input.parquet');
+  const local = path.join(scratch, isCsvTripFile(uri) ? path.basename(uri) : 'input.parquet');
   try {
     await downloadToFile(uri, local, { s3 });
   } catch (error) {
@@ -107,14 +133,15 @@ export function appendPredictions(
   predictions: TAppender,
   rejects: TAppender,
   batch: TTripChunk,
-  reasons: Uint8Array,
+  checked: { reasons: Uint8Array; anomalies: Uint8Array },
   predicted: Float32Array,
   rejectCounts: Float64Array,
 ): void {
+  const { reasons, anomalies } = checked;
   let j = 0;
   for (let start = 0; start < batch.length; start += DUCKDB_VECTOR) {
     const n = Math.min(DUCKDB_VECTOR, batch.length - start);
-    const chunk = DuckDBDataChunk.create([FLOAT], n);
+    const chunk = DuckDBDataChunk.create([FLOAT, UTINYINT, FLOAT], n);
     const vector = chunk.getColumnVector(0) as unknown as TFloatVector;
     const rejectRows: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -127,6 +154,8 @@ export function appendPredictions(
       }
     }
     vector.flush();
+    chunk.setColumnValues(1, Array.from(anomalies.subarray(start, start + n)));
+    chunk.setColumnValues(2, Array.from(batch.distance.subarray(start, start + n), (d) => (Number.isNaN(d) ? null : d)));
     predictions.appendDataChunk(chunk);
     if (rejectRows.length > 0) {
       // The row as the scorer read it (normalised fields) and why: a few % of a month, so a cheap
@@ -185,7 +214,7 @@ export function buildRejectsCopy(options: { target: string }): string {
   ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
-type TTypedVector = { items: Float64Array | Float32Array | Int32Array };
+type TTypedVector = { items: Float64Array | Float32Array | Int32Array | Uint8Array };
 
 /**
  * Reads the written Parquet back in chunks for the Postgres COPY, so the database gets exactly the
@@ -194,11 +223,16 @@ type TTypedVector = { items: Float64Array | Float32Array | Int32Array };
  */
 export async function* readPredictionChunks(connection: DuckDBConnection, file: string, month: TMonth): AsyncGenerator<TBatchPredictionChunk> {
   const prefix = rideIdPrefix(month);
+  // The scored rows of \`predictions\` are the file's rows in the same order (the output COPY
+  // wrote exactly those, in input order): joined positionally for the distance and anomaly mask.
   const result = await connection.stream(
-    `SELECT CAST(substr(ride_id, ${prefix.length + 1}) AS INTEGER) AS row_index, epoch_ms(pickup_datetime)::DOUBLE,
-            PULocationID, DOLocationID, coalesce(actual_duration, 'NaN')::FLOAT, predicted_duration::FLOAT
-     FROM read_parquet(${sqlString(file)}, hive_partitioning = false)`,
+    `SELECT CAST(substr(o.ride_id, ${prefix.length + 1}) AS INTEGER) AS row_index, epoch_ms(o.pickup_datetime)::DOUBLE,
+            o.PULocationID, o.DOLocationID, coalesce(o.actual_duration, 'NaN')::FLOAT, o.predicted_duration::FLOAT,
+            coalesce(p.distance, 'NaN')::FLOAT, p.anomalies
+     FROM read_parquet(${sqlString(file)}, hive_partitioning = false) o
+     POSITIONAL JOIN (SELECT distance, anomalies FROM predictions WHERE predicted IS NOT NULL) p`,
   );
+  const anomalyText = Array.from({ length: 1 << ANOMALIES.length }, (_, mask) => formatAnomalies(mask));
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
@@ -213,6 +247,8 @@ export async function* readPredictionChunks(connection: DuckDBConnection, file: 
       do: Int32Array.from(column(3)),
       actual: Float32Array.from(column(4)),
       predicted: Float32Array.from(column(5)),
+      tripDistance: Float32Array.from(column(6)),
+      anomaly: Array.from(column(7), (mask) => anomalyText[mask] ?? null),
     };
   }
 }

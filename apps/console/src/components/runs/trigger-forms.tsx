@@ -1,6 +1,6 @@
 'use client';
 
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { Button } from '~/components/ui/button';
@@ -36,12 +36,23 @@ function TaxiSelect({
   );
 }
 
+const VALIDATION_OPTIONS = [
+  { value: 'course', label: 'Course (flag anomalies)' },
+  { value: 'strict', label: 'Strict (reject anomalies)' },
+] as const;
+type TValidation = (typeof VALIDATION_OPTIONS)[number]['value'];
+
+const monthKey = (m: { taxiType: string; year: number; month: number }) =>
+  `${m.taxiType}:${m.year}-${String(m.month).padStart(2, '0')}`;
+
+/** Offers only the months the store's trip-data holds, so a run is never started on a missing file. */
 export function TriggerRunForm() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
-  const [taxiType, setTaxiType] = useState<TTaxi>('green');
-  const [month, setMonth] = useState('2021-01');
+  const months = useQuery(trpc.runs.months.queryOptions());
+  const [selected, setSelected] = useState<string | null>(null);
+  const [validation, setValidation] = useState<TValidation>('course');
   const trigger = useMutation(
     trpc.runs.trigger.mutationOptions({
       onSuccess: async ({ runId }) => {
@@ -50,40 +61,77 @@ export function TriggerRunForm() {
       },
     }),
   );
-  const parsed = parseMonthValue(month);
+  const available = months.data?.months ?? [];
+  const chosen = available.find((m) => monthKey(m) === selected) ?? available[0];
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (parsed) trigger.mutate({ taxiType, ...parsed });
+    if (chosen) trigger.mutate({ ...chosen, validation });
   };
+  const howToAdd = months.data && (
+    <>
+      To add a month, put a TLC file such as <code>green_tripdata_2021-01.parquet</code> (
+      <code>.csv</code> and <code>.csv.gz</code> work too) in{' '}
+      <code className="break-all">{months.data.tripData}</code>.
+    </>
+  );
   return (
     <Card>
       <CardHeader
         title="Score a month"
-        description="Runs the batch scorer on one month of TLC trips."
+        description="Runs the batch scorer on one month of TLC trips from the store."
       />
       <CardBody>
-        <form
-          onSubmit={submit}
-          className="grid grid-cols-[8rem_14rem_auto] items-end justify-start gap-3"
-          aria-label="Score a month"
-        >
-          <Field id="run-taxi" label="Taxi type">
-            <TaxiSelect id="run-taxi" value={taxiType} onChange={setTaxiType} />
-          </Field>
-          <Field id="run-month" label="Month" error={parsed ? null : 'Enter a month as YYYY-MM'}>
-            <Input
-              id="run-month"
-              type="month"
-              value={month}
-              required
-              onChange={(e) => setMonth(e.target.value)}
-              aria-invalid={!parsed || undefined}
-            />
-          </Field>
-          <Button type="submit" isLoading={trigger.isPending} disabled={!parsed}>
-            Start run
-          </Button>
-        </form>
+        {months.isError ? (
+          <p role="alert" className="text-sm text-danger">
+            Could not list the store&apos;s months: {months.error.message}
+          </p>
+        ) : months.data && available.length === 0 ? (
+          <p className="text-sm text-muted-foreground">No trip data in the store yet. {howToAdd}</p>
+        ) : (
+          <form
+            onSubmit={submit}
+            className="grid grid-cols-[14rem_14rem_auto] items-end justify-start gap-3"
+            aria-label="Score a month"
+          >
+            <Field id="run-month" label="Month">
+              <Select
+                id="run-month"
+                value={chosen ? monthKey(chosen) : ''}
+                disabled={!months.data}
+                onChange={(e) => setSelected(e.target.value)}
+              >
+                {available.map((m) => (
+                  <option key={monthKey(m)} value={monthKey(m)}>
+                    {m.taxiType} {m.year}-{String(m.month).padStart(2, '0')}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field id="run-validation" label="Validation">
+              <Select
+                id="run-validation"
+                value={validation}
+                onChange={(e) => setValidation(e.target.value as TValidation)}
+              >
+                {VALIDATION_OPTIONS.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Button type="submit" isLoading={trigger.isPending} disabled={!chosen}>
+              Start run
+            </Button>
+          </form>
+        )}
+        {available.length > 0 && (
+          <p className="mt-2 text-xs text-muted-foreground">
+            Course scores every trip of 1 to 60 minutes, as the course&apos;s score.py, and flags
+            zero or over-500-mile distances and pickups outside the month; strict rejects those
+            rows. {howToAdd}
+          </p>
+        )}
         {trigger.isError && (
           <p role="alert" className="mt-2 text-sm text-danger">
             {trigger.error.message}

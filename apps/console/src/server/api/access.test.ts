@@ -27,6 +27,7 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   'runs.trigger': 'analyst',
   'runs.backfill': 'analyst',
   'runs.retry': 'analyst',
+  'runs.months': 'analyst',
   'predictions.zones': 'viewer',
   'predictions.recent': 'viewer',
   'predictions.predict': 'analyst',

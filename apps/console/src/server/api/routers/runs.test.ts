@@ -1,10 +1,21 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestConsole, type TTestConsole } from '../../testing/context';
 import { seedBatchRun } from '../../testing/seed';
 
 describe('runs router', () => {
   let t: TTestConsole;
+  let store: string;
   beforeAll(async () => {
+    // The launcher reads the scorer's env (OBJECT_STORE_URI), once, on its first call: a store of
+    // our own holding one month, so the months list and the refusal of an absent month are known.
+    store = await mkdtemp(path.join(os.tmpdir(), 'tripcast-runs-router-'));
+    await mkdir(path.join(store, 'trip-data'));
+    await writeFile(path.join(store, 'trip-data', 'green_tripdata_2021-03.csv.gz'), '');
+    process.env.OBJECT_STORE_URI = store;
     t = await createTestConsole();
     await seedBatchRun(
       t.db,
@@ -30,7 +41,10 @@ describe('runs router', () => {
       createdAt: new Date('2026-02-01T00:00:00Z'),
     });
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await t.close();
+    await rm(store, { recursive: true, force: true });
+  });
 
   it('lists runs newest first with their live status and progress', async () => {
     const { items, nextCursor } = await t.caller.runs.list({ limit: 10 });
@@ -102,6 +116,19 @@ describe('runs router', () => {
     await expect(
       t.caller.runs.trigger({ taxiType: 'green', year: 2021, month: 13 }),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('lists the months the store holds, and refuses a month it lacks before creating a run', async () => {
+    const { months, tripData } = await t.caller.runs.months();
+    expect(months).toEqual([{ taxiType: 'green', year: 2021, month: 3 }]);
+    expect(tripData).toMatch(/trip-data$/);
+    const call = t.caller.runs.trigger({ taxiType: 'green', year: 2021, month: 5 });
+    await expect(call).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(call).rejects.toThrow(/no trip data for green 2021-05 in the store/);
+    const backfill = t.caller.runs.backfill({ taxiType: 'green', from: { year: 2021, month: 2 }, to: { year: 2021, month: 4 } });
+    await expect(backfill).rejects.toThrow(/no green trip data in the store for 2021-02, 2021-04/);
+    const runs = await t.db.batchRun.count({ where: { year: 2021, month: { in: [2, 4, 5] } } });
+    expect(runs).toBe(1); // run-new (2021-02) only: nothing was created
   });
 
   it('retries only a failed run, and names the run it cannot find', async () => {

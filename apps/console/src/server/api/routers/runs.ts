@@ -1,20 +1,51 @@
 import { recordAudit } from '@tripcast/db/queries/audit';
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
-import { launchRun } from '@tripcast/scorer/launcher';
+import {
+  launchRun,
+  listScorableMonths,
+  MonthNotInStoreError,
+  type TLaunchRequest,
+} from '@tripcast/scorer/launcher';
 import { getBatchRun, listBatchRuns } from '@tripcast/db/queries/runs';
 import {
   getBatchRunWithSummary,
   listRunPredictions,
   samplePredictedVsActual,
 } from '../../queries/runs';
-import { showNullableUri, showText, showUri } from '../../server-paths';
-import { badRequest, analystProcedure, viewerProcedure, createTRPCRouter, notFound } from '../trpc';
+import { showNullableUri, showText, showUri, type TPathAudience } from '../../server-paths';
+import {
+  badRequest,
+  analystProcedure,
+  viewerProcedure,
+  createTRPCRouter,
+  notFound,
+} from '../trpc';
 
 const ZMonthInput = z.object({
   year: z.number().int().min(2009).max(2100).describe('Year of the trips'),
   month: z.number().int().min(1).max(12).describe('Month of the trips, 1..12'),
 });
+
+const ZValidation = z
+  .enum(['course', 'strict'])
+  .default('course')
+  .describe(
+    "course: score every trip of 1..60 min like the course's score.py, flagging anomalies; strict: also reject zero/over-500-mile distances and pickups outside the month",
+  );
+
+/**
+ * Launch one run; a month the store does not have is a 400 naming it (nothing is created). Shared
+ * by trigger, retry and backfill so each refuses an absent month the same way.
+ */
+async function launchOrRefuse(ctx: TPathAudience, request: TLaunchRequest) {
+  try {
+    return await launchRun(request);
+  } catch (error) {
+    if (error instanceof MonthNotInStoreError) badRequest(showText(error.message, ctx));
+    throw error;
+  }
+}
 
 const monthIndex = (m: z.infer<typeof ZMonthInput>) => m.year * 12 + (m.month - 1);
 // Each month starts its own scorer process: keep a backfill from swamping a small machine.
@@ -82,10 +113,19 @@ export const runsRouter = createTRPCRouter({
       });
     }),
 
+  /** The months the store's trip-data holds (what the trigger form offers), and where to add one. */
+  months: analystProcedure.query(async ({ ctx }) => {
+    const { months, tripDataUri } = await listScorableMonths();
+    return {
+      months: months.map(({ taxiType, year, month }) => ({ taxiType, year, month })),
+      tripData: showUri(tripDataUri, ctx),
+    };
+  }),
+
   trigger: analystProcedure
-    .input(ZMonthInput.extend({ taxiType: ZTaxiType }))
+    .input(ZMonthInput.extend({ taxiType: ZTaxiType, validation: ZValidation }))
     .mutation(async ({ ctx, input }) => {
-      const run = await launchRun({ ...input, trigger: 'manual', requestedBy: ctx.actor });
+      const run = await launchOrRefuse(ctx, { ...input, trigger: 'manual', requestedBy: ctx.actor });
       await recordAudit(ctx.db, {
         actor: ctx.actor,
         action: 'run.trigger',
@@ -105,7 +145,7 @@ export const runsRouter = createTRPCRouter({
       if (failed.status !== 'failed')
         badRequest(`Run ${input.id} is ${failed.status}: only a failed run can be retried`);
       const month = { taxiType: failed.taxiType, year: failed.year, month: failed.month };
-      const run = await launchRun({ ...month, trigger: 'manual', requestedBy: ctx.actor });
+      const run = await launchOrRefuse(ctx, { ...month, trigger: 'manual', requestedBy: ctx.actor });
       await recordAudit(ctx.db, {
         actor: ctx.actor,
         action: 'run.retry',
@@ -123,12 +163,20 @@ export const runsRouter = createTRPCRouter({
       if (months < 1) badRequest('to must be the same month as from or later');
       if (months > MAX_BACKFILL_MONTHS)
         badRequest(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
+      // Every month must be in the store before any is launched: refuse the backfill naming them.
+      const { months: present } = await listScorableMonths();
+      const have = new Set(present.map((m) => `${m.taxiType}-${monthIndex(m)}`));
+      const missing = Array.from({ length: months }, (_, i) => monthIndex(input.from) + i)
+        .filter((index) => !have.has(`${input.taxiType}-${index}`))
+        .map((index) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`);
+      if (missing.length > 0)
+        badRequest(`no ${input.taxiType} trip data in the store for ${missing.join(', ')}: add those months first`);
       // One queued run per month, oldest first. The launcher has no backfill entry yet (the scorer
       // CLI's `backfill` runs months one after another); until it does, each month is its own run.
       const runIds: string[] = [];
       for (let i = 0; i < months; i++) {
         const index = monthIndex(input.from) + i;
-        const run = await launchRun({
+        const run = await launchOrRefuse(ctx, {
           taxiType: input.taxiType,
           year: Math.floor(index / 12),
           month: (index % 12) + 1,
