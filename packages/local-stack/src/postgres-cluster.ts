@@ -86,7 +86,9 @@ type TInitOptions = {
 };
 
 export async function stopLeftoverPostgres(dataDir: string): Promise<void> {
-  await clearStalePidFile(path.resolve(dataDir), () => undefined);
+  // The data folder may be a link to a relocated cluster (placeDataDir): the server's command line names the target.
+  const real = await fs.realpath(dataDir).catch(() => path.resolve(dataDir));
+  await clearStalePidFile(real, () => undefined);
 }
 
 async function runInitdb(options: TInitOptions): Promise<void> {

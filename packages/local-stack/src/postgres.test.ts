@@ -187,14 +187,31 @@ describe('startPostgres', () => {
 
   // Only as root does the server run as another user (`postgres`).
   it.runIf(process.getuid?.() === 0)(
-    'says so in one line when the postgres user cannot reach the data folder',
+    'keeps the data under /var/tmp, linked from the data folder, when the postgres user cannot reach it (a mode-700 clone)',
     async () => {
       const locked = path.join(root, 'locked');
       await fs.mkdir(locked, { mode: 0o700 });
       await fs.chmod(locked, 0o700);
-      await expect(startPostgres({ dataDir: path.join(locked, 'pg'), port: 0 })).rejects.toThrow(
-        `The embedded Postgres runs as user "postgres", which cannot enter ${locked} (mode 700)`,
-      );
+      const dataDir = path.join(locked, 'pg');
+      const first = await startPostgres({ dataDir, port: 0 });
+      let relocated: string;
+      try {
+        relocated = first.dataDir;
+        expect(relocated).toMatch(/^\/var\/tmp\/tripcast-pg-[0-9a-f]{12}$/);
+        expect(await fs.readlink(dataDir)).toBe(relocated);
+        expect(first.isFresh).toBe(true);
+      } finally {
+        await first.stop();
+      }
+      // Kept across starts; a removed link (a reset of the home) starts a new cluster.
+      const second = await startPostgres({ dataDir, port: 0 });
+      await second.stop();
+      expect([second.dataDir, second.isFresh]).toEqual([relocated, false]);
+      await fs.rm(dataDir);
+      const third = await startPostgres({ dataDir, port: 0 });
+      await third.stop();
+      expect(third.isFresh).toBe(true);
+      await fs.rm(relocated, { recursive: true, force: true });
     },
   );
 });

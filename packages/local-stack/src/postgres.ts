@@ -15,6 +15,7 @@ import { LocalStackError } from './errors';
 import { assertPortFree, getFreePort, PortInUseError } from './net';
 import {
   assertReachableByOwner,
+  placeDataDir,
   binariesRunnableBy,
   loadBinaries,
   resolveOwner,
@@ -71,10 +72,9 @@ export async function startPostgres(options: TStartPostgresOptions): Promise<TPo
   const user = options.user ?? 'postgres';
   const password = options.password ?? 'postgres';
   const log = options.onLog ?? (() => undefined);
-  const dataDir = path.resolve(options.dataDir);
-
   const owner = await resolveOwner();
   const binaries = await binariesRunnableBy(await loadBinaries(), owner);
+  const dataDir = await placeDataDir(path.resolve(options.dataDir), owner);
   await assertReachableByOwner(dataDir, owner);
 
   // A server left over from an unclean stop may hold the port: deal with it before checking.

@@ -62,6 +62,10 @@ export async function startDatabaseServer(context: TServerContext): Promise<stri
     stop: postgres.stop,
     kill: () => process.kill(postgres.pid, 'SIGQUIT'),
   });
+  if (postgres.dataDir !== layout.postgres)
+    say(
+      `the postgres user cannot enter this checkout's folder, so Postgres keeps its data in ${postgres.dataDir} (${layout.postgres} links to it)`,
+    );
   if (postgres.isFresh)
     say(`initialised a new Postgres cluster in ${Math.round(postgres.timings.initMs)} ms`);
   await ensureDatabase(postgres.urlFor('postgres'), LOCAL_DATABASE_NAME);
