@@ -65,11 +65,18 @@ export function buildChildEnv(
   // (Many libraries treat any FORCE_COLOR, even "0", as "on": use NO_COLOR to turn it off.)
   const { FORCE_COLOR: _force, NO_COLOR: _none, ...inherited } = process.env;
   return {
+    // The AWS SDK writes a multi-line Node-version notice (process.emitWarning) into the services'
+    // output, between their JSON log lines; the start summary says it once instead (see
+    // describeStack). A value the user set wins.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...inherited,
     ...stackEnv,
     ...(isColor ? { FORCE_COLOR: '1' } : { NO_COLOR: '1' }),
   };
 }
+
+/** The Node major from which the AWS SDK's releases after early January 2027 still run. */
+const AWS_SDK_NODE_MAJOR = 22;
 
 /** The lines printed once the servers are up: where each part is, and what will run. */
 export function describeStack(options: {
@@ -100,5 +107,10 @@ export function describeStack(options: {
     options.hasConsole
       ? `  Console      ${consoleUrl}`
       : `  Console      ${consoleUrl} (not started: @tripcast/console has no "start:local" script yet)`,
+    ...(Number(process.versions.node.split('.')[0]) < AWS_SDK_NODE_MAJOR
+      ? [
+          `  Note         Node ${process.version}: AWS SDK releases after early January 2027 need Node ${AWS_SDK_NODE_MAJOR} (the SDK pins in package.json keep working)`,
+        ]
+      : []),
   ];
 }
