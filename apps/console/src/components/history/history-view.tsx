@@ -220,16 +220,16 @@ export function HistoryView() {
                 className="table-fixed text-[13px]"
               >
                 <colgroup>
-                  <col className="w-[7.5rem]" />
-                  <col className="w-[6.25rem]" />
-                  <col className="w-[7rem]" />
+                  <col className="w-[7.25rem]" />
+                  <col className="w-[5rem]" />
+                  <col className="w-[6.75rem]" />
                   <col />
                   <col />
-                  <col className="w-[3.75rem]" />
+                  <col className="w-[3.5rem]" />
+                  <col className="w-[5.75rem]" />
+                  <col className="w-[4.25rem]" />
                   <col className="w-[5.5rem]" />
                   <col className="w-[4.5rem]" />
-                  <col className="w-[7rem]" />
-                  <col className="w-[4.75rem]" />
                 </colgroup>
                 <thead>
                   <tr>
