@@ -95,7 +95,7 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
     const limitParam = bind(limit);
     parts.push(`SELECT 'batch' AS source, 'scored' AS status, r.at AS "predictedAt",
         b.ride_id AS "rideId", b.pu_location_id::int AS "puLocationId", b.do_location_id::int AS "doLocationId",
-        NULL::real AS "tripDistance", b.predicted_duration AS "predictedDuration",
+        b.trip_distance AS "tripDistance", b.predicted_duration AS "predictedDuration",
         b.actual_duration AS "actualDuration", r.model_version AS "modelVersion", NULL::real AS "latencyMs",
         NULL::text AS reason, r.id AS "runId", r.key AS "runKey", b.row_index::bigint AS ord
       FROM (SELECT r.key, r.id, r.model_version, ${at} AS at FROM batch_runs r WHERE ${runWhere.join(' AND ')}

@@ -12,7 +12,13 @@ export async function seedBatchRun(
     finishedAt?: Date;
     createdAt?: Date;
   },
-  predictions: { pu: number; do: number; actual: number | null; predicted: number }[] = [],
+  predictions: {
+    pu: number;
+    do: number;
+    actual: number | null;
+    predicted: number;
+    distance?: number | null;
+  }[] = [],
 ) {
   const created = await db.batchRun.create({
     data: {
@@ -63,6 +69,7 @@ export async function seedBatchRun(
         doLocationId: p.do,
         actualDuration: p.actual,
         predictedDuration: p.predicted,
+        tripDistance: p.distance ?? null,
       })),
     });
   }

@@ -21,7 +21,7 @@ describe('history router', () => {
         finishedAt: new Date('2026-03-01T10:00:00Z'),
       },
       [
-        { pu: 74, do: 75, actual: 6, predicted: 7.5 },
+        { pu: 74, do: 75, actual: 6, predicted: 7.5, distance: 1.25 },
         { pu: 43, do: 151, actual: 12, predicted: 10 },
       ],
     );
@@ -149,7 +149,8 @@ describe('history router', () => {
       '2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,,,205,,,2.5,21.3,,v1,1.2,,',
     );
     expect(lines[2]).toContain(',batch,scored,2021/01_0,74,,,75,,,');
-    expect(lines[2]).toContain(',7.5,6,v1,,,run-a');
+    // Batch rows carry the input's distance (batch_predictions.trip_distance).
+    expect(lines[2]).toContain(',1.25,7.5,6,v1,,,run-a');
   });
 
   it.skipIf(!fs.existsSync(findSharedData('taxi_zone_lookup.csv') ?? ''))(
