@@ -1,5 +1,5 @@
 import type { TFeatureName, TModelInput } from './model-card';
-import { MAX_ZONE_ID, type TRide } from './ride';
+import { MAX_ZONE_ID, newYorkWallClockMs, pickupMsOf, type TRide } from './ride';
 
 /** Rides in columnar form: the one shape batch, online and streaming all hand to the model. */
 export type TRideColumns = {
@@ -36,21 +36,42 @@ export type TFeatures = Partial<Record<TFeatureName, TFeatureValues>>;
 
 const ZONE_SLOTS = MAX_ZONE_ID + 1;
 
-/** Rides (already validated by ZRide) to columns. */
+/**
+ * Rides (already validated by ZRide) to columns: the one conversion online and streaming use.
+ * A ride's `pickup_datetime` gives its pickup time; a ride without one was picked up when it
+ * reached us: `receivedAtMs` (epoch ms, one for all rides or one per ride: the request's arrival
+ * online, the record's ApproximateArrivalTimestamp on the stream), in New York time.
+ */
 export function ridesToColumns(
-  rides: readonly Pick<TRide, 'PULocationID' | 'DOLocationID' | 'trip_distance'>[],
+  rides: readonly Pick<
+    TRide,
+    'PULocationID' | 'DOLocationID' | 'trip_distance' | 'pickup_datetime'
+  >[],
+  options: { receivedAtMs?: number | ArrayLike<number> } = {},
 ): TRideColumns {
   const n = rides.length;
-  const columns: TRideColumns = {
+  const columns = {
     pu: new Int32Array(n),
     do: new Int32Array(n),
     distance: new Float32Array(n),
+    pickupMs: new Float64Array(n),
   };
+  const { receivedAtMs } = options;
+  const sameArrival =
+    typeof receivedAtMs === 'number' ? newYorkWallClockMs(receivedAtMs) : Number.NaN;
   for (let i = 0; i < n; i++) {
     const ride = rides[i]!;
     columns.pu[i] = ride.PULocationID;
     columns.do[i] = ride.DOLocationID;
     columns.distance[i] = ride.trip_distance;
+    columns.pickupMs[i] =
+      ride.pickup_datetime !== undefined
+        ? pickupMsOf(ride.pickup_datetime)
+        : typeof receivedAtMs === 'number'
+          ? sameArrival
+          : receivedAtMs
+            ? newYorkWallClockMs(receivedAtMs[i]!)
+            : Number.NaN;
   }
   return columns;
 }

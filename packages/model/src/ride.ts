@@ -52,8 +52,86 @@ export const ZRide = z.object({
       error: `trip_distance must be at most ${MAX_TRIP_DISTANCE_MILES} miles`,
     })
     .describe('Trip distance in miles (0 <= d <= 500)'),
+  pickup_datetime: z
+    .string({ error: 'pickup_datetime must be an ISO 8601 string, e.g. 2021-01-01T08:15:00' })
+    .refine((text) => Number.isFinite(pickupMsOf(text)), {
+      error:
+        'pickup_datetime must be an ISO 8601 date-time, e.g. 2021-01-01T08:15:00 (New York time) or 2021-01-01T13:15:00Z',
+    })
+    .optional()
+    .describe(
+      'Pickup time, ISO 8601. Without an offset it is New York local time (as in the TLC files); absent = when the ride arrived',
+    ),
 });
 export type TRide = z.infer<typeof ZRide>;
+
+const NAIVE_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+let newYorkClock: Intl.DateTimeFormat | undefined;
+/**
+ * New York wall-clock time of an instant, written as if it were UTC (epoch ms): the form the TLC
+ * files' naive timestamps take in `readTripMonth`, so every mode computes the same hour of week.
+ */
+export function newYorkWallClockMs(epochMs: number): number {
+  if (!Number.isFinite(epochMs)) return Number.NaN;
+  newYorkClock ??= new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const part: Record<string, number> = {};
+  for (const p of newYorkClock.formatToParts(new Date(epochMs))) part[p.type] = Number(p.value);
+  const wholeSeconds = Math.floor(epochMs / 1000) * 1000;
+  return (
+    Date.UTC(part.year!, part.month! - 1, part.day, part.hour, part.minute, part.second) +
+    (epochMs - wholeSeconds)
+  );
+}
+
+/**
+ * A ride's `pickup_datetime` as New York wall-clock ms (see newYorkWallClockMs); NaN when it is not
+ * an ISO 8601 date-time. Without an offset the text already is New York time (TLC convention);
+ * with `Z` or `±hh:mm` the instant is converted to New York time.
+ */
+export function pickupMsOf(text: string): number {
+  const m = NAIVE_DATE_TIME.exec(text);
+  if (!m) return Number.NaN;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const fields = [
+    Number(y),
+    Number(mo) - 1,
+    Number(d),
+    Number(h),
+    Number(mi),
+    Number(s ?? 0),
+  ] as const;
+  const ms = frac ? Math.floor(Number(`0.${frac}`) * 1000) : 0;
+  const wall = Date.UTC(...fields, ms);
+  // Date.UTC rolls over out-of-range fields (month 13, hour 25): refuse those.
+  const check = new Date(wall);
+  if (
+    check.getUTCFullYear() !== fields[0] ||
+    check.getUTCMonth() !== fields[1] ||
+    check.getUTCDate() !== fields[2] ||
+    check.getUTCHours() !== fields[3] ||
+    check.getUTCMinutes() !== fields[4] ||
+    check.getUTCSeconds() !== fields[5]
+  )
+    return Number.NaN;
+  if (!zone) return wall;
+  const offsetMinutes =
+    zone === 'Z'
+      ? 0
+      : (zone[0] === '-' ? -1 : 1) *
+        (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(zone.length - 2)));
+  return newYorkWallClockMs(wall - offsetMinutes * 60_000);
+}
 
 /** The course's ride_id is an integer; we also accept a string id (echoed back unchanged). */
 export const ZRideId = z
@@ -156,7 +234,10 @@ export const ZPredictRequest: z.ZodType<TPredictRequest, TPredictRequestInput> =
       const room = MAX_REPORTED_ISSUES - reported;
       copyIssues(ride.error.issues.slice(0, room), ['rides', i]);
       reported += Math.min(room, ride.error.issues.length);
-      if (ride.error.issues.length > room || (reported === MAX_REPORTED_ISSUES && i < input.length - 1)) {
+      if (
+        ride.error.issues.length > room ||
+        (reported === MAX_REPORTED_ISSUES && i < input.length - 1)
+      ) {
         ctx.addIssue({
           code: 'custom',
           path: [TRUNCATED_ISSUES_PATH],

@@ -63,6 +63,7 @@ export function createPredictHandler(deps: {
 }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const startedAt = performance.now();
+    const receivedAtMs = Date.now();
     const requestKey = readIdempotencyKey(req);
     const body = await readJsonBody(req, { maxBytes: deps.maxBodyBytes });
     const parsed = ZPredictRequest.safeParse(body);
@@ -83,7 +84,10 @@ export function createPredictHandler(deps: {
     const { isBatch, rides } = parsed.data;
 
     const n = rides.length;
-    const { durations, modelName, modelVersion } = await deps.score(ridesToColumns(rides));
+    const { durations, modelName, modelVersion } = await deps.score(
+      // A ride without pickup_datetime was picked up when the request arrived.
+      ridesToColumns(rides, { receivedAtMs }),
+    );
     const latencyMs = performance.now() - startedAt;
 
     const createdAt = new Date();

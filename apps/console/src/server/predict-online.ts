@@ -21,7 +21,7 @@ export async function predictOnlineRide(opts: {
   ride: TRide;
 }): Promise<TOnlinePrediction> {
   const started = performance.now();
-  const [duration] = await opts.model.predict(ridesToColumns([opts.ride]));
+  const [duration] = await opts.model.predict(ridesToColumns([opts.ride], { receivedAtMs: Date.now() }));
   const latencyMs = performance.now() - started;
   if (duration === undefined || !Number.isFinite(duration))
     throw new Error('the model returned no prediction');

@@ -1,3 +1,4 @@
+import { ridesToColumns } from '@tripcast/model/features';
 import { decodeRideEvent } from './decode';
 import { buildIdempotencyKey } from './idempotency';
 import { createPutEntryBuilder } from './output';
@@ -81,16 +82,13 @@ export async function processRecords(records: TInputRecord[], deps: THandlerDeps
   if (valid.length > 0) {
     const model = deps.getModel();
     modelVersion = model.version;
-    const columns = {
-      pu: new Int32Array(valid.length),
-      do: new Int32Array(valid.length),
-      distance: new Float32Array(valid.length),
-    };
-    valid.forEach(({ event }, i) => {
-      columns.pu[i] = event.ride.PULocationID;
-      columns.do[i] = event.ride.DOLocationID;
-      columns.distance[i] = event.ride.trip_distance;
-    });
+    // The one conversion online uses too; a ride without pickup_datetime was picked up when its
+    // record reached the stream (ApproximateArrivalTimestamp; the current time if unknown).
+    const arrivalFallbackMs = Date.now();
+    const columns = ridesToColumns(
+      valid.map(({ event }) => event.ride),
+      { receivedAtMs: valid.map(({ record }) => record.arrivalMs ?? arrivalFallbackMs) },
+    );
     const predictions = await model.predict(columns);
 
     const buildEntry = createPutEntryBuilder(model.name, model.version);

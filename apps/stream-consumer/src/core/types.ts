@@ -1,4 +1,5 @@
 import type { TRideEvent } from '@tripcast/model';
+import type { TRideColumns } from '@tripcast/model/features';
 
 /**
  * One input record, whichever runtime read it. `data` is the record's raw bytes (already
@@ -15,8 +16,8 @@ export type TInputRecord = {
   arrivalMs?: number;
 };
 
-/** The columns a model scores: typed arrays, one row per ride. */
-export type TRideColumns = { pu: Int32Array; do: Int32Array; distance: Float32Array };
+/** The columns a model scores: typed arrays, one row per ride (the model package's one shape). */
+export type { TRideColumns };
 
 /**
  * What the handler needs from a model: its registry name and version (the course output's
