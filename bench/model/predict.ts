@@ -6,6 +6,8 @@ import { parseArgs } from 'node:util';
 
 import { computeFeatures, type TRideColumns } from '@tripcast/model/features';
 import {
+  additiveCardIo,
+  buildAdditiveModel,
   buildLinearPairModel,
   encodeOnnxModel,
   linearPairCardIo,
@@ -44,8 +46,10 @@ function rides(n: number, seed = 1): TRideColumns {
     pu: new Int32Array(n),
     do: new Int32Array(n),
     distance: new Float32Array(n),
+    pickupMs: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
+    columns.pickupMs![i] = Date.UTC(2024, 2, 1) + Math.floor(next() * 31 * 86_400_000);
     columns.pu[i] = 1 + Math.floor(next() * 265);
     columns.do[i] = 1 + Math.floor(next() * 265);
     columns.distance[i] = 0.3 + next() * 20;
@@ -123,6 +127,53 @@ try {
       ]);
   }
   await model.close();
+
+  // The default `zones` recipe's graph (with pickup time): same sizes as a trained one.
+  {
+    const weights = (size: number, scale: number) =>
+      new Float64Array(size).map((_, i) => (((i * 2654435761) % 1000) / 1000 - 0.5) * scale);
+    const zonesOnnx = buildAdditiveModel({
+      levelTable: weights(PAIR_TABLE_SIZE, 20),
+      slopeTable: weights(PAIR_TABLE_SIZE, 2),
+      distanceClip: 60,
+      knots: [0, 0.5, 1, 2, 3, 5, 8, 12],
+      hingeWeights: [1.1, 4.7, -0.7, -0.6, -1.5, -1.3, 0.4, -1.5],
+      zeroDistanceLevel: 8,
+      rowSlopeFloor: -0.2,
+      time: {
+        hourLevel: weights(169, 4),
+        hourSlope: weights(169, 0.5),
+        bandLevel: weights(49 * 57, 3),
+        pairBandBase: new Int32Array(PAIR_TABLE_SIZE).map((_, i) => (i % 49) * 57),
+        hourBand: new Int32Array(169).map((_, h) => Math.floor(h / 3)),
+      },
+    });
+    const zonesDir = path.join(dir, 'zones');
+    await (await import('node:fs/promises')).mkdir(zonesDir);
+    const zonesCard = {
+      schemaVersion: 1,
+      name: 'bench',
+      version: 'zones',
+      createdAt: new Date().toISOString(),
+      sha256: sha256Hex(zonesOnnx),
+      ...additiveCardIo(true),
+      metrics: {},
+    };
+    await writeFile(path.join(zonesDir, 'model.onnx'), zonesOnnx);
+    await writeFile(path.join(zonesDir, 'card.json'), JSON.stringify(zonesCard));
+    const zones = await loadModel(zonesDir, { threads });
+    for (const n of [1, 4096, 1_000_000]) {
+      const columns = rides(n);
+      const predict = await measure(() => zones.predict(columns), n);
+      table.push([
+        `predict zones (default recipe, with time) batch ${n.toLocaleString('en-US')}`,
+        `${fmt(predict.rowsPerSecond)} rows/s` +
+          (n === 1 ? `, p50 ${(predict.p50 * 1000).toFixed(1)} µs` : ''),
+        'within 1.5x of the Gather graph above (issue 14)',
+      ]);
+    }
+    await zones.close();
+  }
 
   // The foreign form: PU_DO strings through ai.onnx.ml LabelEncoder (sklearn-onnx style).
   const keys: string[] = [];
