@@ -67,6 +67,16 @@ function nextMonthFile(file: string): string {
   );
 }
 
+/** The earliest month after `file` among `months` with the same taxi type, if any. */
+function laterMonthOf(file: string, months: string[]): string | undefined {
+  const parsed = parseTripFileName(path.basename(file))!;
+  const key = (p: { year: number; month: number }) => p.year * 12 + p.month;
+  return months
+    .map((m) => ({ m, p: parseTripFileName(path.basename(m))! }))
+    .filter(({ p }) => p.taxiType === parsed.taxiType && key(p) > key(parsed))
+    .sort((a, b) => key(a.p) - key(b.p))[0]?.m;
+}
+
 /**
  * First start: make sure `name` has a production version. Uses, in order: a production version
  * already there; the newest registered version (promoted); or a model trained now on the data at
@@ -139,12 +149,15 @@ async function findTrainingMonths(
 ): Promise<TTrainingMonths> {
   const { log, cleanups } = context;
   if (options.tlcDataDir) {
-    const [month] = await findLocalMonths(options.tlcDataDir);
+    const months = await findLocalMonths(options.tlcDataDir);
+    const [month] = months;
     if (month) {
-      const next = nextMonthFile(month);
+      // Validate on the next month, else on the next later month of the same taxi type at hand
+      // (green 2021-01 -> 2021-03 in ../shared/data: the shared split), so the card has metrics.
+      const next = existsSync(nextMonthFile(month)) ? nextMonthFile(month) : laterMonthOf(month, months);
       return {
         trainFile: { path: month, uri: month, cleanup: async () => {} },
-        validationFile: existsSync(next) ? { path: next, uri: next, cleanup: async () => {} } : undefined,
+        validationFile: next ? { path: next, uri: next, cleanup: async () => {} } : undefined,
         source: 'tlc-data-dir',
         isSynthetic: false,
       };

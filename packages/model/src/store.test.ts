@@ -252,6 +252,11 @@ describe('ensureDefaultModel (first start)', () => {
         rowsUsed: 73_908,
         isSynthetic: false,
       });
+      // The default recipe, validated on the next month at hand (2021-03: the shared split), so
+      // the console's Models card shows validation metrics rather than "—".
+      expect(card.training?.recipe).toBe('zones');
+      expect(card.training?.validationData).toMatchObject({ year: 2021, month: 3 });
+      expect(card.metrics.validation?.rmse).toBeLessThanOrEqual(5.65);
     },
   );
 
