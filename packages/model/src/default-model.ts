@@ -154,7 +154,9 @@ async function findTrainingMonths(
     if (month) {
       // Validate on the next month, else on the next later month of the same taxi type at hand
       // (green 2021-01 -> 2021-03 in ../shared/data: the shared split), so the card has metrics.
-      const next = existsSync(nextMonthFile(month)) ? nextMonthFile(month) : laterMonthOf(month, months);
+      const next = existsSync(nextMonthFile(month))
+        ? nextMonthFile(month)
+        : laterMonthOf(month, months);
       return {
         trainFile: { path: month, uri: month, cleanup: async () => {} },
         validationFile: next ? { path: next, uri: next, cleanup: async () => {} } : undefined,
