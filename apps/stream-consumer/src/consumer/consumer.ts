@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 
 import type { THandlerDeps } from '../core/process-records';
-import { createLeaseStore } from '../stores/lease-store';
+import { createLeaseStore } from '@tripcast/db/queries/streams';
 import { createConsumerMetrics } from './metrics';
 import { planLeases, selectReadableShards } from './shard-graph';
 import type { TShardInfo } from './shard-graph';

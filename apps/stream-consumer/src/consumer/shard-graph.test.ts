@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { TCheckpoint, TLease } from '../stores/lease-store';
+import type { TCheckpoint, TLease } from '@tripcast/db/queries/streams';
 import { planLeases, selectReadableShards } from './shard-graph';
 
 const ended = (...ids: string[]) => new Map<string, TCheckpoint>(ids.map((id) => [id, { shardId: id, sequenceNumber: '1', isShardEnded: true }]));

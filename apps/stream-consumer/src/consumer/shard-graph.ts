@@ -1,4 +1,4 @@
-import type { TCheckpoint, TLease } from '../stores/lease-store';
+import type { TCheckpoint, TLease } from '@tripcast/db/queries/streams';
 
 /** The part of a Kinesis `Shard` (ListShards) the lineage needs. */
 export type TShardInfo = { shardId: string; parentShardId?: string; adjacentParentShardId?: string };

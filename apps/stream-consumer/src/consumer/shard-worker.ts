@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { processRecords } from '../core/process-records';
 import type { THandlerDeps } from '../core/process-records';
 import type { TInputRecord } from '../core/types';
-import type { TLeaseStore } from '../stores/lease-store';
+import type { TLeaseStore } from '@tripcast/db/queries/streams';
 import type { TConsumerMetrics } from './metrics';
 
 export type TShardWorkerOptions = {

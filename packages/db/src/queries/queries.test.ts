@@ -25,15 +25,6 @@ import {
   startBatchRun,
   updateBatchRunProgress,
 } from './runs';
-import {
-  acquireShardLease,
-  getCheckpoint,
-  listCheckpoints,
-  listShardLeases,
-  releaseShardLease,
-  renewShardLease,
-  saveCheckpoint,
-} from './streams';
 
 let database: TTestDatabase;
 let db: TDb;
@@ -376,53 +367,5 @@ describe('dead letters and audit', () => {
         await listAuditLog(db, { limit: 2, targetType: 'batch_run_test', cursor: page.nextCursor })
       ).items.map((entry) => entry.targetId),
     ).toEqual(['r1']);
-  });
-});
-
-describe('stream checkpoints and leases', () => {
-  it('upserts checkpoints', async () => {
-    const key = { streamName: 'cp', shardId: 's-0' };
-    expect(await getCheckpoint(pool, key)).toBeNull();
-    await saveCheckpoint(pool, { ...key, sequenceNumber: '1', isShardEnded: false });
-    await saveCheckpoint(pool, { ...key, sequenceNumber: '2', isShardEnded: true });
-    expect(await getCheckpoint(pool, key)).toEqual({
-      ...key,
-      sequenceNumber: '2',
-      isShardEnded: true,
-    });
-    expect(await listCheckpoints(pool, 'cp')).toHaveLength(1);
-  });
-
-  it('gives a shard to one owner at a time, renews by counter, allows takeover after expiry and release', async () => {
-    const key = { streamName: 'lease', shardId: 's-0' };
-    const a = await acquireShardLease(pool, { ...key, owner: 'a', ttlMs: 60_000 });
-    expect(a).toMatchObject({ owner: 'a', leaseCounter: 1 });
-    expect(await acquireShardLease(pool, { ...key, owner: 'b', ttlMs: 60_000 })).toBeNull();
-
-    const renewed = await renewShardLease(pool, {
-      ...key,
-      owner: 'a',
-      leaseCounter: a!.leaseCounter,
-      ttlMs: 1,
-    });
-    expect(renewed?.leaseCounter).toBe(2);
-    // A stale counter (someone renewed or took over since) fails.
-    expect(
-      await renewShardLease(pool, { ...key, owner: 'a', leaseCounter: 1, ttlMs: 60_000 }),
-    ).toBeNull();
-
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the 1 ms lease expires
-    const b = await acquireShardLease(pool, { ...key, owner: 'b', ttlMs: 60_000 });
-    expect(b).toMatchObject({ owner: 'b', leaseCounter: 3 });
-    expect(
-      await renewShardLease(pool, { ...key, owner: 'a', leaseCounter: 2, ttlMs: 60_000 }),
-    ).toBeNull();
-
-    expect(await releaseShardLease(pool, { ...key, owner: 'a' })).toBe(false);
-    expect(await releaseShardLease(pool, { ...key, owner: 'b' })).toBe(true);
-    expect(await acquireShardLease(pool, { ...key, owner: 'c', ttlMs: 60_000 })).toMatchObject({
-      owner: 'c',
-    });
-    expect((await listShardLeases(pool, 'lease')).map((lease) => lease.owner)).toEqual(['c']);
   });
 });

@@ -1,7 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createMigratedDatabase } from '../testing/fixtures';
-import { createLeaseStore } from './lease-store';
+import { createPgPool } from '../client';
+import { createMigratedTestDatabase } from '../testing';
+import { createLeaseStore } from './streams';
+
+/** A migrated database and a pg pool on it (the lease store's SQL runs on the pool). */
+async function createMigratedDatabase() {
+  const database = await createMigratedTestDatabase();
+  const pool = createPgPool(database.url, { max: 8 });
+  return {
+    pool,
+    async drop() {
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
 
 describe('lease store (Postgres)', () => {
   let db: Awaited<ReturnType<typeof createMigratedDatabase>>;
@@ -11,13 +25,16 @@ describe('lease store (Postgres)', () => {
   afterAll(async () => {
     await db.drop();
   });
-  const store = (owner: string, streamName: string, leaseTtlMs = 60_000) => createLeaseStore({ pool: db.pool, streamName, owner, leaseTtlMs });
+  const store = (owner: string, streamName: string, leaseTtlMs = 60_000) =>
+    createLeaseStore({ pool: db.pool, streamName, owner, leaseTtlMs });
 
   it('ten instances racing for one shard: exactly one wins', async () => {
     const stores = Array.from({ length: 10 }, (_, i) => store(`i${i}`, 'race'));
     const wins = await Promise.all(stores.map((s) => s.acquireLease('shardId-0')));
     expect(wins.filter(Boolean)).toHaveLength(1);
-    const { rows } = await db.pool.query<{ owner: string }>(`SELECT owner FROM shard_leases WHERE stream_name = 'race'`);
+    const { rows } = await db.pool.query<{ owner: string }>(
+      `SELECT owner FROM shard_leases WHERE stream_name = 'race'`,
+    );
     expect(rows).toEqual([{ owner: `i${wins.indexOf(true)}` }]);
   });
 
@@ -31,7 +48,11 @@ describe('lease store (Postgres)', () => {
     expect(await b.acquireLease('s')).toBe(true);
     expect(await a.writeCheckpoint('s', '50')).toBe(false); // fenced: cannot move b's shard back
     expect(await a.renewLeases()).toEqual(new Set());
-    expect(await b.getCheckpoint('s')).toEqual({ shardId: 's', sequenceNumber: '100', isShardEnded: false });
+    expect(await b.getCheckpoint('s')).toEqual({
+      shardId: 's',
+      sequenceNumber: '100',
+      isShardEnded: false,
+    });
   });
 
   it('a steal succeeds only if the lease did not change since it was read', async () => {
