@@ -2,6 +2,10 @@
 // (creating the task ENI: 'NetworkInterface' object has no attribute 'private_dns_name') and on
 // EC2 launches without container instances, so only the paths before the call are tested: the
 // request validation, the container command, and a misconfiguration failing the run record.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { applyMigrations } from '@tripcast/db/migrate';
 import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
@@ -37,7 +41,11 @@ describe('launchRun, ECS mode', () => {
   });
 
   it('fails the record with the reason when ECS is not configured', async () => {
-    const env = parseScorerEnv({ DATABASE_URL: db.url, SCORER_LAUNCHER: 'ecs' });
+    // The month must exist for the launcher to get as far as ECS (an absent one is refused first).
+    const store = await mkdtemp(path.join(os.tmpdir(), 'tripcast-ecs-'));
+    await mkdir(path.join(store, 'trip-data'));
+    await writeFile(path.join(store, 'trip-data', 'green_tripdata_2024-02.parquet'), '');
+    const env = parseScorerEnv({ DATABASE_URL: db.url, SCORER_LAUNCHER: 'ecs', OBJECT_STORE_URI: store });
     const ecs = new ECSClient({ region: 'us-east-1' });
     await expect(launchRun({ taxiType: 'green', year: 2024, month: 2, runId: 'ecs-misconfigured' }, { env, pool, ecs })).rejects.toThrow(
       /needs ECS_CLUSTER and ECS_TASK_DEFINITION/,
@@ -46,5 +54,6 @@ describe('launchRun, ECS mode', () => {
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(/could not start the scorer: SCORER_LAUNCHER=ecs needs/);
     ecs.destroy();
+    await rm(store, { recursive: true, force: true });
   });
 });
