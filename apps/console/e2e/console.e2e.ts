@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDbClient, type TDb } from '@tripcast/db/client';
-import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
+import { createDbClient, createPgPool, type TDb } from '@tripcast/db/client';
+import { createMigratedTestDatabase, createTestRun, type TTestDatabase } from '@tripcast/db/testing';
 import { generateTripMonth } from '@tripcast/model/trips';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 import { ZRide } from '@tripcast/model';
-import { createBatchRun } from '@tripcast/db/queries/runs';
+import { failRun } from '@tripcast/db/queries/runs';
 import {
   buildConsoleIfStale,
   CONSOLE_DIR,
@@ -237,7 +237,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await shot('14-run-not-found');
 
     // A run whose scorer failed before writing anything (what a crash or a bad input leaves).
-    const failed = await createBatchRun(db, {
+    const runsPool = createPgPool(database.url, { max: 1 });
+    const failed = await createTestRun(runsPool, {
       taxiType: 'green',
       year: 2024,
       month: 3,
@@ -246,10 +247,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       rejectsUri: path.join(home, 'store', 'rejects', 'never-written.parquet'),
       trigger: 'manual',
     });
-    await db.batchRun.update({
-      where: { id: failed.id },
-      data: { status: 'failed', error: 'scorer exited with code 1 (e2e)', finishedAt: new Date() },
-    });
+    await failRun(runsPool, failed.id, 'scorer exited with code 1 (e2e)');
+    await runsPool.end();
     await page.goto(`/runs/${failed.id}`);
     expect(await page.getByTestId('run-error').textContent()).toBe('scorer exited with code 1 (e2e)');
     expect(await page.getByText('appears when the run has finished').count()).toBe(0);

@@ -12,9 +12,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from '@tripcast/db/batch-predictions';
 import { createDbClient, createPgPool, type TDb } from '@tripcast/db/client';
-import { createBatchRun, finishBatchRun, startBatchRun } from '@tripcast/db/queries/runs';
+import { completeRun } from '@tripcast/db/queries/runs';
 import { createWebhookDelivery, recordWebhookDeliveryAttempt } from '@tripcast/db/queries/webhook-deliveries';
-import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
+import { createMigratedTestDatabase, createTestRun, startTestRun, type TTestDatabase } from '@tripcast/db/testing';
 import { buildConsoleIfStale, CONSOLE_DIR, startConsole, type TRunningConsole } from './support/console-server';
 import { createE2eUsers, E2E_USERS, signIn } from './support/users';
 
@@ -56,10 +56,11 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('reading predictions from another appl
     db = createDbClient(database.url);
     await createE2eUsers(db);
     // A finished run with its predictions, and the notifications the scorer recorded for it.
-    const run = await createBatchRun(db, { taxiType: 'green', year: 2021, month: 1, inputUri: 'trip-data/green_tripdata_2021-01.parquet', trigger: 'schedule' });
-    runId = run.id;
-    await startBatchRun(db, { id: run.id, modelName: 'ride_duration_prediction_model', modelVersion: 'e2e-v1' });
     const pool = createPgPool(database.url, { max: 1 });
+    const inputUri = 'trip-data/green_tripdata_2021-01.parquet';
+    const run = await createTestRun(pool, { taxiType: 'green', year: 2021, month: 1, inputUri, trigger: 'schedule' });
+    runId = run.id;
+    await startTestRun(pool, { id: run.id, modelName: 'ride_duration_prediction_model', modelVersion: 'e2e-v1', inputUri, outputUri: path.join(home, 'store', 'predictions', `${run.id}.parquet`) });
     const n = 30;
     await replaceRunPredictions({
       pool,
@@ -76,7 +77,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('reading predictions from another appl
         },
       ],
     });
-    await finishBatchRun(db, { id: run.id, status: 'succeeded', outputUri: path.join(home, 'store', 'predictions', `${run.id}.parquet`) });
+    await completeRun(pool, run.id, { progress: 1, rowsRead: 0, rowsScored: 0, rowsRejected: 0, summary: null });
     const webhook = await createWebhookDelivery(pool, { runId: run.id, target: 'webhook', destination: 'https://reporting.example.com/hooks/tripcast-run-finished', payload: {} });
     await recordWebhookDeliveryAttempt(pool, { id: webhook.id, status: 'pending', statusCode: 503, error: 'HTTP 503: upstream unavailable' });
     await recordWebhookDeliveryAttempt(pool, { id: webhook.id, status: 'delivered', statusCode: 200 });

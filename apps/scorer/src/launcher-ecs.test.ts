@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseScorerEnv } from './env';
 import { buildRunArgs, launchRun, ZLaunchRequest } from './launcher';
-import { getRunRecord } from './run-records';
+import { getRunRecord } from '@tripcast/db/queries/runs';
 
 describe('launchRun, ECS mode', () => {
   let db: TTestDatabase;

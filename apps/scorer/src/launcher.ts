@@ -15,7 +15,7 @@ import type { Pool } from 'pg';
 import { getChildProcessEnv, getScorerEnv, type TScorerEnv } from './env';
 import { resolveRunLocations } from './paths';
 import { createRunId, checkRunId } from './run-id';
-import { createRunRecord, failRun, reapStaleRuns } from './run-records';
+import { createRunRecord, failRun, reapStaleRuns } from '@tripcast/db/queries/runs';
 import { createPool, s3OptionsFrom } from './runtime-deps';
 import { describeAddingMonth, findStoreMonth, listStoreMonths, tripDataRoot, type TStoreMonth } from './store-months';
 import { formatPattern, type TTaxiType } from './paths';

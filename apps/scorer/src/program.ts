@@ -16,7 +16,7 @@ import { createProgressReporter } from './progress';
 import { createModelLoader, parseModelRef } from './resolve-model';
 import { checkRunId, createRunId, scheduledRunId } from './run-id';
 import { announceRunFinished, createRunFinishedNotifier } from './run-events';
-import { reapStaleRuns, type TRunTrigger } from './run-records';
+import { reapStaleRuns, type TRunTrigger } from '@tripcast/db/queries/runs';
 import { createPool, s3OptionsFrom, writePredictionsToPostgres } from './runtime-deps';
 import { scoreMonth, ScoreRunError, type TScoreResult } from './score-month';
 import { findStoreMonth } from './store-months';

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cliEnv } from './testing/cli-harness';
-import { getRunRecord } from './run-records';
+import { getRunRecord } from '@tripcast/db/queries/runs';
 import { hasSharedData } from './testing/shared-data';
 
 const run = promisify(execFile);

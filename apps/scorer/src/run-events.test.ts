@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cliEnv, runCli } from './testing/cli-harness';
 import { expectedCounts, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
-import { getRunRecord } from './run-records';
+import { getRunRecord } from '@tripcast/db/queries/runs';
 
 const SECRET = 'scorer-test-webhook-secret';
 const ROWS = 500;

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { TScorerEnv } from './env';
 import type { TMonth } from './month';
 import type { TTaxiType } from './paths';
-import { getRunRecord } from './run-records';
+import { getRunRecord } from '@tripcast/db/queries/runs';
 import type { TScoreResult } from './score-month';
 
 export type TRunFinished = TMonth & { runId: string; taxiType: TTaxiType } & (

@@ -4,7 +4,16 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 
-import { claimRun, completeRun, createRunRecord, failRun, recordModel, recordRunProgress, type TNewRun, type TRunProgress } from './run-records';
+import {
+  claimRun,
+  completeRun,
+  createRunRecord,
+  failRun,
+  recordRunModel,
+  recordRunProgress,
+  type TNewRun,
+  type TRunProgress,
+} from '@tripcast/db/queries/runs';
 import type { TRunSummary } from './stats';
 
 export type TRunCounters = { rowsRead: number; rowsScored: number; rowsRejected: number; totalRows: number };
@@ -69,7 +78,7 @@ export async function beginRun(options: TBeginRunOptions): Promise<TRunLifecycle
     runKey,
     isClaimed: pool !== null,
     recordModel: async (model) => {
-      if (pool) await recordModel(pool, run.id, model);
+      if (pool) await recordRunModel(pool, run.id, model);
     },
     stopHeartbeat,
     succeed: async ({ counters, summary }) => {

@@ -23,7 +23,7 @@ import type { TTaxiType } from './paths';
 import { SILENT_PROGRESS, type TProgressReporter } from './progress';
 import { publishFile, removeScratch } from './publish';
 import { beginRun } from './run-lifecycle';
-import type { TRunTrigger } from './run-records';
+import type { TRunTrigger } from '@tripcast/db/queries/runs';
 import {
   appendPredictions,
   batchChunks,

@@ -26,7 +26,7 @@ import {
   writeTestModel,
   writeTestMonth,
 } from './testing/fixtures';
-import { getRunRecord, reapStaleRuns } from './run-records';
+import { getRunRecord, reapStaleRuns } from '@tripcast/db/queries/runs';
 import type { TScoreResult } from './score-month';
 
 const ROWS = 5_000;
@@ -169,7 +169,7 @@ describe('scorer run on a generated month with dirty rows', () => {
   });
 
   it('records the run: succeeded, counts, model version, statistics matching the Parquet', async () => {
-    const record = (await getRunRecord(pool, 'dirty-1'))!;
+    const record = (await getRunRecord<TScoreResult['summary']>(pool, 'dirty-1'))!;
     expect(record.status).toBe('succeeded');
     expect(record.progress).toBe(1);
     expect([record.rowsRead, record.rowsScored, record.rowsRejected]).toEqual([

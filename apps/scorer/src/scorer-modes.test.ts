@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScorerEnv } from './env';
 import { launchRun, listScorableMonths, MonthNotInStoreError } from './launcher';
 import { previousMonthOf } from './month';
-import { getRunRecord } from './run-records';
+import { getRunRecord } from '@tripcast/db/queries/runs';
 import type { TScoreResult } from './score-month';
 import { cliEnv, queryDuckDb, runCli, startCli } from './testing/cli-harness';
 import { buildTestModel, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
@@ -176,10 +176,10 @@ describe('scorer schedule', () => {
     );
     // Generous: under a loaded CI machine the child's start-up (tsx, DuckDB, onnxruntime) alone can take tens of seconds.
     const deadline = Date.now() + 100_000;
-    let record = await getRunRecord(pool, runId);
+    let record = await getRunRecord<TScoreResult['summary']>(pool, runId);
     while (record?.status !== 'succeeded' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      record = await getRunRecord(pool, runId);
+      record = await getRunRecord<TScoreResult['summary']>(pool, runId);
     }
     child.kill('SIGTERM');
     const exit = await done;

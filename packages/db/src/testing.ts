@@ -3,11 +3,12 @@
 // run once per test run into a template named after their checksums, and every suite gets
 // `CREATE DATABASE ... TEMPLATE` of it. Workers (one process per test file) coordinate through
 // an advisory lock on the server.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createTestDatabase, getTestPostgres } from '@tripcast/local-stack/testing';
 import type { TTestDatabase } from '@tripcast/local-stack/testing';
 import pg from 'pg';
 import { applyMigrations, readMigrationFiles } from './migrate';
+import { claimRun, createRunRecord, recordRunModel, type TNewRun } from './queries/runs';
 
 export type { TTestDatabase } from '@tripcast/local-stack/testing';
 
@@ -51,4 +52,42 @@ async function ensureMigratedTemplate(): Promise<string> {
     await admin.query('SELECT pg_advisory_unlock($1)', [TEMPLATE_LOCK_KEY]).catch(() => {});
     await admin.end();
   }
+}
+
+/**
+ * A batch run for tests, written the way the scorer writes one (queries/runs.ts): created
+ * queued, and with `modelVersion` also claimed (running) with model `m` at that version.
+ */
+export async function createTestRun(
+  pool: pg.Pool,
+  input: Pick<TNewRun, 'taxiType' | 'year' | 'month' | 'inputUri' | 'trigger'> &
+    Partial<Pick<TNewRun, 'backfillId' | 'outputUri' | 'rejectsUri'>> & { modelVersion?: string },
+): Promise<{ id: string; key: number }> {
+  const run: TNewRun = { outputUri: null, rejectsUri: null, ...input, id: randomUUID() };
+  const created = await createRunRecord(pool, run);
+  if (input.modelVersion !== undefined)
+    await startTestRun(pool, { ...run, modelName: undefined, modelVersion: input.modelVersion });
+  return { id: created.id, key: created.key };
+}
+
+/** Claims a queued test run (running) with `modelName` (default `m`) at `modelVersion`. */
+export async function startTestRun(
+  pool: pg.Pool,
+  run: {
+    id: string;
+    modelName?: string;
+    modelVersion: string;
+    inputUri?: string;
+    outputUri?: string | null;
+    rejectsUri?: string | null;
+  },
+): Promise<void> {
+  await claimRun(pool, {
+    runId: run.id,
+    staleAfterMs: 0,
+    inputUri: run.inputUri ?? 'x',
+    outputUri: run.outputUri ?? null,
+    rejectsUri: run.rejectsUri ?? null,
+  });
+  await recordRunModel(pool, run.id, { name: run.modelName ?? 'm', version: run.modelVersion });
 }

@@ -10,8 +10,8 @@ import { createDbClient, createPgPool } from '@tripcast/db/client';
 import type { TDb } from '@tripcast/db/client';
 import { createApiKey, findApiKeyByHash, recordApiKeysUsed } from '@tripcast/db/queries/api-keys';
 import { insertHistoryBatch } from '@tripcast/db/queries/history';
-import { createBatchRun, finishBatchRun, startBatchRun } from '@tripcast/db/queries/runs';
-import { createMigratedTestDatabase } from '@tripcast/db/testing';
+import { completeRun } from '@tripcast/db/queries/runs';
+import { createMigratedTestDatabase, createTestRun, startTestRun } from '@tripcast/db/testing';
 import type { TTestDatabase } from '@tripcast/db/testing';
 import { createS3Client, createTestBucket, getTestAws } from '@tripcast/local-stack/testing';
 import { openObjectStream } from '@tripcast/model/object-store';
@@ -45,8 +45,14 @@ let parquetBytes: Uint8Array;
 const NO_SCORING: TRideScorer = () => Promise.reject(new Error('not in this suite'));
 
 async function createRun(options: { month: number; status: 'succeeded' | 'running'; outputUri?: string }) {
-  const run = await createBatchRun(prisma, { taxiType: 'green', year: 2021, month: options.month, inputUri: 'trip-data/x.parquet', trigger: 'cli' });
-  await startBatchRun(prisma, { id: run.id, modelName: 'ride_duration_prediction_model', modelVersion: 'v3' });
+  const run = await createTestRun(pool, { taxiType: 'green', year: 2021, month: options.month, inputUri: 'trip-data/x.parquet', trigger: 'cli' });
+  await startTestRun(pool, {
+    id: run.id,
+    modelName: 'ride_duration_prediction_model',
+    modelVersion: 'v3',
+    inputUri: 'trip-data/x.parquet',
+    outputUri: options.outputUri ?? null,
+  });
   await replaceRunPredictions({
     pool,
     runKey: run.key,
@@ -63,7 +69,7 @@ async function createRun(options: { month: number; status: 'succeeded' | 'runnin
     ],
   });
   if (options.status === 'succeeded') {
-    await finishBatchRun(prisma, { id: run.id, status: 'succeeded', outputUri: options.outputUri ?? null });
+    await completeRun(pool, run.id, { progress: 1, rowsRead: 0, rowsScored: 0, rowsRejected: 0, summary: null });
   }
   return run;
 }

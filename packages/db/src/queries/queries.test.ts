@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from '../batch-predictions';
 import { createDbClient, createPgPool } from '../client';
 import type { TDb } from '../client';
-import { createMigratedTestDatabase } from '../testing';
+import { createMigratedTestDatabase, createTestRun, startTestRun } from '../testing';
 import type { TTestDatabase } from '../testing';
 import { listAuditLog, recordAudit } from './audit';
 import { listDeadLetters, recordDeadLetters } from './dead-letters';
@@ -16,15 +16,7 @@ import {
   promoteModelVersion,
 } from './models';
 import { listRunPredictions } from './predictions';
-import {
-  createBatchRun,
-  finishBatchRun,
-  getBatchRun,
-  listBatchRuns,
-  listStaleBatchRuns,
-  startBatchRun,
-  updateBatchRunProgress,
-} from './runs';
+import { completeRun, getBatchRun, listBatchRuns, reapStaleRuns, recordRunProgress } from './runs';
 
 let database: TTestDatabase;
 let db: TDb;
@@ -45,7 +37,7 @@ describe('runs', () => {
   it('records a run through its lifecycle and lists runs newest first, paged and filtered', async () => {
     const ids: string[] = [];
     for (const month of [1, 2, 3]) {
-      const run = await createBatchRun(db, {
+      const run = await createTestRun(pool, {
         taxiType: month === 2 ? 'yellow' : 'green',
         year: 2021,
         month,
@@ -56,18 +48,13 @@ describe('runs', () => {
       ids.push(run.id);
     }
     const [first, second, third] = ids as [string, string, string];
-    await startBatchRun(db, { id: first, modelName: 'm', modelVersion: '3' });
-    await updateBatchRunProgress(db, first, {
-      progress: 0.5,
-      rowsRead: 100,
-      rowsScored: 90,
-      rowsRejected: 10,
-    });
-    await finishBatchRun(db, {
-      id: first,
-      status: 'succeeded',
+    await startTestRun(pool, { id: first, modelVersion: '3', outputUri: 'file:///out.parquet' });
+    const counts = { rowsRead: 100, rowsScored: 90, rowsRejected: 10 };
+    await recordRunProgress(pool, first, { progress: 0.5, ...counts });
+    await completeRun(pool, first, {
+      progress: 1,
+      ...counts,
       summary: { predicted: { mean: 12 } },
-      outputUri: 'file:///out.parquet',
     });
 
     const detail = await getBatchRun(db, first);
@@ -96,31 +83,28 @@ describe('runs', () => {
     expect(page1.items[0]).not.toHaveProperty('summary');
   });
 
-  it('finds running runs whose heartbeat went stale', async () => {
-    const run = await createBatchRun(db, {
+  it('fails running runs whose heartbeat went stale, naming why', async () => {
+    const run = await createTestRun(pool, {
       taxiType: 'fhv',
       year: 2021,
       month: 4,
       inputUri: 'x',
       trigger: 'schedule',
+      modelVersion: '1',
     });
-    await startBatchRun(db, { id: run.id, modelName: 'm', modelVersion: '1' });
-    expect(
-      (await listStaleBatchRuns(db, { staleBefore: new Date(Date.now() - 60_000) })).map(
-        (stale) => stale.id,
-      ),
-    ).not.toContain(run.id);
-    expect(
-      (await listStaleBatchRuns(db, { staleBefore: new Date(Date.now() + 60_000) })).map(
-        (stale) => stale.id,
-      ),
-    ).toContain(run.id);
+    expect(await reapStaleRuns(pool, { staleAfterMs: 60_000 })).not.toContain(run.id);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await reapStaleRuns(pool, { staleAfterMs: 1 })).toContain(run.id);
+    expect(await getBatchRun(db, run.id)).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('heartbeat stopped') as unknown,
+    });
   });
 });
 
 describe('predictions', () => {
   it('pages a run in row order and filters by zone (pickup or dropoff)', async () => {
-    const run = await createBatchRun(db, {
+    const run = await createTestRun(pool, {
       taxiType: 'green',
       year: 2021,
       month: 1,
@@ -237,34 +221,52 @@ describe('history', () => {
 
   it('writes the rows around ones Postgres refuses (a NUL byte) and dead-letters those with the reason', async () => {
     const rows = Array.from({ length: 9 }, (_, i) =>
-      row(`split-${i}`, { source: 'online', rideId: i === 2 || i === 7 ? `bad\u0000${i}` : `ok-${i}` }),
+      row(`split-${i}`, {
+        source: 'online',
+        rideId: i === 2 || i === 7 ? `bad\u0000${i}` : `ok-${i}`,
+      }),
     );
     // Plain insert: Postgres refuses the whole batch (this is what blocked the writer for good).
     await expect(insertHistoryBatch(pool, rows)).rejects.toMatchObject({ code: '22021' });
     const result = await writeHistoryBatch(pool, rows);
     expect(result.inserted).toBe(7);
-    expect(result.refused.map((refusal) => refusal.row.idempotencyKey)).toEqual(['split-2', 'split-7']);
+    expect(result.refused.map((refusal) => refusal.row.idempotencyKey)).toEqual([
+      'split-2',
+      'split-7',
+    ]);
     expect(result.refused[0]!.reason).toMatch(/invalid byte sequence for encoding "UTF8": 0x00/);
     const stored = await pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM prediction_history WHERE idempotency_key LIKE 'split-%'",
     );
     expect(stored.rows[0]?.n).toBe(7);
-    const letters = await pool.query<{ source: string; sequence_number: string; payload: Buffer; reason: string }>(
+    const letters = await pool.query<{
+      source: string;
+      sequence_number: string;
+      payload: Buffer;
+      reason: string;
+    }>(
       "SELECT source, sequence_number, payload, reason FROM dead_letters WHERE sequence_number LIKE 'split-%' ORDER BY sequence_number",
     );
     expect(letters.rows.map((letter) => [letter.source, letter.sequence_number])).toEqual([
       ['online', 'split-2'],
       ['online', 'split-7'],
     ]);
-    expect(JSON.parse(letters.rows[0]!.payload.toString('utf8'))).toMatchObject({ rideId: 'bad\u00002' });
+    expect(JSON.parse(letters.rows[0]!.payload.toString('utf8'))).toMatchObject({
+      rideId: 'bad\u00002',
+    });
     expect(letters.rows[0]!.reason).toMatch(/^history row refused by Postgres: /);
     // A replay writes nothing new and finds the same refusals.
     expect(await writeHistoryBatch(pool, rows)).toMatchObject({ inserted: 0, duplicates: 7 });
   });
 
   it('rethrows errors that are not about the data (the caller retries the whole batch)', async () => {
-    const broken = { query: () => Promise.reject(Object.assign(new Error('Connection terminated'), { code: undefined })) };
-    await expect(writeHistoryBatch(broken, [row('conn-1'), row('conn-2')])).rejects.toThrow('Connection terminated');
+    const broken = {
+      query: () =>
+        Promise.reject(Object.assign(new Error('Connection terminated'), { code: undefined })),
+    };
+    await expect(writeHistoryBatch(broken, [row('conn-1'), row('conn-2')])).rejects.toThrow(
+      'Connection terminated',
+    );
   });
 
   it('lists newest first with source, status, model version, zone and time filters', async () => {
@@ -340,8 +342,22 @@ describe('dead letters and audit', () => {
   it('stores raw bytes exactly, NUL and invalid UTF-8 included, and a reason holding NUL', async () => {
     const raw = new Uint8Array([0x62, 0x61, 0x64, 0x00, 0xff, 0xfe]);
     const letters = [
-      { source: 'stream', streamName: 'ride_events', shardId: 's-1', sequenceNumber: '1', payload: raw, reason: 'not JSON: "bad\u0000' },
-      { source: 'stream', streamName: 'ride_events', shardId: 's-1', sequenceNumber: '2', payload: 'a\u0000b', reason: 'x' },
+      {
+        source: 'stream',
+        streamName: 'ride_events',
+        shardId: 's-1',
+        sequenceNumber: '1',
+        payload: raw,
+        reason: 'not JSON: "bad\u0000',
+      },
+      {
+        source: 'stream',
+        streamName: 'ride_events',
+        shardId: 's-1',
+        sequenceNumber: '2',
+        payload: 'a\u0000b',
+        reason: 'x',
+      },
     ];
     expect(await recordDeadLetters(pool, letters)).toBe(2);
     const { rows } = await pool.query<{ payload: Buffer; reason: string }>(

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from '../batch-predictions';
 import { createDbClient, createPgPool } from '../client';
 import type { TDb } from '../client';
-import { createMigratedTestDatabase } from '../testing';
+import { createMigratedTestDatabase, createTestRun } from '../testing';
 import type { TTestDatabase } from '../testing';
 import { findHistoryByRideId, insertHistoryBatch } from './history';
 import { findBatchPredictionsByRideId } from './predictions';
-import { createBatchRun, finishBatchRun, listBatchRuns, startBatchRun } from './runs';
+import { completeRun, failRun, listBatchRuns } from './runs';
 
 let database: TTestDatabase;
 let db: TDb;
@@ -32,14 +32,14 @@ async function scoredRun(options: {
   version: string;
   rows: number;
 }) {
-  const run = await createBatchRun(db, {
+  const run = await createTestRun(pool, {
     taxiType: 'green',
     year: 2021,
     month: options.month,
     inputUri: 'x',
     trigger: 'cli',
+    modelVersion: options.version,
   });
-  await startBatchRun(db, { id: run.id, modelName: 'm', modelVersion: options.version });
   const n = options.rows;
   const prefix = `2021/${String(options.month).padStart(2, '0')}_`;
   await replaceRunPredictions({
@@ -60,8 +60,8 @@ async function scoredRun(options: {
       },
     ],
   });
-  if (options.status !== 'running')
-    await finishBatchRun(db, { id: run.id, status: options.status });
+  if (options.status === 'succeeded') await completeRun(pool, run.id, { progress: 1, rowsRead: 0, rowsScored: 0, rowsRejected: 0, summary: null });
+  if (options.status === 'failed') await failRun(pool, run.id, 'failed in a test');
   return run;
 }
 

@@ -20,9 +20,21 @@ afterAll(async () => {
 describe('users', () => {
   it('counts and lists users oldest first with their role (viewer by default), never a password', async () => {
     expect(await countUsers(db)).toBe(0);
-    await db.user.create({ data: { id: 'u1', name: 'Ada', email: 'ada@example.com', role: 'admin', createdAt: new Date('2026-01-01T00:00:00Z') } });
-    await db.user.create({ data: { id: 'u2', name: 'Grace', email: 'grace@example.com', createdBy: 'ada@example.com' } });
-    await db.account.create({ data: { id: 'a1', accountId: 'u2', providerId: 'credential', userId: 'u2', password: 'hash' } });
+    await db.user.create({
+      data: {
+        id: 'u1',
+        name: 'Ada',
+        email: 'ada@example.com',
+        role: 'admin',
+        createdAt: new Date('2026-01-01T00:00:00Z'),
+      },
+    });
+    await db.user.create({
+      data: { id: 'u2', name: 'Grace', email: 'grace@example.com', createdBy: 'ada@example.com' },
+    });
+    await db.account.create({
+      data: { id: 'a1', accountId: 'u2', providerId: 'credential', userId: 'u2', password: 'hash' },
+    });
     expect(await countUsers(db)).toBe(2);
     const users = await listUsers(db);
     expect(users.map((u) => [u.email, u.role, u.createdBy])).toEqual([
