@@ -43,7 +43,7 @@ export const ADDITIVE_INPUTS = {
  *   d = Clip(trip_distance, 0, clip)
  *   slope = Max(Gather(slope, pair) [+ Gather(hourSlope, how)], floor)
  *   duration = Gather(level, pair) [+ Gather(hourLevel, how) + Gather(band, Gather(pairBandBase, pair) + Gather(hourBand, how))]
- *            + d·slope + MatMul(Relu(d[:,None] - knots), w) + (d == 0)·zeroLevel
+ *            + d·slope + curve(d) + (d == 0)·zeroLevel   (curve: see hingeCurveNodes)
  */
 export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
   if (spec.levelTable.length !== PAIR_TABLE_SIZE || spec.slopeTable.length !== PAIR_TABLE_SIZE)
@@ -75,21 +75,15 @@ export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
     f32('slope_table', spec.slopeTable),
     f32('clip_min', [0], []),
     f32('clip_max', [spec.distanceClip], []),
-    f32('knots', spec.knots, [1, K]),
-    f32('hinge_weights', spec.hingeWeights),
     f32('zero', [0], []),
     f32('zero_distance_level', [spec.zeroDistanceLevel], []),
     f32('slope_floor', [spec.rowSlopeFloor], []),
-    { name: 'axis_1', type: 'int64', dims: [1], values: [1] },
   ];
   const nodes: TNode[] = [
     op('Clip', [ADDITIVE_INPUTS.tripDistance, 'clip_min', 'clip_max'], 'd'),
     gather('level_table', ADDITIVE_INPUTS.pairIndex, 'pair_level'),
     gather('slope_table', ADDITIVE_INPUTS.pairIndex, 'pair_slope'),
-    op('Unsqueeze', ['d', 'axis_1'], 'd_col'),
-    op('Sub', ['d_col', 'knots'], 'past_knot'),
-    op('Relu', ['past_knot'], 'hinges'),
-    op('MatMul', ['hinges', 'hinge_weights'], 'curve'),
+    ...hingeCurveNodes(spec, initializers, K),
     op('Equal', ['d', 'zero'], 'is_zero'),
     op('Where', ['is_zero', 'zero_distance_level', 'zero'], 'zero_part'),
   ];
@@ -141,6 +135,83 @@ export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
     initializers,
     nodes,
   });
+}
+
+/** Cells per mile of the hinge curve's lookup grid (knots on half miles: the default ones). */
+const CURVE_CELLS_PER_MILE = 2;
+
+/**
+ * The hinge curve Σ w_k·max(d - knot_k, 0) as nodes producing `curve` from `d`.
+ *
+ * When every knot and the clip lie on the half-mile grid, the curve is linear inside each grid
+ * cell, so it is exactly `A[cell] + B[cell]·d` with `cell = floor(2·d)`: three [N] Gathers-worth of
+ * elementwise work. The general form (an [N, K] hinge matrix times the weights) is kept for other
+ * knots; profiled with onnxruntime 1.30 at 1M rows, its MatMul alone took ~250 ms of a ~330 ms run
+ * (a matrix-vector product over a [N, 7] matrix is not what its kernels are tuned for).
+ */
+function hingeCurveNodes(spec: TAdditiveModelSpec, initializers: TTensor[], K: number): TNode[] {
+  const onGrid = (x: number) => Number.isInteger(x * CURVE_CELLS_PER_MILE);
+  if (spec.knots.every(onGrid) && onGrid(spec.distanceClip)) {
+    const cells = spec.distanceClip * CURVE_CELLS_PER_MILE + 1;
+    const offset = new Float64Array(cells);
+    const slope = new Float64Array(cells);
+    for (let cell = 0; cell < cells; cell++) {
+      const start = cell / CURVE_CELLS_PER_MILE;
+      for (let k = 0; k < K; k++) {
+        // A knot at or before the cell's start is active for every d in the cell.
+        if (spec.knots[k]! <= start) {
+          slope[cell] = slope[cell]! + spec.hingeWeights[k]!;
+          offset[cell] = offset[cell]! - spec.hingeWeights[k]! * spec.knots[k]!;
+        }
+      }
+    }
+    initializers.push(
+      { name: 'curve_offset', type: 'float', dims: [cells], values: Float32Array.from(offset) },
+      { name: 'curve_slope', type: 'float', dims: [cells], values: Float32Array.from(slope) },
+      { name: 'cells_per_mile', type: 'float', dims: [], values: [CURVE_CELLS_PER_MILE] },
+    );
+    return [
+      { opType: 'Mul', inputs: ['d', 'cells_per_mile'], outputs: ['d_cells'] },
+      { opType: 'Floor', inputs: ['d_cells'], outputs: ['cell_float'] },
+      // 6 = TensorProto.INT32
+      {
+        opType: 'Cast',
+        inputs: ['cell_float'],
+        outputs: ['cell'],
+        attributes: [{ name: 'to', int: 6 }],
+      },
+      {
+        opType: 'Gather',
+        inputs: ['curve_offset', 'cell'],
+        outputs: ['c_offset'],
+        attributes: [{ name: 'axis', int: 0 }],
+      },
+      {
+        opType: 'Gather',
+        inputs: ['curve_slope', 'cell'],
+        outputs: ['c_slope'],
+        attributes: [{ name: 'axis', int: 0 }],
+      },
+      { opType: 'Mul', inputs: ['d', 'c_slope'], outputs: ['c_linear'] },
+      { opType: 'Add', inputs: ['c_offset', 'c_linear'], outputs: ['curve'] },
+    ];
+  }
+  initializers.push(
+    { name: 'knots', type: 'float', dims: [1, K], values: Float32Array.from(spec.knots) },
+    {
+      name: 'hinge_weights',
+      type: 'float',
+      dims: [K],
+      values: Float32Array.from(spec.hingeWeights),
+    },
+    { name: 'axis_1', type: 'int64', dims: [1], values: [1] },
+  );
+  return [
+    { opType: 'Unsqueeze', inputs: ['d', 'axis_1'], outputs: ['d_col'] },
+    { opType: 'Sub', inputs: ['d_col', 'knots'], outputs: ['past_knot'] },
+    { opType: 'Relu', inputs: ['past_knot'], outputs: ['hinges'] },
+    { opType: 'MatMul', inputs: ['hinges', 'hinge_weights'], outputs: ['curve'] },
+  ];
 }
 
 /** The card's input mapping for a model built by buildAdditiveModel. */
