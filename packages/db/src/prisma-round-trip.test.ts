@@ -122,6 +122,8 @@ describe('Prisma round trip', () => {
         doLocationId: 151,
         actualDuration: 3.9333334,
         predictedDuration: 8.25,
+        tripDistance: 2.25,
+        anomaly: null,
       },
       {
         runKey: run.key,
@@ -132,6 +134,8 @@ describe('Prisma round trip', () => {
         doLocationId: 239,
         actualDuration: null,
         predictedDuration: 12.5,
+        tripDistance: 0,
+        anomaly: 'zero_distance',
       },
     ];
     await db.batchPrediction.createMany({ data: rows });
