@@ -161,6 +161,29 @@ function createMetricsAccumulator(
   };
 }
 
+type TValidation = { source?: TDataSource; metrics?: TMetrics; detail?: TEvaluation };
+
+/** Score the validation month (when one is given) with a recipe's float64 predictor. */
+async function validateOnMonth(
+  options: TTrainOptions,
+  predict: Parameters<typeof createMetricsAccumulator>[0],
+  seen: Parameters<typeof createMetricsAccumulator>[1],
+): Promise<TValidation> {
+  if (!options.validationFile) return {};
+  const file = options.validationFile;
+  const metrics = createMetricsAccumulator(predict, seen);
+  const counts = await scanFile(
+    file,
+    (p, d, y, chunk, i) => metrics.add(p, d, y, chunk, i),
+    (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }),
+  );
+  return {
+    source: await describeSource(file, counts, options),
+    metrics: metrics.result(),
+    detail: metrics.detail(),
+  };
+}
+
 function defaultVersion(now: Date, onnx: Uint8Array): string {
   const stamp = now
     .toISOString()
@@ -199,24 +222,11 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
   const fit = solver === 'exact' ? solveLinearFit(stats) : solveSklearnLsqrFit(stats);
   const trainSeconds = (performance.now() - started) / 1000;
 
-  let validationSource: TDataSource | undefined;
-  let validationMetrics: TMetrics | undefined;
-  let validationDetail: TEvaluation | undefined;
-  if (options.validationFile) {
-    const file = options.validationFile;
-    const metrics = createMetricsAccumulator(
-      (pair, distance) => predictLinearFit(fit, pair, distance),
-      (pair) => stats.count[pair] !== 0,
-    );
-    const counts = await scanFile(
-      file,
-      (p, d, y, chunk, i) => metrics.add(p, d, y, chunk, i),
-      (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }),
-    );
-    validationSource = await describeSource(file, counts, options);
-    validationMetrics = metrics.result();
-    validationDetail = metrics.detail();
-  }
+  const validation = await validateOnMonth(
+    options,
+    (pair, distance) => predictLinearFit(fit, pair, distance),
+    (pair) => stats.count[pair] !== 0,
+  );
 
   const name = options.name ?? DEFAULT_MODEL_NAME;
   const onnx = buildLinearPairModel({
@@ -247,15 +257,15 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
       target: 'duration_minutes = (dropoff - pickup) / 60 s',
       filter: TRAINING_FILTER,
       trainData: trainSources,
-      validationData: validationSource,
+      validationData: validation.source,
       trainSeconds,
       pairsSeen: fit.pairsSeen,
       coefficients: { intercept: fit.intercept, tripDistance: fit.distanceCoefficient },
     },
     metrics: {
       train: { rmse: fit.trainRmse, rows: fit.rows },
-      validation: validationMetrics,
-      validationDetail,
+      validation: validation.metrics,
+      validationDetail: validation.detail,
     },
   });
   await checkExport(onnx, card, (pair, distance) => predictLinearFit(fit, pair, distance));
@@ -343,24 +353,11 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
   const predict = (pair: number, distance: number, hourOfWeek: number) =>
     predictAdditive(fit, pair, distance, params.useTime ? hourOfWeek : UNKNOWN_HOUR_OF_WEEK);
 
-  let validationSource: TDataSource | undefined;
-  let validationMetrics: TMetrics | undefined;
-  let validationDetail: TEvaluation | undefined;
-  if (options.validationFile) {
-    const file = options.validationFile;
-    const metrics = createMetricsAccumulator(
-      (pair, distance, chunk, i) => predict(pair, distance, hourOfWeekOf(chunk.pickupMs[i]!)),
-      (pair) => fit.pairSeen[pair] === 1,
-    );
-    const counts = await scanFile(
-      file,
-      (p, d, y, chunk, i) => metrics.add(p, d, y, chunk, i),
-      (rowsRead) => options.onProgress?.({ phase: 'validate', file, rowsRead }),
-    );
-    validationSource = await describeSource(file, counts, options);
-    validationMetrics = metrics.result();
-    validationDetail = metrics.detail();
-  }
+  const validation = await validateOnMonth(
+    options,
+    (pair, distance, chunk, i) => predict(pair, distance, hourOfWeekOf(chunk.pickupMs[i]!)),
+    (pair) => fit.pairSeen[pair] === 1,
+  );
 
   const name = options.name ?? DEFAULT_MODEL_NAME;
   const onnx = buildAdditiveModel({
@@ -387,14 +384,14 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
       target: 'duration_minutes = (dropoff - pickup) / 60 s',
       filter: TRAINING_FILTER,
       trainData: trainSources,
-      validationData: validationSource,
+      validationData: validation.source,
       trainSeconds,
       pairsSeen: fit.pairsSeen,
     },
     metrics: {
       train: { rmse: fit.trainRmse, rows: fit.rows },
-      validation: validationMetrics,
-      validationDetail,
+      validation: validation.metrics,
+      validationDetail: validation.detail,
     },
   });
   await checkExport(onnx, card, predict);
