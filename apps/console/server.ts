@@ -9,6 +9,7 @@
  *   NODE_ENV=production tsx server.ts             (after `next build`; `npm run start`)
  *   NODE_ENV=production tsx server.ts --api-only  (REST API only: API-only replicas, the benchmark)
  */
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -52,9 +53,25 @@ function log(message: string): void {
   console.log(`[console] ${message}`);
 }
 
+/**
+ * Hands Next the configuration the build recorded, as its own standalone server.js does: with
+ * `output: 'standalone'` a custom server that lets Next load next.config.ts is told that
+ * "next start does not work" (it does, but the config could differ from the build's). The image's
+ * entry (infra/images/console-entry.mjs) sets the same variable before loading this server.
+ */
+function useBuiltNextConfig(dir: string): void {
+  const file = path.join(dir, '.next', 'required-server-files.json');
+  if (!existsSync(file)) return;
+  const { config } = JSON.parse(readFileSync(file, 'utf8')) as { config: unknown };
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG ??= JSON.stringify(config);
+}
+
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
-    options: { 'api-only': { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      'api-only': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (args.help) {
     console.log(HELP);
@@ -81,7 +98,11 @@ async function main(): Promise<void> {
   const watcher = await getModelWatcher();
   await watcher.refresh();
   const initial = watcher.currentOrNull();
-  log(initial ? `serving ${initial.name} ${initial.version}` : `no version of ${env.MODEL_NAME} in production yet; predictions answer 503 until one is promoted`);
+  log(
+    initial
+      ? `serving ${initial.name} ${initial.version}`
+      : `no version of ${env.MODEL_NAME} in production yet; predictions answer 503 until one is promoted`,
+  );
 
   /** The production model, or a 503 the client can act on (retry later) when none is loaded yet. */
   const getModel = (): TScoringModel => {
@@ -107,7 +128,10 @@ async function main(): Promise<void> {
     findKey: (keyHash) => findApiKeyByHash(pool, keyHash),
     recordUsed: (usedAt) => recordApiKeysUsed(pool, usedAt),
     allowAnonymous: env.PREDICT_API_ALLOW_ANONYMOUS,
-    rateLimit: { perSecond: env.PREDICT_API_RATE_LIMIT_PER_SECOND, burst: env.PREDICT_API_RATE_LIMIT_BURST },
+    rateLimit: {
+      perSecond: env.PREDICT_API_RATE_LIMIT_PER_SECOND,
+      burst: env.PREDICT_API_RATE_LIMIT_BURST,
+    },
     staleGraceMs: env.PREDICT_API_KEY_STALE_GRACE_MS,
   });
   log(
@@ -132,7 +156,12 @@ async function main(): Promise<void> {
           const model = getModel();
           return { name: model.name, version: model.version, loaded: true };
         } catch (error) {
-          return { name: env.MODEL_NAME, version: null, loaded: false, error: error instanceof Error ? error.message : String(error) };
+          return {
+            name: env.MODEL_NAME,
+            version: null,
+            loaded: false,
+            error: error instanceof Error ? error.message : String(error),
+          };
         }
       },
       ...(stream ? { describeStream: stream.describe } : {}),
@@ -141,6 +170,7 @@ async function main(): Promise<void> {
 
   let fallback: Parameters<typeof createConsoleHttpServer>[0]['fallback'];
   if (!args['api-only']) {
+    if (!isDev) useBuiltNextConfig(dir);
     const app = next({ dev: isDev, dir, hostname: env.CONSOLE_HOST, port: env.CONSOLE_PORT });
     const handleNext = app.getRequestHandler();
     await app.prepare();

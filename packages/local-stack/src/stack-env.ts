@@ -114,3 +114,27 @@ export function describeStack(options: {
       : []),
   ];
 }
+
+/**
+ * What a newcomer does next, printed once the console answers: how to sign in, one thing to try in
+ * each mode, and where the state lives. Short on purpose: the README has the rest.
+ */
+export function describeNextSteps(options: {
+  consoleUrl: string;
+  layout: THomeLayout;
+  firstAdminFile?: string;
+}): string[] {
+  const { consoleUrl, layout, firstAdminFile } = options;
+  const host = consoleUrl.replace(/^https?:\/\//, '');
+  return [
+    `Tripcast is ready: open ${consoleUrl}  (Ctrl-C stops everything)`,
+    firstAdminFile
+      ? `  Sign in      as the first admin: email and password are in ${firstAdminFile}`
+      : '  Sign in      with the account an admin created for you',
+    `  Online       Live prediction (${consoleUrl}/predict), or the API:`,
+    `               curl -s ${host}/api/v1/predict -H 'content-type: application/json' -d '{"PULocationID": 10, "DOLocationID": 50, "trip_distance": 40}'`,
+    `  Batch        Batch runs → Trigger a run for one of the demo months (${path.join(layout.store, 'trip-data')})`,
+    `  Streaming    source ${layout.envFile} && npm run produce -w @tripcast/stream-consumer -- --count 500`,
+    `  State        ${layout.root} keeps the database, models and runs across restarts (stop, then delete it to start afresh)`,
+  ];
+}

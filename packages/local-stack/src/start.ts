@@ -3,6 +3,7 @@
  * object-store folder; start-servers.ts), then one-shot jobs in order, then long-running services
  * (start-processes.ts); Ctrl-C or SIGTERM stops the services first and the servers last.
  */
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TLocalStackEnv } from './env';
@@ -15,7 +16,7 @@ import { assertPortFree, waitForPort } from './net';
 import { resolvePlan, START_PLAN } from './plan';
 import type { TPlannedProcess } from './plan';
 import type { TChildProcess } from './processes';
-import { buildChildEnv, buildStackEnv, describeStack } from './stack-env';
+import { buildChildEnv, buildStackEnv, describeNextSteps, describeStack } from './stack-env';
 import { AbortedError, runJobs, startServices } from './start-processes';
 import {
   KINESIS_PORT_HINT,
@@ -181,7 +182,14 @@ export function runStart(options: TRunStartOptions): TStartHandle {
     if (hasConsole) {
       void waitForPort(env.CONSOLE_PORT, Promise.race([aborted, firstExit]), 180_000).then(
         (isReady) => {
-          if (isReady) say(`Tripcast is ready: open ${consoleUrl}  (Ctrl-C stops everything)`);
+          if (!isReady) return;
+          const firstAdminFile = path.join(layout.root, 'first-admin.txt');
+          const lines = describeNextSteps({
+            consoleUrl,
+            layout,
+            ...(existsSync(firstAdminFile) ? { firstAdminFile } : {}),
+          });
+          for (const line of lines) say(line);
         },
       );
     } else {

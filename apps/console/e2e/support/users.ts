@@ -15,7 +15,12 @@ export const E2E_USERS: Record<TRole, TE2eUser> = {
 
 export async function createE2eUsers(db: TDb): Promise<void> {
   // Only hashing and writing users: the secret (which signs cookies) is not involved here.
-  const auth = createAuth({ db, secret: 'e2e-user-setup-secret-0123456789abcdef', trustedOrigins: [] });
+  const auth = createAuth({
+    db,
+    secret: 'e2e-user-setup-secret-0123456789abcdef',
+    baseURL: 'http://localhost',
+    trustedOrigins: [],
+  });
   for (const user of Object.values(E2E_USERS)) {
     await createConsoleUser({ auth, db }, { ...user, name: `E2E ${user.role}`, actor: 'e2e' });
   }

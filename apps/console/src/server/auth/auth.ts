@@ -19,14 +19,19 @@ export { CLIENT_IP_HEADER } from './credential-guard';
 
 /** Without CONSOLE_PUBLIC_URL (local use) these origins are trusted, any port. */
 const LOCAL_ORIGINS = ['http://localhost:*', 'http://127.0.0.1:*'];
+/** ...and these hosts give the base URL of each request (the browser may use either name). */
+const LOCAL_HOSTS = ['localhost:*', '127.0.0.1:*'];
+
+/** A fixed public URL, or for local use the request's own host when it is a local one. */
+type TBaseUrl = NonNullable<Parameters<typeof betterAuth>[0]['baseURL']>;
 
 export type TOidcConfig = { issuer: string; clientId: string; clientSecret: string };
 
 export type TCreateAuthOptions = {
   db: TDb;
   secret: string;
-  /** The public URL (https in production: cookies are then Secure); unset = inferred per request. */
-  baseURL?: string;
+  /** The public URL (https in production: cookies are then Secure), or local hosts to accept. */
+  baseURL: TBaseUrl;
   trustedOrigins: string[];
   oidc?: TOidcConfig;
   /** Counts failed password checks (default: 5 failures / 15 min); tests pass a stricter one. */
@@ -38,7 +43,7 @@ export function createAuth(options: TCreateAuthOptions) {
     appName: 'Tripcast',
     database: prismaAdapter(options.db, { provider: 'postgresql' }),
     secret: options.secret,
-    ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+    baseURL: options.baseURL,
     trustedOrigins: options.trustedOrigins,
     // No self sign-up: admins create users (users page) and `npm start` creates the first admin.
     emailAndPassword: { enabled: true, disableSignUp: true, minPasswordLength: 12 },
@@ -89,7 +94,12 @@ export type TAuth = ReturnType<typeof createAuth>;
 export async function getSessionUser(auth: TAuth, headers: Headers): Promise<TSessionUser | null> {
   const session = await auth.api.getSession({ headers });
   if (!session) return null;
-  const { id, email, name, role } = session.user as { id: string; email: string; name: string; role?: unknown };
+  const { id, email, name, role } = session.user as {
+    id: string;
+    email: string;
+    name: string;
+    role?: unknown;
+  };
   return isRole(role) ? { id, email, name, role } : null;
 }
 
@@ -100,7 +110,9 @@ export async function getSessionUser(auth: TAuth, headers: Headers): Promise<TSe
 function resolveSecret(env: ReturnType<typeof getEnv>): string {
   if (env.BETTER_AUTH_SECRET) return env.BETTER_AUTH_SECRET;
   if (env.CONSOLE_PUBLIC_URL) {
-    throw new Error('BETTER_AUTH_SECRET is required when CONSOLE_PUBLIC_URL is set (32+ random characters, e.g. `openssl rand -base64 32`)');
+    throw new Error(
+      'BETTER_AUTH_SECRET is required when CONSOLE_PUBLIC_URL is set (32+ random characters, e.g. `openssl rand -base64 32`)',
+    );
   }
   const file = path.join(/*turbopackIgnore: true*/ env.tripcastHome, 'auth-secret');
   try {
@@ -122,6 +134,21 @@ export function getOidcConfig(env: ReturnType<typeof getEnv>): TOidcConfig | und
   return { issuer, clientId, clientSecret };
 }
 
+/**
+ * CONSOLE_PUBLIC_URL in a deployment. Locally the console answers on localhost and 127.0.0.1 alike,
+ * so the base URL follows the request among those hosts (one fixed URL would send a browser that
+ * came by the other name to a different cookie origin); anything else falls back to localhost.
+ */
+export function getBaseUrl(env: ReturnType<typeof getEnv>): TBaseUrl {
+  return (
+    env.CONSOLE_PUBLIC_URL ?? {
+      allowedHosts: LOCAL_HOSTS,
+      protocol: 'http',
+      fallback: `http://localhost:${env.CONSOLE_PORT}`,
+    }
+  );
+}
+
 export function getTrustedOrigins(env: ReturnType<typeof getEnv>): string[] {
   return env.CONSOLE_PUBLIC_URL ? [new URL(env.CONSOLE_PUBLIC_URL).origin] : LOCAL_ORIGINS;
 }
@@ -135,7 +162,7 @@ export function getAuth(): TAuth {
   holder.__tripcastAuth = createAuth({
     db: getConsoleDb(),
     secret: resolveSecret(env),
-    baseURL: env.CONSOLE_PUBLIC_URL,
+    baseURL: getBaseUrl(env),
     trustedOrigins: getTrustedOrigins(env),
     oidc: getOidcConfig(env),
   });
