@@ -548,7 +548,7 @@ describe('outputs', () => {
 });
 
 // Every variable the Terraform hands a container is one the app validates in its env module
-// (INTERFACES.md: only a deployable's env.ts reads process.env). A typo such as ECS_SUBNET would
+// (only a deployable's src/env.ts reads process.env, and validates it). A typo such as ECS_SUBNET would
 // otherwise be silently ignored and only show up in AWS.
 describe('environment contract with the apps', () => {
   /** Variable names a zod env schema declares (`  NAME: z....`). */

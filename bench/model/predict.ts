@@ -23,7 +23,7 @@ Usage: npx tsx bench/model/predict.ts [--seconds <s>] [--threads <n>]
 
 Prints rows/s for feature preparation and predict at batch 1, 4,096 and 1,000,000, p50/p99 latency at
 batch 1, and the same for a LabelEncoder-on-PU_DO-strings model (the ai.onnx.ml form), each next to the
-reference figure in ENVIRONMENT.md (measured on the same kind of 2-core machine).`;
+reference figure measured earlier on the same kind of 2-core machine (idle) or the target it must meet.`;
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +78,7 @@ async function measure(run: () => Promise<unknown> | unknown, rowsPerCall: numbe
 
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0);
-const table: string[][] = [['measurement', 'measured', 'reference (ENVIRONMENT.md / issue)']];
+const table: string[][] = [['measurement', 'measured', 'reference (idle 2-core machine) or target']];
 
 const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-'));
 try {
@@ -169,7 +169,7 @@ try {
         `predict zones (default recipe, with time) batch ${n.toLocaleString('en-US')}`,
         `${fmt(predict.rowsPerSecond)} rows/s` +
           (n === 1 ? `, p50 ${(predict.p50 * 1000).toFixed(1)} µs` : ''),
-        'within 1.5x of the Gather graph above (issue 14)',
+        'target: within 1.5x of the Gather graph above',
       ]);
     }
     await zones.close();

@@ -67,7 +67,7 @@ if (values.regenerate || !existsSync(file)) {
   table.push([
     `read + validate ${n.toLocaleString('en-US')} rows`,
     `${seconds.toFixed(2)} s (${(n / seconds / 1e6).toFixed(2)}M rows/s, ${valid.toLocaleString('en-US')} valid)`,
-    '3M rows read+filter+score+write ~3 s (DuckDB, ENVIRONMENT.md)',
+    '3M rows read+filter+score+write ~3 s (DuckDB, idle 2-core machine)',
   ]);
 }
 
@@ -86,7 +86,7 @@ for (const run of runs) {
   table.push([
     `train (${run.label}) on ${rows.toLocaleString('en-US')} trips`,
     `${total.toFixed(2)} s total, fit ${card.training?.trainSeconds?.toFixed(2)} s (train RMSE ${card.metrics.train?.rmse.toFixed(3)})`,
-    '< 15 s for a 3M-row month (issue 3)',
+    'target: < 15 s for a 3M-row month',
   ]);
 }
 

@@ -92,7 +92,7 @@ done = function(summary, latency, requests)
 end
 `;
 
-/** wrk (apt): right for gunicorn's sync workers, which close every connection (ENVIRONMENT.md). */
+/** wrk (apt): right for gunicorn's sync workers, which close every connection (autocannon then counts errors). */
 export async function runWrk(options: TLoadOptions): Promise<TLoadResult> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-wrk-'));
   try {

@@ -10,7 +10,8 @@
  *   DictVectorizer + LinearRegression fitted by bench/online/flask/train.py.
  * - Load: one ride per request (the course body), 32 connections, loopback only. autocannon for
  *   ours; wrk for gunicorn, whose sync workers close every connection, which autocannon misreports
- *   (ENVIRONMENT.md). Ours is also measured with wrk so the two tools can be compared.
+ *   (thousands of errors, latencies in seconds). Ours is also measured with wrk so the two tools
+ *   can be compared.
  *
  *   npx tsx bench/online/run.ts [--duration 10] [--connections 32] [--with-next]
  */
@@ -39,7 +40,7 @@ const MODEL_NAME = 'ride_duration_prediction_model';
 const COURSE_RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
 const CHECK_RIDES = [COURSE_RIDE, { PULocationID: 130, DOLocationID: 205, trip_distance: 3.66 }, { PULocationID: 74, DOLocationID: 75, trip_distance: 1.2 }];
 
-/** Reference figures from ENVIRONMENT.md / issue 6 (wrk, 32 connections, this kind of machine). */
+/** The online API's targets against the course's Flask service (one ride per request, 32 connections). */
 const TARGETS = { ratioToFlask: 3, requestsPerSec: 8_000, p99Ms: 10 };
 
 const HELP = `Usage: npx tsx bench/online/run.ts [options]
@@ -276,11 +277,11 @@ async function main(): Promise<void> {
         `(dropped ${history.dropped}, failed flushes ${history.failedFlushes}); ${backlogAtEnd} rows were still buffered when the load stopped, ` +
         `written ${drainSec.toFixed(1)} s later (history write rate ~${(rowsWritten / (durationSec + drainSec)).toFixed(0)} rows/s)`,
       '',
-      `targets (issue 6)                     measured`,
+      `targets                               measured`,
       `${mark(ratio >= TARGETS.ratioToFlask)} >= ${TARGETS.ratioToFlask}x Flask req/s                 ${ratio.toFixed(2)}x`,
       `${mark(oursAutocannon.requestsPerSec >= TARGETS.requestsPerSec)} ~${TARGETS.requestsPerSec} req/s                          ${oursAutocannon.requestsPerSec.toFixed(0)} req/s`,
       `${mark(oursAutocannon.p99Ms < TARGETS.p99Ms)} p99 < ${TARGETS.p99Ms} ms                          ${oursAutocannon.p99Ms.toFixed(2)} ms`,
-      `reference (ENVIRONMENT.md, wrk): plain node:http 19,500 req/s p99 3.8 ms; Next route handler 1,040 req/s p99 106 ms; Flask/gunicorn 2,780 req/s p99 16.5 ms`,
+      `reference (wrk, 32 connections, idle 2-core machine): plain node:http 19,500 req/s p99 3.8 ms; Next route handler 1,040 req/s p99 106 ms; Flask/gunicorn 2,780 req/s p99 16.5 ms`,
     ];
     console.log(lines.join('\n'));
     const resultsDir = path.join(REPO_ROOT, 'bench', 'results');

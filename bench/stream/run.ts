@@ -1,5 +1,5 @@
 /**
- * Streaming benchmark (issue 5). Two figures, each printed next to its target:
+ * Streaming benchmark. Two figures, each printed next to its target:
  *
  * 1. Handler core without network: decode + validate + ONE model call (real onnxruntime, the
  *    course's linear pair graph) + course output records built and serialised + history rows

@@ -1,8 +1,8 @@
 /**
- * Issue 11.6 over real HTTP against the real console (server.ts + the Next build): once JSON
+ * The sign-in lockout over real HTTP against the real console (server.ts + the Next build): once JSON
  * sign-in is locked for an email, a form-encoded post of the right password (with or without an
- * Origin) is refused too, and no credential post without a trusted Origin is answered. On main a
- * form-encoded body skipped the throttle: 401 per wrong guess, 200 and a session for the right one.
+ * Origin) is refused too, and no credential post without a trusted Origin is answered. Before the
+ * guard (credential-guard.ts) a form-encoded body skipped the throttle: 401 per wrong guess, 200 and a session for the right one.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,6 +1,7 @@
 // The only module of the scorer that reads process.env. Validated once, failing fast with the
 // variable's name. Names follow the course (INPUT_FILE_PATTERN, OUTPUT_FILE_PATTERN,
-// S3_ENDPOINT_URL, DATE, MODEL_LOCATION) and the platform (INTERFACES.md).
+// S3_ENDPOINT_URL, DATE, MODEL_LOCATION) and the platform's shared ones (DATABASE_URL,
+// OBJECT_STORE_URI, MODEL_NAME, AWS_REGION: the README's configuration table).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -44,7 +45,7 @@ export const ZScorerEnv = z.object({
   ECS_SECURITY_GROUPS: optionalList,
   ECS_LAUNCH_TYPE: z.preprocess(emptyAsUndefined, z.enum(['FARGATE', 'EC2']).default('FARGATE')),
   ECS_ASSIGN_PUBLIC_IP: z.preprocess(emptyAsUndefined, z.enum(['ENABLED', 'DISABLED']).default('DISABLED')),
-  // Run-finished events (issue 17): both targets optional and independent.
+  // Run-finished events, so other applications learn a month is ready: both targets optional and independent.
   RUN_EVENTS_BUS_NAME: optionalString.describe('EventBridge bus: put a "Batch run finished" event (source tripcast.scorer) when a run succeeds or fails'),
   EVENTBRIDGE_ENDPOINT_URL: optionalString.describe('EventBridge-compatible endpoint override (moto, LocalStack)'),
   RUN_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url({ error: 'RUN_WEBHOOK_URL must be an http(s) URL' }).optional()),

@@ -1,4 +1,4 @@
-// The EventBridge event against moto_server (Python moto, on this machine: ENVIRONMENT.md), a
+// The EventBridge event against moto_server (Python moto 5, installed on the dev and CI machines), a
 // real implementation of the EventBridge API: a rule on the bus matching our source and
 // detail-type forwards the event to an SQS queue, and the test reads it back from there. So
 // what is checked is what a subscriber receives, not just that PutEvents answered.

@@ -68,7 +68,7 @@ export type TDataSource = z.infer<typeof ZDataSource>;
  * A model's name and version are folders of the store (`models/<name>/<version>/`), so each must be
  * ONE safe path segment: letters, digits, `_ . -`, not starting with `.` or `-` (so never `.` or
  * `..`, never hidden, never an option), at most 128 characters. `..` as a version once wrote the
- * artifacts above the model's folder (issue 11.7). Every edge (card, CLI, tRPC, store) parses with these.
+ * artifacts above the model's folder. Every edge (card, CLI, tRPC, store) parses with these.
  */
 const SAFE_SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const safeSegment = (what: string) =>

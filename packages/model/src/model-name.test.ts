@@ -1,7 +1,7 @@
 /**
  * Model names and versions are folders of the store (`models/<name>/<version>/`): each must be one
  * safe path segment at every edge, and the key builders refuse anything that would leave the
- * store even if an edge forgot to check (issue 11.7: a version `..` wrote above its model folder).
+ * store even if an edge forgot to check (a version `..` once wrote above its model folder).
  */
 import { describe, expect, it } from 'vitest';
 

@@ -11,7 +11,7 @@ import { sqlString, withDuckDb } from './trips/duckdb';
 import { generateTripMonth } from './trips/generate';
 import { readTripMonth } from './trips/read';
 
-// Issue 14: one feature function serves every mode, so a ride gives the same minutes in batch
+// One feature function serves every mode, so a ride gives the same minutes in batch
 // (a TLC Parquet file: naive New York times), online (ZPredictRequest + ridesToColumns with the
 // request's arrival) and stream (ZRideEvent + ridesToColumns with each record's arrival), with and
 // without pickup_datetime. The model is a real time-aware `zones` model run by onnxruntime.

@@ -253,7 +253,7 @@ describe('a model with int64 zone inputs', () => {
   });
 });
 
-describe('models with external data (issue 11.7)', () => {
+describe('models with external data (an upload must not read server files)', () => {
   // onnxruntime reads an "external data" tensor from a path relative to the loading process's
   // working folder. With the tensor also listed as a graph input, it is not constant-folded and
   // the file's bytes come back as predictions: here 12.5 min per mile, read from a file next to

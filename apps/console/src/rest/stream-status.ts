@@ -17,7 +17,8 @@ export function createStreamDescriber(options: {
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    // The SDK's default HTTP/2 handler fails against a plain-http local endpoint (ENVIRONMENT.md).
+    // The SDK's default HTTP/2 handler fails against a plain-http local endpoint (ERR_HTTP2_ERROR
+    // against kinesalite or LocalStack); the HTTP/1.1 handler works everywhere.
     requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 2_000 }),
     maxAttempts: 1,
   });

@@ -1,4 +1,4 @@
-// What a tRPC caller may learn about the server's files (issue 11.9). Admins see full locations
+// What a tRPC caller may learn about the server's files. Admins see full locations
 // (they run the deployment); everyone else sees locations inside the object store as
 // store-relative names (`models/<name>/<version>`, `predictions/taxi_type=green/...`) and any
 // other path as its file name only, in URI fields and in free text (run errors, descriptions).

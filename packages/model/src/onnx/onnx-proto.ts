@@ -289,7 +289,7 @@ type TModelMessage = {
  * attributes (Constant values, tensor lists) and the subgraphs of If/Loop/Scan, training graphs
  * and functions. onnxruntime reads such data from a path relative to the process's working
  * folder, so an uploaded model could read the server's own files and return their bytes as
- * predictions (issue 11.7): the runtime refuses any model for which this list is not empty.
+ * predictions: the runtime refuses any model for which this list is not empty.
  * Returns one description per tensor, e.g. `initializer "W" (location server.ts)`.
  */
 export function findExternalData(bytes: Uint8Array): string[] {

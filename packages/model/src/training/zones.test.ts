@@ -9,7 +9,7 @@ const TRAIN = 'green_tripdata_2021-01.parquet';
 const VALIDATION = 'green_tripdata_2021-03.parquet';
 const hasData = hasSharedData(TRAIN) && hasSharedData(VALIDATION);
 
-// The shared split of issue 14 (train green 2021-01, validate green 2021-03, course filter): the
+// The shared split (train green 2021-01, validate green 2021-03, course filter): the
 // default recipe must beat scikit-learn's HistGradientBoostingRegressor (6.0816 without pickup
 // time, 5.6579 with hour + weekday; CONTRACTS.md) with a margin.
 describe.skipIf(!hasData)(`zones recipe on ${sharedDataPath(TRAIN)} -> ${VALIDATION}`, () => {
@@ -79,7 +79,7 @@ describe.skipIf(!hasData)(`zones recipe on ${sharedDataPath(TRAIN)} -> ${VALIDAT
       for (let r = 0; r < n; r += steps)
         for (let s = 1; s < steps; s++)
           expect(minutes[r + s]!).toBeGreaterThan(minutes[r + s - 1]!);
-      // Astoria -> JFK: 1 mile and 20 miles no longer get the same answer (issue 14).
+      // Astoria -> JFK: 1 mile and 20 miles must not get the same answer (the course's model gives them one).
       const astoria = await model.predict({
         pu: Int32Array.of(7, 7),
         do: Int32Array.of(132, 132),

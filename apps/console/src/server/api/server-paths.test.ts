@@ -1,5 +1,5 @@
 /**
- * Issue 11.9: a viewer must not read the server's file paths through tRPC (artifact folders,
+ * A viewer must not read the server's file paths through tRPC (artifact folders,
  * training files, run inputs/outputs, errors, the zone table). Real routers over a real database
  * and a real store folder; a viewer and an admin ask the same questions.
  */

@@ -5,7 +5,8 @@
 //   when a cookie is present, so a cookieless sign-in from curl or another site got through);
 // - bodies must be JSON (better-auth accepts form posts on sign-in for no-JS forms; the console
 //   never sends one, and a form body is what slipped past the old JSON-only throttle);
-// - every endpoint that checks a password is throttled on the parsed credentials (issue 11.6).
+// - every endpoint that checks a password is throttled on the parsed credentials, whatever the
+//   body's encoding or the path's spelling.
 import { APIError, createAuthMiddleware, getSessionFromCtx } from 'better-auth/api';
 import type { BetterAuthPlugin } from 'better-auth';
 import type { TSignInThrottle } from './sign-in-throttle';

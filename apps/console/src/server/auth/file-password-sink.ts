@@ -1,6 +1,6 @@
 // The first admin's password into a file only its owner can read (local `npm start`). The
 // supervisor tees every line a service prints into <TRIPCAST_HOME>/logs/<name>.log, so a printed
-// password ended up in a world-readable log (issue 11.8): logs hold where it is, never the secret.
+// password would end up in a world-readable log: logs hold where it is, never the secret.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { TFirstAdminCredentials, TPasswordSink } from './first-admin';

@@ -60,8 +60,8 @@ describe('first admin', () => {
   it('creates an admin with a random password on an empty database, writes it once to a 0600 file, never to stdout/stderr', async () => {
     const first = runScript();
     expect(first.status, first.stderr).toBe(0);
-    // issue 11.8: npm start tees stdout and stderr into <TRIPCAST_HOME>/logs/console.log (0644);
-    // on main the password was printed there. Now they say where it is; the file holds it.
+    // npm start tees stdout and stderr into <TRIPCAST_HOME>/logs/console.log (0644), so the
+    // password must not be printed there: they say where it is; the file holds it.
     const file = path.join(home, 'first-admin.txt');
     expect(first.stdout).toContain(`created the first admin admin@tripcast.local; its password is in ${file} (mode 0600`);
     const stored = await readFile(file, 'utf8');

@@ -82,8 +82,8 @@ describe('models router and live prediction (real onnxruntime, real object store
   });
 
   it('refuses a model whose weights are external data (it would read files next to the console), and a version that is not one path segment', async () => {
-    // issue 11.7: W is "external data" at a path relative to this process's working folder, and
-    // also a graph input so onnxruntime does not fold it: on main the upload was accepted and the
+    // W is "external data" at a path relative to this process's working folder, and also a graph
+    // input so onnxruntime does not fold it: without the refusal the upload was accepted and the
     // probe rides came back as distance x 12.5, the float stored in that file.
     const secretFile = `.tripcast-upload-probe-${process.pid}.bin`;
     fs.writeFileSync(secretFile, new Uint8Array(Float32Array.from([12.5]).buffer));
