@@ -28,8 +28,14 @@ async function runCli(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
-  // Only what the CLI needs: no DATABASE_URL or ports leaking in from the developer's shell.
-  const baseEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' };
+  // Only what the CLI needs: no DATABASE_URL or ports leaking in from the developer's shell, and
+  // a free port for the stream consumer's health server (another stack may hold its 8081).
+  const baseEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NO_COLOR: '1',
+    HEALTH_PORT: String(await getFreePort()),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     env: { ...baseEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,6 +85,21 @@ describe('tripcast local-stack CLI', () => {
     expect(code).toBe(1);
     expect(expectOneErrorLine(output)).toContain(
       `Kinesis (kinesalite) cannot start: port ${busyPort} on 127.0.0.1 is already in use (set TRIPCAST_KINESIS_PORT`,
+    );
+    expect(output).not.toContain('starting Postgres');
+  });
+
+  it("reports the stream consumer's health port in use in one line, before starting Postgres", async () => {
+    const { code, output } = await runCli(['start'], {
+      TRIPCAST_HOME: path.join(home, 'health-busy'),
+      TRIPCAST_PG_PORT: String(await getFreePort()),
+      TRIPCAST_KINESIS_PORT: String(await getFreePort()),
+      CONSOLE_PORT: String(await getFreePort()),
+      HEALTH_PORT: String(busyPort),
+    });
+    expect(code).toBe(1);
+    expect(expectOneErrorLine(output)).toContain(
+      `The stream consumer's health server cannot start: port ${busyPort} on 127.0.0.1 is already in use (set HEALTH_PORT`,
     );
     expect(output).not.toContain('starting Postgres');
   });

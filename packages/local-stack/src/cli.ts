@@ -35,6 +35,7 @@ Environment (all optional; unset means the embedded default):
   S3_ENDPOINT_URL            S3-compatible endpoint for s3:// URIs
   AWS_REGION                 default us-east-1
   CONSOLE_PORT               default 3000
+  HEALTH_PORT                stream consumer's health port  default 8081
   TLC_DATA_DIR               TLC Parquet months for the default model and demo data
                              default <repo>/../shared/data (or TRIPCAST_SHARED_DATA) when present
 See README.md for the full table.

@@ -43,6 +43,8 @@ export const ZLocalStackEnv = z.object({
   PREDICTIONS_STREAM_SHARDS: shards(1),
   MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
   CONSOLE_PORT: port(3000),
+  // The stream consumer's own variable (apps/stream-consumer env.ts), checked before anything starts.
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
   TLC_DATA_DIR: optional,
   TRIPCAST_SHARED_DATA: optional,
   NO_COLOR: optional,

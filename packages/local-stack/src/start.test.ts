@@ -116,6 +116,7 @@ async function withFreshPorts(env: Record<string, string>): Promise<Record<strin
     TRIPCAST_PG_PORT: String(await getFreePort()),
     TRIPCAST_KINESIS_PORT: String(await getFreePort()),
     CONSOLE_PORT: String(await getFreePort()),
+    HEALTH_PORT: String(await getFreePort()),
   };
 }
 

@@ -100,6 +100,7 @@ export function runStart(options: TRunStartOptions): TStartHandle {
     });
     const plan = await resolvePlan(repoRoot, options.plan ?? START_PLAN);
     const hasConsole = plan.runnable.some((entry) => entry.name === 'console');
+    const hasConsumer = plan.runnable.some((entry) => entry.name === 'consumer');
 
     // Fail fast, before starting anything, on ports we can check up front.
     if (!env.KINESIS_ENDPOINT_URL) {
@@ -116,6 +117,15 @@ export function runStart(options: TRunStartOptions): TStartHandle {
         host: '0.0.0.0',
         port: env.CONSOLE_PORT,
         hint: 'set CONSOLE_PORT to another port',
+      });
+    }
+
+    if (hasConsumer) {
+      await assertPortFree({
+        service: "The stream consumer's health server",
+        host: '127.0.0.1',
+        port: env.HEALTH_PORT,
+        hint: 'set HEALTH_PORT to another port',
       });
     }
 
