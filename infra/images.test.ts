@@ -547,6 +547,8 @@ describe.skipIf(!isConsoleImageTestOn || !hasStandalone)(
     it('serves the Next.js pages and their static files from the standalone build', async () => {
       const page = await fetch(`${baseUrl}/`);
       expect(page.status).toBe(200);
+      // next.config.ts's poweredByHeader: false: Next runs with the configuration the build recorded.
+      expect(page.headers.get('x-powered-by')).toBeNull();
       const html = await page.text();
       const asset = /\/_next\/static\/[^"]+\.(css|js)/.exec(html)?.[0];
       expect(asset).toBeDefined();

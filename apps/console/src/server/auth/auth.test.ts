@@ -3,9 +3,9 @@
  * over a real migrated Postgres: users created the way the users page and `npm start` create them,
  * sessions as cookies, the throttle on bad passwords whatever the body's encoding, Origin required.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestAuth, createTestConsole, type TTestConsole } from '../testing/context';
-import { getSessionUser, type TAuth } from './auth';
+import { createAuth, getBaseUrl, getSessionUser, getTrustedOrigins, type TAuth } from './auth';
 import { PASSWORD_CHECKING_PATHS } from './credential-guard';
 import { checkMutationOrigin } from './request-guard';
 import { createSignInThrottle } from './sign-in-throttle';
@@ -80,7 +80,7 @@ describe('sign-in', () => {
 
   it('answers no credential post that is form-encoded or lacks a trusted Origin, and counts them against the lockout', async () => {
     const a = authWithThrottle();
-    // issue 11.6: form-encoded and without Origin, this signed in (200) on main.
+    // Form-encoded and without Origin, this signed in (200) before credentialGuard checked bodies.
     const noOrigin = await a.handler(formSignInRequest('ana@example.com', PASSWORD));
     expect(noOrigin.status).toBe(403);
     expect(await noOrigin.json()).toMatchObject({ code: 'UNTRUSTED_ORIGIN', message: 'Missing Origin header' });
@@ -168,5 +168,31 @@ describe('sign-in', () => {
     expect((await checkMutationOrigin(auth, post('https://evil.example')))?.status).toBe(403);
     expect((await checkMutationOrigin(auth, post()))?.status).toBe(403);
     expect(await checkMutationOrigin(auth, new Request(`${BASE}/api/trpc/runs.list`))).toBeNull();
+  });
+});
+
+describe('base URL', () => {
+  it('locally (no CONSOLE_PUBLIC_URL) knows its base URL: no start-up warning, and sign-in works on localhost and 127.0.0.1 at any port', async () => {
+    const env = { CONSOLE_PUBLIC_URL: undefined, CONSOLE_PORT: 3171 };
+    // better-auth reports a missing base URL through console.warn when it initialises.
+    const warn = vi.spyOn(console, 'warn');
+    try {
+      const local = createAuth({ db: t.db, secret: 'test-secret-test-secret-test-secret-0123', baseURL: getBaseUrl(env), trustedOrigins: getTrustedOrigins(env) });
+      for (const origin of ['http://localhost:3171', 'http://127.0.0.1:4000']) {
+        const res = await local.handler(new Request(`${origin}/api/auth/sign-in/email`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin, host: new URL(origin).host, 'x-tripcast-client-ip': '10.0.0.9' },
+          body: JSON.stringify({ email: 'ana@example.com', password: PASSWORD }),
+        }));
+        expect(res.status, origin).toBe(200);
+      }
+      expect(warn.mock.calls.flat().join('\n')).not.toContain('Base URL is not set');
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('deployed, is CONSOLE_PUBLIC_URL', () => {
+    expect(getBaseUrl({ CONSOLE_PUBLIC_URL: 'https://console.example.com', CONSOLE_PORT: 3000 })).toBe('https://console.example.com');
   });
 });

@@ -9,7 +9,7 @@ import { admin } from 'better-auth/plugins/admin';
 import { adminAc, userAc } from 'better-auth/plugins/admin/access';
 import { genericOAuth } from 'better-auth/plugins/generic-oauth';
 import type { TDb } from '@tripcast/db/client';
-import { getEnv } from '~/env';
+import { getEnv, type TEnv } from '~/env';
 import { getConsoleDb } from '../db';
 import { CLIENT_IP_HEADER, credentialGuard } from './credential-guard';
 import { isRole, type TSessionUser } from './roles';
@@ -139,7 +139,7 @@ export function getOidcConfig(env: ReturnType<typeof getEnv>): TOidcConfig | und
  * so the base URL follows the request among those hosts (one fixed URL would send a browser that
  * came by the other name to a different cookie origin); anything else falls back to localhost.
  */
-export function getBaseUrl(env: ReturnType<typeof getEnv>): TBaseUrl {
+export function getBaseUrl(env: Pick<TEnv, 'CONSOLE_PUBLIC_URL' | 'CONSOLE_PORT'>): TBaseUrl {
   return (
     env.CONSOLE_PUBLIC_URL ?? {
       allowedHosts: LOCAL_HOSTS,
@@ -149,7 +149,7 @@ export function getBaseUrl(env: ReturnType<typeof getEnv>): TBaseUrl {
   );
 }
 
-export function getTrustedOrigins(env: ReturnType<typeof getEnv>): string[] {
+export function getTrustedOrigins(env: Pick<TEnv, 'CONSOLE_PUBLIC_URL'>): string[] {
   return env.CONSOLE_PUBLIC_URL ? [new URL(env.CONSOLE_PUBLIC_URL).origin] : LOCAL_ORIGINS;
 }
 
