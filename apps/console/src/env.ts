@@ -49,7 +49,7 @@ const ZEnv = z.object({
   PREDICT_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
   /** While the database cannot answer, a key seen valid this recently keeps working from cache. */
   PREDICT_API_KEY_STALE_GRACE_MS: z.coerce.number().int().min(0).default(120_000),
-  // --- sign-in (src/server/auth.ts) ---
+  // --- sign-in (src/server/auth/auth.ts) ---
   /**
    * The console's public URL, e.g. https://console.example.com. Set it in any deployment: it is the
    * only origin trusted for sign-in and mutations, and https makes session cookies Secure. Unset

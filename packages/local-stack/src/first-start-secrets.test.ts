@@ -1,7 +1,7 @@
-// Issue 11.8: the first admin's password must never reach the logs `npm start` writes. The real
+// The first admin's password must never reach the logs `npm start` writes. The real
 // supervisor (runStart) on a throwaway repo whose jobs and console call the REAL migrations and
-// the REAL apps/console/scripts/ensure-first-admin.ts: on main the password was printed to stdout,
-// which the supervisor tees into <TRIPCAST_HOME>/logs/console.log (mode 0644).
+// the REAL apps/console/scripts/ensure-first-admin.ts, which once printed it to stdout, which the
+// supervisor tees into <TRIPCAST_HOME>/logs/console.log (mode 0644).
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

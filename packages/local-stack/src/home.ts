@@ -19,7 +19,7 @@ export type THomeLayout = ReturnType<typeof resolveHomeLayout>;
 
 /**
  * Top-level prefixes of the object store, the same under a local folder and under
- * s3://bucket[/prefix] (see INTERFACES.md):
+ * s3://bucket[/prefix] (the README's OBJECT_STORE_URI):
  * models/<name>/<version>/{model.onnx,card.json}, trip-data/..., predictions/taxi_type=<t>/year=<YYYY>/month=<MM>/<run_id>.parquet, rejects/...
  */
 export const OBJECT_STORE_PREFIXES = ['models', 'trip-data', 'predictions', 'rejects'] as const;

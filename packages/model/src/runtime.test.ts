@@ -257,7 +257,7 @@ describe('models with external data (an upload must not read server files)', () 
   // onnxruntime reads an "external data" tensor from a path relative to the loading process's
   // working folder. With the tensor also listed as a graph input, it is not constant-folded and
   // the file's bytes come back as predictions: here 12.5 min per mile, read from a file next to
-  // the process, would have been "predicted" on main. Every load must refuse such a model.
+  // the process, would be "predicted" without the refusal. Every load must refuse such a model.
   const SECRET_FILE = `.tripcast-external-data-probe-${process.pid}.bin`;
   const secretPath = path.join(process.cwd(), SECRET_FILE);
   const externalWeight = { name: 'W', type: 'float' as const, dims: [1], values: [0], externalData: { location: SECRET_FILE, offset: 0, length: 4 } };

@@ -119,7 +119,7 @@ describe('models router and live prediction (real onnxruntime, real object store
       const card = JSON.stringify({ ...v2.card, version });
       await expect(t.caller.models.register(uploadForm(v2, card)), version).rejects.toThrow(/card\.json: version: version must be/);
     }
-    // On main `..` was accepted and wrote model.onnx into models/ itself, above the model's folder.
+    // Unchecked, `..` was accepted and wrote model.onnx into models/ itself, above the model's folder.
     expect(fs.existsSync(path.join(store, 'models', 'model.onnx'))).toBe(false);
     expect(fs.existsSync(path.join(store, 'models', 'card.json'))).toBe(false);
     await expect(t.caller.models.promote({ version: '../x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
