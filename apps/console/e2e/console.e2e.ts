@@ -9,7 +9,11 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDbClient, createPgPool, type TDb } from '@tripcast/db/client';
-import { createMigratedTestDatabase, createTestRun, type TTestDatabase } from '@tripcast/db/testing';
+import {
+  createMigratedTestDatabase,
+  createTestRun,
+  type TTestDatabase,
+} from '@tripcast/db/testing';
 import { generateTripMonth } from '@tripcast/model/trips';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 import { ZRide } from '@tripcast/model';
@@ -77,9 +81,14 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
           (el) => el.scrollWidth - el.clientWidth,
         ),
       }));
-      expect(overflow.page, `${name} is wider than the ${width} px viewport`).toBeLessThanOrEqual(0);
+      expect(overflow.page, `${name} is wider than the ${width} px viewport`).toBeLessThanOrEqual(
+        0,
+      );
       for (const tableOverflow of overflow.tables)
-        expect(tableOverflow, `a table of ${name} is wider than its card at ${width} px`).toBeLessThanOrEqual(1);
+        expect(
+          tableOverflow,
+          `a table of ${name} is wider than its card at ${width} px`,
+        ).toBeLessThanOrEqual(1);
     }
   };
   const shot = (name: string) => shotOf(page, name);
@@ -200,11 +209,17 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       'taxi_type=green/year=2024/month=03/',
     );
     await page.getByTestId('pred-vs-actual').locator('.recharts-scatter-symbol').first().waitFor();
+    // Each scored trip shows its distance (miles, from the month's file) beside the durations.
+    const firstMiles = page.getByTestId('run-prediction-row').first().getByTestId('run-miles');
+    expect(await firstMiles.textContent()).toMatch(/^\d+\.\d{1,2}$/);
     await shot('03-run-detail');
     await page.goto('/runs');
     await page.locator('[data-testid="run-row"][data-status="succeeded"]').first().waitFor();
     expect(
-      await page.locator('[data-testid="run-row"][data-status="succeeded"] [data-testid="run-duration"]').first().textContent(),
+      await page
+        .locator('[data-testid="run-row"][data-status="succeeded"] [data-testid="run-duration"]')
+        .first()
+        .textContent(),
     ).toMatch(/^\d+ (s|ms)$|^\d+ min \d\d s$/);
     await shot('04-runs');
   });
@@ -250,14 +265,18 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await failRun(runsPool, failed.id, 'scorer exited with code 1 (e2e)');
     await runsPool.end();
     await page.goto(`/runs/${failed.id}`);
-    expect(await page.getByTestId('run-error').textContent()).toBe('scorer exited with code 1 (e2e)');
+    expect(await page.getByTestId('run-error').textContent()).toBe(
+      'scorer exited with code 1 (e2e)',
+    );
     expect(await page.getByText('appears when the run has finished').count()).toBe(0);
     expect(await page.getByTestId('output-uri').textContent()).toBe('not written: the run failed');
     expect(await page.getByTestId('rejects-uri').textContent()).toBe('not written: the run failed');
     expect(await page.getByText('never-written').count()).toBe(0);
     await shot('15-run-failed');
     await page.getByRole('button', { name: 'Retry green 2024-03' }).click();
-    await page.waitForURL((url) => /\/runs\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(failed.id));
+    await page.waitForURL(
+      (url) => /\/runs\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(failed.id),
+    );
     await page.getByRole('heading', { name: 'green 2024-03' }).waitFor();
     await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 150_000 });
   });
@@ -293,6 +312,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await page.goto('/history');
     await page.locator('[data-testid="history-row"][data-source="online"]').first().waitFor();
     await page.locator('[data-testid="history-row"][data-source="batch"]').first().waitFor();
+    // Batch rows carry their trip's distance as online rows do (not a dash).
+    expect(
+      await page
+        .locator('[data-testid="history-row"][data-source="batch"] [data-testid="history-miles"]')
+        .first()
+        .textContent(),
+    ).toMatch(/^\d+\.\d{1,2}$/);
     await shot('06-history');
     await page.getByLabel('stream').uncheck();
     await page.getByLabel('batch').uncheck();
@@ -313,7 +339,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     expect(csv.split('\n')[1]).toContain(`,online,scored,`);
     expect(csv).toContain(`,${v1.card.version},`);
     // Zone names next to the IDs.
-    expect(csv.split('\n')[0]).toContain('puLocationId,puBorough,puZone,doLocationId,doBorough,doZone');
+    expect(csv.split('\n')[0]).toContain(
+      'puLocationId,puBorough,puZone,doLocationId,doBorough,doZone',
+    );
     if (hasZones) expect(csv).toContain(',43,Manhattan,Central Park,132,Queens,JFK Airport,');
     await shot('06-history-filtered');
   });
@@ -375,7 +403,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       return p;
     };
     const navLinks = async (p: Page) =>
-      (await p.getByRole('navigation', { name: 'Main' }).locator('ul a').allTextContents()).map((t) => t.replace(/^\W+/, '').trim());
+      (await p.getByRole('navigation', { name: 'Main' }).locator('ul a').allTextContents()).map(
+        (t) => t.replace(/^\W+/, '').trim(),
+      );
 
     // Viewer: reads runs, history and models; no trigger form, no promote, no live prediction.
     const viewer = await pageAs('viewer');
@@ -391,18 +421,29 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await viewer.getByText('This page needs the analyst role').waitFor();
     await shotOf(viewer, '11-viewer-predict');
     // The server refuses too: a viewer's tRPC mutation is FORBIDDEN whatever the UI shows.
-    const forbidden = await viewer.request.post('/api/trpc/models.rollback', { headers: { 'content-type': 'application/json', origin: app.url }, data: {} });
+    const forbidden = await viewer.request.post('/api/trpc/models.rollback', {
+      headers: { 'content-type': 'application/json', origin: app.url },
+      data: {},
+    });
     expect(forbidden.status()).toBe(403);
     await viewer.context().close();
 
     // Analyst: + trigger runs and live prediction; no promote, no admin pages.
     const analyst = await pageAs('analyst');
-    expect(await navLinks(analyst)).toEqual(['Overview', 'Batch runs', 'Live prediction', 'History', 'Models']);
+    expect(await navLinks(analyst)).toEqual([
+      'Overview',
+      'Batch runs',
+      'Live prediction',
+      'History',
+      'Models',
+    ]);
     await analyst.goto('/runs');
     await analyst.getByRole('button', { name: 'Start run' }).waitFor();
     await analyst.goto('/predict');
     await predictOnce(analyst);
-    expect(await analyst.getByTestId('prediction-model-version').textContent()).toBe(v3.card.version);
+    expect(await analyst.getByTestId('prediction-model-version').textContent()).toBe(
+      v3.card.version,
+    );
     // The form's distance rule is the API's (the shared schema): shown, and applied the same way.
     const distanceRule = ZRide.shape.trip_distance;
     expect(await analyst.getByTestId('distance-rule').textContent()).toBe(distanceRule.description);
@@ -412,11 +453,15 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       if (expected.success) {
         await analyst.getByRole('button', { name: 'Predict duration' }).click();
         await expect
-          .poll(async () => Number((await analyst.getByTestId('predicted-minutes').textContent())?.split(' ')[0]))
+          .poll(async () =>
+            Number((await analyst.getByTestId('predicted-minutes').textContent())?.split(' ')[0]),
+          )
           .toBeCloseTo(v3.minutesFor(miles), 1);
       } else {
         await analyst.getByText(expected.error.issues[0]!.message).waitFor();
-        expect(await analyst.getByRole('button', { name: 'Predict duration' }).isDisabled()).toBe(true);
+        expect(await analyst.getByRole('button', { name: 'Predict duration' }).isDisabled()).toBe(
+          true,
+        );
       }
     }
     await analyst.goto('/models');
@@ -428,12 +473,23 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
 
     // Admin: everything, including API keys (shown once, usable at once, revoked at once) and the audit log.
     const admin = await pageAs('admin');
-    expect(await navLinks(admin)).toEqual(['Overview', 'Batch runs', 'Live prediction', 'History', 'Models', 'API keys', 'Users', 'Audit log']);
+    expect(await navLinks(admin)).toEqual([
+      'Overview',
+      'Batch runs',
+      'Live prediction',
+      'History',
+      'Models',
+      'API keys',
+      'Users',
+      'Audit log',
+    ]);
     await admin.goto('/models');
     // Roll back: the dialog names the version it puts back; one audit row; the card says so.
     await admin.getByRole('button', { name: 'Roll back…' }).click();
     const rollbackDialog = admin.getByRole('dialog');
-    await rollbackDialog.getByRole('heading', { name: `Roll back to ${v1.card.version}?` }).waitFor();
+    await rollbackDialog
+      .getByRole('heading', { name: `Roll back to ${v1.card.version}?` })
+      .waitFor();
     await shotOf(admin, '16-models-rollback-confirm');
     await rollbackDialog.getByRole('button', { name: `Roll back to ${v1.card.version}` }).click();
     const restored = admin.locator(
@@ -453,7 +509,10 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     const predictWith = (authorization?: string) =>
       fetch(`${app.url}/api/v1/predict`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          ...(authorization ? { authorization } : {}),
+        },
         body: JSON.stringify({ PULocationID: 43, DOLocationID: 132, trip_distance: DISTANCE }),
       });
     expect((await predictWith()).status).toBe(401);
@@ -465,23 +524,44 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
         headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
         body: JSON.stringify({ PULocationID: 43, DOLocationID: 132, trip_distance: miles }),
       });
-      expect(viaApi.status, `API on ${miles} mi`).toBe(ZRide.shape.trip_distance.safeParse(miles).success ? 200 : 400);
+      expect(viaApi.status, `API on ${miles} mi`).toBe(
+        ZRide.shape.trip_distance.safeParse(miles).success ? 200 : 400,
+      );
     }
     await shotOf(admin, '12-api-keys');
     await admin.getByTestId('api-keys').getByRole('button', { name: 'Revoke' }).first().click();
     await admin.getByRole('button', { name: 'Revoke key' }).click();
-    await admin.getByTestId('api-keys').getByText(/^revoked/).waitFor();
+    await admin
+      .getByTestId('api-keys')
+      .getByText(/^revoked/)
+      .waitFor();
     // At once in this process (announced to the API's key cache); the poll only absorbs the page round trip.
-    await expect.poll(async () => (await predictWith(`Bearer ${key}`)).status, { timeout: 1_500, interval: 100 }).toBe(401);
+    await expect
+      .poll(async () => (await predictWith(`Bearer ${key}`)).status, {
+        timeout: 1_500,
+        interval: 100,
+      })
+      .toBe(401);
     await admin.goto('/audit');
     const audit = admin.getByTestId('audit-log');
     await audit.getByText('api_key.revoke').waitFor();
-    for (const action of ['api_key.create', 'model.promote', 'model.register', 'run.trigger', 'run.backfill', 'run.retry']) {
+    for (const action of [
+      'api_key.create',
+      'model.promote',
+      'model.register',
+      'run.trigger',
+      'run.backfill',
+      'run.retry',
+    ]) {
       expect(await audit.getByText(action, { exact: true }).count(), action).toBeGreaterThan(0);
     }
     // A rollback is one row (not also a model.promote), and details read as values, not JSON.
-    expect(await audit.locator('[data-testid="audit-row"][data-action="model.rollback"]').count()).toBe(1);
-    expect(await audit.locator('[data-testid="audit-row"][data-action="model.promote"]').count()).toBe(2);
+    expect(
+      await audit.locator('[data-testid="audit-row"][data-action="model.rollback"]').count(),
+    ).toBe(1);
+    expect(
+      await audit.locator('[data-testid="audit-row"][data-action="model.promote"]').count(),
+    ).toBe(2);
     expect(await audit.textContent()).not.toContain('{"');
     expect(await audit.getByText(E2E_USERS.admin.email).count()).toBeGreaterThan(0);
     await shotOf(admin, '13-audit');
@@ -552,7 +632,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await admin.goto('/audit');
     const audit = admin.getByTestId('audit-log');
     await audit.getByText('user.disable', { exact: true }).waitFor();
-    for (const action of ['user.create', 'user.set_role', 'user.reset_password', 'user.change_password', 'user.disable']) {
+    for (const action of [
+      'user.create',
+      'user.set_role',
+      'user.reset_password',
+      'user.change_password',
+      'user.disable',
+    ]) {
       expect(await audit.getByText(action, { exact: true }).count(), action).toBeGreaterThan(0);
     }
     await user.context().close();

@@ -10,6 +10,11 @@ export function formatMinutes(n: number | null | undefined, digits = 1): string 
   return n == null || Number.isNaN(n) ? '—' : `${n.toFixed(digits)} min`;
 }
 
+/** Two decimals below 10 miles (0.05 mi is a real short trip), one above. */
+export function formatMiles(n: number | null | undefined): string {
+  return n == null || Number.isNaN(n) ? '—' : n.toFixed(n < 10 ? 2 : 1);
+}
+
 export function formatMs(n: number | null | undefined): string {
   if (n == null || Number.isNaN(n)) return '—';
   return n < 10 ? `${n.toFixed(2)} ms` : `${n.toFixed(0)} ms`;

@@ -6,10 +6,10 @@ import type { TDb } from './db';
 import {
   HISTORY_SOURCES,
   iterateHistory,
-  ZHistoryFilter,
   type THistoryFilter,
   type THistoryRow,
-} from './queries/history';
+} from '@tripcast/db/queries/history';
+import { ZHistoryFilter } from './history-filter';
 
 export const MAX_EXPORT_ROWS = 200_000;
 

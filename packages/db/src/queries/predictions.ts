@@ -1,4 +1,5 @@
-// Batch predictions of one run, as the console pages through them.
+// Batch predictions (batch_predictions, one partition per run): paged for the console and the
+// read API, sampled for the run page's chart, looked up by ride id.
 import type { Prisma, TDb } from '../client';
 import type { TPage } from './runs';
 
@@ -8,6 +9,7 @@ export const BATCH_PREDICTION_SELECT = {
   pickupDatetime: true,
   puLocationId: true,
   doLocationId: true,
+  tripDistance: true,
   actualDuration: true,
   predictedDuration: true,
 } as const satisfies Prisma.BatchPredictionSelect;
@@ -101,4 +103,28 @@ export async function findBatchPredictionsByRideId(
     const row = byKey.get(key);
     return row ? [{ ...row, run }] : [];
   });
+}
+
+export type TPredictedVsActualPoint = { actual: number; predicted: number };
+
+/**
+ * An evenly spread sample of (actual, predicted) pairs for the run page's scatter chart: every k-th
+ * row by row_index, so the sample is deterministic and reads a bounded number of rows via the
+ * primary key.
+ */
+export async function samplePredictedVsActual(
+  db: TDb,
+  opts: { runKey: number; rowCount: number; points: number },
+): Promise<TPredictedVsActualPoint[]> {
+  const step = Math.max(1, Math.floor(opts.rowCount / opts.points));
+  return db.$queryRawUnsafe<TPredictedVsActualPoint[]>(
+    `SELECT actual_duration AS actual, predicted_duration AS predicted
+       FROM batch_predictions
+      WHERE run_key = $1 AND row_index % $2 = 0 AND actual_duration IS NOT NULL
+      ORDER BY row_index
+      LIMIT $3`,
+    opts.runKey,
+    step,
+    opts.points,
+  );
 }

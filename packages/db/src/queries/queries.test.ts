@@ -7,7 +7,7 @@ import { createMigratedTestDatabase, createTestRun, startTestRun } from '../test
 import type { TTestDatabase } from '../testing';
 import { listAuditLog, recordAudit } from './audit';
 import { listDeadLetters, recordDeadLetters } from './dead-letters';
-import { insertHistoryBatch, listHistory, writeHistoryBatch } from './history';
+import { insertHistoryBatch, listHistory, writeHistoryBatch, type THistoryFilter } from './history';
 import type { THistoryInput } from './history';
 import {
   createModelVersion,
@@ -135,6 +135,7 @@ describe('predictions', () => {
       pickupDatetime: new Date(Date.UTC(2021, 0, 1)),
       puLocationId: 7,
       doLocationId: 7,
+      tripDistance: null,
       actualDuration: null,
       predictedDuration: 10,
     });
@@ -269,7 +270,7 @@ describe('history', () => {
     );
   });
 
-  it('lists newest first with source, status, model version, zone and time filters', async () => {
+  it('lists newest first with source, model version, zone and time filters, rejected rows with their reason', async () => {
     const base = Date.UTC(2026, 0, 1);
     await insertHistoryBatch(pool, [
       row('h1', { source: 'online', createdAt: new Date(base + 1000), modelVersion: 'v2' }),
@@ -283,39 +284,26 @@ describe('history', () => {
       row('h4', { createdAt: new Date(base + 4000), doLocationId: 42 }),
     ]);
     const window = { from: new Date(base), to: new Date(base + 10_000) };
-    const all = await listHistory(db, { limit: 3, ...window });
-    expect(all.items.map((item) => item.rideId)).toEqual(['h4', 'h3', 'h2']);
-    const rest = await listHistory(db, { limit: 3, ...window, cursor: all.nextCursor });
-    expect(rest.items.map((item) => item.rideId)).toEqual(['h1']);
+    const list = async (filter: Partial<THistoryFilter>, page = 1, pageSize = 10) =>
+      listHistory(db, { filter: { sources: ['online', 'stream'], ...window, ...filter }, page, pageSize });
+    const ids = async (filter: Partial<THistoryFilter>) => (await list(filter)).items.map((item) => item.rideId);
 
-    expect(
-      (await listHistory(db, { limit: 10, ...window, source: 'online' })).items.map(
-        (item) => item.rideId,
-      ),
-    ).toEqual(['h1']);
-    expect(
-      (await listHistory(db, { limit: 10, ...window, modelVersion: 'v2' })).items.map(
-        (item) => item.rideId,
-      ),
-    ).toEqual(['h1']);
-    expect(
-      (await listHistory(db, { limit: 10, ...window, zoneId: 42 })).items.map(
-        (item) => item.rideId,
-      ),
-    ).toEqual(['h4', 'h2']);
-    const rejected = await listHistory(db, { limit: 10, ...window, status: 'rejected' });
-    expect(rejected.items).toEqual([
-      expect.objectContaining({
-        rideId: 'h3',
-        predictedDuration: null,
-        reason: 'trip_distance: must be > 0',
-      }),
-    ]);
-    expect(
-      (await listHistory(db, { limit: 10, from: new Date(base + 2500), to: window.to })).items.map(
-        (item) => item.rideId,
-      ),
-    ).toEqual(['h4', 'h3']);
+    const first = await list({}, 1, 3);
+    expect(first.items.map((item) => item.rideId)).toEqual(['h4', 'h3', 'h2']);
+    expect(first.hasMore).toBe(true);
+    const rest = await list({}, 2, 3);
+    expect(rest.items.map((item) => item.rideId)).toEqual(['h1']);
+    expect(rest.hasMore).toBe(false);
+
+    expect(await ids({ sources: ['online'] })).toEqual(['h1']);
+    expect(await ids({ modelVersion: 'v2' })).toEqual(['h1']);
+    expect(await ids({ zoneId: 42 })).toEqual(['h4', 'h2']);
+    expect(await ids({ from: new Date(base + 2500) })).toEqual(['h4', 'h3']);
+    expect((await list({})).items.find((item) => item.rideId === 'h3')).toMatchObject({
+      status: 'rejected',
+      predictedDuration: null,
+      reason: 'trip_distance: must be > 0',
+    });
   });
 });
 

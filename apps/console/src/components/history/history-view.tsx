@@ -13,7 +13,7 @@ import { Field, Input, Select } from '~/components/ui/form';
 import { Pager } from '~/components/ui/pager';
 import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
-import { formatMinutes, formatMs, formatShortDateTime } from '~/lib/format';
+import { formatMiles, formatMinutes, formatMs, formatShortDateTime } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
 import {
   fromLocalInput,
@@ -26,9 +26,6 @@ import {
 } from './history-filter';
 
 const PAGE_SIZE = 50;
-
-/** Two decimals below 10 miles (0.05 mi is a real short trip), one above. */
-const formatMiles = (miles: number) => miles.toFixed(miles < 10 ? 2 : 1);
 
 export function HistoryView() {
   const trpc = useTRPC();
@@ -177,7 +174,12 @@ export function HistoryView() {
               </Field>
             </div>
             {isFiltered && (
-              <Button variant="ghost" size="sm" className="mb-0.5" onClick={() => navigate(readHistoryFilter(new URLSearchParams()))}>
+              <Button
+                variant="ghost"
+                size="sm"
+                className="mb-0.5"
+                onClick={() => navigate(readHistoryFilter(new URLSearchParams()))}
+              >
                 Clear filters
               </Button>
             )}
@@ -192,22 +194,43 @@ export function HistoryView() {
             <ErrorState error={history.error} onRetry={() => void history.refetch()} />
           ) : history.data.items.length === 0 ? (
             page > 1 ? (
-              <EmptyState title="No more predictions" action={<Button variant="secondary" size="sm" onClick={() => setPage(1)}>First page</Button>}>
+              <EmptyState
+                title="No more predictions"
+                action={
+                  <Button variant="secondary" size="sm" onClick={() => setPage(1)}>
+                    First page
+                  </Button>
+                }
+              >
                 This page is past the last one.
               </EmptyState>
             ) : isFiltered ? (
               <EmptyState
                 title="No predictions match these filters"
-                action={<Button variant="secondary" size="sm" onClick={() => navigate(readHistoryFilter(new URLSearchParams()))}>Clear filters</Button>}
+                action={
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    onClick={() => navigate(readHistoryFilter(new URLSearchParams()))}
+                  >
+                    Clear filters
+                  </Button>
+                }
               >
-                Other predictions exist or may arrive: widen the time range, another source, version or zone.
+                Other predictions exist or may arrive: widen the time range, another source, version
+                or zone.
               </EmptyState>
             ) : (
               <EmptyState title="No predictions yet">
                 Predictions appear here as they are made:{' '}
-                <Link className="text-primary underline" href="/runs">start a batch run</Link>, make a{' '}
-                <Link className="text-primary underline" href="/predict">live prediction</Link>, call{' '}
-                <code>POST /api/v1/predict</code>, or put ride events on the input stream.
+                <Link className="text-primary underline" href="/runs">
+                  start a batch run
+                </Link>
+                , make a{' '}
+                <Link className="text-primary underline" href="/predict">
+                  live prediction
+                </Link>
+                , call <code>POST /api/v1/predict</code>, or put ride events on the input stream.
               </EmptyState>
             )
           ) : (
@@ -277,7 +300,7 @@ export function HistoryView() {
                         <ZoneLabel id={r.doLocationId} index={zones} />
                       </Td>
                       <Td className="text-right" data-testid="history-miles">
-                        {r.tripDistance == null ? '—' : formatMiles(r.tripDistance)}
+                        {formatMiles(r.tripDistance)}
                       </Td>
                       <Td className="truncate text-right font-medium" title={r.reason ?? undefined}>
                         {r.status === 'rejected' ? (
@@ -289,7 +312,10 @@ export function HistoryView() {
                       <Td className="text-right text-muted-foreground">
                         {formatMinutes(r.actualDuration)}
                       </Td>
-                      <Td className="truncate font-mono text-xs" title={r.modelVersion ?? undefined}>
+                      <Td
+                        className="truncate font-mono text-xs"
+                        title={r.modelVersion ?? undefined}
+                      >
                         {r.modelVersion ?? '—'}
                       </Td>
                       <Td className="text-right">{formatMs(r.latencyMs)}</Td>

@@ -17,6 +17,7 @@ import {
   formatCount,
   formatDateTime,
   formatDuration,
+  formatMiles,
   formatMinutes,
   formatMonth,
   runDurationMs,
@@ -101,7 +102,8 @@ export function RunDetailView({ id }: { id: string }) {
             <span className="font-mono">{run.modelVersion ?? '—'}</span> · started{' '}
             {formatDateTime(run.startedAt ?? run.createdAt)}
             {run.finishedAt && ` · finished ${formatDateTime(run.finishedAt)}`}
-            {run.startedAt && ` · ${run.finishedAt ? 'took' : 'running for'} ${formatDuration(runDurationMs(run))}`}
+            {run.startedAt &&
+              ` · ${run.finishedAt ? 'took' : 'running for'} ${formatDuration(runDurationMs(run))}`}
           </span>
         }
       />
@@ -119,11 +121,17 @@ export function RunDetailView({ id }: { id: string }) {
         >
           <div className="min-w-0">
             <div className="font-medium text-danger">The run failed</div>
-            <pre className="mt-1 font-mono text-xs break-words whitespace-pre-wrap" data-testid="run-error">
+            <pre
+              className="mt-1 font-mono text-xs break-words whitespace-pre-wrap"
+              data-testid="run-error"
+            >
               {run.error ?? 'no error recorded'}
             </pre>
           </div>
-          <RetryRunButton runId={run.id} month={`${run.taxiType} ${formatMonth(run.year, run.month)}`} />
+          <RetryRunButton
+            runId={run.id}
+            month={`${run.taxiType} ${formatMonth(run.year, run.month)}`}
+          />
         </div>
       )}
 
@@ -339,11 +347,24 @@ function RunPredictions({ runId }: { runId: string }) {
   const trpc = useTRPC();
   const zones = useZoneIndex();
   const [zoneId, setZoneId] = useState<number | null>(null);
-  const [page, setPage] = useState(1);
+  // Keyset paging: the row_index each visited page starts after (page 1 starts at the top), so
+  // Previous is a step back through pages already seen and every page costs the same.
+  const [starts, setStarts] = useState<(number | null)[]>([null]);
+  const page = starts.length;
   const rows = useQuery({
-    ...trpc.runs.predictions.queryOptions({ runId, zoneId, page, pageSize: PAGE_SIZE }),
+    ...trpc.runs.predictions.queryOptions({
+      runId,
+      zoneId,
+      after: starts.at(-1) ?? null,
+      limit: PAGE_SIZE,
+    }),
     placeholderData: keepPreviousData,
   });
+  const nextStart = rows.data?.nextCursor ?? null;
+  const goToPage = (target: number) => {
+    if (target < page) setStarts((s) => s.slice(0, target));
+    else if (nextStart != null) setStarts((s) => [...s, nextStart]);
+  };
   return (
     <Card className="mt-6">
       <CardHeader
@@ -360,7 +381,7 @@ function RunPredictions({ runId }: { runId: string }) {
               index={zones}
               onChange={(v) => {
                 setZoneId(v);
-                setPage(1);
+                setStarts([null]);
               }}
             />
           </div>
@@ -388,6 +409,7 @@ function RunPredictions({ runId }: { runId: string }) {
                 <col className="w-[12rem]" />
                 <col />
                 <col />
+                <col className="w-[4.5rem]" />
                 <col className="w-[5.5rem]" />
                 <col className="w-[6rem]" />
                 <col className="w-[4.5rem]" />
@@ -398,6 +420,7 @@ function RunPredictions({ runId }: { runId: string }) {
                   <Th>Pickup</Th>
                   <Th>From</Th>
                   <Th>To</Th>
+                  <Th className="text-right">Miles</Th>
                   <Th className="text-right">Actual</Th>
                   <Th className="text-right">Predicted</Th>
                   <Th className="text-right">Diff</Th>
@@ -405,7 +428,7 @@ function RunPredictions({ runId }: { runId: string }) {
               </thead>
               <tbody>
                 {rows.data.items.map((r) => (
-                  <tr key={r.rowIndex}>
+                  <tr key={r.rowIndex} data-testid="run-prediction-row">
                     <Td className="truncate font-mono text-xs" title={r.rideId}>
                       {r.rideId}
                     </Td>
@@ -415,6 +438,9 @@ function RunPredictions({ runId }: { runId: string }) {
                     </Td>
                     <Td className="whitespace-normal! break-words">
                       <ZoneLabel id={r.doLocationId} index={zones} />
+                    </Td>
+                    <Td className="text-right" data-testid="run-miles">
+                      {formatMiles(r.tripDistance)}
                     </Td>
                     <Td className="text-right">{formatMinutes(r.actualDuration)}</Td>
                     <Td className="text-right font-medium">{formatMinutes(r.predictedDuration)}</Td>
@@ -427,7 +453,7 @@ function RunPredictions({ runId }: { runId: string }) {
                 ))}
               </tbody>
             </Table>
-            <Pager page={page} hasMore={rows.data.hasMore} onPage={setPage} />
+            <Pager page={page} hasMore={nextStart != null} onPage={goToPage} />
           </>
         )}
       </CardBody>

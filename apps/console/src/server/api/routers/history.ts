@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { listHistory, listHistoryModelVersions, ZHistoryFilter } from '../../queries/history';
+import { listHistory, listHistoryModelVersions } from '@tripcast/db/queries/history';
+import { ZHistoryFilter } from '../../history-filter';
 import { viewerProcedure, createTRPCRouter } from '../trpc';
 
 export const historyRouter = createTRPCRouter({

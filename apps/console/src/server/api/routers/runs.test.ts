@@ -80,25 +80,15 @@ describe('runs router', () => {
   });
 
   it('pages a run’s predictions and filters them by pickup or dropoff zone', async () => {
-    const page1 = await t.caller.runs.predictions({ runId: 'run-old', page: 1, pageSize: 3 });
+    const page1 = await t.caller.runs.predictions({ runId: 'run-old', limit: 3 });
     expect(page1.items.map((r) => r.rowIndex)).toEqual([0, 1, 2]);
-    expect(page1.hasMore).toBe(true);
-    const page2 = await t.caller.runs.predictions({ runId: 'run-old', page: 2, pageSize: 3 });
+    expect(page1.nextCursor).toBe(2);
+    const page2 = await t.caller.runs.predictions({ runId: 'run-old', after: page1.nextCursor, limit: 3 });
     expect(page2.items.map((r) => r.rideId)).toEqual(['2021/01_3']);
-    expect(page2.hasMore).toBe(false);
-    const zone74 = await t.caller.runs.predictions({
-      runId: 'run-old',
-      zoneId: 74,
-      page: 1,
-      pageSize: 10,
-    });
+    expect(page2.nextCursor).toBeNull();
+    const zone74 = await t.caller.runs.predictions({ runId: 'run-old', zoneId: 74, limit: 10 });
     expect(zone74.items.map((r) => r.rowIndex)).toEqual([0, 2]);
-    const zone151 = await t.caller.runs.predictions({
-      runId: 'run-old',
-      zoneId: 151,
-      page: 1,
-      pageSize: 10,
-    });
+    const zone151 = await t.caller.runs.predictions({ runId: 'run-old', zoneId: 151, limit: 10 });
     expect(zone151.items.map((r) => r.predictedDuration)).toEqual([10]);
   });
 

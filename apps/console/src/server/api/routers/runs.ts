@@ -7,20 +7,11 @@ import {
   MonthNotInStoreError,
   type TLaunchRequest,
 } from '@tripcast/scorer/launcher';
+import { listRunPredictions, samplePredictedVsActual } from '@tripcast/db/queries/predictions';
 import { getBatchRun, listBatchRuns } from '@tripcast/db/queries/runs';
-import {
-  getBatchRunWithSummary,
-  listRunPredictions,
-  samplePredictedVsActual,
-} from '../../queries/runs';
+import { getBatchRunWithSummary } from '../../queries/runs';
 import { showNullableUri, showText, showUri, type TPathAudience } from '../../server-paths';
-import {
-  badRequest,
-  analystProcedure,
-  viewerProcedure,
-  createTRPCRouter,
-  notFound,
-} from '../trpc';
+import { badRequest, analystProcedure, viewerProcedure, createTRPCRouter, notFound } from '../trpc';
 
 const ZMonthInput = z.object({
   year: z.number().int().min(2009).max(2100).describe('Year of the trips'),
@@ -63,7 +54,10 @@ export const runsRouter = createTRPCRouter({
     )
     .query(async ({ ctx, input }) => {
       const page = await listBatchRuns(ctx.db, input);
-      return { ...page, items: page.items.map((run) => ({ ...run, error: showText(run.error, ctx) })) };
+      return {
+        ...page,
+        items: page.items.map((run) => ({ ...run, error: showText(run.error, ctx) })),
+      };
     }),
 
   get: viewerProcedure.input(z.object({ id: z.string().min(1) })).query(async ({ ctx, input }) => {
@@ -95,21 +89,19 @@ export const runsRouter = createTRPCRouter({
       z.object({
         runId: z.string().min(1),
         zoneId: z.number().int().min(1).max(265).nullish().describe('Pickup or dropoff zone'),
-        page: z.number().int().min(1).default(1),
-        pageSize: z.number().int().min(1).max(200).default(25),
+        /** row_index of the last row of the previous page (keyset paging: every page costs the same). */
+        after: z.number().int().min(0).nullish(),
+        limit: z.number().int().min(1).max(200).default(25),
       }),
     )
     .query(async ({ ctx, input }) => {
-      const run = await ctx.db.batchRun.findUnique({
-        where: { id: input.runId },
-        select: { key: true },
-      });
+      const run = await getBatchRun(ctx.db, input.runId);
       if (!run) notFound(`No batch run ${input.runId}`);
       return listRunPredictions(ctx.db, {
         runKey: run.key,
-        zoneId: input.zoneId,
-        page: input.page,
-        pageSize: input.pageSize,
+        limit: input.limit,
+        afterRowIndex: input.after ?? null,
+        ...(input.zoneId == null ? {} : { zoneId: input.zoneId }),
       });
     }),
 
@@ -125,7 +117,11 @@ export const runsRouter = createTRPCRouter({
   trigger: analystProcedure
     .input(ZMonthInput.extend({ taxiType: ZTaxiType, validation: ZValidation }))
     .mutation(async ({ ctx, input }) => {
-      const run = await launchOrRefuse(ctx, { ...input, trigger: 'manual', requestedBy: ctx.actor });
+      const run = await launchOrRefuse(ctx, {
+        ...input,
+        trigger: 'manual',
+        requestedBy: ctx.actor,
+      });
       await recordAudit(ctx.db, {
         actor: ctx.actor,
         action: 'run.trigger',
@@ -145,7 +141,11 @@ export const runsRouter = createTRPCRouter({
       if (failed.status !== 'failed')
         badRequest(`Run ${input.id} is ${failed.status}: only a failed run can be retried`);
       const month = { taxiType: failed.taxiType, year: failed.year, month: failed.month };
-      const run = await launchOrRefuse(ctx, { ...month, trigger: 'manual', requestedBy: ctx.actor });
+      const run = await launchOrRefuse(ctx, {
+        ...month,
+        trigger: 'manual',
+        requestedBy: ctx.actor,
+      });
       await recordAudit(ctx.db, {
         actor: ctx.actor,
         action: 'run.retry',
@@ -170,7 +170,9 @@ export const runsRouter = createTRPCRouter({
         .filter((index) => !have.has(`${input.taxiType}-${index}`))
         .map((index) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`);
       if (missing.length > 0)
-        badRequest(`no ${input.taxiType} trip data in the store for ${missing.join(', ')}: add those months first`);
+        badRequest(
+          `no ${input.taxiType} trip data in the store for ${missing.join(', ')}: add those months first`,
+        );
       // One queued run per month, oldest first. The launcher has no backfill entry yet (the scorer
       // CLI's `backfill` runs months one after another); until it does, each month is its own run.
       const runIds: string[] = [];
