@@ -15,13 +15,15 @@ import type { Pool } from 'pg';
 import { getChildProcessEnv, getScorerEnv, type TScorerEnv } from './env';
 import { resolveRunLocations } from './paths';
 import { createRunId, checkRunId } from './run-id';
+import { insertAuditEntry } from '@tripcast/db/queries/audit';
 import { createRunRecord, failRun, reapStaleRuns } from '@tripcast/db/queries/runs';
+import { ZTaxiType } from '@tripcast/model';
 import { createPool, s3OptionsFrom } from './runtime-deps';
 import { describeAddingMonth, findStoreMonth, listStoreMonths, tripDataRoot, type TStoreMonth } from './store-months';
 import { formatPattern, type TTaxiType } from './paths';
 
 export const ZLaunchRequest = z.object({
-  taxiType: z.enum(['yellow', 'green', 'fhv']).describe('TLC taxi type'),
+  taxiType: ZTaxiType,
   year: z.number().int().min(2009).max(2100).describe('year of the month to score'),
   month: z.number().int().min(1).max(12).describe('month to score, 1..12'),
   input: z.string().min(1).optional().describe('input Parquet path, s3:// URI or course pattern; default the store layout'),
@@ -36,6 +38,29 @@ export const ZLaunchRequest = z.object({
   requestedBy: z.string().max(200).optional(),
 });
 export type TLaunchRequest = z.input<typeof ZLaunchRequest>;
+
+const ZMonth = z.object({ year: z.number().int().min(2009).max(2100), month: z.number().int().min(1).max(12) });
+
+/** Each month of a backfill starts its own scorer: keep one backfill from swamping a small machine. */
+export const MAX_BACKFILL_MONTHS = 12;
+
+export const ZBackfillRequest = z.object({
+  taxiType: ZTaxiType,
+  from: ZMonth.describe('first month'),
+  to: ZMonth.describe('last month (inclusive)'),
+  validation: ZLaunchRequest.shape.validation,
+  /** Who asked: the run records and the audit row name them. */
+  requestedBy: z.string().min(1).max(200),
+});
+export type TBackfillRequest = z.input<typeof ZBackfillRequest>;
+
+/** A backfill that cannot start as asked (its range, or months missing from the store): nothing was created. */
+export class BackfillRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BackfillRefusedError';
+  }
+}
 
 /** The month asked for has no input file: nothing was created. */
 export class MonthNotInStoreError extends Error {
@@ -121,6 +146,56 @@ export async function launchRun(input: TLaunchRequest, options: TLaunchOptions =
       await failRun(pool, runId, message);
       throw new Error(message, { cause: error });
     }
+  } finally {
+    if (!options.pool) await pool.end();
+  }
+}
+
+/**
+ * One run per month from `from` to `to`, oldest first, each its own scorer (as `launchRun`), and
+ * one `run.backfill` audit row naming them all. Every month must be in the store before any run
+ * is created; otherwise the backfill is refused naming the missing months.
+ */
+export async function launchBackfill(input: TBackfillRequest, options: TLaunchOptions = {}): Promise<{ runIds: string[] }> {
+  const request = ZBackfillRequest.parse(input);
+  const env = options.env ?? getScorerEnv();
+  const first = request.from.year * 12 + (request.from.month - 1);
+  const count = request.to.year * 12 + (request.to.month - 1) - first + 1;
+  if (count < 1) throw new BackfillRefusedError('to must be the same month as from or later');
+  if (count > MAX_BACKFILL_MONTHS) throw new BackfillRefusedError(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
+  const months = Array.from({ length: count }, (_, i) => ({ taxiType: request.taxiType, year: Math.floor((first + i) / 12), month: ((first + i) % 12) + 1 }));
+  const missing: string[] = [];
+  for (const month of months) {
+    try {
+      await checkLaunchInput(env, month, env.INPUT_FILE_PATTERN);
+    } catch (error) {
+      if (!(error instanceof MonthNotInStoreError)) throw error;
+      missing.push(`${month.year}-${String(month.month).padStart(2, '0')}`);
+    }
+  }
+  if (missing.length > 0) {
+    const where = env.INPUT_FILE_PATTERN ? `at ${env.INPUT_FILE_PATTERN}` : 'in the store';
+    throw new BackfillRefusedError(`no ${request.taxiType} trip data ${where} for ${missing.join(', ')}: add those months first`);
+  }
+  if (!options.pool && !env.DATABASE_URL) throw new Error('DATABASE_URL is required to launch a run (the run record lives in Postgres)');
+  const pool = options.pool ?? createPool(env.DATABASE_URL!);
+  try {
+    const runIds: string[] = [];
+    for (const month of months) {
+      const run = await launchRun(
+        { ...month, trigger: 'backfill', validation: request.validation, requestedBy: request.requestedBy },
+        { ...options, env, pool },
+      );
+      runIds.push(run.runId);
+    }
+    await insertAuditEntry(pool, {
+      actor: request.requestedBy,
+      action: 'run.backfill',
+      targetType: 'batch_run',
+      targetId: runIds.join(','),
+      details: { taxiType: request.taxiType, from: request.from, to: request.to, runIds },
+    });
+    return { runIds };
   } finally {
     if (!options.pool) await pool.end();
   }

@@ -6,7 +6,7 @@ export class DatabaseConnectionError extends Error {
 }
 
 /** `host:port/database` of a Postgres URL, never its credentials. */
-export function describeDatabaseTarget(databaseUrl: string): string {
+function describeDatabaseTarget(databaseUrl: string): string {
   try {
     const url = new URL(databaseUrl);
     const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(default database)';

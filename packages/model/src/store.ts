@@ -85,6 +85,14 @@ export async function promoteModel(
   return (await promoteModelVersion(db, input)).promoted;
 }
 
+/** A rollback with nothing to go back to: no version was in production before the current one. */
+export class NoRollbackTargetError extends Error {
+  constructor(readonly modelName: string) {
+    super(`model ${modelName} has no earlier production version to roll back to`);
+    this.name = 'NoRollbackTargetError';
+  }
+}
+
 /**
  * Put back the version that was in production before the current one: the archived version
  * promoted most recently. Recorded once, as a `model.rollback` audit entry naming both versions,
@@ -95,8 +103,7 @@ export async function rollbackModel(
   input: { name: string; actor: string },
 ): Promise<TModelVersionRow> {
   const previous = await findRollbackTarget(db, input.name);
-  if (!previous)
-    throw new Error(`model ${input.name} has no earlier production version to roll back to`);
+  if (!previous) throw new NoRollbackTargetError(input.name);
   const { promoted } = await promoteModelVersion(db, {
     name: input.name,
     version: previous.version,

@@ -10,7 +10,7 @@ const KEY_MARKER = 'tc_';
 /** Characters of the key kept in clear as its prefix: the marker + 8 random characters. */
 const PREFIX_LENGTH = KEY_MARKER.length + 8;
 
-export const API_KEY_SELECT = {
+const API_KEY_SELECT = {
   id: true,
   name: true,
   prefix: true,
@@ -28,7 +28,7 @@ export type TApiKeyRow = Prisma.ApiKeyGetPayload<{ select: typeof API_KEY_SELECT
 export const API_KEY_SCOPES = ['predict', 'read'] as const satisfies readonly ApiKeyScope[];
 export type TApiKeyScope = ApiKeyScope;
 /** Keys made before scopes existed, and keys created without a choice, may only predict. */
-export const DEFAULT_API_KEY_SCOPES: readonly TApiKeyScope[] = ['predict'];
+const DEFAULT_API_KEY_SCOPES: readonly TApiKeyScope[] = ['predict'];
 
 /**
  * SHA-256 hex of a key. A slow password hash would buy nothing: keys carry 256 random bits, so

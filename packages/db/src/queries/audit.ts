@@ -1,8 +1,9 @@
 // The audit log: who did what to which thing, when.
+import type { Pool } from 'pg';
 import type { Prisma, TDb } from '../client';
 import type { TPage } from './runs';
 
-export const AUDIT_LOG_SELECT = {
+const AUDIT_LOG_SELECT = {
   id: true,
   actor: true,
   action: true,
@@ -28,6 +29,20 @@ export async function recordAudit(
   input: TRecordAuditInput,
 ): Promise<void> {
   await db.auditLog.create({ data: input, select: { id: true } });
+}
+
+/**
+ * The same row through plain pg, for callers that hold a pool rather than a Prisma client (the
+ * scorer's launcher records the backfills it starts).
+ */
+export async function insertAuditEntry(
+  pool: Pick<Pool, 'query'>,
+  input: Omit<TRecordAuditInput, 'details'> & { details?: unknown },
+): Promise<void> {
+  await pool.query(
+    'INSERT INTO audit_log (actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5::jsonb)',
+    [input.actor, input.action, input.targetType, input.targetId ?? null, input.details === undefined ? null : JSON.stringify(input.details)],
+  );
 }
 
 /** Newest first; `cursor` is the id (as a string) of the last entry of the previous page. */

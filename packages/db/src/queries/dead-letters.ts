@@ -1,22 +1,7 @@
 // Inputs that could not be scored or stored, kept with their raw bytes and reason. The one home
 // of dead-letter SQL: the stream consumer (poison records) and the history writer (rows Postgres
 // refused) both write through recordDeadLetters.
-import type { Prisma, TDb } from '../client';
 import type { TSqlClient } from './history';
-import type { TPage } from './runs';
-
-export const DEAD_LETTER_SELECT = {
-  id: true,
-  source: true,
-  streamName: true,
-  shardId: true,
-  sequenceNumber: true,
-  payload: true,
-  reason: true,
-  createdAt: true,
-} as const satisfies Prisma.DeadLetterSelect;
-
-export type TDeadLetterRow = Prisma.DeadLetterGetPayload<{ select: typeof DEAD_LETTER_SELECT }>;
 
 export type TDeadLetterInput = {
   /** `stream` (a poison record) or `online` (a prediction whose history row was refused). */
@@ -73,21 +58,4 @@ export async function recordDeadLetters(
 
 function storableOrNull(text: string | null | undefined): string | null {
   return text == null ? null : toStorableText(text);
-}
-
-/** Newest first; `cursor` is the id (as a string) of the last letter of the previous page. */
-export async function listDeadLetters(
-  db: TDb,
-  { limit, cursor, source }: { limit: number; cursor?: string | null; source?: string },
-): Promise<TPage<TDeadLetterRow>> {
-  const rows = await db.deadLetter.findMany({
-    select: DEAD_LETTER_SELECT,
-    where: { source },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: limit + 1,
-    ...(cursor ? { cursor: { id: BigInt(cursor) }, skip: 1 } : {}),
-  });
-  const hasMore = rows.length > limit;
-  const items = hasMore ? rows.slice(0, limit) : rows;
-  return { items, nextCursor: hasMore ? String(items.at(-1)?.id) : null };
 }

@@ -9,7 +9,7 @@ import { isDataRefusal } from '../connection-errors';
 import type { PredictionSource, PredictionStatus } from '../generated/prisma/enums';
 import { recordDeadLetters } from './dead-letters';
 
-export const PREDICTION_HISTORY_SELECT = {
+const PREDICTION_HISTORY_SELECT = {
   id: true,
   source: true,
   status: true,

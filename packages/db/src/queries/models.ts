@@ -2,7 +2,7 @@
 import type { Prisma, TDb } from '../client';
 import type { ModelStage, PromotionKind } from '../generated/prisma/enums';
 
-export const MODEL_VERSION_SELECT = {
+const MODEL_VERSION_SELECT = {
   id: true,
   name: true,
   version: true,

@@ -3,7 +3,7 @@
 import type { Prisma, TDb } from '../client';
 import type { TPage } from './runs';
 
-export const BATCH_PREDICTION_SELECT = {
+const BATCH_PREDICTION_SELECT = {
   rowIndex: true,
   rideId: true,
   pickupDatetime: true,

@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import type { Prisma, TDb } from '../client';
 import type { RunStatus, RunTrigger, TaxiType } from '../generated/prisma/enums';
 
-export const BATCH_RUN_LIST_SELECT = {
+const BATCH_RUN_LIST_SELECT = {
   id: true,
   key: true,
   taxiType: true,
@@ -28,7 +28,7 @@ export const BATCH_RUN_LIST_SELECT = {
   finishedAt: true,
 } as const satisfies Prisma.BatchRunSelect;
 
-export const BATCH_RUN_DETAIL_SELECT = {
+const BATCH_RUN_DETAIL_SELECT = {
   ...BATCH_RUN_LIST_SELECT,
   inputUri: true,
   outputUri: true,

@@ -1,7 +1,7 @@
 // Console users (written by better-auth in apps/console; read here with an explicit select).
 import type { Prisma, TDb } from '../client';
 
-export const USER_SELECT = {
+const USER_SELECT = {
   id: true,
   name: true,
   email: true,

@@ -5,7 +5,7 @@ import type { Prisma, TDb } from '../client';
 import type { TSqlClient } from './history';
 import type { RunEventDeliveryStatus, RunEventTarget } from '../generated/prisma/enums';
 
-export const WEBHOOK_DELIVERY_SELECT = {
+const WEBHOOK_DELIVERY_SELECT = {
   id: true,
   runId: true,
   target: true,

@@ -6,6 +6,7 @@ import {
   listModelVersions,
   promoteModel,
   registerModel,
+  NoRollbackTargetError,
   rollbackModel,
 } from '@tripcast/model/store';
 import { refreshAfterRegistryChange } from '../../model-session';
@@ -127,8 +128,7 @@ export const modelsRouter = createTRPCRouter({
       restored = await rollbackModel(ctx.db, { name: ctx.modelName, actor: ctx.actor });
     } catch (error) {
       // The store's one refusal a user can act on; anything else is a real failure.
-      if (error instanceof Error && /no earlier production version/.test(error.message))
-        badRequest(error.message, error);
+      if (error instanceof NoRollbackTargetError) badRequest(error.message, error);
       throw error;
     }
     await refreshServingModel(ctx);

@@ -2,6 +2,8 @@ import { recordAudit } from '@tripcast/db/queries/audit';
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
 import {
+  BackfillRefusedError,
+  launchBackfill,
   launchRun,
   listScorableMonths,
   MonthNotInStoreError,
@@ -37,10 +39,6 @@ async function launchOrRefuse(ctx: TPathAudience, request: TLaunchRequest) {
     throw error;
   }
 }
-
-const monthIndex = (m: z.infer<typeof ZMonthInput>) => m.year * 12 + (m.month - 1);
-// Each month starts its own scorer process: keep a backfill from swamping a small machine.
-const MAX_BACKFILL_MONTHS = 12;
 
 export const runsRouter = createTRPCRouter({
   list: viewerProcedure
@@ -156,44 +154,15 @@ export const runsRouter = createTRPCRouter({
       return { runId: run.runId };
     }),
 
+  /** One run per month of the range, oldest first; the launcher refuses a range or a missing month before creating any. */
   backfill: analystProcedure
     .input(z.object({ taxiType: ZTaxiType, from: ZMonthInput, to: ZMonthInput }))
     .mutation(async ({ ctx, input }) => {
-      const months = monthIndex(input.to) - monthIndex(input.from) + 1;
-      if (months < 1) badRequest('to must be the same month as from or later');
-      if (months > MAX_BACKFILL_MONTHS)
-        badRequest(`a backfill covers at most ${MAX_BACKFILL_MONTHS} months`);
-      // Every month must be in the store before any is launched: refuse the backfill naming them.
-      const { months: present } = await listScorableMonths();
-      const have = new Set(present.map((m) => `${m.taxiType}-${monthIndex(m)}`));
-      const missing = Array.from({ length: months }, (_, i) => monthIndex(input.from) + i)
-        .filter((index) => !have.has(`${input.taxiType}-${index}`))
-        .map((index) => `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`);
-      if (missing.length > 0)
-        badRequest(
-          `no ${input.taxiType} trip data in the store for ${missing.join(', ')}: add those months first`,
-        );
-      // One queued run per month, oldest first. The launcher has no backfill entry yet (the scorer
-      // CLI's `backfill` runs months one after another); until it does, each month is its own run.
-      const runIds: string[] = [];
-      for (let i = 0; i < months; i++) {
-        const index = monthIndex(input.from) + i;
-        const run = await launchOrRefuse(ctx, {
-          taxiType: input.taxiType,
-          year: Math.floor(index / 12),
-          month: (index % 12) + 1,
-          trigger: 'backfill',
-          requestedBy: ctx.actor,
-        });
-        runIds.push(run.runId);
+      try {
+        return await launchBackfill({ ...input, requestedBy: ctx.actor });
+      } catch (error) {
+        if (error instanceof BackfillRefusedError) badRequest(showText(error.message, ctx));
+        throw error;
       }
-      await recordAudit(ctx.db, {
-        actor: ctx.actor,
-        action: 'run.backfill',
-        targetType: 'batch_run',
-        targetId: runIds.join(','),
-        details: { taxiType: input.taxiType, from: input.from, to: input.to, runIds },
-      });
-      return { runIds };
     }),
 });
