@@ -165,6 +165,7 @@ describe('Prisma round trip', () => {
       modelName: 'ride_duration_prediction_model',
       modelVersion: '7',
       latencyMs: 0.75,
+      role: 'production' as const,
       reason: null,
     };
     const created = await db.predictionHistory.create({ data });
@@ -185,9 +186,13 @@ describe('Prisma round trip', () => {
     await expect(
       db.predictionHistory.create({ data: { ...data, source: 'online' } }),
     ).resolves.toMatchObject({ source: 'online' });
+    // A challenger's prediction of the same input is its own row (one per model version).
+    await expect(
+      db.predictionHistory.create({ data: { ...data, modelVersion: '8', role: 'challenger' } }),
+    ).resolves.toMatchObject({ role: 'challenger' });
     expect(
       await db.predictionHistory.count({ where: { idempotencyKey: data.idempotencyKey } }),
-    ).toBe(2);
+    ).toBe(3);
   });
 
   it('StreamCheckpoint', async () => {

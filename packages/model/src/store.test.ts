@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,10 @@ import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from './onnx/
 import { objectExists, type TS3Options } from './object-store';
 import { loadModel, sha256Hex } from './runtime';
 import {
+  addChallenger,
   createProductionModelWatcher,
+  removeChallenger,
+  resolveServingModels,
   listModelVersions,
   modelArtifactUri,
   promoteModel,
@@ -108,7 +111,11 @@ describe('model registry on a local folder store', () => {
       `model.register ${name}@v2 by bob`,
       `model.register ${name}@v1 by alice`,
     ]);
-    expect(audit.items[0]?.details).toEqual({ previous: 'v2' });
+    expect(audit.items[0]?.details).toEqual({
+      previous: 'v2',
+      previousStage: 'archived',
+      fromStage: 'archived',
+    });
   });
 
   it('refuses to register a card that does not describe the bytes', async () => {
@@ -316,4 +323,111 @@ describe('ensureDefaultModel (first start)', () => {
       }
     },
   );
+
+});
+
+describe('challengers (production + up to three per name)', () => {
+  it('challengers: at most three, added, removed and promoted with audit; the old production archived or kept as a challenger', async () => {
+    const name = 'challenged';
+    const context = { db, storeUri: storeDir };
+    for (const [i, v] of ['p', 'c1', 'c2', 'c3', 'c4'].entries())
+      await registerModel({ ...context, ...constantModel(name, v, 10 + i), actor: 't' });
+    await promoteModel(db, { name, version: 'p', actor: 't' });
+    await addChallenger(db, { name, version: 'c1', actor: 'ann' });
+    await addChallenger(db, { name, version: 'c2', actor: 'ann' });
+    await addChallenger(db, { name, version: 'c3', actor: 'ann' });
+    await expect(addChallenger(db, { name, version: 'c4', actor: 'ann' })).rejects.toThrow(
+      /already has 3 challengers/,
+    );
+    await expect(addChallenger(db, { name, version: 'p', actor: 'ann' })).rejects.toThrow(
+      /in production/,
+    );
+    await expect(addChallenger(db, { name, version: 'c1', actor: 'ann' })).rejects.toThrow(
+      /already a challenger/,
+    );
+    let serving = await resolveServingModels(db, name);
+    expect(serving.production?.version).toBe('p');
+    expect(serving.challengers.map((c) => c.version)).toEqual(['c1', 'c2', 'c3']);
+
+    // A full bench: keeping the old production as a challenger takes the promoted one's place.
+    await promoteModel(db, { name, version: 'c1', actor: 'bea', previousStage: 'challenger' });
+    serving = await resolveServingModels(db, name);
+    expect(serving.production?.version).toBe('c1');
+    expect(serving.challengers.map((c) => c.version).sort()).toEqual(['c2', 'c3', 'p']);
+    // ...but a candidate promoted over a full bench cannot push production onto it.
+    await expect(
+      promoteModel(db, { name, version: 'c4', actor: 'bea', previousStage: 'challenger' }),
+    ).rejects.toThrow(/cannot become one/);
+
+    await removeChallenger(db, { name, version: 'c2', actor: 'cid' });
+    await expect(removeChallenger(db, { name, version: 'c2', actor: 'cid' })).rejects.toThrow(
+      /not a challenger/,
+    );
+    await promoteModel(db, { name, version: 'c3', actor: 'dee' });
+    serving = await resolveServingModels(db, name);
+    expect(serving.production?.version).toBe('c3');
+    expect(serving.challengers.map((c) => c.version)).toEqual(['p']);
+    const stages = Object.fromEntries(
+      (await listModelVersions(db, name)).map((row) => [row.version, row.stage]),
+    );
+    expect(stages).toEqual({ p: 'challenger', c1: 'archived', c2: 'archived', c3: 'production', c4: 'candidate' });
+
+    const audit = await listAuditLog(db, { limit: 50, targetType: 'model_version' });
+    const actions = audit.items
+      .filter((a) => a.targetId?.startsWith(`${name}@`) && a.action !== 'model.register')
+      .map((a) => `${a.action} ${a.targetId} by ${a.actor}`)
+      .reverse();
+    expect(actions).toEqual([
+      `model.promote ${name}@p by t`,
+      `model.challenger.add ${name}@c1 by ann`,
+      `model.challenger.add ${name}@c2 by ann`,
+      `model.challenger.add ${name}@c3 by ann`,
+      `model.promote ${name}@c1 by bea`,
+      `model.challenger.remove ${name}@c2 by cid`,
+      `model.promote ${name}@c3 by dee`,
+    ]);
+    const promotion = audit.items.find((a) => a.targetId === `${name}@c1` && a.action === 'model.promote');
+    expect(promotion?.details).toEqual({ previous: 'p', previousStage: 'challenger', fromStage: 'challenger' });
+  });
+
+  it('the watcher loads challengers, follows added and removed ones, and reports one that fails to load', async () => {
+    const name = 'watched_challengers';
+    const context = { db, storeUri: storeDir };
+    await registerModel({ ...context, ...constantModel(name, 'prod', 5), actor: 't' });
+    await registerModel({ ...context, ...constantModel(name, 'good', 6), actor: 't' });
+    await registerModel({ ...context, ...constantModel(name, 'broken', 8), actor: 't' });
+    // The broken one's artifact no longer matches its registry sha256: loading it must fail.
+    await writeFile(path.join(storeDir, 'models', name, 'broken', 'model.onnx'), 'not a model');
+    await promoteModel(db, { name, version: 'prod', actor: 't' });
+    await addChallenger(db, { name, version: 'good', actor: 't' });
+    await addChallenger(db, { name, version: 'broken', actor: 't' });
+    const watcher = createProductionModelWatcher({
+      db,
+      name,
+      intervalMs: 200,
+      retireAfterMs: 100,
+      challengers: true,
+    });
+    const waitFor = async (ok: () => boolean) => {
+      const started = Date.now();
+      while (!ok() && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(ok()).toBe(true);
+    };
+    try {
+      await watcher.ready;
+      await waitFor(() => watcher.challengers().length === 2);
+      const [good, broken] = watcher.challengers();
+      expect(good).toMatchObject({ version: 'good', error: null });
+      expect((await good!.model!.predict(ride))[0]).toBeCloseTo(6, 5);
+      expect(broken).toMatchObject({ version: 'broken', model: null });
+      expect(broken!.error).toMatch(/onnx|model|sha256|protobuf/i);
+      expect(watcher.current().version).toBe('prod');
+
+      await removeChallenger(db, { name, version: 'good', actor: 't' });
+      await waitFor(() => watcher.challengers().length === 1);
+      expect(watcher.challengers()[0]?.version).toBe('broken');
+    } finally {
+      await watcher.close();
+    }
+  });
 });

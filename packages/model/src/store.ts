@@ -1,12 +1,17 @@
 import type { TDb } from '@tripcast/db/client';
 import { recordAudit } from '@tripcast/db/queries/audit';
 import {
+  addChallengerModelVersion,
   createModelVersion,
   getModelVersion,
   getProductionModelVersion,
   listModelVersions as listModelVersionRows,
+  listServingModelVersions,
   promoteModelVersion,
+  removeChallengerModelVersion,
   type TModelVersionRow,
+  type TPreviousProductionStage,
+  type TServingModelVersions,
 } from '@tripcast/db/queries/models';
 
 import { isSafePathSegment, ZModelCard, type TModelCard } from './model-card';
@@ -24,7 +29,12 @@ import {
   type TLoadedModel,
 } from './runtime';
 
-export type { TModelVersionRow } from '@tripcast/db/queries/models';
+export type {
+  TModelVersionRow,
+  TPreviousProductionStage,
+  TServingModelVersions,
+} from '@tripcast/db/queries/models';
+export { MAX_CHALLENGERS_PER_NAME, ModelStageError } from '@tripcast/db/queries/models';
 
 /** Where a version's artifacts live: `<store>/models/<name>/<version>/`. */
 export function modelArtifactUri(storeUri: string, name: string, version: string): string {
@@ -77,12 +87,36 @@ export async function listModelVersions(db: TDb, name?: string): Promise<TModelV
   return listModelVersionRows(db, { name });
 }
 
-/** Make a version the one production version of its name (the previous one is archived). */
+/**
+ * Make a version the one production version of its name. The previous one is archived, or stays
+ * on as a challenger when `previousStage` is 'challenger' (the admin's choice). Audited.
+ */
 export async function promoteModel(
+  db: TDb,
+  input: { name: string; version: string; actor: string; previousStage?: TPreviousProductionStage },
+): Promise<TModelVersionRow> {
+  return (await promoteModelVersion(db, input)).promoted;
+}
+
+/** Production + challengers of `name`: the one read every app serves from. */
+export async function resolveServingModels(db: TDb, name: string): Promise<TServingModelVersions> {
+  return listServingModelVersions(db, name);
+}
+
+/** Let a registered version score beside production in every mode (at most three). Audited. */
+export async function addChallenger(
   db: TDb,
   input: { name: string; version: string; actor: string },
 ): Promise<TModelVersionRow> {
-  return (await promoteModelVersion(db, input)).promoted;
+  return addChallengerModelVersion(db, input);
+}
+
+/** Stop a challenger (it becomes archived). Audited. */
+export async function removeChallenger(
+  db: TDb,
+  input: { name: string; version: string; actor: string },
+): Promise<TModelVersionRow> {
+  return removeChallengerModelVersion(db, input);
 }
 
 /** A rollback with nothing to go back to: no version was in production before the current one. */
@@ -94,8 +128,8 @@ export class NoRollbackTargetError extends Error {
 }
 
 /**
- * Put back the version that was in production before the current one: the archived version
- * promoted most recently. Recorded once, as a `model.rollback` audit entry naming both versions,
+ * Put back the version that was in production before the current one: the archived (or kept-on
+ * challenger) version promoted most recently. Recorded once, as a `model.rollback` audit entry naming both versions,
  * and the version says it came back by a rollback (`promotedVia`).
  */
 export async function rollbackModel(
@@ -119,7 +153,9 @@ export async function findRollbackTarget(
   name: string,
 ): Promise<TModelVersionRow | null> {
   const current = await getProductionModelVersion(db, name);
-  const candidates = (await listModelVersionRows(db, { name, stage: 'archived' }))
+  // The previous production version is archived, or a challenger when it was kept on as one.
+  const candidates = (await listModelVersionRows(db, { name }))
+    .filter((row) => row.stage === 'archived' || row.stage === 'challenger')
     .filter((row) => row.promotedAt !== null && row.id !== current?.id)
     .sort((a, b) => b.promotedAt!.getTime() - a.promotedAt!.getTime());
   return candidates[0] ?? null;
@@ -147,10 +183,24 @@ export async function loadRegisteredModel(
   return model;
 }
 
+/** One challenger as a watcher holds it: loaded, or not loadable (and why). */
+export type TChallengerState = {
+  row: TModelVersionRow;
+  version: string;
+  /** null while it failed to load: apps skip it and report `error`. */
+  model: TLoadedModel | null;
+  error: string | null;
+};
+
 export type TProductionModelWatcher = {
   /** The production model now; throws if none has been loaded (see `ready`). */
   current(): TLoadedModel;
   currentOrNull(): TLoadedModel | null;
+  /**
+   * The challengers of the name now, oldest first (empty unless `challengers: true`). A
+   * challenger that failed to load is listed with `model: null` and its error: skip it, report it.
+   */
+  challengers(): readonly TChallengerState[];
   /** Resolves with the first loaded model. */
   ready: Promise<TLoadedModel>;
   /** Check the registry now (the poller calls this every intervalMs). */
@@ -161,25 +211,36 @@ export type TProductionModelWatcher = {
 export type TWatcherOptions = TObjectStoreOptions & {
   db: TDb;
   name: string;
-  /** How often to look for a promotion; default 2,000 ms. */
+  /** How often to look for a stage change; default 2,000 ms. */
   intervalMs?: number;
   /** How long a replaced session stays open for predictions already running; default 30 s. */
   retireAfterMs?: number;
   threads?: number;
+  /** Also keep the name's challengers loaded (see `challengers()`); default false. */
+  challengers?: boolean;
+  /** A challenger that failed to load is tried again after this long; default 30 s. */
+  challengerRetryMs?: number;
   onChange?: (event: { model: TLoadedModel; previousVersion: string | null }) => void;
+  /** The set of challengers (or one's load state) changed. */
+  onChallengersChange?: (challengers: readonly TChallengerState[]) => void;
   onError?: (error: unknown) => void;
 };
 
 /**
- * Keep the production version of `name` loaded, and switch to a newly promoted (or rolled back)
- * version within `intervalMs` without a restart. Every prediction should read `current()` once and
- * report `current().version` with its result, so each prediction carries the version that made it.
+ * Keep the production version of `name` loaded (and, with `challengers: true`, its challengers),
+ * and follow every stage change (promotion, rollback, challenger added or removed) within
+ * `intervalMs` without a restart. Every prediction should read `current()` once and report
+ * `current().version` with its result, so each prediction carries the version that made it.
+ * Reads the registry through listServingModelVersions, the one read of "production + challengers".
  */
 export function createProductionModelWatcher(options: TWatcherOptions): TProductionModelWatcher {
   const intervalMs = options.intervalMs ?? 2000;
   const retireAfterMs = options.retireAfterMs ?? 30_000;
+  const challengerRetryMs = options.challengerRetryMs ?? 30_000;
   let model: TLoadedModel | null = null;
   let loadedId: string | null = null;
+  let challengers: TChallengerState[] = [];
+  const failedAt = new Map<string, number>();
   let isClosed = false;
   let inFlight: Promise<void> | null = null;
   let resolveReady!: (model: TLoadedModel) => void;
@@ -188,8 +249,59 @@ export function createProductionModelWatcher(options: TWatcherOptions): TProduct
   });
   const retiring = new Set<NodeJS.Timeout>();
 
+  /** Close a replaced session later: predictions already running on it finish first. */
+  function retire(old: TLoadedModel): void {
+    const timer = setTimeout(() => {
+      retiring.delete(timer);
+      void old.close();
+    }, retireAfterMs);
+    timer.unref();
+    retiring.add(timer);
+  }
+
+  async function syncChallengers(rows: TModelVersionRow[]): Promise<void> {
+    const byId = new Map(challengers.map((state) => [state.row.id, state]));
+    let changed = rows.length !== challengers.length;
+    const next: TChallengerState[] = [];
+    for (const row of rows) {
+      const known = byId.get(row.id);
+      byId.delete(row.id);
+      const lastFailure = failedAt.get(row.id);
+      if (known?.model || (known && lastFailure && Date.now() - lastFailure < challengerRetryMs)) {
+        next.push(known);
+        continue;
+      }
+      changed = true;
+      try {
+        const loaded = await loadRegisteredModel(row, options);
+        failedAt.delete(row.id);
+        next.push({ row, version: row.version, model: loaded, error: null });
+      } catch (error) {
+        failedAt.set(row.id, Date.now());
+        next.push({ row, version: row.version, model: null, error: (error as Error).message });
+      }
+    }
+    for (const gone of byId.values()) {
+      failedAt.delete(gone.row.id);
+      if (gone.model) retire(gone.model);
+    }
+    if (isClosed) {
+      for (const state of next) if (state.model && !challengers.includes(state)) await state.model.close();
+      return;
+    }
+    challengers = next;
+    if (changed) options.onChallengersChange?.(challengers);
+  }
+
   async function check(): Promise<void> {
-    const row = await getProductionModelVersion(options.db, options.name);
+    const serving = await listServingModelVersions(options.db, options.name);
+    if (isClosed) return;
+    // Production first: a slow or broken challenger never delays production's (re)load.
+    await syncProduction(serving.production);
+    if (options.challengers && !isClosed) await syncChallengers(serving.challengers);
+  }
+
+  async function syncProduction(row: TModelVersionRow | null): Promise<void> {
     if (!row || row.id === loadedId || isClosed) return;
     const next = await loadRegisteredModel(row, options);
     if (isClosed) {
@@ -199,14 +311,7 @@ export function createProductionModelWatcher(options: TWatcherOptions): TProduct
     const previous = model;
     model = next;
     loadedId = row.id;
-    if (previous) {
-      const timer = setTimeout(() => {
-        retiring.delete(timer);
-        void previous.close();
-      }, retireAfterMs);
-      timer.unref();
-      retiring.add(timer);
-    }
+    if (previous) retire(previous);
     resolveReady(next);
     options.onChange?.({ model: next, previousVersion: previous?.version ?? null });
   }
@@ -233,6 +338,7 @@ export function createProductionModelWatcher(options: TWatcherOptions): TProduct
       return model;
     },
     currentOrNull: () => model,
+    challengers: () => challengers,
     ready,
     refresh,
     async close() {
@@ -243,6 +349,8 @@ export function createProductionModelWatcher(options: TWatcherOptions): TProduct
       retiring.clear();
       await model?.close();
       model = null;
+      for (const state of challengers) await state.model?.close();
+      challengers = [];
     },
   };
 }

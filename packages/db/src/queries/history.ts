@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { Prisma, TDb } from '../client';
 import { isDataRefusal } from '../connection-errors';
-import type { PredictionSource, PredictionStatus } from '../generated/prisma/enums';
+import type { PredictionRole, PredictionSource, PredictionStatus } from '../generated/prisma/enums';
 import { recordDeadLetters } from './dead-letters';
 
 const PREDICTION_HISTORY_SELECT = {
@@ -21,6 +21,7 @@ const PREDICTION_HISTORY_SELECT = {
   modelName: true,
   modelVersion: true,
   latencyMs: true,
+  role: true,
   reason: true,
   createdAt: true,
 } as const satisfies Prisma.PredictionHistorySelect;
@@ -33,11 +34,20 @@ export type TPredictionHistoryRow = Prisma.PredictionHistoryGetPayload<{
 export const HISTORY_SOURCES = ['online', 'stream', 'batch'] as const;
 export type THistorySource = (typeof HISTORY_SOURCES)[number];
 
+/** The part a row's model played (prediction_history.role; batch rows are production's). */
+export const PREDICTION_ROLES = [
+  'production',
+  'challenger',
+  'canary',
+] as const satisfies readonly PredictionRole[];
+
 /** The History page's filters (validated by the console's ZHistoryFilter at its edge). */
 export type THistoryFilter = {
   sources: THistorySource[];
   /** Only predictions by this model version. */
   modelVersion?: string;
+  /** Only rows whose model played one of these roles; all roles when absent. */
+  roles?: PredictionRole[];
   /** Trips starting or ending in this TLC zone. */
   zoneId?: number;
   /** Predicted at or after. */
@@ -57,6 +67,7 @@ export type THistoryRow = {
   predictedDuration: number | null;
   actualDuration: number | null;
   modelVersion: string | null;
+  role: PredictionRole;
   latencyMs: number | null;
   reason: string | null;
   runId: string | null;
@@ -78,6 +89,7 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
   if (streamSources.length > 0) {
     const where = [`h.source::text = ANY(${bind(streamSources)}::text[])`];
     if (filter.modelVersion) where.push(`h.model_version = ${bind(filter.modelVersion)}`);
+    if (filter.roles) where.push(`h.role::text = ANY(${bind(filter.roles)}::text[])`);
     if (filter.zoneId) {
       const z = bind(filter.zoneId);
       where.push(`(h.pu_location_id = ${z} OR h.do_location_id = ${z})`);
@@ -87,12 +99,13 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
     parts.push(`SELECT h.source::text AS source, h.status::text AS status, h.created_at AS "predictedAt",
         h.ride_id AS "rideId", h.pu_location_id::int AS "puLocationId", h.do_location_id::int AS "doLocationId",
         h.trip_distance AS "tripDistance", h.predicted_duration AS "predictedDuration",
-        NULL::real AS "actualDuration", h.model_version AS "modelVersion", h.latency_ms AS "latencyMs",
+        NULL::real AS "actualDuration", h.model_version AS "modelVersion", h.role::text AS role, h.latency_ms AS "latencyMs",
         h.reason, NULL::text AS "runId", 0 AS "runKey", -h.id AS ord
       FROM prediction_history h WHERE ${where.join(' AND ')}
       ORDER BY h.created_at DESC, h.id DESC LIMIT ${bind(limit)}`);
   }
-  if (filter.sources.includes('batch')) {
+  // batch_predictions holds production's rows only (a run's challengers write their own files).
+  if (filter.sources.includes('batch') && (!filter.roles || filter.roles.includes('production'))) {
     const at = 'COALESCE(r.finished_at, r.created_at)';
     const runWhere = ["r.status = 'succeeded'"];
     if (filter.modelVersion) runWhere.push(`r.model_version = ${bind(filter.modelVersion)}`);
@@ -107,7 +120,7 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
     parts.push(`SELECT 'batch' AS source, 'scored' AS status, r.at AS "predictedAt",
         b.ride_id AS "rideId", b.pu_location_id::int AS "puLocationId", b.do_location_id::int AS "doLocationId",
         b.trip_distance AS "tripDistance", b.predicted_duration AS "predictedDuration",
-        b.actual_duration AS "actualDuration", r.model_version AS "modelVersion", NULL::real AS "latencyMs",
+        b.actual_duration AS "actualDuration", r.model_version AS "modelVersion", 'production' AS role, NULL::real AS "latencyMs",
         NULL::text AS reason, r.id AS "runId", r.key AS "runKey", b.row_index::bigint AS ord
       FROM (SELECT r.key, r.id, r.model_version, ${at} AS at FROM batch_runs r WHERE ${runWhere.join(' AND ')}
             ORDER BY at DESC, r.key DESC LIMIT ${limitParam}) r
@@ -177,7 +190,10 @@ export async function findHistoryByRideId(
 
 export type THistoryInput = {
   source: PredictionSource;
-  /** Unique per source: the stream's `<shard>/<sequence number>`, or a request's idempotency key. */
+  /**
+   * The input's key, unique per source and model version: the stream's `<shard>/<sequence
+   * number>`, or a request's idempotency key. Production and each challenger write the same key.
+   */
   idempotencyKey: string;
   status?: PredictionStatus;
   rideId?: string | null;
@@ -188,6 +204,8 @@ export type THistoryInput = {
   modelName?: string | null;
   modelVersion?: string | null;
   latencyMs?: number | null;
+  /** Default 'production'. */
+  role?: PredictionRole;
   reason?: string | null;
   /** Defaults to the database's now(). */
   createdAt?: Date | null;
@@ -198,18 +216,18 @@ export type TSqlClient = Pick<pg.Pool | pg.PoolClient, 'query'>;
 
 const INSERT_HISTORY_BATCH = `
 INSERT INTO prediction_history (source, status, idempotency_key, ride_id, pu_location_id, do_location_id, trip_distance,
-                                predicted_duration, model_name, model_version, latency_ms, reason, created_at)
+                                predicted_duration, model_name, model_version, latency_ms, reason, created_at, role)
 SELECT source, status, idempotency_key, ride_id, pu, "do", distance, predicted, model_name, model_version, latency, reason,
-       COALESCE(created_at, now())
+       COALESCE(created_at, now()), role
 FROM unnest($1::"PredictionSource"[], $2::"PredictionStatus"[], $3::text[], $4::text[], $5::smallint[], $6::smallint[], $7::real[],
-            $8::real[], $9::text[], $10::text[], $11::real[], $12::text[], $13::timestamptz[])
-  AS input(source, status, idempotency_key, ride_id, pu, "do", distance, predicted, model_name, model_version, latency, reason, created_at)
-ON CONFLICT (source, idempotency_key) DO NOTHING`;
+            $8::real[], $9::text[], $10::text[], $11::real[], $12::text[], $13::timestamptz[], $14::"PredictionRole"[])
+  AS input(source, status, idempotency_key, ride_id, pu, "do", distance, predicted, model_name, model_version, latency, reason, created_at, role)
+ON CONFLICT (source, idempotency_key, model_version) DO NOTHING`;
 
 /**
  * Writes a batch of history rows in one statement (one array parameter per column, so the
- * statement text does not grow with the batch). A row whose (source, idempotency key) is
- * already stored, in the table or earlier in the same batch, is skipped: a replayed stream
+ * statement text does not grow with the batch). A row whose (source, idempotency key, model
+ * version) is already stored, in the table or earlier in the same batch, is skipped: a replayed stream
  * record or a retried request never makes a second row. Returns how many rows were new.
  */
 export async function insertHistoryBatch(
@@ -232,6 +250,7 @@ export async function insertHistoryBatch(
     column((row) => row.latencyMs ?? null),
     column((row) => row.reason ?? null),
     column((row) => row.createdAt ?? null),
+    column((row) => row.role ?? 'production'),
   ]);
   const inserted = result.rowCount ?? 0;
   return { inserted, duplicates: rows.length - inserted };

@@ -220,6 +220,42 @@ describe('history', () => {
     expect(rows[0]?.n).toBe(4);
   });
 
+  it('keeps one row per model version for the same input (production + challengers), still once on replay', async () => {
+    const batch = [
+      row('r1'),
+      row('r1', { modelVersion: 'c1', role: 'challenger', predictedDuration: 19 }),
+      row('r1', { modelVersion: 'c2', role: 'challenger', predictedDuration: 25 }),
+      // Rejected before any model saw it: no version, still written once (NULLS NOT DISTINCT).
+      row('r2', { modelVersion: null, status: 'rejected', reason: 'x' }),
+    ];
+    expect(await insertHistoryBatch(pool, batch)).toEqual({ inserted: 4, duplicates: 0 });
+    expect(await insertHistoryBatch(pool, batch)).toEqual({ inserted: 0, duplicates: 4 });
+    const { rows } = await pool.query<{ v: string | null; role: string }>(
+      "SELECT model_version AS v, role::text FROM prediction_history WHERE idempotency_key IN ('r1', 'r2') ORDER BY 1",
+    );
+    expect(rows).toEqual([
+      { v: 'c1', role: 'challenger' },
+      { v: 'c2', role: 'challenger' },
+      { v: 'v1', role: 'production' },
+      { v: null, role: 'production' },
+    ]);
+    // History filters by role; the read view keeps one row per input (no challenger rows).
+    const window = { sources: ['stream' as const] };
+    const challengerRows = await listHistory(db, {
+      filter: { ...window, roles: ['challenger'] },
+      page: 1,
+      pageSize: 50,
+    });
+    expect(challengerRows.items.map((item) => `${item.rideId} ${item.modelVersion} ${item.role}`).sort()).toEqual([
+      'r1 c1 challenger',
+      'r1 c2 challenger',
+    ]);
+    const view = await pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM tripcast_api.prediction_history WHERE ride_id = 'r1'",
+    );
+    expect(view.rows[0]?.n).toBe(1);
+  });
+
   it('writes the rows around ones Postgres refuses (a NUL byte) and dead-letters those with the reason', async () => {
     const rows = Array.from({ length: 9 }, (_, i) =>
       row(`split-${i}`, {

@@ -123,6 +123,20 @@ describe.concurrent('CLIs', () => {
     expect(second.stdout).toMatch(/\(existing\)/);
     const listed = await cli('models.ts', ['list'], env);
     expect(listed.stdout).toMatch(/cli_model\s+\S+\s+production/);
+
+    const version = /cli_model\s+(\S+)\s+production/.exec(listed.stdout)![1]!;
+    const serving = await cli('models.ts', ['challenger', 'list'], env);
+    expect(serving.stdout).toBe(`cli_model  production  ${version}\ncli_model  no challengers\n`);
+    const refused = await cli('models.ts', ['challenger', 'add', '--version', version], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`cli_model@${version} is in production`);
+    const badOption = await cli(
+      'models.ts',
+      ['promote', '--version', version, '--previous', 'gone'],
+      env,
+    );
+    expect(badOption.code).toBe(1);
+    expect(badOption.stderr).toMatch(/--previous: /);
   });
 
   it('bootstrap fails fast naming a missing DATABASE_URL', async () => {

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 
+import { z } from 'zod';
+
 import { getCliEnv } from '../env';
 import { ZModelName, ZModelVersion, type TModelCard } from '../model-card';
 import { parseCliOption } from './options';
@@ -10,8 +12,18 @@ Usage: npm run models -w @tripcast/model -- <command> [options]
 
 Commands:
   list [--name <name>]                 versions, newest first, with stage and validation RMSE
-  promote --version <v> [--name <n>]   make <v> the production version (the previous one is archived)
+  promote --version <v> [--name <n>] [--previous archived|challenger]
+                                       make <v> the production version; the previous one is
+                                       archived (default) or kept scoring as a challenger
   rollback [--name <n>]                put back the previous production version
+  challenger add --version <v> [--name <n>]
+                                       let <v> score beside production in batch, online and
+                                       stream (at most 3 challengers per name)
+  challenger remove --version <v> [--name <n>]
+                                       stop challenger <v> (it becomes archived)
+  challenger list [--name <n>]         production and the challengers every mode serves
+
+Stage changes reach the running apps within their watcher interval (2 s), no restart.
 
 --name defaults to $MODEL_NAME. Actions are recorded with $TRIPCAST_ACTOR (default cli:$USER, else cli:<OS account>).
 Needs DATABASE_URL.
@@ -23,10 +35,11 @@ async function main() {
     options: {
       name: { type: 'string' },
       version: { type: 'string' },
+      previous: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
-  const [command] = positionals;
+  const [command, subcommand] = positionals;
   if (values.help || !command) {
     process.stdout.write(HELP);
     return;
@@ -34,9 +47,23 @@ async function main() {
   const env = getCliEnv();
   const nameOption = parseCliOption(ZModelName, '--name', values.name);
   const version = parseCliOption(ZModelVersion, '--version', values.version);
+  const previousStage = parseCliOption(
+    z.enum(['archived', 'challenger']),
+    '--previous',
+    values.previous,
+  );
   // Prisma, onnxruntime and DuckDB load after argument parsing: --help is instant.
-  const [{ createDbClient }, { listModelVersions, promoteModel, rollbackModel }] =
-    await Promise.all([import('@tripcast/db/client'), import('../store')]);
+  const [
+    { createDbClient },
+    {
+      addChallenger,
+      listModelVersions,
+      promoteModel,
+      removeChallenger,
+      resolveServingModels,
+      rollbackModel,
+    },
+  ] = await Promise.all([import('@tripcast/db/client'), import('../store')]);
   if (!env.DATABASE_URL) throw new Error('DATABASE_URL is required');
   const name = nameOption ?? env.MODEL_NAME;
   const db = createDbClient(env.DATABASE_URL, { max: 2, applicationName: 'tripcast-models' });
@@ -62,11 +89,31 @@ async function main() {
       }
     } else if (command === 'promote') {
       if (!version) throw new Error('promote needs --version');
-      const row = await promoteModel(db, { name, version, actor: env.actor });
-      console.log(`${row.name}@${row.version} is now in production`);
+      const row = await promoteModel(db, { name, version, actor: env.actor, previousStage });
+      console.log(
+        `${row.name}@${row.version} is now in production` +
+          (previousStage === 'challenger'
+            ? ' (the previous version stays on as a challenger)'
+            : ''),
+      );
     } else if (command === 'rollback') {
       const row = await rollbackModel(db, { name, actor: env.actor });
       console.log(`rolled back: ${row.name}@${row.version} is now in production`);
+    } else if (command === 'challenger') {
+      if (subcommand === 'list') {
+        const serving = await resolveServingModels(db, name);
+        console.log(`${name}  production  ${serving.production?.version ?? '(none)'}`);
+        for (const row of serving.challengers) console.log(`${name}  challenger  ${row.version}`);
+        if (serving.challengers.length === 0) console.log(`${name}  no challengers`);
+      } else if (subcommand === 'add' || subcommand === 'remove') {
+        if (!version) throw new Error(`challenger ${subcommand} needs --version`);
+        const row = await (subcommand === 'add' ? addChallenger : removeChallenger)(db, {
+          name,
+          version,
+          actor: env.actor,
+        });
+        console.log(`${row.name}@${row.version} is now ${row.stage}`);
+      } else throw new Error(`challenger needs add, remove or list (see --help)`);
     } else throw new Error(`unknown command "${command}" (see --help)`);
   } finally {
     await db.$disconnect();
