@@ -69,7 +69,8 @@ describe('npm start: first admin', () => {
     });
     try {
       const deadline = Date.now() + 150_000;
-      while (!printed.includes('is ready: open http://localhost:')) {
+      // The newcomer's summary ends with where the state lives.
+      while (!printed.includes(`State        ${home}`)) {
         if (Date.now() > deadline) throw new Error('the stack did not become ready');
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -79,6 +80,8 @@ describe('npm start: first admin', () => {
     }
 
     const file = path.join(home, 'first-admin.txt');
+    // The summary printed once the console answers says where the password is, never what it is.
+    expect(printed).toContain(`Sign in      as the first admin: email and password are in ${file}`);
     const stored = await fs.readFile(file, 'utf8');
     const password = /password\s+(\S+)/.exec(stored)?.[1] ?? '';
     expect(password).toMatch(/^[A-Za-z0-9_-]{20}$/);

@@ -156,9 +156,16 @@ describe('npm start supervisor', () => {
   });
 
   it('runs servers, then jobs in order, then services; writes a usable env file; stops services before servers', async () => {
-    const run = startSupervisor({ repoRoot, env: await withFreshPorts(env) });
+    const ports = await withFreshPorts(env);
+    const run = startSupervisor({ repoRoot, env: ports });
     await run.waitFor('is ready: open http://localhost:');
     const text = () => run.lines.join('\n');
+
+    // Once the console answers, a newcomer is told how to sign in, what to try and where state lives.
+    await run.waitFor(`State        ${env.TRIPCAST_HOME ?? ''}`);
+    expect(text()).toContain('Sign in      with the account an admin created for you'); // no first-admin file here
+    expect(text()).toContain(`curl -s localhost:${ports.CONSOLE_PORT}/api/v1/predict`);
+    expect(text()).toContain(`source ${path.join(env.TRIPCAST_HOME ?? '', 'env')} && npm run produce`);
 
     // Jobs ran in plan order with the stack's env.
     const migrateLine = run.lines.findIndex(
