@@ -26,7 +26,7 @@ import { createConsoleHttpServer } from './src/rest/http-server';
 import { HttpError } from './src/rest/http-error';
 import { createRestApi } from './src/rest/rest-api';
 import { createMicroBatchingScorer } from './src/rest/ride-scorer';
-import type { TScoringModel } from './src/rest/ride-scorer';
+import type { TScoringModel } from '@tripcast/model/features';
 import { createStreamDescriber } from './src/rest/stream-status';
 import { getConsoleDb } from './src/server/db';
 import { getModelWatcher } from './src/server/model-session';

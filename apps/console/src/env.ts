@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { ZModelName } from '@tripcast/model';
+import { DEFAULT_MODEL_NAME, ZModelName } from '@tripcast/model';
 
 const ZEnv = z.object({
   DATABASE_URL: z.url({
@@ -13,7 +13,7 @@ const ZEnv = z.object({
   OBJECT_STORE_URI: z.string().min(1).optional(),
   S3_ENDPOINT_URL: z.url({ error: 'S3_ENDPOINT_URL must be a URL' }).optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
-  MODEL_NAME: ZModelName.default('ride_duration_prediction_model'),
+  MODEL_NAME: ZModelName.default(DEFAULT_MODEL_NAME),
   /** The TLC zone table (taxi_zone_lookup.csv); without it the console shows zone IDs only. */
   ZONE_LOOKUP_PATH: z.string().min(1).optional(),
   TRIPCAST_SHARED_DATA: z.string().min(1).optional(),

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { DEFAULT_MODEL_NAME, ZTaxiType } from '@tripcast/model';
 import { resolveUserPath } from '@tripcast/model/object-store';
 import { z } from 'zod';
 
@@ -26,12 +27,12 @@ export const ZScorerEnv = z.object({
   OBJECT_STORE_URI: optionalString.describe('object store root: a folder or s3://bucket[/prefix]'),
   S3_ENDPOINT_URL: optionalString.describe('S3-compatible endpoint override (path-style)'),
   AWS_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
-  MODEL_NAME: z.preprocess(emptyAsUndefined, z.string().default('ride_duration_prediction_model')),
+  MODEL_NAME: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_MODEL_NAME)),
   MODEL_LOCATION: optionalString.describe('course form: a model folder/URI to use instead of the registry'),
   INPUT_FILE_PATTERN: optionalString,
   OUTPUT_FILE_PATTERN: optionalString,
   DATE: optionalString.describe('container form: score the month before this YYYY-MM-DD date'),
-  TAXI_TYPE: z.preprocess(emptyAsUndefined, z.enum(['yellow', 'green', 'fhv']).optional()),
+  TAXI_TYPE: z.preprocess(emptyAsUndefined, ZTaxiType.optional()),
   LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
   SCORER_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().default('0 3 2 * *')),
   SCORER_SCHEDULE_TAXI_TYPES: z.preprocess(emptyAsUndefined, z.string().default('green')),

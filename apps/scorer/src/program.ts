@@ -4,6 +4,7 @@ import os from 'node:os';
 
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Cron } from 'croner';
+import { ZTaxiType } from '@tripcast/model';
 import { objectExists, resolveUserPath } from '@tripcast/model/object-store';
 import type { Logger } from 'pino';
 import type pg from 'pg';
@@ -42,7 +43,7 @@ type TCommonOptions = {
   validation: TValidationPolicy;
 };
 
-const TAXI_TYPES = ['yellow', 'green', 'fhv'] as const;
+const TAXI_TYPES = ZTaxiType.options;
 
 function parseIntOption(name: string) {
   return (value: string) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZModelName } from '@tripcast/model';
+import { DEFAULT_MODEL_NAME, ZModelName } from '@tripcast/model';
 
 /** The course sets TEST_RUN=True; accept the usual spellings of a boolean. */
 const zBoolean = z
@@ -18,7 +18,7 @@ export const ZEnv = z.object({
   S3_ENDPOINT_URL: zOptionalUrl.describe('S3 endpoint override for the object store'),
   INPUT_STREAM_NAME: z.string().min(1).default('ride_events'),
   PREDICTIONS_STREAM_NAME: z.string().min(1).default('ride_predictions'),
-  MODEL_NAME: ZModelName.default('ride_duration_prediction_model'),
+  MODEL_NAME: ZModelName.default(DEFAULT_MODEL_NAME),
   /** Course: load the model from this folder / s3:// prefix instead of the registry's production version. */
   MODEL_LOCATION: z.string().min(1).optional(),
   OBJECT_STORE_URI: z.string().min(1).optional(),
@@ -30,7 +30,8 @@ export const ZEnv = z.object({
   CONSUMER_INITIAL_POSITION: z.enum(['TRIM_HORIZON', 'LATEST']).default('TRIM_HORIZON'),
   /** /health turns unhealthy when a shard holds records without advancing for this long. */
   CONSUMER_STALL_THRESHOLD_MS: z.coerce.number().int().min(1_000).default(60_000),
-  MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
+  /** How often the production-model watcher re-reads the registry (the console's variable of the same name). */
+  MODEL_WATCH_INTERVAL_MS: z.coerce.number().int().min(100).default(5_000),
   HEALTH_HOST: z.string().min(1).default('127.0.0.1'),
   HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8_081),
 });
@@ -41,9 +42,21 @@ function dropEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''));
 }
 
+/**
+ * MODEL_POLL_INTERVAL_MS was this variable's name before the console and the consumer agreed on
+ * MODEL_WATCH_INTERVAL_MS: still honoured (the new name wins) with a deprecation warning, so an
+ * existing deployment keeps its interval.
+ */
+function renameDeprecated(present: Record<string, string>): Record<string, string> {
+  const { MODEL_POLL_INTERVAL_MS: old, ...rest } = present;
+  if (old === undefined) return present;
+  process.emitWarning('MODEL_POLL_INTERVAL_MS is deprecated: set MODEL_WATCH_INTERVAL_MS instead', 'DeprecationWarning');
+  return { MODEL_WATCH_INTERVAL_MS: old, ...rest };
+}
+
 /** Parse and validate the environment once; throws naming every bad variable. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
-  const parsed = ZEnv.safeParse(dropEmpty(source));
+  const parsed = ZEnv.safeParse(renameDeprecated(dropEmpty(source)));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`Invalid environment for the stream consumer:\n${problems}`);

@@ -5,7 +5,7 @@ import type { TObjectStoreOptions } from '@tripcast/model/object-store';
 import { createProductionModelWatcher } from '@tripcast/model/store';
 import type { Logger } from 'pino';
 
-import type { TScoringModel } from './core/types';
+import type { TScoringModel } from '@tripcast/model/features';
 
 export type TModelSource = {
   /** The model to score the next batch with; throws (the batch is retried) when none is in production. */

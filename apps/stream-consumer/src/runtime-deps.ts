@@ -40,7 +40,7 @@ export async function createRuntimeDeps(env: TEnv, log: Logger): Promise<TRuntim
   // MODEL_LOCATION pins a model as in the course; otherwise follow the registry's production version.
   const models = env.MODEL_LOCATION
     ? await createPinnedModelSource(env.MODEL_LOCATION, load)
-    : await createRegistryModelSource({ databaseUrl: env.DATABASE_URL, name: env.MODEL_NAME, intervalMs: env.MODEL_POLL_INTERVAL_MS, log, load });
+    : await createRegistryModelSource({ databaseUrl: env.DATABASE_URL, name: env.MODEL_NAME, intervalMs: env.MODEL_WATCH_INTERVAL_MS, log, load });
   log.info({ source: env.MODEL_LOCATION ?? `registry:${env.MODEL_NAME}` }, 'model source ready');
   const publisher = env.TEST_RUN
     ? null

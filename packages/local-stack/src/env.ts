@@ -41,6 +41,8 @@ export const ZLocalStackEnv = z.object({
   PREDICTIONS_STREAM_NAME: z.string().min(1).default('ride_predictions'),
   INPUT_STREAM_SHARDS: shards(2),
   PREDICTIONS_STREAM_SHARDS: shards(1),
+  // @tripcast/model's DEFAULT_MODEL_NAME: this package sits below it in the graph, so it cannot
+  // import it. The apps default to that constant when this is unset.
   MODEL_NAME: z.string().min(1).default('ride_duration_prediction_model'),
   CONSOLE_PORT: port(3000),
   // The stream consumer's own variable (apps/stream-consumer env.ts), checked before anything starts.

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 import { z } from 'zod';
 
-import { ZModelName } from './model-card';
+import { DEFAULT_MODEL_NAME, ZModelName } from './model-card';
 import { resolveUserPath } from './user-path';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -23,7 +23,7 @@ const ZCliEnv = z.object({
   S3_ENDPOINT_URL: z.url().optional(),
   AWS_REGION: z.string().min(1).default('us-east-1'),
   DATABASE_URL: z.string().min(1).optional(),
-  MODEL_NAME: ZModelName.default('ride_duration_prediction_model'),
+  MODEL_NAME: ZModelName.default(DEFAULT_MODEL_NAME),
   TLC_DATA_DIR: z.string().min(1).optional(),
   /** Opt out of downloading green 2021-01 from the TLC on first start (offline machines, CI). */
   TRIPCAST_NO_DOWNLOAD: ZBoolean.default(false),

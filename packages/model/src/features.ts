@@ -14,6 +14,17 @@ export type TRideColumns = {
   pickupMs?: Float64Array;
 };
 
+/**
+ * What scoring needs from a model: its registry name and version (every prediction reports
+ * both) and one batched predict call (minutes, one per ride, in input order). A structural subset
+ * of the runtime's TLoadedModel, so apps and tests can hand either.
+ */
+export type TScoringModel = {
+  name: string;
+  version: string;
+  predict(columns: TRideColumns): Promise<Float32Array>;
+};
+
 /** Hours in a week, plus one slot (168) for "pickup time unknown", whose weights are 0. */
 export const HOUR_OF_WEEK_SLOTS = 169;
 export const UNKNOWN_HOUR_OF_WEEK = 168;

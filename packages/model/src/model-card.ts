@@ -76,6 +76,8 @@ const safeSegment = (what: string) =>
     error: `${what} must be 1-128 letters, digits, _ . - (not starting with . or -), e.g. v2 or 2026-12-04`,
   });
 export const ZModelName = safeSegment('name').describe('Model name: one folder of the model store');
+/** The registry name every app serves unless MODEL_NAME says otherwise (the course's output `model` field). */
+export const DEFAULT_MODEL_NAME = 'ride_duration_prediction_model';
 export const ZModelVersion = safeSegment('version').describe(
   'Version label: one folder under the model name',
 );

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { MAX_RIDES_PER_REQUEST, MAX_TRIP_DISTANCE_MILES, MODEL_OUTPUT_UNIT, ZRideId, ZRideWithId } from '@tripcast/model';
+import { MAX_RIDES_PER_REQUEST, MAX_TRIP_DISTANCE_MILES, MODEL_OUTPUT_UNIT, ZRideId, ZRideWithId, ZTaxiType } from '@tripcast/model';
 import {
   CONTENT_TYPES,
   DEFAULT_PREDICTIONS_PAGE,
   MAX_PREDICTIONS_PAGE,
   MAX_RUNS_PAGE,
   RUN_STATUSES,
-  TAXI_TYPES,
   ZBatchPredictionLine,
   ZRidePredictionsResponse,
   ZRunDetailResponse,
@@ -103,7 +102,7 @@ function buildReadPaths(): TJsonSchema {
         summary: 'Batch runs, newest first (filters: taxi type, month, status)',
         security: [{ apiKey: [] }],
         parameters: [
-          queryParameter('taxi_type', 'Only runs of this taxi type', { type: 'string', enum: [...TAXI_TYPES] }),
+          queryParameter('taxi_type', 'Only runs of this taxi type', { type: 'string', enum: [...ZTaxiType.options] }),
           queryParameter('month', 'Only runs that scored this month', { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2021-01' }),
           queryParameter('status', 'Only runs in this status', { type: 'string', enum: [...RUN_STATUSES] }),
           queryParameter('limit', 'Runs per page', { type: 'integer', minimum: 1, maximum: MAX_RUNS_PAGE, default: 50 }),

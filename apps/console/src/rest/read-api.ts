@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import { ZTaxiType } from '@tripcast/model';
 import type { TDb } from '@tripcast/db/client';
 import { findHistoryByRideId } from '@tripcast/db/queries/history';
 import type { TPredictionHistoryRow } from '@tripcast/db/queries/history';
@@ -19,7 +20,6 @@ import { HttpError, SECURITY_HEADERS, sendJson } from './http-error';
  * read alike. Guarded by the `read` scope in rest-api.ts.
  */
 
-export const TAXI_TYPES = ['yellow', 'green', 'fhv'] as const;
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export const PREDICTION_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
 export const MAX_RUNS_PAGE = 200;
@@ -34,7 +34,7 @@ const ZInt = (description: string) =>
     .describe(description);
 
 export const ZListRunsQuery = z.strictObject({
-  taxi_type: z.enum(TAXI_TYPES).optional().describe('Only runs of this taxi type'),
+  taxi_type: ZTaxiType.optional().describe('Only runs of this taxi type'),
   month: z
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month as YYYY-MM, e.g. 2021-01')
@@ -69,7 +69,7 @@ export const ZRidePredictionsQuery = z.strictObject({
 /** A run as the API shows it; same names as the view tripcast_api.batch_runs. */
 export const ZRunResponse = z.object({
   run_id: z.string(),
-  taxi_type: z.enum(TAXI_TYPES),
+  taxi_type: ZTaxiType,
   year: z.number().int(),
   month: z.number().int(),
   status: z.enum(RUN_STATUSES),

@@ -7,7 +7,7 @@ import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMicroBatchingScorer } from './ride-scorer';
-import type { TRideColumns, TScoringModel } from './ride-scorer';
+import type { TRideColumns, TScoringModel } from '@tripcast/model/features';
 
 let loaded: TLoadedModel;
 let calls: number[] = [];

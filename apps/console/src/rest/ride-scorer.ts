@@ -1,17 +1,4 @@
-import type { TRideColumns } from '@tripcast/model/features';
-
-export type { TRideColumns };
-
-/**
- * The production model as the REST layer needs it: a structural subset of `TLoadedModel` from
- * @tripcast/model/runtime (one onnxruntime session shared by every request).
- */
-export type TScoringModel = {
-  name: string;
-  version: string;
-  /** Predicted minutes, one per ride, in input order. */
-  predict(columns: TRideColumns): Promise<Float32Array>;
-};
+import type { TRideColumns, TScoringModel } from '@tripcast/model/features';
 
 export type TScoredRides = { durations: Float32Array; modelName: string; modelVersion: string };
 

@@ -202,7 +202,7 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     await promoteModel(prisma, { name: TEST_MODEL_NAME, version: 'r1', actor: 'test' });
     const input = await createTestStream({ shardCount: 1 });
     const output = await createTestStream({ shardCount: 1 });
-    const consumer = spawnConsumer({ DATABASE_URL: suite.db.url, INPUT_STREAM_NAME: input, PREDICTIONS_STREAM_NAME: output, MODEL_POLL_INTERVAL_MS: '200' });
+    const consumer = spawnConsumer({ DATABASE_URL: suite.db.url, INPUT_STREAM_NAME: input, PREDICTIONS_STREAM_NAME: output, MODEL_WATCH_INTERVAL_MS: '200' });
     suite.children.push(consumer);
     const versions = async () => ((await readAllRecords(suite.kinesis, output)) as { version: string; prediction: { ride_id: number; ride_duration: number } }[]);
     await suite.put(input, [rideEvent(1, { trip_distance: 1 })]);

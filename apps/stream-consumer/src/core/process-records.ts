@@ -1,4 +1,4 @@
-import { ridesToColumns } from '@tripcast/model/features';
+import { ridesToColumns, type TScoringModel } from '@tripcast/model/features';
 import { decodeRideEvent } from './decode';
 import { buildIdempotencyKey } from './idempotency';
 import { createPutEntryBuilder } from './output';
@@ -11,7 +11,6 @@ import type {
   TInputRecord,
   TOutputPublisher,
   TPutEntry,
-  TScoringModel,
 } from './types';
 import type { TRideEvent } from '@tripcast/model';
 

@@ -1,5 +1,4 @@
 import type { TRideEvent } from '@tripcast/model';
-import type { TRideColumns } from '@tripcast/model/features';
 
 /**
  * One input record, whichever runtime read it. `data` is the record's raw bytes (already
@@ -14,19 +13,6 @@ export type TInputRecord = {
   data: Uint8Array;
   /** Kinesis ApproximateArrivalTimestamp in epoch ms (for latency), when known. */
   arrivalMs?: number;
-};
-
-/** The columns a model scores: typed arrays, one row per ride (the model package's one shape). */
-export type { TRideColumns };
-
-/**
- * What the handler needs from a model: its registry name and version (the course output's
- * `model` and `version` fields) and one batched predict call (minutes).
- */
-export type TScoringModel = {
-  name: string;
-  version: string;
-  predict(columns: TRideColumns): Promise<Float32Array>;
 };
 
 export type TDecodeResult =

@@ -34,7 +34,9 @@ import {
   type TLinearFit,
 } from './linear-fit';
 
-export const DEFAULT_MODEL_NAME = 'ride_duration_prediction_model';
+import { DEFAULT_MODEL_NAME } from '../model-card';
+
+export { DEFAULT_MODEL_NAME };
 
 import { DEFAULT_SOLVER, type TTrainingSolver } from './solvers';
 

@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-import type { TTaxiType } from '../ride';
+import { ZTaxiType, type TTaxiType } from '../ride';
 import { sqlIdentifier, sqlString, withDuckDb } from './duckdb';
 
 /**
@@ -60,7 +60,7 @@ export function resolveTripColumns(
   const byLower = new Map(columnNames.map((c) => [c.toLowerCase(), c]));
   const detected =
     taxiType ??
-    (['yellow', 'green', 'fhv'] as const).find((t) => byLower.has(PICKUP_COLUMNS[t].toLowerCase()));
+    ZTaxiType.options.find((t) => byLower.has(PICKUP_COLUMNS[t].toLowerCase()));
   if (!detected) {
     throw new Error(
       `not a TLC trip file: no tpep_/lpep_/pickup_datetime column (columns: ${columnNames.join(', ')})`,

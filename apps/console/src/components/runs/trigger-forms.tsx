@@ -6,10 +6,10 @@ import { useState, type FormEvent } from 'react';
 import { Button } from '~/components/ui/button';
 import { Card, CardBody, CardHeader } from '~/components/ui/card';
 import { Field, Input, Select } from '~/components/ui/form';
+import { ZTaxiType, type TTaxiType } from '@tripcast/model';
 import { useTRPC } from '~/trpc/react';
 
-const TAXI_TYPES = ['green', 'yellow', 'fhv'] as const;
-type TTaxi = (typeof TAXI_TYPES)[number];
+type TTaxi = TTaxiType;
 
 function parseMonthValue(v: string): { year: number; month: number } | null {
   const m = /^(\d{4})-(\d{2})$/.exec(v);
@@ -27,7 +27,7 @@ function TaxiSelect({
 }) {
   return (
     <Select id={id} value={value} onChange={(e) => onChange(e.target.value as TTaxi)}>
-      {TAXI_TYPES.map((t) => (
+      {ZTaxiType.options.map((t) => (
         <option key={t} value={t}>
           {t}
         </option>
