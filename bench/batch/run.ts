@@ -16,7 +16,7 @@ import { applyMigrations } from '@tripcast/db/migrate';
 import { startPostgres } from '@tripcast/local-stack';
 import { generateTripMonth } from '@tripcast/model/trips';
 
-import { writeTestModel } from '../../apps/scorer/src/testing/fixtures';
+import { writeTestModel } from '@tripcast/scorer/testing';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SCORER_BIN = path.resolve(HERE, '../../apps/scorer/bin/scorer.js');

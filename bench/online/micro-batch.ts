@@ -10,11 +10,12 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createHistoryWriter } from '../../apps/console/src/rest/history-writer';
-import { createConsoleHttpServer } from '../../apps/console/src/rest/http-server';
-import { createApiKeyGuard } from '../../apps/console/src/rest/api-key-guard';
-import { createRestApi } from '../../apps/console/src/rest/rest-api';
-import { createDirectScorer, createMicroBatchingScorer } from '../../apps/console/src/rest/ride-scorer';
+import { createHistoryWriter } from '@tripcast/console/rest/history-writer';
+import { createConsoleHttpServer } from '@tripcast/console/rest/http-server';
+import { createApiKeyGuard } from '@tripcast/console/rest/api-key-guard';
+import { createRestApi } from '@tripcast/console/rest/rest-api';
+import { createDirectScorer, createMicroBatchingScorer } from '@tripcast/console/rest/ride-scorer';
+import type { TDb } from '@tripcast/db/client';
 import { loadFixtureModel } from './fixture-model';
 import { getFreePort, runAutocannon, waitForHttp } from './load';
 
@@ -22,7 +23,7 @@ const COURSE_BODY = JSON.stringify({ PULocationID: 10, DOLocationID: 50, trip_di
 
 async function serve(mode: 'direct' | 'micro', port: number): Promise<void> {
   const model = await loadFixtureModel();
-  const history = createHistoryWriter({ insertBatch: (rows) => Promise.resolve(rows.length) });
+  const history = createHistoryWriter({ insertBatch: (rows) => Promise.resolve({ inserted: rows.length, refused: 0 }) });
   const score = mode === 'micro' ? createMicroBatchingScorer(() => model) : createDirectScorer(() => model);
   const api = createRestApi({
     score,
@@ -34,6 +35,11 @@ async function serve(mode: 'direct' | 'micro', port: number): Promise<void> {
       allowAnonymous: true,
       rateLimit: { perSecond: 1e9, burst: 1e9 },
     }),
+    // No database here: the read API's routes are not part of this bench, so any use of it fails loudly.
+    read: {
+      db: new Proxy({}, { get: () => { throw new Error('the micro-batch bench has no database'); } }) as TDb,
+      openObject: () => Promise.reject(new Error('the micro-batch bench has no object store')),
+    },
     modelName: model.name,
     health: {
       pingDatabase: () => Promise.resolve(),

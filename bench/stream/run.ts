@@ -29,9 +29,9 @@ import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripca
 import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import pg from 'pg';
 
-import { processRecords } from '../../apps/stream-consumer/src/core/process-records';
-import type { TInputRecord, TPutEntry } from '../../apps/stream-consumer/src/core/types';
-import { generateRideEvents, produceEvents } from '../../apps/stream-consumer/src/producer/produce';
+import { processRecords } from '@tripcast/stream-consumer/process-records';
+import type { TInputRecord, TPutEntry } from '@tripcast/stream-consumer/types';
+import { generateRideEvents, produceEvents } from '@tripcast/stream-consumer/producer';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(HERE, '../../apps/stream-consumer/src/cli.ts');
