@@ -18,6 +18,15 @@ export const ZEnv = z.object({
   S3_ENDPOINT_URL: zOptionalUrl.describe('S3 endpoint override for the object store'),
   INPUT_STREAM_NAME: z.string().min(1).default('ride_events'),
   PREDICTIONS_STREAM_NAME: z.string().min(1).default('ride_predictions'),
+  /**
+   * Optional: each challenger also publishes course-shaped records to its own stream, named by
+   * this template with `{version}` replaced (e.g. `ride_predictions-{version}`). Unset: challengers
+   * only write history. The streams must exist; a failed put is counted, never blocks the shard.
+   */
+  CHALLENGER_OUTPUT_STREAM: z
+    .string()
+    .regex(/\{version\}/, 'must contain {version} (each challenger gets its own stream)')
+    .optional(),
   MODEL_NAME: ZModelName.default(DEFAULT_MODEL_NAME),
   /** Course: load the model from this folder / s3:// prefix instead of the registry's production version. */
   MODEL_LOCATION: z.string().min(1).optional(),

@@ -6,10 +6,13 @@ import { createProductionModelWatcher } from '@tripcast/model/store';
 import type { Logger } from 'pino';
 
 import type { TScoringModel } from '@tripcast/model/features';
+import type { TChallengerSlot } from './core/types';
 
 export type TModelSource = {
   /** The model to score the next batch with; throws (the batch is retried) when none is in production. */
   current(): TScoringModel;
+  /** The challengers to score beside it (a pinned MODEL_LOCATION has none). */
+  challengers(): readonly TChallengerSlot[];
   close(): Promise<void>;
 };
 
@@ -23,7 +26,7 @@ export class NoProductionModelError extends Error {
 /** The course's MODEL_LOCATION: one folder or s3:// prefix, fixed for the life of the process. */
 export async function createPinnedModelSource(uri: string, options: TLoadModelOptions = {}): Promise<TModelSource> {
   const model = await loadModel(uri, options);
-  return { current: () => model, close: () => model.close() };
+  return { current: () => model, challengers: () => [], close: () => model.close() };
 }
 
 /**
@@ -31,6 +34,8 @@ export async function createPinnedModelSource(uri: string, options: TLoadModelOp
  * promotion or rollback is scored with from the first batch after the watcher sees it (within
  * `intervalMs`), without a restart. A replaced session stays open for batches already predicting.
  * Until a version is in production, `current()` throws and the runtime retries the batch.
+ * The name's challengers are followed the same way (`challengers()`; one that fails to load is
+ * listed with its error, and the handler skips and reports it).
  */
 export async function createRegistryModelSource(options: {
   databaseUrl: string;
@@ -46,6 +51,12 @@ export async function createRegistryModelSource(options: {
     name: options.name,
     intervalMs: options.intervalMs,
     threads: 1,
+    challengers: true,
+    onChallengersChange: (challengers) =>
+      options.log.info(
+        { model: options.name, challengers: challengers.map(({ version, error }) => (error ? `${version} (failed to load: ${error})` : version)) },
+        'challengers loaded',
+      ),
     onChange: ({ model, previousVersion }) =>
       options.log.info({ model: model.name, version: model.version, previousVersion }, 'production model loaded'),
     onError: (error) => options.log.error({ err: error }, 'could not refresh the production model'),
@@ -58,6 +69,7 @@ export async function createRegistryModelSource(options: {
       if (!model) throw new NoProductionModelError(options.name);
       return model;
     },
+    challengers: () => watcher.challengers(),
     async close() {
       await watcher.close();
       await db.$disconnect();

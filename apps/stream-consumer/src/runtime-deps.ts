@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 
 import { createKinesisPublisher } from './core/put-records';
 import type { THandlerDeps } from './core/process-records';
+import type { TOutputPublisher } from './core/types';
 import type { TEnv } from './env';
 import { createPinnedModelSource, createRegistryModelSource } from './model-source';
 import type { TModelSource } from './model-source';
@@ -50,6 +51,18 @@ export async function createRuntimeDeps(env: TEnv, log: Logger): Promise<TRuntim
         onRetry: (info) => log.warn(info, 'PutRecords: retrying failed entries'),
       });
   if (env.TEST_RUN) log.warn('TEST_RUN: predictions are recorded in the history but not published');
+  // One publisher per challenger stream, made on first use (challengers come and go).
+  const challengerPublishers = new Map<string, TOutputPublisher>();
+  const challengerPublisher = (version: string): TOutputPublisher | null => {
+    if (env.TEST_RUN || !env.CHALLENGER_OUTPUT_STREAM) return null;
+    const streamName = env.CHALLENGER_OUTPUT_STREAM.replaceAll('{version}', version);
+    let publisher = challengerPublishers.get(streamName);
+    if (!publisher) {
+      publisher = createKinesisPublisher({ client: kinesis, streamName, retry: { maxAttempts: 2, baseDelayMs: 50, maxDelayMs: 200 } });
+      challengerPublishers.set(streamName, publisher);
+    }
+    return publisher;
+  };
   return {
     pool,
     kinesis,
@@ -57,6 +70,8 @@ export async function createRuntimeDeps(env: TEnv, log: Logger): Promise<TRuntim
     handler: {
       getModel: () => models.current(),
       publisher,
+      getChallengers: () => models.challengers(),
+      challengerPublisher,
       ...createPgSinks(pool),
     },
     async close() {

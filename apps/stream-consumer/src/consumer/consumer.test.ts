@@ -101,7 +101,7 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
         'data is not valid UTF-8',
       ]);
       await waitFor(() => Promise.resolve(consumer.snapshot()), (snapshot) => snapshot.checkpoints >= 3, { what: 'the shard checkpointed past every record' });
-      expect(consumer.health()).toEqual({ isHealthy: true, reason: null });
+      expect(consumer.health()).toEqual({ isHealthy: true, reason: null, failingChallengers: [] });
       expect(((await readAllRecords(suite.kinesis, output)) as { prediction: { ride_id: number } }[]).map((record) => record.prediction.ride_id)).toEqual([1, 2]);
     } finally {
       await consumer.stop();

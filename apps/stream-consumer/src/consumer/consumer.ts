@@ -30,7 +30,15 @@ export type TConsumerOptions = {
   stallThresholdMs?: number;
 };
 
-export type TConsumerHealth = { isHealthy: boolean; reason: string | null };
+export type TConsumerHealth = {
+  isHealthy: boolean;
+  reason: string | null;
+  /**
+   * Challengers skipped because they failed to load or to score: reported, but the consumer stays
+   * healthy (production's output is unaffected; a restart would not fix a broken artifact).
+   */
+  failingChallengers: { version: string; error: string | null }[];
+};
 
 type TWorker = { isLost: boolean; done: Promise<void> };
 
@@ -148,6 +156,37 @@ export function createConsumer(options: TConsumerOptions) {
     }, delayMs);
   }
 
+  /**
+   * Unhealthy while stopping, when the lease loop has not completed a tick within the lease
+   * TTL, or when a shard has held records without advancing for `stallThresholdMs` (a batch
+   * that keeps failing blocks its shard: retrying is right, but someone must be told).
+   */
+  function health(): Omit<TConsumerHealth, 'failingChallengers'> {
+    if (isStopping) return { isHealthy: false, reason: 'stopping' };
+    const sinceTickMs = Date.now() - lastTickOkAt;
+    if (sinceTickMs >= options.leaseTtlMs) {
+      return { isHealthy: false, reason: lastTickOkAt === 0 ? 'starting: no lease tick completed yet' : `lease loop has not completed a tick for ${Math.round(sinceTickMs / 1000)} s (database or Kinesis unreachable?)` };
+    }
+    const stalled = metrics.listStalledShards(stallThresholdMs);
+    if (stalled.length > 0) {
+      const reason = stalled
+        .map(
+          (shard) =>
+            `shard ${shard.shardId} has not advanced for ${Math.round(shard.stalledMs / 1000)} s with ${shard.waitingRecords === null ? 'unread records waiting (it was behind the stream tip)' : `${shard.waitingRecords} records waiting`}${shard.lastError ? ` (last error: ${shard.lastError})` : ''}`,
+        )
+        .join('; ');
+      return { isHealthy: false, reason };
+    }
+    return { isHealthy: true, reason: null };
+  }
+
+  /** The handler's challengers now, for /metrics and /health (a load failure shows before any batch). */
+  function syncChallengers() {
+    metrics.setCurrentChallengers(
+      (options.handler.getChallengers?.() ?? []).map((slot) => ({ version: slot.version, error: slot.model ? null : (slot.error ?? 'not loaded') })),
+    );
+  }
+
   return {
     owner,
     metrics,
@@ -156,30 +195,13 @@ export function createConsumer(options: TConsumerOptions) {
       scheduleTick(0);
     },
     snapshot() {
+      syncChallengers();
       return metrics.snapshot({ owner, shards: [...workers.keys()].sort(), isStopping, stallThresholdMs });
     },
-    /**
-     * Unhealthy while stopping, when the lease loop has not completed a tick within the lease
-     * TTL, or when a shard has held records without advancing for `stallThresholdMs` (a batch
-     * that keeps failing blocks its shard: retrying is right, but someone must be told).
-     */
+    /** health() plus the challengers being skipped (reported; they never make the consumer unhealthy). */
     health(): TConsumerHealth {
-      if (isStopping) return { isHealthy: false, reason: 'stopping' };
-      const sinceTickMs = Date.now() - lastTickOkAt;
-      if (sinceTickMs >= options.leaseTtlMs) {
-        return { isHealthy: false, reason: lastTickOkAt === 0 ? 'starting: no lease tick completed yet' : `lease loop has not completed a tick for ${Math.round(sinceTickMs / 1000)} s (database or Kinesis unreachable?)` };
-      }
-      const stalled = metrics.listStalledShards(stallThresholdMs);
-      if (stalled.length > 0) {
-        const reason = stalled
-          .map(
-            (shard) =>
-              `shard ${shard.shardId} has not advanced for ${Math.round(shard.stalledMs / 1000)} s with ${shard.waitingRecords === null ? 'unread records waiting (it was behind the stream tip)' : `${shard.waitingRecords} records waiting`}${shard.lastError ? ` (last error: ${shard.lastError})` : ''}`,
-          )
-          .join('; ');
-        return { isHealthy: false, reason };
-      }
-      return { isHealthy: true, reason: null };
+      syncChallengers();
+      return { ...health(), failingChallengers: metrics.listFailingChallengers() };
     },
     /** Finish in-flight batches, checkpoint them, release every lease. */
     async stop() {

@@ -12,8 +12,14 @@ export async function startHealthServer(options: { consumer: TConsumer; host: st
       response.end(JSON.stringify(body));
     };
     if (path === '/health') {
-      const { isHealthy, reason } = options.consumer.health();
-      return send(isHealthy ? 200 : 503, { status: isHealthy ? 'ok' : 'unhealthy', ...(reason ? { reason } : {}), owner: options.consumer.owner });
+      const { isHealthy, reason, failingChallengers } = options.consumer.health();
+      return send(isHealthy ? 200 : 503, {
+        status: isHealthy ? 'ok' : 'unhealthy',
+        ...(reason ? { reason } : {}),
+        owner: options.consumer.owner,
+        // Skipped challengers are reported here but never make the consumer unhealthy.
+        ...(failingChallengers.length > 0 ? { failingChallengers } : {}),
+      });
     }
     if (path === '/metrics') return send(200, options.consumer.snapshot());
     return send(404, { error: 'not found: try /health or /metrics' });

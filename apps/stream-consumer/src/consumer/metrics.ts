@@ -28,6 +28,13 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
   };
   let modelVersion: string | null = null;
   let lastBatchAt: number | null = null;
+  /** Per challenger version: its totals and its state as of its last batch. */
+  const challengers = new Map<
+    string,
+    { recordsScored: number; recordsPublished: number; publishFailures: number; batchesSkipped: number; lastError: string | null; lastErrorAt: string | null; lastBatchAt: string | null }
+  >();
+  /** Versions the model source lists now (a removed challenger drops out of /metrics). */
+  let currentChallengers: { version: string; error: string | null }[] = [];
 
   function trim(second: number) {
     for (const key of buckets.keys()) if (key <= second - windowSeconds) buckets.delete(key);
@@ -59,6 +66,37 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
       totals.publishFailures += batch.publishFailed;
       if (batch.modelVersion) modelVersion = batch.modelVersion;
       lastBatchAt = now();
+    },
+    /**
+     * One batch's challenger results. Returns the versions whose error is new (changed since
+     * their previous batch), so the caller logs a failure once, not once per batch.
+     */
+    recordChallengers(results: readonly { version: string; scored: number; published: number; publishFailed: number; error: string | null }[]): string[] {
+      const changed: string[] = [];
+      const at = new Date(now()).toISOString();
+      for (const result of results) {
+        const entry = challengers.get(result.version) ?? { recordsScored: 0, recordsPublished: 0, publishFailures: 0, batchesSkipped: 0, lastError: null, lastErrorAt: null, lastBatchAt: null };
+        challengers.set(result.version, entry);
+        entry.recordsScored += result.scored;
+        entry.recordsPublished += result.published;
+        entry.publishFailures += result.publishFailed;
+        if (result.error && result.scored === 0) entry.batchesSkipped += 1;
+        if (result.error !== entry.lastError && result.error) changed.push(result.version);
+        entry.lastError = result.error;
+        if (result.error) entry.lastErrorAt = at;
+        entry.lastBatchAt = at;
+      }
+      return changed;
+    },
+    /** The model source's challengers now (called each snapshot: a load failure shows before any batch). */
+    setCurrentChallengers(list: { version: string; error: string | null }[]) {
+      currentChallengers = list;
+    },
+    /** Challengers that failed to load or to score their last batch (skipped; production unaffected). */
+    listFailingChallengers() {
+      return currentChallengers
+        .map(({ version, error }) => ({ version, error: error ?? challengers.get(version)?.lastError ?? null }))
+        .filter((entry) => entry.error !== null);
     },
     recordIteratorAge(shardId: string, millisBehindLatest: number | undefined) {
       if (millisBehindLatest !== undefined) iteratorAgeMs.set(shardId, millisBehindLatest);
@@ -114,6 +152,21 @@ export function createConsumerMetrics(options: { windowSeconds?: number; now?: (
         stalledShards: listStalledShards(extra.stallThresholdMs),
         modelVersion,
         lastBatchAt: lastBatchAt === null ? null : new Date(lastBatchAt).toISOString(),
+        /** Each challenger: loaded and scoring ('ok') or skipped ('failing', with why), and its totals. */
+        challengers: currentChallengers.map(({ version, error }) => {
+          const entry = challengers.get(version);
+          const lastError = error ?? entry?.lastError ?? null;
+          return {
+            version,
+            status: lastError ? 'failing' : 'ok',
+            error: lastError,
+            recordsScored: entry?.recordsScored ?? 0,
+            recordsPublished: entry?.recordsPublished ?? 0,
+            publishFailures: entry?.publishFailures ?? 0,
+            batchesSkipped: entry?.batchesSkipped ?? 0,
+            lastBatchAt: entry?.lastBatchAt ?? null,
+          };
+        }),
         ...totals,
       };
     },

@@ -147,6 +147,10 @@ async function processUntilDone(records: TInputRecord[], options: TShardWorkerOp
     try {
       const result = await processRecords(pending, options.handler);
       options.metrics.recordBatch({ ...result.counters, modelVersion: result.modelVersion });
+      for (const version of options.metrics.recordChallengers(result.challengers)) {
+        const failing = result.challengers.find((challenger) => challenger.version === version);
+        options.log.warn({ shardId: options.shardId, challenger: version, error: failing?.error }, 'challenger skipped (production unaffected)');
+      }
       pending = result.failedRecords;
       if (pending.length === 0) return true;
       options.log.warn({ shardId: options.shardId, failed: pending.length }, 'output not accepted after retries; retrying those records');

@@ -176,4 +176,33 @@ describe('processRecords (real Postgres, onnxruntime, kinesalite)', () => {
     deps.history = { insertStreamHistory: () => Promise.reject(new Error('connection refused')) };
     await expect(processRecords([record(rideEvent(40))], deps)).rejects.toThrow('connection refused');
   });
+
+  it('a challenger whose predict throws is skipped and reported; production and the other challenger are recorded', async () => {
+    const deps = await depsFor();
+    const good = await createTestModel('c-good', 20);
+    // A real session, closed: its predict throws, as a challenger failing mid-flight would.
+    const failing = await createTestModel('c-failing', 50);
+    await failing.close();
+    deps.getChallengers = () => [
+      { version: 'c-good', model: good, error: null },
+      { version: 'c-failing', model: failing, error: null },
+      { version: 'c-unloaded', model: null, error: 'artifact sha256 differs' },
+    ];
+    const records = [record(rideEvent(1, { trip_distance: 1 })), record(rideEvent(2, { trip_distance: 2 }))];
+    try {
+      const result = await processRecords(records, deps);
+      expect(result.counters).toMatchObject({ scored: 2, published: 2 });
+      expect(result.challengers).toEqual([
+        { version: 'c-good', scored: 2, published: 0, publishFailed: 0, error: null },
+        { version: 'c-failing', scored: 0, published: 0, publishFailed: 0, error: expect.stringMatching(/^predict failed: /) as string },
+        { version: 'c-unloaded', scored: 0, published: 0, publishFailed: 0, error: 'artifact sha256 differs' },
+      ]);
+      const output = (await readAllRecords(kinesis, deps.outputStream)) as { version: string }[];
+      expect(output.map((entry) => entry.version)).toEqual(['v1', 'v1']);
+      const rows = await history(records.map((r) => `${r.streamName}/${r.shardId}/${r.sequenceNumber}`));
+      expect(rows.map((row) => `${row.ride_id} ${row.model_version} ${row.predicted_duration}`)).toEqual(['1 v1 7', '2 v1 9', '1 c-good 22', '2 c-good 24']);
+    } finally {
+      await good.close();
+    }
+  });
 });

@@ -4,6 +4,8 @@ import { buildIdempotencyKey } from './idempotency';
 import { createPutEntryBuilder } from './output';
 import type {
   TBatchCounters,
+  TChallengerBatchResult,
+  TChallengerSlot,
   TDeadLetterRow,
   TDeadLetterWriter,
   THistoryRow,
@@ -19,6 +21,13 @@ export type THandlerDeps = {
   getModel(): TScoringModel;
   /** Output stream; `null` under TEST_RUN (predict and record, do not publish: the course's flag). */
   publisher: TOutputPublisher | null;
+  /** The challengers to score every batch with beside production (none when absent). */
+  getChallengers?(): readonly TChallengerSlot[];
+  /**
+   * Optional output stream of a challenger's own course-shaped records (config), or null. Its
+   * publish is best effort: failures are counted, never retried into the shard's batch.
+   */
+  challengerPublisher?(version: string): TOutputPublisher | null;
   history: THistoryWriter;
   deadLetters: TDeadLetterWriter;
   now?: () => number;
@@ -29,6 +38,7 @@ export type TBatchResult = {
   /** Records whose prediction could not be published after retries: retry them, do not checkpoint past them. */
   failedRecords: TInputRecord[];
   modelVersion: string | null;
+  challengers: TChallengerBatchResult[];
 };
 
 /**
@@ -78,6 +88,7 @@ export async function processRecords(records: TInputRecord[], deps: THandlerDeps
 
   let modelVersion: string | null = null;
   const failedRecords: TInputRecord[] = [];
+  const challengers: TChallengerBatchResult[] = [];
   if (valid.length > 0) {
     const model = deps.getModel();
     modelVersion = model.version;
@@ -117,11 +128,73 @@ export async function processRecords(records: TInputRecord[], deps: THandlerDeps
         reason: null,
       });
     });
+
+    // Challengers after production's output is on its stream: one model call each on the same
+    // columns. A failing one is skipped and reported, never failing the batch (which would
+    // block the shard and hold back production's output behind it).
+    for (const slot of deps.getChallengers?.() ?? []) {
+      challengers.push(await scoreChallenger(slot, valid, columns, history, deps, now));
+    }
   }
 
   // Dead letters first, then history: a retry after a failed history write then never makes a
   // second letter for a history row the database refused (the history sink letters those last).
   if (deadLetters.length > 0) await deps.deadLetters.insertDeadLetters(deadLetters);
   if (history.length > 0) counters.historyRefused = (await deps.history.insertStreamHistory(history)).refused;
-  return { counters, failedRecords, modelVersion };
+  return { counters, failedRecords, modelVersion, challengers };
+}
+
+async function scoreChallenger(
+  slot: TChallengerSlot,
+  valid: { record: TInputRecord; event: TRideEvent }[],
+  columns: Parameters<TScoringModel['predict']>[0],
+  history: THistoryRow[],
+  deps: THandlerDeps,
+  now: () => number,
+): Promise<TChallengerBatchResult> {
+  const result: TChallengerBatchResult = { version: slot.version, scored: 0, published: 0, publishFailed: 0, error: slot.error };
+  const model = slot.model;
+  if (!model) {
+    result.error ??= 'not loaded';
+    return result;
+  }
+  let predictions: Float32Array;
+  try {
+    predictions = await model.predict(columns);
+    if (predictions.length !== valid.length) throw new Error(`returned ${predictions.length} predictions for ${valid.length} rides`);
+  } catch (error) {
+    result.error = `predict failed: ${(error as Error).message}`;
+    return result;
+  }
+  const scoredAt = now();
+  valid.forEach(({ record, event }, i) => {
+    history.push({
+      idempotencyKey: buildIdempotencyKey(record),
+      status: 'scored',
+      rideId: String(event.ride_id),
+      puLocationId: event.ride.PULocationID,
+      doLocationId: event.ride.DOLocationID,
+      tripDistance: event.ride.trip_distance,
+      predictedDuration: predictions[i]!,
+      modelName: model.name,
+      modelVersion: model.version,
+      latencyMs: record.arrivalMs === undefined ? null : Math.max(0, scoredAt - record.arrivalMs),
+      reason: null,
+      role: 'challenger',
+    });
+  });
+  result.scored = valid.length;
+  const publisher = deps.challengerPublisher?.(model.version) ?? null;
+  if (publisher) {
+    const buildEntry = createPutEntryBuilder(model.name, model.version);
+    try {
+      const { failedIndexes } = await publisher.publish(valid.map(({ event }, i) => buildEntry(event.ride_id, predictions[i]!)));
+      result.publishFailed = failedIndexes.length;
+      result.published = valid.length - failedIndexes.length;
+    } catch (error) {
+      result.publishFailed = valid.length;
+      result.error = `publish failed: ${(error as Error).message}`;
+    }
+  }
+  return result;
 }

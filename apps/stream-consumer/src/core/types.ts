@@ -1,4 +1,5 @@
 import type { TRideEvent } from '@tripcast/model';
+import type { TScoringModel } from '@tripcast/model/features';
 
 /**
  * One input record, whichever runtime read it. `data` is the record's raw bytes (already
@@ -13,6 +14,26 @@ export type TInputRecord = {
   data: Uint8Array;
   /** Kinesis ApproximateArrivalTimestamp in epoch ms (for latency), when known. */
   arrivalMs?: number;
+};
+
+/**
+ * A challenger as the handler sees it: its version, and its model, or why it could not be
+ * loaded (then it is skipped and reported). See @tripcast/model/store's watcher.
+ */
+export type TChallengerSlot = {
+  version: string;
+  model: TScoringModel | null;
+  error: string | null;
+};
+
+/** What one challenger did with one batch (reported in /metrics, /health and the console). */
+export type TChallengerBatchResult = {
+  version: string;
+  scored: number;
+  published: number;
+  publishFailed: number;
+  /** Why it was skipped for this batch (failed to load, or its predict threw), else null. */
+  error: string | null;
 };
 
 export type TDecodeResult =
@@ -31,6 +52,8 @@ export type THistoryRow = {
   modelVersion: string | null;
   latencyMs: number | null;
   reason: string | null;
+  /** Default production. */
+  role?: 'production' | 'challenger';
 };
 
 export type TDeadLetterRow = {
