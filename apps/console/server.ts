@@ -20,6 +20,7 @@ import { findApiKeyByHash, recordApiKeysUsed } from '@tripcast/db/queries/api-ke
 import { openObjectStream } from '@tripcast/model/object-store';
 import { getEnv } from './src/env';
 import { createApiKeyGuard } from './src/rest/api-key-guard';
+import { createModelRouting } from './src/rest/challengers';
 import { createHistoryInserter } from './src/rest/history-insert';
 import { createHistoryWriter } from './src/rest/history-writer';
 import { createConsoleHttpServer } from './src/rest/http-server';
@@ -141,10 +142,20 @@ async function main(): Promise<void> {
       : `/api/v1/predict requires an API key (Authorization: Bearer <key>), ${env.PREDICT_API_RATE_LIMIT_PER_SECOND} req/s per key (bursts of ${env.PREDICT_API_RATE_LIMIT_BURST})`,
   );
 
+  // Micro-batching measured faster than one onnxruntime run per request under concurrent
+  // single-ride load (bench/online/README.md); a lone request still runs at once (setImmediate).
+  const score = createMicroBatchingScorer(getModel);
+  if (env.PREDICT_CANARY_VERSION && env.PREDICT_CANARY_SHARE > 0)
+    log(`canary: ${Math.round(env.PREDICT_CANARY_SHARE * 100)}% of predict requests answered by challenger ${env.PREDICT_CANARY_VERSION} (while it is a loaded challenger)`);
   const api = createRestApi({
-    // Micro-batching measured faster than one onnxruntime run per request under concurrent
-    // single-ride load (bench/online/README.md); a lone request still runs at once (setImmediate).
-    score: createMicroBatchingScorer(getModel),
+    score,
+    routing: createModelRouting({
+      production: score,
+      getProductionVersion: () => watcher.currentOrNull()?.version ?? null,
+      getChallengers: () => watcher.challengers(),
+      history,
+      canary: env.PREDICT_CANARY_VERSION ? { version: env.PREDICT_CANARY_VERSION, share: env.PREDICT_CANARY_SHARE } : null,
+    }),
     history,
     guard,
     modelName: env.MODEL_NAME,

@@ -47,6 +47,16 @@ const ZEnv = z.object({
   PREDICT_API_RATE_LIMIT_PER_SECOND: z.coerce.number().positive().default(100),
   /** ... and how many may arrive at once (token bucket size). */
   PREDICT_API_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(200),
+  /**
+   * Optional canary: this share (0..1) of predict requests that name no version is answered by
+   * challenger PREDICT_CANARY_VERSION (recorded with role canary). 0 or unset: production answers all.
+   */
+  PREDICT_CANARY_VERSION: z.string().min(1).optional(),
+  PREDICT_CANARY_SHARE: z.coerce
+    .number()
+    .min(0, 'PREDICT_CANARY_SHARE must be between 0 and 1')
+    .max(1, 'PREDICT_CANARY_SHARE must be between 0 and 1')
+    .default(0),
   /** While the database cannot answer, a key seen valid this recently keeps working from cache. */
   PREDICT_API_KEY_STALE_GRACE_MS: z.coerce.number().int().min(0).default(120_000),
   // --- sign-in (src/server/auth/auth.ts) ---

@@ -1,3 +1,4 @@
+import type { TChallengerStatus } from './challengers';
 import type { THistoryWriterStats } from './history-writer';
 
 export type TCheckStatus = 'ok' | 'error' | 'not_configured';
@@ -12,6 +13,8 @@ export type THealthDeps = {
   /** Describes the input stream; absent when no stream is configured for this deployment. */
   describeStream?: () => Promise<TStreamStatus>;
   getHistoryStats(): THistoryWriterStats;
+  /** Challengers scoring beside production; a failing one is reported, never makes the API down. */
+  getChallengerStatus?(): TChallengerStatus[];
   timeoutMs?: number;
 };
 
@@ -23,6 +26,7 @@ export type THealthReport = {
     stream: { status: TCheckStatus; error?: string } & Partial<TStreamStatus>;
   };
   history: THistoryWriterStats;
+  challengers: TChallengerStatus[];
 };
 
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
@@ -61,5 +65,5 @@ export async function checkHealth(deps: THealthDeps): Promise<THealthReport> {
   const modelStatus = deps.getModelStatus();
   const model = { status: modelStatus.loaded ? ('ok' as const) : ('error' as const), ...modelStatus };
   const status = database.status !== 'ok' || model.status !== 'ok' ? 'down' : stream.status === 'error' ? 'degraded' : 'ok';
-  return { status, checks: { database, model, stream }, history: deps.getHistoryStats() };
+  return { status, checks: { database, model, stream }, history: deps.getHistoryStats(), challengers: deps.getChallengerStatus?.() ?? [] };
 }

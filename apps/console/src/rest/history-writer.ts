@@ -28,6 +28,8 @@ export type THistoryRow = {
   modelVersion: string;
   latencyMs: number;
   createdAt: Date;
+  /** Default production; a challenger's second opinion, or a canary that answered. */
+  role?: 'production' | 'challenger' | 'canary';
 };
 
 /**

@@ -7,6 +7,7 @@ import { HttpError, sendJson } from './http-error';
 import type { THistoryRow, THistoryWriter } from './history-writer';
 import { readJsonBody } from './read-json-body';
 import type { TRideScorer } from './ride-scorer';
+import type { TModelRouting } from './challengers';
 
 /** Course response for a single ride (`ride_id` only when the ride carried one). */
 export type TPredictResponse = { ride_id?: TRideId; duration: number; model_version: string };
@@ -42,6 +43,24 @@ function createTimeOrderedId(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+const MODEL_VERSION_PATTERN = /^[\x21-\x7e]{1,100}$/;
+
+/** `X-Model-Version` header or `?model_version=` (tests, A/B): the version that must answer, or null. */
+function readRequestedVersion(req: IncomingMessage): { requestedVersion: string | null; field: string } {
+  const header = req.headers['x-model-version'];
+  const query = new URL(req.url ?? '/', 'http://x').searchParams.get('model_version');
+  const [value, field] = typeof header === 'string' ? [header, 'headers.x-model-version'] : [query, 'query.model_version'];
+  if (value === null || value === undefined) return { requestedVersion: null, field };
+  if (!MODEL_VERSION_PATTERN.test(value))
+    throw new HttpError({
+      status: 400,
+      code: 'invalid_request',
+      message: `${field} must be 1..100 printable ASCII characters`,
+      issues: [{ path: field, message: 'must be 1..100 printable ASCII characters' }],
+    });
+  return { requestedVersion: value, field };
+}
+
 function readIdempotencyKey(req: IncomingMessage): string {
   const header = req.headers['idempotency-key'];
   if (header === undefined) return createTimeOrderedId();
@@ -60,11 +79,14 @@ export function createPredictHandler(deps: {
   score: TRideScorer;
   history: THistoryWriter;
   maxBodyBytes: number;
+  /** Challengers (shadow scoring after the response), a requested version, a canary share. */
+  routing?: TModelRouting;
 }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const startedAt = performance.now();
     const receivedAtMs = Date.now();
     const requestKey = readIdempotencyKey(req);
+    const requested = readRequestedVersion(req);
     const body = await readJsonBody(req, { maxBytes: deps.maxBodyBytes });
     const parsed = ZPredictRequest.safeParse(body);
     if (!parsed.success) {
@@ -84,10 +106,11 @@ export function createPredictHandler(deps: {
     const { isBatch, rides } = parsed.data;
 
     const n = rides.length;
-    const { durations, modelName, modelVersion } = await deps.score(
-      // A ride without pickup_datetime was picked up when the request arrived.
-      ridesToColumns(rides, { receivedAtMs }),
-    );
+    // Without routing (tests of the bare handler) production answers every request.
+    const picked = deps.routing?.pick(requested) ?? { score: deps.score, role: 'production' as const };
+    // A ride without pickup_datetime was picked up when the request arrived.
+    const columns = ridesToColumns(rides, { receivedAtMs });
+    const { durations, modelName, modelVersion } = await picked.score(columns);
     const latencyMs = performance.now() - startedAt;
 
     const createdAt = new Date();
@@ -105,9 +128,12 @@ export function createPredictHandler(deps: {
         modelVersion,
         latencyMs,
         createdAt,
+        role: picked.role,
       };
     }
     deps.history.enqueue(historyRows);
+    // After this turn's responses are written: the challengers score the same rides.
+    deps.routing?.shadow(columns, historyRows, modelVersion);
 
     if (!isBatch) {
       const rideId = rides[0]!.ride_id;

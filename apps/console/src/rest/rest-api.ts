@@ -10,9 +10,12 @@ import { createReadHandlers } from './read-api';
 import type { TReadApiDeps, TReadHandler } from './read-api';
 import { DEFAULT_MAX_BODY_BYTES } from './read-json-body';
 import type { TRideScorer } from './ride-scorer';
+import type { TModelRouting } from './challengers';
 
 export type TRestApiDeps = {
   score: TRideScorer;
+  /** Challengers, a requested version, a canary share (src/rest/challengers.ts). */
+  routing?: TModelRouting;
   history: THistoryWriter;
   /** Who may predict, and how often (API keys, rate limit); checked before the body is read. */
   guard: TApiKeyGuard;
@@ -39,6 +42,7 @@ export function createRestApi(deps: TRestApiDeps): TRestApi {
   const predict = createPredictHandler({
     score: deps.score,
     history: deps.history,
+    routing: deps.routing,
     maxBodyBytes: deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   });
   // Built once: the document depends on the schemas only.
@@ -67,7 +71,11 @@ export function createRestApi(deps: TRestApiDeps): TRestApi {
     '/api/v1/openapi.json': { GET: (_req, res) => sendJson(res, 200, openApiDocument) },
     '/api/health': {
       GET: async (_req, res) => {
-        const report = await checkHealth({ ...deps.health, getHistoryStats: () => deps.history.stats() });
+        const report = await checkHealth({
+          ...deps.health,
+          getHistoryStats: () => deps.history.stats(),
+          getChallengerStatus: () => deps.routing?.challengerStatus() ?? [],
+        });
         sendJson(res, report.status === 'down' ? 503 : 200, report);
       },
     },

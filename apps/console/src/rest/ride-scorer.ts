@@ -5,6 +5,24 @@ export type TScoredRides = { durations: Float32Array; modelName: string; modelVe
 /** Scores rides with ONE model, so every duration in a response comes from the version it reports. */
 export type TRideScorer = (columns: TRideColumns) => Promise<TScoredRides>;
 
+/** Concatenate ride columns (pickup times kept: a zones model reads them). */
+export function concatRideColumns(parts: readonly TRideColumns[]): TRideColumns {
+  if (parts.length === 1) return parts[0]!;
+  const total = parts.reduce((sum, part) => sum + part.pu.length, 0);
+  const merged: TRideColumns = { pu: new Int32Array(total), do: new Int32Array(total), distance: new Float64Array(total) };
+  const hasPickup = parts.some((part) => part.pickupMs);
+  if (hasPickup) merged.pickupMs = new Float64Array(total).fill(Number.NaN);
+  let offset = 0;
+  for (const part of parts) {
+    merged.pu.set(part.pu, offset);
+    merged.do.set(part.do, offset);
+    merged.distance.set(part.distance, offset);
+    if (part.pickupMs) merged.pickupMs!.set(part.pickupMs, offset);
+    offset += part.pu.length;
+  }
+  return merged;
+}
+
 /** No micro-batching: each request is one onnxruntime run on the shared session. */
 export function createDirectScorer(getModel: () => TScoringModel): TRideScorer {
   return async (columns) => {
@@ -34,7 +52,6 @@ export function createMicroBatchingScorer(
   function runPending(): void {
     const batch = pending;
     pending = [];
-    const total = pendingRides;
     pendingRides = 0;
     if (batch.length === 0) return;
     if (batch.length === 1) {
@@ -49,14 +66,8 @@ export function createMicroBatchingScorer(
       for (const p of batch) p.reject(error);
       return;
     }
-    const merged = { pu: new Int32Array(total), do: new Int32Array(total), distance: new Float32Array(total) } satisfies TRideColumns;
-    let offset = 0;
-    for (const p of batch) {
-      merged.pu.set(p.columns.pu, offset);
-      merged.do.set(p.columns.do, offset);
-      merged.distance.set(p.columns.distance, offset);
-      offset += p.columns.pu.length;
-    }
+    // Pickup times travel with the rides: a zones model reads them (hour of week).
+    const merged = concatRideColumns(batch.map((p) => p.columns));
     model.predict(merged).then(
       (durations) => {
         let start = 0;

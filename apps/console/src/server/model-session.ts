@@ -21,6 +21,12 @@ export function getModelWatcher(): Promise<TProductionModelWatcher> {
         db: getConsoleDb(),
         name: env.MODEL_NAME,
         intervalMs: env.MODEL_WATCH_INTERVAL_MS,
+        // Challengers score every online request after its response (src/rest/challengers.ts).
+        challengers: true,
+        onChallengersChange: (challengers) =>
+          console.log(
+            `[console] challengers of ${env.MODEL_NAME}: ${challengers.map((c) => (c.error ? `${c.version} (failed to load: ${c.error})` : c.version)).join(', ') || 'none'}`,
+          ),
         ...getStoreOptions(),
         onError: (error) =>
           console.error('[console] model watcher:', error instanceof Error ? error.message : error),
