@@ -8,7 +8,8 @@ import { performance } from 'node:perf_hooks';
 import type { TRideColumns } from '@tripcast/model/features';
 import type { THistoryRow, THistoryWriter } from './history-writer';
 import { HttpError } from './http-error';
-import { concatRideColumns, createDirectScorer, type TRideScorer, type TScoringModel } from './ride-scorer';
+import type { TScoringModel } from '@tripcast/model/features';
+import { concatRideColumns, createDirectScorer, type TRideScorer } from './ride-scorer';
 
 /** A challenger as the watcher holds it (@tripcast/model/store's TChallengerState, structurally). */
 export type TChallengerSlot = { version: string; model: TScoringModel | null; error: string | null };
