@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_MODEL_NAME, ZModelName } from '@tripcast/model';
+import { withoutEmptyValues } from '@tripcast/model/env-policy';
 
 const ZEnv = z.object({
   DATABASE_URL: z.url({
@@ -112,7 +113,8 @@ function resolveZoneLookupPath(env: z.infer<typeof ZEnv>, repoRoot: string): str
 
 export function getEnv(): TEnv {
   if (cached) return cached;
-  const parsed = ZEnv.safeParse(process.env);
+  // An empty variable means unset (the platform's one policy), so `S3_ENDPOINT_URL=` is no error.
+  const parsed = ZEnv.safeParse(withoutEmptyValues(process.env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid console environment:\n${lines.join('\n')}`);

@@ -6,57 +6,51 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { DEFAULT_MODEL_NAME, ZTaxiType } from '@tripcast/model';
+import { withoutEmptyValues } from '@tripcast/model/env-policy';
 import { resolveUserPath } from '@tripcast/model/object-store';
 import { z } from 'zod';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
-const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
-const optionalList = z.preprocess(
-  emptyAsUndefined,
-  z
-    .string()
-    .optional()
-    .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [])),
-);
+const optionalString = z.string().optional();
+const optionalList = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
 
 export const ZScorerEnv = z.object({
   DATABASE_URL: optionalString.describe('Postgres for run records and predictions; without it runs write Parquet only'),
   TRIPCAST_HOME: optionalString.describe('local state folder, default <repo>/.tripcast'),
   OBJECT_STORE_URI: optionalString.describe('object store root: a folder or s3://bucket[/prefix]'),
   S3_ENDPOINT_URL: optionalString.describe('S3-compatible endpoint override (path-style)'),
-  AWS_REGION: z.preprocess(emptyAsUndefined, z.string().default('us-east-1')),
-  MODEL_NAME: z.preprocess(emptyAsUndefined, z.string().default(DEFAULT_MODEL_NAME)),
+  AWS_REGION: z.string().default('us-east-1'),
+  MODEL_NAME: z.string().default(DEFAULT_MODEL_NAME),
   MODEL_LOCATION: optionalString.describe('course form: a model folder/URI to use instead of the registry'),
   INPUT_FILE_PATTERN: optionalString,
   OUTPUT_FILE_PATTERN: optionalString,
   DATE: optionalString.describe('container form: score the month before this YYYY-MM-DD date'),
-  TAXI_TYPE: z.preprocess(emptyAsUndefined, ZTaxiType.optional()),
-  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
-  SCORER_SCHEDULE: z.preprocess(emptyAsUndefined, z.string().default('0 3 2 * *')),
-  SCORER_SCHEDULE_TAXI_TYPES: z.preprocess(emptyAsUndefined, z.string().default('green')),
-  SCORER_HEARTBEAT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(5_000)),
-  SCORER_STALE_AFTER_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(60_000)),
-  SCORER_LAUNCHER: z.preprocess(emptyAsUndefined, z.enum(['local', 'ecs']).default('local')),
+  TAXI_TYPE: ZTaxiType.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SCORER_SCHEDULE: z.string().default('0 3 2 * *'),
+  SCORER_SCHEDULE_TAXI_TYPES: z.string().default('green'),
+  SCORER_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
+  SCORER_STALE_AFTER_MS: z.coerce.number().int().positive().default(60_000),
+  SCORER_LAUNCHER: z.enum(['local', 'ecs']).default('local'),
   ECS_CLUSTER: optionalString,
   ECS_TASK_DEFINITION: optionalString,
-  ECS_CONTAINER_NAME: z.preprocess(emptyAsUndefined, z.string().default('scorer')),
+  ECS_CONTAINER_NAME: z.string().default('scorer'),
   ECS_SUBNETS: optionalList,
   ECS_SECURITY_GROUPS: optionalList,
-  ECS_LAUNCH_TYPE: z.preprocess(emptyAsUndefined, z.enum(['FARGATE', 'EC2']).default('FARGATE')),
-  ECS_ASSIGN_PUBLIC_IP: z.preprocess(emptyAsUndefined, z.enum(['ENABLED', 'DISABLED']).default('DISABLED')),
+  ECS_LAUNCH_TYPE: z.enum(['FARGATE', 'EC2']).default('FARGATE'),
+  ECS_ASSIGN_PUBLIC_IP: z.enum(['ENABLED', 'DISABLED']).default('DISABLED'),
   // Run-finished events, so other applications learn a month is ready: both targets optional and independent.
   RUN_EVENTS_BUS_NAME: optionalString.describe('EventBridge bus: put a "Batch run finished" event (source tripcast.scorer) when a run succeeds or fails'),
   EVENTBRIDGE_ENDPOINT_URL: optionalString.describe('EventBridge-compatible endpoint override (moto, LocalStack)'),
-  RUN_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url({ error: 'RUN_WEBHOOK_URL must be an http(s) URL' }).optional()),
-  RUN_WEBHOOK_SECRET: z.preprocess(
-    emptyAsUndefined,
-    z.string().min(16, 'RUN_WEBHOOK_SECRET must be at least 16 characters (it signs every delivery)').optional(),
-  ),
-  RUN_WEBHOOK_MAX_ATTEMPTS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(20).default(5)),
-  RUN_WEBHOOK_RETRY_BASE_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).default(1_000)),
-  RUN_WEBHOOK_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().default(10_000)),
+  RUN_WEBHOOK_URL: z.url({ error: 'RUN_WEBHOOK_URL must be an http(s) URL' }).optional(),
+  RUN_WEBHOOK_SECRET: z.string().min(16, 'RUN_WEBHOOK_SECRET must be at least 16 characters (it signs every delivery)').optional(),
+  RUN_WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  RUN_WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(0).default(1_000),
+  RUN_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   INIT_CWD: optionalString.describe('the folder the user ran npm from (npm runs workspace scripts in the workspace folder)'),
 }).refine((env) => Boolean(env.RUN_WEBHOOK_URL) === Boolean(env.RUN_WEBHOOK_SECRET), {
   message: 'set both RUN_WEBHOOK_URL and RUN_WEBHOOK_SECRET, or neither (an unsigned webhook is never sent)',
@@ -72,7 +66,8 @@ export type TScorerEnv = z.infer<typeof ZScorerEnv> & {
 };
 
 export function parseScorerEnv(source: NodeJS.ProcessEnv): TScorerEnv {
-  const result = ZScorerEnv.safeParse(source);
+  // An empty variable means unset (the platform's one policy).
+  const result = ZScorerEnv.safeParse(withoutEmptyValues(source));
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new Error(`invalid environment: ${problems}`);

@@ -18,7 +18,8 @@ import { createRunId, checkRunId } from './run-id';
 import { insertAuditEntry } from '@tripcast/db/queries/audit';
 import { createRunRecord, failRun, reapStaleRuns } from '@tripcast/db/queries/runs';
 import { ZTaxiType } from '@tripcast/model';
-import { createPool, s3OptionsFrom } from './runtime-deps';
+import { s3OptionsFromEnv } from '@tripcast/model/object-store';
+import { createPool } from './runtime-deps';
 import { describeAddingMonth, findStoreMonth, listStoreMonths, tripDataRoot, type TStoreMonth } from './store-months';
 import { formatPattern, type TTaxiType } from './paths';
 
@@ -80,7 +81,7 @@ function describeMonth(month: { taxiType: string; year: number; month: number })
 export async function listScorableMonths(options: { env?: TScorerEnv } = {}): Promise<{ months: TStoreMonth[]; tripDataUri: string }> {
   const env = options.env ?? getScorerEnv();
   return {
-    months: await listStoreMonths(env.objectStoreUri, { s3: s3OptionsFrom(env) }),
+    months: await listStoreMonths(env.objectStoreUri, { s3: s3OptionsFromEnv(env) }),
     tripDataUri: tripDataRoot(env.objectStoreUri),
   };
 }
@@ -207,7 +208,7 @@ async function checkLaunchInput(
   request: { taxiType: TTaxiType; year: number; month: number },
   input: string | undefined,
 ): Promise<string> {
-  const s3 = s3OptionsFrom(env);
+  const s3 = s3OptionsFromEnv(env);
   if (input) {
     const uri = formatPattern(input, request);
     if (!(await objectExists(uri, { s3 }))) throw new MonthNotInStoreError(request, `input not found: ${uri}`);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Cron } from 'croner';
 import { ZTaxiType } from '@tripcast/model';
-import { objectExists, resolveUserPath } from '@tripcast/model/object-store';
+import { objectExists, resolveUserPath, s3OptionsFromEnv } from '@tripcast/model/object-store';
 import type { Logger } from 'pino';
 import type pg from 'pg';
 
@@ -18,7 +18,7 @@ import { createModelLoader, parseModelRef } from './resolve-model';
 import { checkRunId, createRunId, scheduledRunId } from './run-id';
 import { announceRunFinished, createRunFinishedNotifier } from './run-events';
 import { reapStaleRuns, type TRunTrigger } from '@tripcast/db/queries/runs';
-import { createPool, s3OptionsFrom, writePredictionsToPostgres } from './runtime-deps';
+import { createPool, writePredictionsToPostgres } from './runtime-deps';
 import { scoreMonth, ScoreRunError, type TScoreResult } from './score-month';
 import { findStoreMonth } from './store-months';
 import { VALIDATION_POLICIES, type TValidationPolicy } from '@tripcast/model/trips';
@@ -230,7 +230,7 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
   const useDb = options.db && Boolean(env.DATABASE_URL);
   if (options.db && !env.DATABASE_URL) log.warn('DATABASE_URL is not set: no run record, predictions go to Parquet only');
   const pool: pg.Pool | null = useDb ? createPool(env.DATABASE_URL!) : null;
-  const s3 = s3OptionsFrom(env);
+  const s3 = s3OptionsFromEnv(env);
   try {
     const writePredictions = pool ? writePredictionsToPostgres : null;
     const ref = parseModelRef(options.model);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MODEL_NAME, ZModelName } from '@tripcast/model';
+import { withoutEmptyValues } from '@tripcast/model/env-policy';
 
 /** The course sets TEST_RUN=True; accept the usual spellings of a boolean. */
 const zBoolean = z
@@ -9,7 +10,7 @@ const zBoolean = z
   .refine((value) => ['true', 'false', '1', '0', 'yes', 'no', ''].includes(value), { error: 'must be true or false' })
   .transform((value) => ['true', '1', 'yes'].includes(value));
 
-const zOptionalUrl = z.preprocess((value) => (value === '' ? undefined : value), z.url().optional());
+const zOptionalUrl = z.url().optional();
 
 export const ZEnv = z.object({
   DATABASE_URL: z.string().min(1, { error: 'DATABASE_URL is required (any Postgres)' }),
@@ -46,11 +47,6 @@ export const ZEnv = z.object({
 });
 export type TEnv = z.infer<typeof ZEnv>;
 
-/** An empty variable means unset (as elsewhere in the platform): `MODEL_LOCATION=` must not be an error. */
-function dropEmpty(source: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(source).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1].trim() !== ''));
-}
-
 /**
  * MODEL_POLL_INTERVAL_MS was this variable's name before the console and the consumer agreed on
  * MODEL_WATCH_INTERVAL_MS: still honoured (the new name wins) with a deprecation warning, so an
@@ -65,7 +61,7 @@ function renameDeprecated(present: Record<string, string>): Record<string, strin
 
 /** Parse and validate the environment once; throws naming every bad variable. */
 export function readEnv(source: NodeJS.ProcessEnv = process.env): TEnv {
-  const parsed = ZEnv.safeParse(renameDeprecated(dropEmpty(source)));
+  const parsed = ZEnv.safeParse(renameDeprecated(withoutEmptyValues(source)));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`Invalid environment for the stream consumer:\n${problems}`);
@@ -76,7 +72,7 @@ export const ZProducerEnv = ZEnv.pick({ AWS_REGION: true, KINESIS_ENDPOINT_URL: 
 export type TProducerEnv = z.infer<typeof ZProducerEnv>;
 
 export function readProducerEnv(source: NodeJS.ProcessEnv = process.env): TProducerEnv {
-  const parsed = ZProducerEnv.safeParse(dropEmpty(source));
+  const parsed = ZProducerEnv.safeParse(withoutEmptyValues(source));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
   throw new Error(`Invalid environment for the producer:\n${problems}`);

@@ -1,6 +1,7 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createPgPool } from '@tripcast/db/client';
+import { s3OptionsFromEnv } from '@tripcast/model/object-store';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -37,7 +38,7 @@ export type TRuntimeDeps = {
 export async function createRuntimeDeps(env: TEnv, log: Logger): Promise<TRuntimeDeps> {
   const pool = createPgPool(env.DATABASE_URL, { max: 10, applicationName: 'stream-consumer' });
   const kinesis = createKinesisClient(env);
-  const load = env.S3_ENDPOINT_URL ? { s3: { endpoint: env.S3_ENDPOINT_URL, region: env.AWS_REGION } } : {};
+  const load = { s3: s3OptionsFromEnv(env) };
   // MODEL_LOCATION pins a model as in the course; otherwise follow the registry's production version.
   const models = env.MODEL_LOCATION
     ? await createPinnedModelSource(env.MODEL_LOCATION, load)

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 import { z } from 'zod';
 
+import { withoutEmptyValues } from './env-policy';
 import { DEFAULT_MODEL_NAME, ZModelName } from './model-card';
 import { resolveUserPath } from './user-path';
 
@@ -44,11 +45,7 @@ let cached: TCliEnv | undefined;
 
 export function getCliEnv(): TCliEnv {
   if (cached) return cached;
-  // An empty variable (`TLC_DATA_DIR=`) means unset, as in a shell script.
-  const present = Object.fromEntries(
-    Object.entries(process.env).filter(([, value]) => value !== ''),
-  );
-  const parsed = ZCliEnv.safeParse(present);
+  const parsed = ZCliEnv.safeParse(withoutEmptyValues(process.env));
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((i) => `  ${i.path.join('.')}: ${i.message}`)
@@ -83,8 +80,4 @@ export function readOsUserName(): string {
   } catch {
     return `uid:${process.getuid?.() ?? 'unknown'}`;
   }
-}
-
-export function s3OptionsFromEnv(env: TCliEnv) {
-  return { endpoint: env.S3_ENDPOINT_URL, region: env.AWS_REGION };
 }

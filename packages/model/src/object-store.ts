@@ -26,6 +26,14 @@ export type TS3Options = {
 };
 export type TObjectStoreOptions = { s3?: TS3Options };
 
+/**
+ * The one way a deployable turns its validated env into S3 options: the region, and the endpoint
+ * override when S3_ENDPOINT_URL is set (a local S3 server; path-style follows from it).
+ */
+export function s3OptionsFromEnv(env: { AWS_REGION: string; S3_ENDPOINT_URL?: string | undefined }): TS3Options {
+  return env.S3_ENDPOINT_URL ? { endpoint: env.S3_ENDPOINT_URL, region: env.AWS_REGION } : { region: env.AWS_REGION };
+}
+
 export type TS3Location = { bucket: string; key: string };
 
 // Kept in its own module so a CLI's env parsing does not load the AWS SDK.
@@ -66,6 +74,11 @@ export function createS3Client(options: TS3Options = {}): S3Client {
   if (cached) return cached;
   const client = new S3Client({
     region: options.region ?? 'us-east-1',
+    // Checksums only when required, because the SDK's default for streamed uploads (aws-chunked
+    // bodies with a trailing checksum) is stored verbatim, trailer and all, by S3-compatible
+    // servers that do not speak it (s3rver: a Parquet file ending in "\r\n\r\n").
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   });

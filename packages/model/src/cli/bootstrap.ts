@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { getCliEnv, s3OptionsFromEnv } from '../env';
+import { getCliEnv } from '../env';
+import { s3OptionsFromEnv } from '../object-store';
 
 const HELP = `Make sure a production model exists (first start of the platform). Run by \`npm start\` after migrations.
 

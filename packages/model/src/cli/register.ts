@@ -1,6 +1,7 @@
 import { createDbClient } from '@tripcast/db/client';
 
-import { s3OptionsFromEnv, type TCliEnv } from '../env';
+import type { TCliEnv } from '../env';
+import { s3OptionsFromEnv } from '../object-store';
 import type { TModelCard } from '../model-card';
 import { promoteModel, registerModel } from '../store';
 

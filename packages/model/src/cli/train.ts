@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 
-import { getCliEnv, s3OptionsFromEnv } from '../env';
+import { getCliEnv } from '../env';
+import { s3OptionsFromEnv } from '../object-store';
 import { ZModelName, ZModelVersion } from '../model-card';
 import { parseCliOption } from './options';
 import { resolveUserPath } from '../user-path';
