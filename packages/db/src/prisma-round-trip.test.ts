@@ -1,27 +1,10 @@
 // Every model goes through the generated Prisma client (adapter-pg) and comes back equal:
 // proves the client, the driver adapter and the migrated tables agree on every column's type.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from './batch-predictions';
-import { createDbClient, createPgPool } from './client';
-import type { TDb } from './client';
-import { createMigratedTestDatabase } from './testing';
-import type { TTestDatabase } from './testing';
+import { useMigratedTestDatabase } from './testing';
 
-let database: TTestDatabase;
-let db: TDb;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  database = await createMigratedTestDatabase();
-  db = createDbClient(database.url);
-  pool = createPgPool(database.url, { max: 2 });
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await pool.end();
-  await database.drop();
-});
+const suite = useMigratedTestDatabase();
 
 const at = (iso: string) => new Date(iso);
 
@@ -45,9 +28,9 @@ describe('Prisma round trip', () => {
       promotedBy: 'lead@example.com',
       promotedVia: 'promote' as const,
     };
-    const created = await db.modelVersion.create({ data });
+    const created = await suite.db.modelVersion.create({ data });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(await db.modelVersion.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
+    expect(await suite.db.modelVersion.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
       ...data,
       id: created.id,
       createdAt: created.createdAt,
@@ -56,15 +39,15 @@ describe('Prisma round trip', () => {
 
   it('ModelVersion: at most one production version per name', async () => {
     const base = { name: 'm', artifactUri: 'file:///m', sha256: 'b'.repeat(64), card: {} };
-    await db.modelVersion.create({
+    await suite.db.modelVersion.create({
       data: { ...base, version: '1', stage: 'production', productionOf: 'm' },
     });
     await expect(
-      db.modelVersion.create({
+      suite.db.modelVersion.create({
         data: { ...base, version: '2', stage: 'production', productionOf: 'm' },
       }),
     ).rejects.toMatchObject({ code: 'P2002' });
-    await expect(db.modelVersion.create({ data: { ...base, version: '1' } })).rejects.toMatchObject(
+    await expect(suite.db.modelVersion.create({ data: { ...base, version: '1' } })).rejects.toMatchObject(
       { code: 'P2002' },
     );
   });
@@ -96,9 +79,9 @@ describe('Prisma round trip', () => {
       finishedAt: at('2026-01-02T03:00:09.999Z'),
       heartbeatAt: at('2026-01-02T03:00:09.000Z'),
     };
-    const created = await db.batchRun.create({ data });
+    const created = await suite.db.batchRun.create({ data });
     expect(created.key).toBeGreaterThan(0);
-    expect(await db.batchRun.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
+    expect(await suite.db.batchRun.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
       ...data,
       id: created.id,
       key: created.key,
@@ -107,11 +90,11 @@ describe('Prisma round trip', () => {
   });
 
   it('BatchPrediction (in the run partition the COPY writer creates)', async () => {
-    const run = await db.batchRun.create({
+    const run = await suite.db.batchRun.create({
       data: { taxiType: 'green', year: 2021, month: 1, inputUri: 'x', trigger: 'cli' },
       select: { key: true },
     });
-    await replaceRunPredictions({ pool, runKey: run.key, rows: [] });
+    await replaceRunPredictions({ pool: suite.pool, runKey: run.key, rows: [] });
     const rows = [
       {
         runKey: run.key,
@@ -138,8 +121,8 @@ describe('Prisma round trip', () => {
         anomaly: 'zero_distance',
       },
     ];
-    await db.batchPrediction.createMany({ data: rows });
-    const stored = await db.batchPrediction.findMany({
+    await suite.db.batchPrediction.createMany({ data: rows });
+    const stored = await suite.db.batchPrediction.findMany({
       where: { runKey: run.key },
       orderBy: { rowIndex: 'asc' },
     });
@@ -168,9 +151,9 @@ describe('Prisma round trip', () => {
       role: 'production' as const,
       reason: null,
     };
-    const created = await db.predictionHistory.create({ data });
+    const created = await suite.db.predictionHistory.create({ data });
     expect(typeof created.id).toBe('bigint');
-    const stored = await db.predictionHistory.findUniqueOrThrow({ where: { id: created.id } });
+    const stored = await suite.db.predictionHistory.findUniqueOrThrow({ where: { id: created.id } });
     expect(stored).toEqual({
       ...data,
       id: created.id,
@@ -180,18 +163,18 @@ describe('Prisma round trip', () => {
     });
 
     await expect(
-      db.predictionHistory.create({ data: { ...data, predictedDuration: 99 } }),
+      suite.db.predictionHistory.create({ data: { ...data, predictedDuration: 99 } }),
     ).rejects.toMatchObject({ code: 'P2002' });
     // The same key from the other source is a different input.
     await expect(
-      db.predictionHistory.create({ data: { ...data, source: 'online' } }),
+      suite.db.predictionHistory.create({ data: { ...data, source: 'online' } }),
     ).resolves.toMatchObject({ source: 'online' });
     // A challenger's prediction of the same input is its own row (one per model version).
     await expect(
-      db.predictionHistory.create({ data: { ...data, modelVersion: '8', role: 'challenger' } }),
+      suite.db.predictionHistory.create({ data: { ...data, modelVersion: '8', role: 'challenger' } }),
     ).resolves.toMatchObject({ role: 'challenger' });
     expect(
-      await db.predictionHistory.count({ where: { idempotencyKey: data.idempotencyKey } }),
+      await suite.db.predictionHistory.count({ where: { idempotencyKey: data.idempotencyKey } }),
     ).toBe(3);
   });
 
@@ -202,8 +185,8 @@ describe('Prisma round trip', () => {
       sequenceNumber: '49590338271490256608559692540925702759324208523137515538',
       isShardEnded: true,
     };
-    await db.streamCheckpoint.create({ data });
-    const stored = await db.streamCheckpoint.findUniqueOrThrow({
+    await suite.db.streamCheckpoint.create({ data });
+    const stored = await suite.db.streamCheckpoint.findUniqueOrThrow({
       where: { streamName_shardId: { streamName: data.streamName, shardId: data.shardId } },
     });
     expect(stored).toEqual({ ...data, updatedAt: expect.any(Date) as Date });
@@ -217,8 +200,8 @@ describe('Prisma round trip', () => {
       expiresAt: at('2026-01-01T00:00:30.000Z'),
       leaseCounter: 3,
     };
-    await db.shardLease.create({ data });
-    const stored = await db.shardLease.findUniqueOrThrow({
+    await suite.db.shardLease.create({ data });
+    const stored = await suite.db.shardLease.findUniqueOrThrow({
       where: { streamName_shardId: { streamName: data.streamName, shardId: data.shardId } },
     });
     expect(stored).toEqual({ ...data, updatedAt: expect.any(Date) as Date });
@@ -234,13 +217,13 @@ describe('Prisma round trip', () => {
       payload: new Uint8Array([...Buffer.from('{"ride": {"PULocationID": 999}}'), 0x00, 0xff]),
       reason: 'ride.PULocationID: must be <= 265',
     };
-    const created = await db.deadLetter.create({ data });
-    expect(await db.deadLetter.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
+    const created = await suite.db.deadLetter.create({ data });
+    expect(await suite.db.deadLetter.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
       ...data,
       id: created.id,
       createdAt: created.createdAt,
     });
-    await expect(db.deadLetter.create({ data })).rejects.toMatchObject({ code: 'P2002' });
+    await expect(suite.db.deadLetter.create({ data })).rejects.toMatchObject({ code: 'P2002' });
   });
 
   it('AuditLog', async () => {
@@ -251,8 +234,8 @@ describe('Prisma round trip', () => {
       targetId: 'run-1',
       details: { taxiType: 'green', year: 2021, month: 1 },
     };
-    const created = await db.auditLog.create({ data });
-    expect(await db.auditLog.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
+    const created = await suite.db.auditLog.create({ data });
+    expect(await suite.db.auditLog.findUniqueOrThrow({ where: { id: created.id } })).toEqual({
       ...data,
       id: created.id,
       createdAt: created.createdAt,

@@ -7,6 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createTestDatabase, getTestPostgres } from '@tripcast/local-stack/testing';
 import type { TTestDatabase } from '@tripcast/local-stack/testing';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { createDbClient, createPgPool, type TDb } from './client';
 import { applyMigrations, readMigrationFiles } from './migrate';
 import { claimRun, createRunRecord, recordRunModel, type TNewRun } from './queries/runs';
 
@@ -23,6 +25,49 @@ export async function createMigratedTestDatabase(): Promise<TTestDatabase> {
     throw error;
   });
   return createTestDatabase({ template: await templateName });
+}
+
+export type TMigratedTestSuite = {
+  /** The database's URL (for code under test that opens its own connections). */
+  readonly url: string;
+  /** The Prisma client on it. */
+  readonly db: TDb;
+  /** A pg pool on it, for the raw-SQL writers. */
+  readonly pool: pg.Pool;
+};
+
+/**
+ * One migrated database for a test file: created in beforeAll with a Prisma client and a pg pool
+ * on it, all closed and the database dropped in afterAll. Read its fields inside tests (they
+ * exist once beforeAll has run).
+ */
+export function useMigratedTestDatabase(options: { poolMax?: number } = {}): TMigratedTestSuite {
+  let state: { database: TTestDatabase; db: TDb; pool: pg.Pool } | undefined;
+  const current = () => {
+    if (!state) throw new Error('the test database exists only inside tests (after beforeAll)');
+    return state;
+  };
+  beforeAll(async () => {
+    const database = await createMigratedTestDatabase();
+    state = { database, db: createDbClient(database.url), pool: createPgPool(database.url, { max: options.poolMax ?? 2 }) };
+  });
+  afterAll(async () => {
+    if (!state) return;
+    await state.db.$disconnect();
+    await state.pool.end();
+    await state.database.drop();
+  });
+  return {
+    get url() {
+      return current().database.url;
+    },
+    get db() {
+      return current().db;
+    },
+    get pool() {
+      return current().pool;
+    },
+  };
 }
 
 async function ensureMigratedTemplate(): Promise<string> {

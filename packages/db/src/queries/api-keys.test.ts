@@ -1,9 +1,5 @@
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDbClient, createPgPool } from '../client';
-import type { TDb } from '../client';
-import { createMigratedTestDatabase } from '../testing';
-import type { TTestDatabase } from '../testing';
+import { describe, expect, it } from 'vitest';
+import { useMigratedTestDatabase } from '../testing';
 import {
   createApiKey,
   findApiKeyByHash,
@@ -14,55 +10,42 @@ import {
 } from './api-keys';
 import { listAuditLog } from './audit';
 
-let database: TTestDatabase;
-let db: TDb;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  database = await createMigratedTestDatabase();
-  db = createDbClient(database.url);
-  pool = createPgPool(database.url, { max: 2 });
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await pool.end();
-  await database.drop();
-});
+const suite = useMigratedTestDatabase();
 
 describe('api keys', () => {
   it('creates a key shown once, stores only its hash, finds it by hash, and revokes it with audit rows', async () => {
-    const { key, apiKey } = await createApiKey(db, {
+    const { key, apiKey } = await createApiKey(suite.db, {
       name: 'billing service',
       createdBy: 'ada@example.com',
     });
     expect(key).toMatch(/^tc_[A-Za-z0-9_-]{43}$/);
     expect(apiKey.prefix).toBe(key.slice(0, 11));
-    const stored = await pool.query<{ key_hash: string }>(
+    const stored = await suite.pool.query<{ key_hash: string }>(
       'SELECT key_hash FROM api_keys WHERE id = $1',
       [apiKey.id],
     );
     expect(stored.rows[0]?.key_hash).toBe(hashApiKey(key));
     expect(JSON.stringify(stored.rows)).not.toContain(key);
 
-    expect(await findApiKeyByHash(pool, hashApiKey(key))).toEqual({
+    expect(await findApiKeyByHash(suite.pool, hashApiKey(key))).toEqual({
       id: apiKey.id,
       name: 'billing service',
       prefix: apiKey.prefix,
       isRevoked: false,
       scopes: ['predict'],
     });
-    expect(await findApiKeyByHash(pool, hashApiKey(`${key}x`))).toBeNull();
+    expect(await findApiKeyByHash(suite.pool, hashApiKey(`${key}x`))).toBeNull();
 
-    const revoked = await revokeApiKey(db, { id: apiKey.id, actor: 'grace@example.com' });
+    const revoked = await revokeApiKey(suite.db, { id: apiKey.id, actor: 'grace@example.com' });
     expect(revoked?.revokedBy).toBe('grace@example.com');
-    const again = await revokeApiKey(db, { id: apiKey.id, actor: 'someone@example.com' });
+    const again = await revokeApiKey(suite.db, { id: apiKey.id, actor: 'someone@example.com' });
     expect(again?.revokedBy).toBe('grace@example.com');
     expect(
-      await revokeApiKey(db, { id: '00000000-0000-4000-8000-000000000000', actor: 'x' }),
+      await revokeApiKey(suite.db, { id: '00000000-0000-4000-8000-000000000000', actor: 'x' }),
     ).toBeNull();
-    expect((await findApiKeyByHash(pool, hashApiKey(key)))?.isRevoked).toBe(true);
+    expect((await findApiKeyByHash(suite.pool, hashApiKey(key)))?.isRevoked).toBe(true);
 
-    const audit = await listAuditLog(db, { limit: 10, targetType: 'api_key', targetId: apiKey.id });
+    const audit = await listAuditLog(suite.db, { limit: 10, targetType: 'api_key', targetId: apiKey.id });
     expect(audit.items.map((row) => [row.action, row.actor])).toEqual([
       ['api_key.revoke', 'grace@example.com'],
       ['api_key.create', 'ada@example.com'],
@@ -70,30 +53,30 @@ describe('api keys', () => {
   });
 
   it('keeps the scopes chosen at creation (default predict only), and a key made before scopes existed predicts only', async () => {
-    const reader = await createApiKey(db, {
+    const reader = await createApiKey(suite.db, {
       name: 'reporting',
       createdBy: 'admin',
       scopes: ['read', 'read'],
     });
-    const both = await createApiKey(db, {
+    const both = await createApiKey(suite.db, {
       name: 'both',
       createdBy: 'admin',
       scopes: ['read', 'predict'],
     });
     expect(reader.apiKey.scopes).toEqual(['read']);
     expect(both.apiKey.scopes).toEqual(['predict', 'read']);
-    expect((await findApiKeyByHash(pool, hashApiKey(reader.key)))?.scopes).toEqual(['read']);
-    expect((await findApiKeyByHash(pool, hashApiKey(both.key)))?.scopes).toEqual([
+    expect((await findApiKeyByHash(suite.pool, hashApiKey(reader.key)))?.scopes).toEqual(['read']);
+    expect((await findApiKeyByHash(suite.pool, hashApiKey(both.key)))?.scopes).toEqual([
       'predict',
       'read',
     ]);
     await expect(
-      createApiKey(db, { name: 'none', createdBy: 'admin', scopes: [] }),
+      createApiKey(suite.db, { name: 'none', createdBy: 'admin', scopes: [] }),
     ).rejects.toThrow(/at least one scope/);
     // A row as the api_keys migration left it (before the scopes column had a value).
-    await pool.query('UPDATE api_keys SET scopes = NULL WHERE id = $1', [reader.apiKey.id]);
-    expect((await findApiKeyByHash(pool, hashApiKey(reader.key)))?.scopes).toEqual(['predict']);
-    const audit = await listAuditLog(db, {
+    await suite.pool.query('UPDATE api_keys SET scopes = NULL WHERE id = $1', [reader.apiKey.id]);
+    expect((await findApiKeyByHash(suite.pool, hashApiKey(reader.key)))?.scopes).toEqual(['predict']);
+    const audit = await listAuditLog(suite.db, {
       limit: 1,
       targetType: 'api_key',
       targetId: both.apiKey.id,
@@ -102,19 +85,19 @@ describe('api keys', () => {
   });
 
   it('records last use in one batch and never moves it backwards; lists newest first', async () => {
-    const a = await createApiKey(db, { name: 'a', createdBy: 'admin' });
-    const b = await createApiKey(db, { name: 'b', createdBy: 'admin' });
+    const a = await createApiKey(suite.db, { name: 'a', createdBy: 'admin' });
+    const b = await createApiKey(suite.db, { name: 'b', createdBy: 'admin' });
     const t1 = new Date('2026-01-01T10:00:00Z');
     const t2 = new Date('2026-01-01T11:00:00Z');
     await recordApiKeysUsed(
-      pool,
+      suite.pool,
       new Map([
         [a.apiKey.id, t2],
         [b.apiKey.id, t1],
       ]),
     );
-    await recordApiKeysUsed(pool, new Map([[a.apiKey.id, t1]]));
-    const keys = await listApiKeys(db);
+    await recordApiKeysUsed(suite.pool, new Map([[a.apiKey.id, t1]]));
+    const keys = await listApiKeys(suite.db);
     const byName = new Map(keys.map((k) => [k.name, k]));
     expect(byName.get('a')?.lastUsedAt).toEqual(t2);
     expect(byName.get('b')?.lastUsedAt).toEqual(t1);

@@ -1,10 +1,6 @@
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from '../batch-predictions';
-import { createDbClient, createPgPool } from '../client';
-import type { TDb } from '../client';
-import { createMigratedTestDatabase, createTestRun, startTestRun } from '../testing';
-import type { TTestDatabase } from '../testing';
+import { createTestRun, startTestRun, useMigratedTestDatabase } from '../testing';
 import { listAuditLog, recordAudit } from './audit';
 import { recordDeadLetters } from './dead-letters';
 import { insertHistoryBatch, listHistory, writeHistoryBatch, type THistoryFilter } from './history';
@@ -18,26 +14,13 @@ import {
 import { listRunPredictions } from './predictions';
 import { completeRun, getBatchRun, listBatchRuns, reapStaleRuns, recordRunProgress } from './runs';
 
-let database: TTestDatabase;
-let db: TDb;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  database = await createMigratedTestDatabase();
-  db = createDbClient(database.url);
-  pool = createPgPool(database.url, { max: 3 });
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await pool.end();
-  await database.drop();
-});
+const suite = useMigratedTestDatabase({ poolMax: 3 });
 
 describe('runs', () => {
   it('records a run through its lifecycle and lists runs newest first, paged and filtered', async () => {
     const ids: string[] = [];
     for (const month of [1, 2, 3]) {
-      const run = await createTestRun(pool, {
+      const run = await createTestRun(suite.pool, {
         taxiType: month === 2 ? 'yellow' : 'green',
         year: 2021,
         month,
@@ -48,16 +31,16 @@ describe('runs', () => {
       ids.push(run.id);
     }
     const [first, second, third] = ids as [string, string, string];
-    await startTestRun(pool, { id: first, modelVersion: '3', outputUri: 'file:///out.parquet' });
+    await startTestRun(suite.pool, { id: first, modelVersion: '3', outputUri: 'file:///out.parquet' });
     const counts = { rowsRead: 100, rowsScored: 90, rowsRejected: 10 };
-    await recordRunProgress(pool, first, { progress: 0.5, ...counts });
-    await completeRun(pool, first, {
+    await recordRunProgress(suite.pool, first, { progress: 0.5, ...counts });
+    await completeRun(suite.pool, first, {
       progress: 1,
       ...counts,
       summary: { predicted: { mean: 12 } },
     });
 
-    const detail = await getBatchRun(db, first);
+    const detail = await getBatchRun(suite.db, first);
     expect(detail).toMatchObject({
       status: 'succeeded',
       progress: 1,
@@ -71,20 +54,20 @@ describe('runs', () => {
     expect(detail?.finishedAt).toBeInstanceOf(Date);
     expect(detail).not.toHaveProperty('key', undefined);
 
-    const page1 = await listBatchRuns(db, { limit: 2, backfillId: 'bf' });
+    const page1 = await listBatchRuns(suite.db, { limit: 2, backfillId: 'bf' });
     expect(page1.items.map((run) => run.id)).toEqual([third, second]);
-    const page2 = await listBatchRuns(db, { limit: 2, backfillId: 'bf', cursor: page1.nextCursor });
+    const page2 = await listBatchRuns(suite.db, { limit: 2, backfillId: 'bf', cursor: page1.nextCursor });
     expect(page2.items.map((run) => run.id)).toEqual([first]);
     expect(page2.nextCursor).toBeNull();
     expect(
-      (await listBatchRuns(db, { limit: 10, taxiType: 'yellow' })).items.map((run) => run.id),
+      (await listBatchRuns(suite.db, { limit: 10, taxiType: 'yellow' })).items.map((run) => run.id),
     ).toEqual([second]);
     // The list select leaves the heavy columns out.
     expect(page1.items[0]).not.toHaveProperty('summary');
   });
 
   it('fails running runs whose heartbeat went stale, naming why', async () => {
-    const run = await createTestRun(pool, {
+    const run = await createTestRun(suite.pool, {
       taxiType: 'fhv',
       year: 2021,
       month: 4,
@@ -92,10 +75,10 @@ describe('runs', () => {
       trigger: 'schedule',
       modelVersion: '1',
     });
-    expect(await reapStaleRuns(pool, { staleAfterMs: 60_000 })).not.toContain(run.id);
+    expect(await reapStaleRuns(suite.pool, { staleAfterMs: 60_000 })).not.toContain(run.id);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(await reapStaleRuns(pool, { staleAfterMs: 1 })).toContain(run.id);
-    expect(await getBatchRun(db, run.id)).toMatchObject({
+    expect(await reapStaleRuns(suite.pool, { staleAfterMs: 1 })).toContain(run.id);
+    expect(await getBatchRun(suite.db, run.id)).toMatchObject({
       status: 'failed',
       error: expect.stringContaining('heartbeat stopped') as unknown,
     });
@@ -104,7 +87,7 @@ describe('runs', () => {
 
 describe('predictions', () => {
   it('pages a run in row order and filters by zone (pickup or dropoff)', async () => {
-    const run = await createTestRun(pool, {
+    const run = await createTestRun(suite.pool, {
       taxiType: 'green',
       year: 2021,
       month: 1,
@@ -113,7 +96,7 @@ describe('predictions', () => {
     });
     const n = 25;
     await replaceRunPredictions({
-      pool,
+      pool: suite.pool,
       runKey: run.key,
       rows: [
         {
@@ -127,7 +110,7 @@ describe('predictions', () => {
         },
       ],
     });
-    const page1 = await listRunPredictions(db, { runKey: run.key, limit: 10 });
+    const page1 = await listRunPredictions(suite.db, { runKey: run.key, limit: 10 });
     expect(page1.items.map((row) => row.rowIndex)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(page1.items[0]).toEqual({
       rowIndex: 0,
@@ -139,11 +122,11 @@ describe('predictions', () => {
       actualDuration: null,
       predictedDuration: 10,
     });
-    const page3 = await listRunPredictions(db, { runKey: run.key, limit: 10, afterRowIndex: 19 });
+    const page3 = await listRunPredictions(suite.db, { runKey: run.key, limit: 10, afterRowIndex: 19 });
     expect(page3.items.map((row) => row.rowIndex)).toEqual([20, 21, 22, 23, 24]);
     expect(page3.nextCursor).toBeNull();
 
-    const zone = await listRunPredictions(db, { runKey: run.key, limit: 100, zoneId: 7 });
+    const zone = await listRunPredictions(suite.db, { runKey: run.key, limit: 100, zoneId: 7 });
     expect(zone.items.map((row) => row.rowIndex)).toEqual([0, 5, 7, 10, 14, 15, 20, 21]);
   });
 });
@@ -152,28 +135,28 @@ describe('models', () => {
   it('promotes a version, archives the previous one, and audits it', async () => {
     const card = { metrics: { rmse: 7.76 } };
     for (const version of ['1', '2'])
-      await createModelVersion(db, {
+      await createModelVersion(suite.db, {
         name: 'promo',
         version,
         artifactUri: `file:///promo/${version}`,
         sha256: '0'.repeat(64),
         card,
       });
-    expect(await getProductionModelVersion(db, 'promo')).toBeNull();
+    expect(await getProductionModelVersion(suite.db, 'promo')).toBeNull();
 
-    const first = await promoteModelVersion(db, { name: 'promo', version: '1', actor: 'a' });
+    const first = await promoteModelVersion(suite.db, { name: 'promo', version: '1', actor: 'a' });
     expect(first.previous).toBeNull();
-    const second = await promoteModelVersion(db, { name: 'promo', version: '2', actor: 'b' });
+    const second = await promoteModelVersion(suite.db, { name: 'promo', version: '2', actor: 'b' });
     expect(second.previous?.version).toBe('1');
     expect(second.promoted).toMatchObject({ version: '2', stage: 'production', promotedBy: 'b' });
-    expect((await getProductionModelVersion(db, 'promo'))?.version).toBe('2');
+    expect((await getProductionModelVersion(suite.db, 'promo'))?.version).toBe('2');
     expect(
-      (await listModelVersions(db, { name: 'promo' })).map((model) => [model.version, model.stage]),
+      (await listModelVersions(suite.db, { name: 'promo' })).map((model) => [model.version, model.stage]),
     ).toEqual([
       ['2', 'production'],
       ['1', 'archived'],
     ]);
-    const audit = await listAuditLog(db, {
+    const audit = await listAuditLog(suite.db, {
       limit: 10,
       targetType: 'model_version',
       targetId: 'promo@2',
@@ -185,7 +168,7 @@ describe('models', () => {
       details: { previous: '1' },
     });
     await expect(
-      promoteModelVersion(db, { name: 'promo', version: '9', actor: 'a' }),
+      promoteModelVersion(suite.db, { name: 'promo', version: '9', actor: 'a' }),
     ).rejects.toThrow(/has no version 9/);
   });
 });
@@ -206,15 +189,15 @@ describe('history', () => {
   });
 
   it('inserts a batch once: duplicates in the table or within the batch are skipped', async () => {
-    expect(await insertHistoryBatch(pool, [row('k1'), row('k2'), row('k2')])).toEqual({
+    expect(await insertHistoryBatch(suite.pool, [row('k1'), row('k2'), row('k2')])).toEqual({
       inserted: 2,
       duplicates: 1,
     });
     expect(
-      await insertHistoryBatch(pool, [row('k1'), row('k3'), row('k2', { source: 'online' })]),
+      await insertHistoryBatch(suite.pool, [row('k1'), row('k3'), row('k2', { source: 'online' })]),
     ).toEqual({ inserted: 2, duplicates: 1 });
-    expect(await insertHistoryBatch(pool, [])).toEqual({ inserted: 0, duplicates: 0 });
-    const { rows } = await pool.query<{ n: number }>(
+    expect(await insertHistoryBatch(suite.pool, [])).toEqual({ inserted: 0, duplicates: 0 });
+    const { rows } = await suite.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM prediction_history WHERE idempotency_key IN ('k1', 'k2', 'k3')",
     );
     expect(rows[0]?.n).toBe(4);
@@ -228,9 +211,9 @@ describe('history', () => {
       // Rejected before any model saw it: no version, still written once (NULLS NOT DISTINCT).
       row('r2', { modelVersion: null, status: 'rejected', reason: 'x' }),
     ];
-    expect(await insertHistoryBatch(pool, batch)).toEqual({ inserted: 4, duplicates: 0 });
-    expect(await insertHistoryBatch(pool, batch)).toEqual({ inserted: 0, duplicates: 4 });
-    const { rows } = await pool.query<{ v: string | null; role: string }>(
+    expect(await insertHistoryBatch(suite.pool, batch)).toEqual({ inserted: 4, duplicates: 0 });
+    expect(await insertHistoryBatch(suite.pool, batch)).toEqual({ inserted: 0, duplicates: 4 });
+    const { rows } = await suite.pool.query<{ v: string | null; role: string }>(
       "SELECT model_version AS v, role::text FROM prediction_history WHERE idempotency_key IN ('r1', 'r2') ORDER BY 1",
     );
     expect(rows).toEqual([
@@ -241,7 +224,7 @@ describe('history', () => {
     ]);
     // History filters by role; the read view keeps one row per input (no challenger rows).
     const window = { sources: ['stream' as const] };
-    const challengerRows = await listHistory(db, {
+    const challengerRows = await listHistory(suite.db, {
       filter: { ...window, roles: ['challenger'] },
       page: 1,
       pageSize: 50,
@@ -250,7 +233,7 @@ describe('history', () => {
       'r1 c1 challenger',
       'r1 c2 challenger',
     ]);
-    const view = await pool.query<{ n: number }>(
+    const view = await suite.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM tripcast_api.prediction_history WHERE ride_id = 'r1'",
     );
     expect(view.rows[0]?.n).toBe(1);
@@ -264,19 +247,19 @@ describe('history', () => {
       }),
     );
     // Plain insert: Postgres refuses the whole batch (this is what blocked the writer for good).
-    await expect(insertHistoryBatch(pool, rows)).rejects.toMatchObject({ code: '22021' });
-    const result = await writeHistoryBatch(pool, rows);
+    await expect(insertHistoryBatch(suite.pool, rows)).rejects.toMatchObject({ code: '22021' });
+    const result = await writeHistoryBatch(suite.pool, rows);
     expect(result.inserted).toBe(7);
     expect(result.refused.map((refusal) => refusal.row.idempotencyKey)).toEqual([
       'split-2',
       'split-7',
     ]);
     expect(result.refused[0]!.reason).toMatch(/invalid byte sequence for encoding "UTF8": 0x00/);
-    const stored = await pool.query<{ n: number }>(
+    const stored = await suite.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM prediction_history WHERE idempotency_key LIKE 'split-%'",
     );
     expect(stored.rows[0]?.n).toBe(7);
-    const letters = await pool.query<{
+    const letters = await suite.pool.query<{
       source: string;
       sequence_number: string;
       payload: Buffer;
@@ -293,7 +276,7 @@ describe('history', () => {
     });
     expect(letters.rows[0]!.reason).toMatch(/^history row refused by Postgres: /);
     // A replay writes nothing new and finds the same refusals.
-    expect(await writeHistoryBatch(pool, rows)).toMatchObject({ inserted: 0, duplicates: 7 });
+    expect(await writeHistoryBatch(suite.pool, rows)).toMatchObject({ inserted: 0, duplicates: 7 });
   });
 
   it('rethrows errors that are not about the data (the caller retries the whole batch)', async () => {
@@ -308,7 +291,7 @@ describe('history', () => {
 
   it('lists newest first with source, model version, zone and time filters, rejected rows with their reason', async () => {
     const base = Date.UTC(2026, 0, 1);
-    await insertHistoryBatch(pool, [
+    await insertHistoryBatch(suite.pool, [
       row('h1', { source: 'online', createdAt: new Date(base + 1000), modelVersion: 'v2' }),
       row('h2', { createdAt: new Date(base + 2000), puLocationId: 42 }),
       row('h3', {
@@ -321,7 +304,7 @@ describe('history', () => {
     ]);
     const window = { from: new Date(base), to: new Date(base + 10_000) };
     const list = async (filter: Partial<THistoryFilter>, page = 1, pageSize = 10) =>
-      listHistory(db, { filter: { sources: ['online', 'stream'], ...window, ...filter }, page, pageSize });
+      listHistory(suite.db, { filter: { sources: ['online', 'stream'], ...window, ...filter }, page, pageSize });
     const ids = async (filter: Partial<THistoryFilter>) => (await list(filter)).items.map((item) => item.rideId);
 
     const first = await list({}, 1, 3);
@@ -353,9 +336,9 @@ describe('dead letters and audit', () => {
       payload: 'not json',
       reason: 'invalid JSON',
     };
-    expect(await recordDeadLetters(pool, [letter, { ...letter, sequenceNumber: '8' }])).toBe(2);
-    expect(await recordDeadLetters(pool, [letter])).toBe(0);
-    const kept = await db.deadLetter.findMany({ where: { source: 'stream', sequenceNumber: { in: ['7', '8'] } } });
+    expect(await recordDeadLetters(suite.pool, [letter, { ...letter, sequenceNumber: '8' }])).toBe(2);
+    expect(await recordDeadLetters(suite.pool, [letter])).toBe(0);
+    const kept = await suite.db.deadLetter.findMany({ where: { source: 'stream', sequenceNumber: { in: ['7', '8'] } } });
     expect(kept.map((row) => row.sequenceNumber).sort()).toEqual(['7', '8']);
   });
 
@@ -379,8 +362,8 @@ describe('dead letters and audit', () => {
         reason: 'x',
       },
     ];
-    expect(await recordDeadLetters(pool, letters)).toBe(2);
-    const { rows } = await pool.query<{ payload: Buffer; reason: string }>(
+    expect(await recordDeadLetters(suite.pool, letters)).toBe(2);
+    const { rows } = await suite.pool.query<{ payload: Buffer; reason: string }>(
       "SELECT payload, reason FROM dead_letters WHERE shard_id = 's-1' ORDER BY sequence_number",
     );
     expect([...rows[0]!.payload]).toEqual([...raw]);
@@ -390,17 +373,17 @@ describe('dead letters and audit', () => {
 
   it('records and pages audit entries', async () => {
     for (const id of ['r1', 'r2', 'r3'])
-      await recordAudit(db, {
+      await recordAudit(suite.db, {
         actor: 'x',
         action: 'run.trigger',
         targetType: 'batch_run_test',
         targetId: id,
       });
-    const page = await listAuditLog(db, { limit: 2, targetType: 'batch_run_test' });
+    const page = await listAuditLog(suite.db, { limit: 2, targetType: 'batch_run_test' });
     expect(page.items.map((entry) => entry.targetId)).toEqual(['r3', 'r2']);
     expect(
       (
-        await listAuditLog(db, { limit: 2, targetType: 'batch_run_test', cursor: page.nextCursor })
+        await listAuditLog(suite.db, { limit: 2, targetType: 'batch_run_test', cursor: page.nextCursor })
       ).items.map((entry) => entry.targetId),
     ).toEqual(['r1']);
   });

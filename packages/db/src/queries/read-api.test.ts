@@ -1,30 +1,13 @@
 // The queries behind the read API (/api/v1/runs, /api/v1/predictions?ride_id=): month filters and
 // the lookup of one ride id across batch runs and the online/stream history. Real Postgres.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from '../batch-predictions';
-import { createDbClient, createPgPool } from '../client';
-import type { TDb } from '../client';
-import { createMigratedTestDatabase, createTestRun } from '../testing';
-import type { TTestDatabase } from '../testing';
+import { createTestRun, useMigratedTestDatabase } from '../testing';
 import { findHistoryByRideId, insertHistoryBatch } from './history';
 import { findBatchPredictionsByRideId } from './predictions';
 import { completeRun, failRun, listBatchRuns } from './runs';
 
-let database: TTestDatabase;
-let db: TDb;
-let pool: pg.Pool;
-
-beforeAll(async () => {
-  database = await createMigratedTestDatabase();
-  db = createDbClient(database.url);
-  pool = createPgPool(database.url, { max: 2 });
-});
-afterAll(async () => {
-  await db.$disconnect();
-  await pool.end();
-  await database.drop();
-});
+const suite = useMigratedTestDatabase();
 
 async function scoredRun(options: {
   month: number;
@@ -32,7 +15,7 @@ async function scoredRun(options: {
   version: string;
   rows: number;
 }) {
-  const run = await createTestRun(pool, {
+  const run = await createTestRun(suite.pool, {
     taxiType: 'green',
     year: 2021,
     month: options.month,
@@ -43,7 +26,7 @@ async function scoredRun(options: {
   const n = options.rows;
   const prefix = `2021/${String(options.month).padStart(2, '0')}_`;
   await replaceRunPredictions({
-    pool,
+    pool: suite.pool,
     runKey: run.key,
     rows: [
       {
@@ -60,8 +43,8 @@ async function scoredRun(options: {
       },
     ],
   });
-  if (options.status === 'succeeded') await completeRun(pool, run.id, { progress: 1, rowsRead: 0, rowsScored: 0, rowsRejected: 0, summary: null });
-  if (options.status === 'failed') await failRun(pool, run.id, 'failed in a test');
+  if (options.status === 'succeeded') await completeRun(suite.pool, run.id, { progress: 1, rowsRead: 0, rowsScored: 0, rowsRejected: 0, summary: null });
+  if (options.status === 'failed') await failRun(suite.pool, run.id, 'failed in a test');
   return run;
 }
 
@@ -71,7 +54,7 @@ describe('read API queries', () => {
     const janFailed = await scoredRun({ month: 1, status: 'failed', version: 'v1', rows: 3 });
     await scoredRun({ month: 2, status: 'succeeded', version: 'v1', rows: 3 });
     const ids = async (options: Parameters<typeof listBatchRuns>[1]) =>
-      (await listBatchRuns(db, options)).items.map((run) => run.id);
+      (await listBatchRuns(suite.db, options)).items.map((run) => run.id);
     expect(await ids({ limit: 10, year: 2021, month: 1 })).toEqual([janFailed.id, jan.id]);
     expect(await ids({ limit: 10, year: 2021, month: 1, status: 'succeeded' })).toEqual([jan.id]);
     expect(await ids({ limit: 10, year: 2020, month: 1 })).toEqual([]);
@@ -82,7 +65,7 @@ describe('read API queries', () => {
     const newer = await scoredRun({ month: 3, status: 'succeeded', version: 'v2', rows: 5 });
     await scoredRun({ month: 3, status: 'failed', version: 'v3', rows: 5 });
     await scoredRun({ month: 3, status: 'running', version: 'v4', rows: 5 });
-    const found = await findBatchPredictionsByRideId(db, { rideId: '2021/03_4', limit: 10 });
+    const found = await findBatchPredictionsByRideId(suite.db, { rideId: '2021/03_4', limit: 10 });
     expect(
       found.map((row) => [row.run.id, row.run.modelVersion, row.rowIndex, row.rideId]),
     ).toEqual([
@@ -95,13 +78,13 @@ describe('read API queries', () => {
       puLocationId: 130,
       run: { taxiType: 'green', year: 2021, month: 3 },
     });
-    expect(await findBatchPredictionsByRideId(db, { rideId: '2021/03_99', limit: 10 })).toEqual([]);
-    expect(await findBatchPredictionsByRideId(db, { rideId: '2021/13_1', limit: 10 })).toEqual([]);
-    expect(await findBatchPredictionsByRideId(db, { rideId: 'order-256', limit: 10 })).toEqual([]);
+    expect(await findBatchPredictionsByRideId(suite.db, { rideId: '2021/03_99', limit: 10 })).toEqual([]);
+    expect(await findBatchPredictionsByRideId(suite.db, { rideId: '2021/13_1', limit: 10 })).toEqual([]);
+    expect(await findBatchPredictionsByRideId(suite.db, { rideId: 'order-256', limit: 10 })).toEqual([]);
   });
 
   it('finds the online and stream predictions of a ride id, newest first', async () => {
-    await insertHistoryBatch(pool, [
+    await insertHistoryBatch(suite.pool, [
       {
         source: 'online',
         idempotencyKey: 'a:0',
@@ -126,17 +109,17 @@ describe('read API queries', () => {
         modelVersion: 'v1',
       },
     ]);
-    const all = await findHistoryByRideId(db, { rideId: '256', limit: 10 });
+    const all = await findHistoryByRideId(suite.db, { rideId: '256', limit: 10 });
     expect(all.map((row) => [row.source, row.predictedDuration, row.modelVersion])).toEqual([
       ['stream', 13, 'v2'],
       ['online', 12, 'v1'],
     ]);
     expect(
-      (await findHistoryByRideId(db, { rideId: '256', limit: 10, source: 'online' })).length,
+      (await findHistoryByRideId(suite.db, { rideId: '256', limit: 10, source: 'online' })).length,
     ).toBe(1);
     // The lookup uses the ride_id index (seq scans off: on a table this small Postgres would
     // rightly scan it, which would hide a missing index).
-    const client = await pool.connect();
+    const client = await suite.pool.connect();
     try {
       await client.query('SET enable_seqscan = off');
       const plan = await client.query<{ 'QUERY PLAN': string }>(
