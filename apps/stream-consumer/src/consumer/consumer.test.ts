@@ -233,20 +233,12 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     const parent = Shards[0]!;
     const middle = (BigInt(parent.HashKeyRange!.StartingHashKey!) + BigInt(parent.HashKeyRange!.EndingHashKey!)) / 2n;
     await suite.kinesis.send(new SplitShardCommand({ StreamName: input, ShardToSplit: parent.ShardId, NewStartingHashKey: middle.toString() }));
-    await waitFor(
-      () => suite.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: input })),
-      (s) => s.StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
-      { what: 'stream ACTIVE after split' },
-    );
+    await waitForActiveStream(input, 'split');
     await suite.put(input, Array.from({ length: 100 }, (_, i) => rideEvent(1_000 + i)));
 
     suite.start(input, output, { CONSUMER_BATCH_SIZE: '10' });
     await waitFor(() => suite.countHistory(input), (c) => Number(c.rows) === 200, { what: '200 rows' });
-    const { rows } = await suite.db.pool.query<{ shard: string; first: string; last: string; n: string }>(
-      `SELECT split_part(idempotency_key, '/', 2) AS shard, min(id) AS first, max(id) AS last, count(*) AS n
-       FROM prediction_history WHERE idempotency_key LIKE $1 GROUP BY 1 ORDER BY 2`,
-      [`${input}/%`],
-    );
+    const rows = await readHistoryByShard(input);
     expect(rows[0]).toMatchObject({ shard: parent.ShardId, n: '100' });
     expect(rows.slice(1).map((row) => row.shard).sort()).toEqual(['shardId-000000000001', 'shardId-000000000002']);
     // Every parent row was written before any child row.
@@ -264,22 +256,33 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     await suite.put(input, Array.from({ length: 60 }, (_, i) => rideEvent(i + 1)));
     const { Shards = [] } = await suite.kinesis.send(new ListShardsCommand({ StreamName: input }));
     await suite.kinesis.send(new MergeShardsCommand({ StreamName: input, ShardToMerge: Shards[0]!.ShardId, AdjacentShardToMerge: Shards[1]!.ShardId }));
-    await waitFor(
-      () => suite.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: input })),
-      (summary) => summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
-      { what: 'stream ACTIVE after merge' },
-    );
+    await waitForActiveStream(input, 'merge');
     await suite.put(input, Array.from({ length: 40 }, (_, i) => rideEvent(1_000 + i)));
 
     suite.start(input, output, { CONSUMER_BATCH_SIZE: '10' });
     await waitFor(() => suite.countHistory(input), (c) => Number(c.rows) === 100, { what: '100 rows' });
-    const { rows } = await suite.db.pool.query<{ shard: string; first: string; last: string; n: string }>(
-      `SELECT split_part(idempotency_key, '/', 2) AS shard, min(id) AS first, max(id) AS last, count(*) AS n
-       FROM prediction_history WHERE idempotency_key LIKE $1 GROUP BY 1`,
-      [`${input}/%`],
-    );
+    const rows = await readHistoryByShard(input);
     const child = rows.find((row) => row.shard === 'shardId-000000000002')!;
     expect(child.n).toBe('40');
     for (const parent of rows.filter((row) => row !== child)) expect(BigInt(child.first)).toBeGreaterThan(BigInt(parent.last));
   });
+
+  /** Resharding is asynchronous: the stream is UPDATING until the new shards exist. */
+  async function waitForActiveStream(stream: string, after: string): Promise<void> {
+    await waitFor(
+      () => suite.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream })),
+      (summary) => summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE',
+      { what: `stream ACTIVE after ${after}` },
+    );
+  }
+
+  /** History rows per shard of the stream, in the order their first row was written (id order). */
+  async function readHistoryByShard(stream: string) {
+    const { rows } = await suite.db.pool.query<{ shard: string; first: string; last: string; n: string }>(
+      `SELECT split_part(idempotency_key, '/', 2) AS shard, min(id) AS first, max(id) AS last, count(*) AS n
+       FROM prediction_history WHERE idempotency_key LIKE $1 GROUP BY 1 ORDER BY 2`,
+      [`${stream}/%`],
+    );
+    return rows;
+  }
 });
