@@ -24,8 +24,19 @@ const RIDE = { PULocationID: 10, DOLocationID: 50, trip_distance: 4 };
 
 /** duration = intercept + 0.5 * distance, whatever the zones: easy to tell versions apart. */
 async function buildModel(version: string, intercept: number): Promise<TLoadedModel> {
-  const bytes = buildLinearPairModel({ pairCoefficients: new Float64Array(PAIR_TABLE_SIZE), distanceCoefficient: 0.5, intercept });
-  const card = { schemaVersion: 1, name: 'ride_duration_prediction_model', version, createdAt: new Date().toISOString(), sha256: sha256Hex(bytes), ...linearPairCardIo() };
+  const bytes = buildLinearPairModel({
+    pairCoefficients: new Float64Array(PAIR_TABLE_SIZE),
+    distanceCoefficient: 0.5,
+    intercept,
+  });
+  const card = {
+    schemaVersion: 1,
+    name: 'ride_duration_prediction_model',
+    version,
+    createdAt: new Date().toISOString(),
+    sha256: sha256Hex(bytes),
+    ...linearPairCardIo(),
+  };
   return createLoadedModel(bytes, card);
 }
 
@@ -39,13 +50,22 @@ let failing: TLoadedModel;
 let url: string;
 let close: () => Promise<void>;
 let nextRandom = 0.99;
-const guard = createApiKeyGuard({ findKey: () => Promise.resolve(null), recordUsed: () => Promise.resolve(), allowAnonymous: true, rateLimit: { perSecond: 1e5, burst: 1e5 } });
+const guard = createApiKeyGuard({
+  findKey: () => Promise.resolve(null),
+  recordUsed: () => Promise.resolve(),
+  allowAnonymous: true,
+  rateLimit: { perSecond: 1e5, burst: 1e5 },
+});
 
 beforeAll(async () => {
   db = await createMigratedTestDatabase();
   pool = createPgPool(db.url, { max: 4 });
   prisma = createDbClient(db.url, { max: 2 });
-  [production, good, failing] = await Promise.all([buildModel('prod', 5), buildModel('c-good', 20), buildModel('c-failing', 50)]);
+  [production, good, failing] = await Promise.all([
+    buildModel('prod', 5),
+    buildModel('c-good', 20),
+    buildModel('c-failing', 50),
+  ]);
   await failing.close();
   history = createHistoryWriter({ insertBatch: createHistoryInserter(pool), flushIntervalMs: 20 });
   const challengers: TChallengerSlot[] = [
@@ -71,14 +91,22 @@ beforeAll(async () => {
       read: { db: prisma, openObject: (uri: string) => openObjectStream(uri) },
       health: {
         pingDatabase: async () => void (await pool.query('SELECT 1', [])),
-        getModelStatus: () => ({ name: production.name, version: production.version, loaded: true }),
+        getModelStatus: () => ({
+          name: production.name,
+          version: production.version,
+          loaded: true,
+        }),
       },
     }),
     logError: () => {},
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  close = () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+  close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
 });
 
 afterAll(async () => {
@@ -120,11 +148,20 @@ describe('online challengers', () => {
       { version: 'c-good', role: 'challenger', minutes: 22 },
       { version: 'prod', role: 'production', minutes: 7 },
     ]);
-    const health = (await (await fetch(`${url}/api/health`)).json()) as { status: string; challengers: unknown[] };
+    const health = (await (await fetch(`${url}/api/health`)).json()) as {
+      status: string;
+      challengers: unknown[];
+    };
     expect(health.status).toBe('ok');
     expect(health.challengers).toEqual([
       { version: 'c-good', status: 'ok', error: null, ridesScored: 1, batchesFailed: 0 },
-      { version: 'c-failing', status: 'error', error: expect.stringMatching(/^predict failed: /) as string, ridesScored: 0, batchesFailed: 1 },
+      {
+        version: 'c-failing',
+        status: 'error',
+        error: expect.stringMatching(/^predict failed: /) as string,
+        ridesScored: 0,
+        batchesFailed: 1,
+      },
     ]);
   });
 
@@ -137,7 +174,9 @@ describe('online challengers', () => {
     const unknown = await predict('ask-3', {}, '?model_version=nope');
     expect(unknown.status).toBe(400);
     const body = (await unknown.json()) as { issues: { path: string; message: string }[] };
-    expect(body.issues).toEqual([{ path: 'query.model_version', message: 'must be one of prod, c-good, c-failing' }]);
+    expect(body.issues).toEqual([
+      { path: 'query.model_version', message: 'must be one of prod, c-good, c-failing' },
+    ]);
   });
 
   it('the canary share is answered by the named challenger and recorded as canary', async () => {
@@ -145,7 +184,9 @@ describe('online challengers', () => {
     try {
       const res = await predict('canary-1');
       expect(await res.json()).toEqual({ duration: 22, model_version: 'c-good' });
-      expect(await rowsOf('canary-1', 1)).toEqual([{ version: 'c-good', role: 'canary', minutes: 22 }]);
+      expect(await rowsOf('canary-1', 1)).toEqual([
+        { version: 'c-good', role: 'canary', minutes: 22 },
+      ]);
     } finally {
       nextRandom = 0.99;
     }

@@ -12,7 +12,11 @@ import type { TScoringModel } from '@tripcast/model/features';
 import { concatRideColumns, createDirectScorer, type TRideScorer } from './ride-scorer';
 
 /** A challenger as the watcher holds it (@tripcast/model/store's TChallengerState, structurally). */
-export type TChallengerSlot = { version: string; model: TScoringModel | null; error: string | null };
+export type TChallengerSlot = {
+  version: string;
+  model: TScoringModel | null;
+  error: string | null;
+};
 
 export type TPredictRole = 'production' | 'canary';
 
@@ -30,7 +34,10 @@ export type TModelRouting = {
    * (a challenger, answered on its own direct scorer). Throws a 4xx naming the field for a
    * version that is not served, a 503 for a challenger that failed to load.
    */
-  pick(request: { requestedVersion: string | null; field: string }): { score: TRideScorer; role: TPredictRole };
+  pick(request: { requestedVersion: string | null; field: string }): {
+    score: TRideScorer;
+    role: TPredictRole;
+  };
   /** After the response: every challenger but the one that answered scores the request's rides. */
   shadow(columns: TRideColumns, rows: readonly THistoryRow[], answeredBy: string): void;
   /** For /api/v1/health: each challenger, loaded and scoring or failing (and why). */
@@ -50,7 +57,10 @@ export function createModelRouting(options: {
   const random = options.random ?? Math.random;
   const log = options.log ?? ((message) => console.warn(`[console] ${message}`));
   const directScorers = new WeakMap<TScoringModel, TRideScorer>();
-  const totals = new Map<string, { ridesScored: number; batchesFailed: number; lastError: string | null }>();
+  const totals = new Map<
+    string,
+    { ridesScored: number; batchesFailed: number; lastError: string | null }
+  >();
   let pending: { columns: TRideColumns; rows: readonly THistoryRow[]; answeredBy: string }[] = [];
 
   const scorerOf = (model: TScoringModel): TRideScorer => {
@@ -63,7 +73,8 @@ export function createModelRouting(options: {
   };
   const totalsOf = (version: string) => {
     let entry = totals.get(version);
-    if (!entry) totals.set(version, (entry = { ridesScored: 0, batchesFailed: 0, lastError: null }));
+    if (!entry)
+      totals.set(version, (entry = { ridesScored: 0, batchesFailed: 0, lastError: null }));
     return entry;
   };
 
@@ -91,7 +102,14 @@ export function createModelRouting(options: {
         let offset = 0;
         for (const item of mine) {
           for (const row of item.rows) {
-            rows.push({ ...row, predictedDuration: durations[offset++]!, modelName: model.name, modelVersion: model.version, latencyMs, role: 'challenger' });
+            rows.push({
+              ...row,
+              predictedDuration: durations[offset++]!,
+              modelName: model.name,
+              modelVersion: model.version,
+              latencyMs,
+              role: 'challenger',
+            });
           }
         }
         options.history.enqueue(rows);
@@ -100,7 +118,8 @@ export function createModelRouting(options: {
       } catch (error) {
         entry.batchesFailed += 1;
         const message = `predict failed: ${(error as Error).message}`;
-        if (entry.lastError !== message) log(`challenger ${slot.version} skipped (production unaffected): ${message}`);
+        if (entry.lastError !== message)
+          log(`challenger ${slot.version} skipped (production unaffected): ${message}`);
         entry.lastError = message;
       }
     }
@@ -111,21 +130,31 @@ export function createModelRouting(options: {
       if (requestedVersion === null) {
         const canary = options.canary;
         if (canary && canary.share > 0 && random() < canary.share) {
-          const slot = options.getChallengers().find((challenger) => challenger.version === canary.version);
+          const slot = options
+            .getChallengers()
+            .find((challenger) => challenger.version === canary.version);
           // A canary that is not (or no longer) a loaded challenger: production answers.
           if (slot?.model) return { score: scorerOf(slot.model), role: 'canary' };
         }
         return { score: options.production, role: 'production' };
       }
-      if (requestedVersion === options.getProductionVersion()) return { score: options.production, role: 'production' };
-      const slot = options.getChallengers().find((challenger) => challenger.version === requestedVersion);
+      if (requestedVersion === options.getProductionVersion())
+        return { score: options.production, role: 'production' };
+      const slot = options
+        .getChallengers()
+        .find((challenger) => challenger.version === requestedVersion);
       if (slot) return answerWith(slot, field);
-      const served = [options.getProductionVersion(), ...options.getChallengers().map((challenger) => challenger.version)].filter(Boolean);
+      const served = [
+        options.getProductionVersion(),
+        ...options.getChallengers().map((challenger) => challenger.version),
+      ].filter(Boolean);
       throw new HttpError({
         status: 400,
         code: 'invalid_request',
         message: `${field}: version ${requestedVersion} is not served (production or a challenger): ${served.join(', ') || 'none'}`,
-        issues: [{ path: field, message: `must be one of ${served.join(', ') || '(none served)'}` }],
+        issues: [
+          { path: field, message: `must be one of ${served.join(', ') || '(none served)'}` },
+        ],
       });
     },
     shadow(columns, rows, answeredBy) {
@@ -144,7 +173,13 @@ export function createModelRouting(options: {
       return options.getChallengers().map((slot) => {
         const entry = totals.get(slot.version);
         const error = slot.model ? (entry?.lastError ?? null) : (slot.error ?? 'not loaded');
-        return { version: slot.version, status: error ? 'error' : 'ok', error, ridesScored: entry?.ridesScored ?? 0, batchesFailed: entry?.batchesFailed ?? 0 };
+        return {
+          version: slot.version,
+          status: error ? 'error' : 'ok',
+          error,
+          ridesScored: entry?.ridesScored ?? 0,
+          batchesFailed: entry?.batchesFailed ?? 0,
+        };
       });
     },
   };

@@ -38,12 +38,13 @@ const CSV_COLUMNS: (keyof TCsvRow)[] = [
   'predictedDuration',
   'actualDuration',
   'modelVersion',
+  'role',
   'latencyMs',
   'reason',
   'runId',
 ];
 
-/** `?sources=online,batch&modelVersion=..&zoneId=..&from=ISO&to=ISO` → a validated filter. */
+/** `?sources=online,batch&modelVersion=..&role=..&zoneId=..&from=ISO&to=ISO` → a validated filter. */
 export function parseHistorySearchParams(params: URLSearchParams): THistoryFilter {
   const optionalDate = z.iso
     .datetime({ offset: true })
@@ -53,6 +54,7 @@ export function parseHistorySearchParams(params: URLSearchParams): THistoryFilte
     .object({
       sources: z.string().optional(),
       modelVersion: z.string().optional(),
+      role: z.string().optional(),
       zoneId: z.coerce.number().int().optional(),
       from: optionalDate,
       to: optionalDate,
@@ -61,6 +63,7 @@ export function parseHistorySearchParams(params: URLSearchParams): THistoryFilte
   return ZHistoryFilter.parse({
     sources: raw.sources ? raw.sources.split(',').filter(Boolean) : [...HISTORY_SOURCES],
     modelVersion: raw.modelVersion || undefined,
+    roles: raw.role ? [raw.role] : undefined,
     zoneId: raw.zoneId,
     from: raw.from,
     to: raw.to,

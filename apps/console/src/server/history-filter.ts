@@ -1,6 +1,6 @@
 // The History page's filters as the console accepts them (tRPC input, CSV export query): validated
 // here at the edge, then handed to @tripcast/db's listHistory as its plain THistoryFilter.
-import { HISTORY_SOURCES, type THistoryFilter } from '@tripcast/db/queries/history';
+import { HISTORY_SOURCES, PREDICTION_ROLES, type THistoryFilter } from '@tripcast/db/queries/history';
 import { z } from 'zod';
 
 export const ZHistorySource = z.enum(HISTORY_SOURCES).describe('Where the prediction was made');
@@ -19,6 +19,11 @@ export const ZHistoryFilter = z.object({
     .max(200)
     .optional()
     .describe('Only predictions by this model version'),
+  roles: z
+    .array(z.enum(PREDICTION_ROLES))
+    .min(1)
+    .optional()
+    .describe("Only rows whose model played one of these roles (production, challenger, canary); all when absent"),
   zoneId: z
     .number()
     .int()

@@ -318,3 +318,47 @@ export async function writeHistoryBatch(
   }
   return { inserted, duplicates: rows.length - inserted - refused.length, refused };
 }
+
+/** How a challenger's predictions agree with production's on the same inputs, per source. */
+export type TChallengerAgreement = {
+  source: 'online' | 'stream';
+  /** Inputs both scored (the challenger's row joined to production's by idempotency key). */
+  pairs: number;
+  meanAbsDiffMinutes: number | null;
+  p95AbsDiffMinutes: number | null;
+  /** Share (0..1) of those inputs more than 5 minutes apart. */
+  shareOver5Min: number | null;
+  /** Mean recorded latency (online: the model call; stream: arrival to scored). */
+  productionLatencyMs: number | null;
+  challengerLatencyMs: number | null;
+};
+
+/**
+ * Online and stream agreement of challenger `version` with production over [from, to): each
+ * challenger row is paired with the production row of the same input (same source and
+ * idempotency key, role production). Production's version may change within the period: the
+ * pair is with whichever version answered that input.
+ */
+export async function compareChallengerAgreement(
+  db: TDb,
+  { modelName, version, from, to }: { modelName: string; version: string; from: Date; to: Date },
+): Promise<TChallengerAgreement[]> {
+  return db.$queryRawUnsafe<TChallengerAgreement[]>(
+    `SELECT c.source::text AS source, count(*)::int AS pairs,
+            avg(abs(c.predicted_duration - p.predicted_duration))::float8 AS "meanAbsDiffMinutes",
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY abs(c.predicted_duration - p.predicted_duration))::float8 AS "p95AbsDiffMinutes",
+            avg((abs(c.predicted_duration - p.predicted_duration) > 5)::int)::float8 AS "shareOver5Min",
+            avg(p.latency_ms)::float8 AS "productionLatencyMs",
+            avg(c.latency_ms)::float8 AS "challengerLatencyMs"
+       FROM prediction_history c
+       JOIN prediction_history p
+         ON p.source = c.source AND p.idempotency_key = c.idempotency_key AND p.role = 'production' AND p.status = 'scored'
+      WHERE c.role = 'challenger' AND c.status = 'scored' AND c.model_name = $1 AND c.model_version = $2
+        AND c.created_at >= $3 AND c.created_at < $4
+      GROUP BY c.source ORDER BY c.source`,
+    modelName,
+    version,
+    from,
+    to,
+  );
+}

@@ -3,7 +3,13 @@ import { replaceRunPredictions } from '../batch-predictions';
 import { createTestRun, startTestRun, useMigratedTestDatabase } from '../testing';
 import { listAuditLog, recordAudit } from './audit';
 import { recordDeadLetters } from './dead-letters';
-import { insertHistoryBatch, listHistory, writeHistoryBatch, type THistoryFilter } from './history';
+import {
+  compareChallengerAgreement,
+  insertHistoryBatch,
+  listHistory,
+  writeHistoryBatch,
+  type THistoryFilter,
+} from './history';
 import type { THistoryInput } from './history';
 import {
   createModelVersion,
@@ -232,6 +238,24 @@ describe('history', () => {
     expect(challengerRows.items.map((item) => `${item.rideId} ${item.modelVersion} ${item.role}`).sort()).toEqual([
       'r1 c1 challenger',
       'r1 c2 challenger',
+    ]);
+    const agreement = await compareChallengerAgreement(suite.db, {
+      modelName: 'm',
+      version: 'c2',
+      from: new Date(Date.now() - 60_000),
+      to: new Date(Date.now() + 60_000),
+    });
+    // One pair (r1): production said 21.3, c2 said 25: 3.7 minutes apart, not over 5.
+    expect(agreement).toEqual([
+      {
+        source: 'stream',
+        pairs: 1,
+        meanAbsDiffMinutes: expect.closeTo(3.7, 4) as number,
+        p95AbsDiffMinutes: expect.closeTo(3.7, 4) as number,
+        shareOver5Min: 0,
+        productionLatencyMs: 0.5,
+        challengerLatencyMs: 0.5,
+      },
     ]);
     const view = await suite.pool.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM tripcast_api.prediction_history WHERE ride_id = 'r1'",

@@ -1,14 +1,20 @@
 // The History page's filters as URL search parameters, so a refresh or a shared link shows the same
 // rows. The names and formats are those of the CSV export (`/api/history/export`), so the page's
-// query string is also the export's: `sources=online,batch&modelVersion=..&zoneId=..&from=ISO&to=ISO`.
+// query string is also the export's: `sources=online,batch&modelVersion=..&role=..&zoneId=..&from=ISO&to=ISO`.
 
 /** The sources of `prediction_history` ∪ `batch_predictions` (the server's ZHistorySource). */
 export const HISTORY_SOURCES = ['online', 'stream', 'batch'] as const;
 export type THistorySource = (typeof HISTORY_SOURCES)[number];
 
+/** The part the row's model played (prediction_history.role; batch rows are production's). */
+export const HISTORY_ROLES = ['production', 'challenger', 'canary'] as const;
+export type THistoryRole = (typeof HISTORY_ROLES)[number];
+
 export type THistoryPageFilter = {
   sources: THistorySource[];
   modelVersion: string;
+  /** '' = any role. */
+  role: THistoryRole | '';
   zoneId: number | null;
   /** ISO instants (UTC), or '' when open. */
   from: string;
@@ -27,6 +33,7 @@ export function readHistoryFilter(params: URLSearchParams): THistoryPageFilter {
   return {
     sources: sources.length > 0 ? [...new Set(sources)] : [...HISTORY_SOURCES],
     modelVersion: params.get('modelVersion')?.trim() ?? '',
+    role: (HISTORY_ROLES as readonly string[]).includes(params.get('role') ?? '') ? (params.get('role') as THistoryRole) : '',
     zoneId: Number.isInteger(zoneId) && zoneId >= 1 && zoneId <= 265 ? zoneId : null,
     from: readInstant(params.get('from')),
     to: readInstant(params.get('to')),
@@ -42,6 +49,7 @@ export function writeHistoryFilter(
   const p = new URLSearchParams();
   if (filter.sources.length < HISTORY_SOURCES.length) p.set('sources', filter.sources.join(','));
   if (filter.modelVersion) p.set('modelVersion', filter.modelVersion);
+  if (filter.role) p.set('role', filter.role);
   if (filter.zoneId) p.set('zoneId', String(filter.zoneId));
   if (filter.from) p.set('from', filter.from);
   if (filter.to) p.set('to', filter.to);

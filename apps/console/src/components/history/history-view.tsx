@@ -17,6 +17,7 @@ import { formatMiles, formatMinutes, formatMs, formatShortDateTime } from '~/lib
 import { useTRPC } from '~/trpc/react';
 import {
   fromLocalInput,
+  HISTORY_ROLES,
   HISTORY_SOURCES,
   isDefaultHistoryFilter,
   readHistoryFilter,
@@ -45,7 +46,7 @@ export function HistoryView() {
   if (synced.seenQuery !== urlQuery)
     setSynced({ seenQuery: urlQuery, filter: readHistoryFilter(new URLSearchParams(urlQuery)) });
   const state = synced.filter;
-  const { sources, modelVersion, zoneId, from, to, page } = state;
+  const { sources, modelVersion, role, zoneId, from, to, page } = state;
   const navigate = (next: THistoryPageFilter) => {
     setSynced((current) => ({ ...current, filter: next }));
     const query = writeHistoryFilter(next).toString();
@@ -60,11 +61,12 @@ export function HistoryView() {
     () => ({
       sources,
       modelVersion: modelVersion || undefined,
+      roles: role ? [role] : undefined,
       zoneId: zoneId ?? undefined,
       from: from ? new Date(from) : undefined,
       to: to ? new Date(to) : undefined,
     }),
-    [sources, modelVersion, zoneId, from, to],
+    [sources, modelVersion, role, zoneId, from, to],
   );
   const history = useQuery({
     ...trpc.history.list.queryOptions({ filter, page, pageSize: PAGE_SIZE }),
@@ -138,6 +140,22 @@ export function HistoryView() {
                   {(versions.data ?? []).map((v) => (
                     <option key={v} value={v}>
                       {v}
+                    </option>
+                  ))}
+                </Select>
+              </Field>
+            </div>
+            <div className="w-36">
+              <Field id="h-role" label="Role">
+                <Select
+                  id="h-role"
+                  value={role}
+                  onChange={(e) => setFilter({ role: e.target.value as typeof role })}
+                >
+                  <option value="">Any role</option>
+                  {HISTORY_ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
                     </option>
                   ))}
                 </Select>
@@ -282,6 +300,7 @@ export function HistoryView() {
                         <span className="flex flex-wrap gap-1">
                           <StatusBadge status={r.source} />
                           {r.status === 'rejected' && <StatusBadge status="rejected" />}
+                          {r.role !== 'production' && <StatusBadge status={r.role} />}
                         </span>
                       </Td>
                       <Td className="truncate font-mono text-xs" title={r.rideId ?? undefined}>

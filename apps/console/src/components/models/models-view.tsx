@@ -14,6 +14,7 @@ import { EmptyState, ErrorState, LoadingRows } from '~/components/ui/states';
 import { formatCount, formatDateTime, formatRelative } from '~/lib/format';
 import type { RouterOutputs } from '~/server/api/root';
 import { useTRPC } from '~/trpc/react';
+import { ChallengersPanel } from './challengers-panel';
 
 type TVersion = RouterOutputs['models']['list']['versions'][number];
 type TPending = { kind: 'promote'; version: string } | { kind: 'rollback'; toVersion: string } | null;
@@ -241,6 +242,14 @@ export function ModelsView() {
         <div className="mb-4">
           <ErrorState error={actionError} />
         </div>
+      )}
+      {models.data && models.data.versions.length > 0 && (
+        <ChallengersPanel
+          canManage={canManage}
+          candidates={models.data.versions
+            .filter((v) => v.stage === 'candidate' || v.stage === 'archived')
+            .map((v) => v.version)}
+        />
       )}
       {models.isPending ? (
         <LoadingRows rows={6} />

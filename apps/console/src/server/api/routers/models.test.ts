@@ -210,4 +210,50 @@ describe('models router and live prediction (real onnxruntime, real object store
       /already in production/,
     );
   });
+
+  it('adds a challenger, compares it with production from the history, promotes it keeping the old production as a challenger, removes that one; all audited', async () => {
+    // State from the tests above: t-v1 in production, t-v2 archived.
+    await t.caller.models.addChallenger({ version: 't-v2' });
+    await expect(t.caller.models.addChallenger({ version: 't-v1' })).rejects.toThrow(/in production/);
+    const at = new Date();
+    const pair = (key: string, prod: number, chal: number) => [
+      { source: 'online' as const, idempotencyKey: key, modelName: NAME, modelVersion: 't-v1', predictedDuration: prod, latencyMs: 1, createdAt: at },
+      { source: 'online' as const, idempotencyKey: key, modelName: NAME, modelVersion: 't-v2', predictedDuration: chal, latencyMs: 3, role: 'challenger' as const, createdAt: at },
+    ];
+    await t.db.predictionHistory.createMany({ data: [...pair('cmp-1', 10, 11), ...pair('cmp-2', 10, 20)] });
+    const compared = await t.caller.models.challengers({
+      from: new Date(at.getTime() - 60_000),
+      to: new Date(at.getTime() + 60_000),
+    });
+    expect(compared).toMatchObject({ production: 't-v1', maxChallengers: 3, batchMetrics: { available: false } });
+    expect(compared.challengers).toEqual([
+      {
+        version: 't-v2',
+        createdAt: expect.any(Date) as Date,
+        agreement: [
+          {
+            source: 'online',
+            pairs: 2,
+            meanAbsDiffMinutes: 5.5,
+            p95AbsDiffMinutes: expect.closeTo(9.55, 4) as number,
+            shareOver5Min: 0.5,
+            productionLatencyMs: 1,
+            challengerLatencyMs: 3,
+          },
+        ],
+      },
+    ]);
+
+    await t.caller.models.promote({ version: 't-v2', previousStage: 'challenger' });
+    const stages = Object.fromEntries((await t.caller.models.list()).versions.map((v) => [v.version, v.stage]));
+    expect(stages).toEqual({ 't-v1': 'challenger', 't-v2': 'production' });
+    await t.caller.models.removeChallenger({ version: 't-v1' });
+    await expect(t.caller.models.removeChallenger({ version: 't-v1' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const audit = await t.db.auditLog.findMany({ select: { action: true, targetId: true }, orderBy: { id: 'asc' } });
+    expect(audit.slice(-3)).toEqual([
+      { action: 'model.challenger.add', targetId: `${NAME}@t-v2` },
+      { action: 'model.promote', targetId: `${NAME}@t-v2` },
+      { action: 'model.challenger.remove', targetId: `${NAME}@t-v1` },
+    ]);
+  });
 });

@@ -1,9 +1,15 @@
 import { z } from 'zod';
+import { compareChallengerAgreement } from '@tripcast/db/queries/history';
 import { getModelVersion } from '@tripcast/db/queries/models';
 import { ZModelVersion } from '@tripcast/model';
 import {
+  addChallenger,
   findRollbackTarget,
   listModelVersions,
+  MAX_CHALLENGERS_PER_NAME,
+  ModelStageError,
+  removeChallenger,
+  resolveServingModels,
   promoteModel,
   registerModel,
   NoRollbackTargetError,
@@ -92,12 +98,89 @@ export const modelsRouter = createTRPCRouter({
   }),
 
   promote: adminProcedure
-    .input(z.object({ version: ZModelVersion }))
+    .input(
+      z.object({
+        version: ZModelVersion,
+        previousStage: z
+          .enum(['archived', 'challenger'])
+          .default('archived')
+          .describe('What the current production version becomes'),
+      }),
+    )
     .mutation(async ({ ctx, input }) => {
       const target = await getModelVersion(ctx.db, { name: ctx.modelName, version: input.version });
       if (!target) badRequest(`${ctx.modelName} has no version ${input.version}`);
       if (target.stage === 'production') badRequest(`${input.version} is already in production`);
-      await promoteModel(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor });
+      try {
+        await promoteModel(ctx.db, {
+          name: ctx.modelName,
+          version: input.version,
+          actor: ctx.actor,
+          previousStage: input.previousStage,
+        });
+      } catch (error) {
+        if (error instanceof ModelStageError) badRequest(error.message, error);
+        throw error;
+      }
+      await refreshServingModel(ctx);
+      return { version: input.version };
+    }),
+
+  /**
+   * Production and its challengers, each challenger compared with production over [from, to):
+   * online and stream agreement from the history. Batch error month by month needs the per-model
+   * run metrics (batch_run_model_metrics), which are not recorded yet: `batchMetrics` says so.
+   */
+  challengers: viewerProcedure
+    .input(z.object({ from: z.date(), to: z.date() }).refine((p) => p.from < p.to, { message: 'from must be before to', path: ['from'] }))
+    .query(async ({ ctx, input }) => {
+      const serving = await resolveServingModels(ctx.db, ctx.modelName);
+      const challengers = await Promise.all(
+        serving.challengers.map(async (row) => ({
+          version: row.version,
+          createdAt: row.createdAt,
+          agreement: await compareChallengerAgreement(ctx.db, {
+            modelName: ctx.modelName,
+            version: row.version,
+            from: input.from,
+            to: input.to,
+          }),
+        })),
+      );
+      return {
+        name: ctx.modelName,
+        production: serving.production?.version ?? null,
+        maxChallengers: MAX_CHALLENGERS_PER_NAME,
+        challengers,
+        batchMetrics: {
+          available: false as const,
+          note: 'Batch error per model and month needs per-model run metrics (batch_run_model_metrics), not recorded yet.',
+        },
+      };
+    }),
+
+  addChallenger: adminProcedure
+    .input(z.object({ version: ZModelVersion }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        await addChallenger(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor });
+      } catch (error) {
+        if (error instanceof ModelStageError) badRequest(error.message, error);
+        throw error;
+      }
+      await refreshServingModel(ctx);
+      return { version: input.version };
+    }),
+
+  removeChallenger: adminProcedure
+    .input(z.object({ version: ZModelVersion }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        await removeChallenger(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor });
+      } catch (error) {
+        if (error instanceof ModelStageError) badRequest(error.message, error);
+        throw error;
+      }
       await refreshServingModel(ctx);
       return { version: input.version };
     }),
