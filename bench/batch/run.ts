@@ -18,6 +18,8 @@ import { generateTripMonth } from '@tripcast/model/trips';
 
 import { writeTestModel } from '@tripcast/scorer/testing';
 
+import { currentLoad, reportFigure } from '../report';
+
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SCORER_BIN = path.resolve(HERE, '../../apps/scorer/bin/scorer.js');
 const args = process.argv.slice(2);
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     const common = ['run', '--taxi-type', 'yellow', '--year', '2021', '--month', '3', '--input', input];
 
     // Warm the OS page cache for every contender alike.
+    const loadBefore = currentLoad();
     await runScorer([...common, '--no-db', '--run-id', 'warmup'], env);
     const ours = await runScorer([...common, '--no-db', '--run-id', 'parquet-only'], env);
 
@@ -159,6 +162,35 @@ async function main(): Promise<void> {
       );
     }
     const peak = Math.max(ours.peakRssMb, withDb.peakRssMb);
+    const rowsLabel = `${(ROWS / 1e6).toFixed(ROWS % 1e6 === 0 ? 0 : 1)}M rows`;
+    reportFigure({
+      bench: 'batch',
+      name: `${rowsLabel}, Parquet -> course Parquet (in-run)`,
+      value: ours.runMs / 1000,
+      unit: 's',
+      reference: { name: 'DuckDB I/O floor', value: floorMs / 1000, unit: 's' },
+      target: { kind: 'ratio-at-most', value: 1.5 },
+      loadBefore,
+    });
+    if (python)
+      reportFigure({
+        bench: 'batch',
+        name: `${rowsLabel}, end to end vs the course pipeline`,
+        value: ours.runMs / 1000,
+        unit: 's',
+        reference: { name: 'pandas + scikit-learn', value: python.pipeline_s, unit: 's' },
+        target: { kind: 'speedup-at-least', value: 10 },
+        loadBefore,
+      });
+    reportFigure({
+      bench: 'batch',
+      name: `${rowsLabel}, COPY into Postgres`,
+      value: withDb.scored / ((withDb.timings.databaseMs ?? Infinity) / 1000),
+      unit: 'rows/s',
+      target: { kind: 'at-least', value: 300_000 },
+      loadBefore,
+    });
+    reportFigure({ bench: 'batch', name: `${rowsLabel}, peak RSS`, value: peak, unit: 'MB', target: { kind: 'at-most', value: 512 }, loadBefore });
     console.log(`target: peak memory < 1 GB               -> ${peak.toFixed(0)} MB ${peak < 1024 ? 'MET' : 'NOT MET'}`);
   } finally {
     await pgServer?.stop();

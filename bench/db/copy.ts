@@ -13,6 +13,7 @@ import { createDbClient, createPgPool } from '@tripcast/db/client';
 import { applyMigrations } from '@tripcast/db/migrate';
 import { startPostgres } from '@tripcast/local-stack';
 import pg from 'pg';
+import { currentLoad, reportFigure } from '../report';
 
 const TARGET_ROWS_PER_SECOND = 300_000;
 const CHUNK_ROWS = 65_536;
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} (1 min)`,
   );
+  const loadBefore = currentLoad();
   await withDatabase(async (databaseUrl) => {
     await applyMigrations({ databaseUrl });
     const pool = createPgPool(databaseUrl, { max: 2 });
@@ -163,6 +165,15 @@ async function main(): Promise<void> {
       console.log(`  ${format(createManyRate)} rows/s${extrapolated}`);
 
       const best = Math.max(...copyRates);
+      reportFigure({
+        bench: 'db',
+        name: `COPY writer, ${format(totalRows)} rows`,
+        value: best,
+        unit: 'rows/s',
+        reference: { name: 'Prisma createMany', value: createManyRate, unit: 'rows/s' },
+        target: { kind: 'at-least', value: TARGET_ROWS_PER_SECOND },
+        loadBefore,
+      });
       console.log(
         `\nresult: COPY ${format(best)} rows/s vs createMany ${format(createManyRate)} rows/s (${(best / createManyRate).toFixed(1)}x); target >= ${format(TARGET_ROWS_PER_SECOND)} rows/s: ${best >= TARGET_ROWS_PER_SECOND ? 'met' : 'NOT met'}`,
       );

@@ -14,6 +14,7 @@ import {
   PAIR_TABLE_SIZE,
 } from '@tripcast/model/onnx';
 import { loadModel, sha256Hex } from '@tripcast/model/runtime';
+import { currentLoad, reportFigure } from '../report';
 
 const HELP = `Benchmarks @tripcast/model scoring on synthetic rides (real onnxruntime, real feature function).
 
@@ -80,6 +81,7 @@ const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0);
 const table: string[][] = [['measurement', 'measured', 'reference (idle 2-core machine) or target']];
 
+const gatherPredict = new Map<number, { p50: number; rowsPerSecond: number }>();
 const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-'));
 try {
   // The trained form: a 266x266 Gather table; random coefficients give the same work as a real model.
@@ -113,6 +115,7 @@ try {
       '-',
     ]);
     const predict = await measure(() => model.predict(columns), n);
+    gatherPredict.set(n, predict);
     const reference = n === 1_000_000 ? '~70M rows/s at batch 1M' : n === 1 ? '0.03 ms p50' : '-';
     table.push([
       `predict batch ${n.toLocaleString('en-US')}`,
@@ -164,7 +167,21 @@ try {
     const zones = await loadModel(zonesDir, { threads });
     for (const n of [1, 4096, 1_000_000]) {
       const columns = rides(n);
+      const loadBefore = currentLoad();
       const predict = await measure(() => zones.predict(columns), n);
+      const gather = gatherPredict.get(n);
+      // Batch 1 is latency (p50); larger batches are time per row: both lower-is-better, so
+      // "within 1.5x of the Gather graph" is a ratio of at most 1.5.
+      const perCall = (m: { p50: number; rowsPerSecond: number }) => (n === 1 ? m.p50 * 1000 : 1e9 / m.rowsPerSecond);
+      reportFigure({
+        bench: 'model',
+        name: n === 1 ? 'predict zones graph, batch 1 (p50)' : `predict zones graph, batch ${n.toLocaleString('en-US')}`,
+        value: perCall(predict),
+        unit: n === 1 ? 'µs' : 'ns/row',
+        ...(gather ? { reference: { name: 'course Gather graph', value: perCall(gather), unit: n === 1 ? 'µs' : 'ns/row' } } : {}),
+        target: { kind: 'ratio-at-most', value: 1.5 },
+        loadBefore,
+      });
       table.push([
         `predict zones (default recipe, with time) batch ${n.toLocaleString('en-US')}`,
         `${fmt(predict.rowsPerSecond)} rows/s` +

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 
 import { trainModel, TRAINING_SOLVERS } from '@tripcast/model/training';
 import { generateTripMonth, readTripMonth, validateTripChunk } from '@tripcast/model/trips';
+import { currentLoad, reportFigure } from '../report';
 
 const HELP = `Benchmarks the TLC reader and training on a generated month.
 
@@ -79,10 +80,24 @@ const runs = [
   { label: 'zones, default', options: { recipe: 'zones' as const } },
   { label: 'zones, no time', options: { recipe: 'zones' as const, params: { useTime: false } } },
 ];
+let courseSeconds: number | undefined;
 for (const run of runs) {
+  const loadBefore = currentLoad();
   const t0 = performance.now();
   const { card } = await trainModel({ trainFiles: [file], ...run.options });
   const total = (performance.now() - t0) / 1000;
+  courseSeconds ??= total;
+  reportFigure({
+    bench: 'model',
+    name: `train ${run.label}, ${(rows / 1e6).toFixed(1)}M rows`,
+    value: total,
+    unit: 's',
+    ...(run.options.recipe === 'zones' && courseSeconds !== undefined
+      ? { reference: { name: 'course recipe, same rows', value: courseSeconds, unit: 's' } }
+      : {}),
+    target: { kind: 'at-most', value: 15 },
+    loadBefore,
+  });
   table.push([
     `train (${run.label}) on ${rows.toLocaleString('en-US')} trips`,
     `${total.toFixed(2)} s total, fit ${card.training?.trainSeconds?.toFixed(2)} s (train RMSE ${card.metrics.train?.rmse.toFixed(3)})`,

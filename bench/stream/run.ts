@@ -32,6 +32,7 @@ import pg from 'pg';
 import { processRecords } from '@tripcast/stream-consumer/process-records';
 import type { TInputRecord, TPutEntry } from '@tripcast/stream-consumer/types';
 import { generateRideEvents, produceEvents } from '@tripcast/stream-consumer/producer';
+import { currentLoad, reportFigure } from '../report';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(HERE, '../../apps/stream-consumer/src/cli.ts');
@@ -92,6 +93,7 @@ async function benchCore(batchSize: number) {
   for (let i = 0; i < 20_000; i += batchSize) await processRecords(records.slice(i, i + batchSize), deps);
   published = historyRows = dead = 0;
   const started = performance.now();
+  const loadBefore = currentLoad();
   const cpuStart = process.cpuUsage();
   for (let i = 0; i < total; i += batchSize) await processRecords(records.slice(i, i + batchSize), deps);
   const seconds = (performance.now() - started) / 1000;
@@ -104,6 +106,7 @@ async function benchCore(batchSize: number) {
   const rate = total / cpuSeconds;
   console.log(`\n[1] handler core, no network (batches of ${batchSize}, ${fmt(total)} records, 1% poison, node ${process.version}, ${cpus()[0]?.model ?? 'cpu'})`);
   console.log(`    records per CPU-second (one core): ${fmt(rate)}   target >= ${fmt(TARGETS.coreRecordsPerSec)}   ${verdict(rate >= TARGETS.coreRecordsPerSec)}`);
+  reportFigure({ bench: 'stream', name: 'handler core, per CPU-second', value: rate, unit: 'records/s', target: { kind: 'at-least', value: TARGETS.coreRecordsPerSec }, loadBefore });
   console.log(`    wall clock: ${fmt(total / seconds)} records/s (load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores while measuring)`);
   return rate;
 }
@@ -144,6 +147,7 @@ async function benchEndToEnd(rate: number, seconds: number) {
   const lastRowMs = async () => Number((await pool.query<{ at: number }>(`SELECT (extract(epoch from max(created_at)) * 1000)::float8 AS at FROM prediction_history`)).rows[0]!.at);
 
   // Phase A (capacity): a backlog already on the stream, drained by a consumer started after it.
+  const loadBefore = currentLoad();
   const backlog = Math.max(rate * 5, 20_000);
   const preload = await produceEvents({ kinesis, streamName: 'ride_events', ratePerSecond: 1e9, events: generateRideEvents({ count: backlog, firstRideId: 1, seed: 3 }) });
   console.log(`\n[2] end to end: producer -> kinesalite (5 shards) -> ONE consumer process -> kinesalite output (5 shards) + Postgres history`);
@@ -183,6 +187,7 @@ async function benchEndToEnd(rate: number, seconds: number) {
     const drainRate = backlog / drainSeconds;
     const perCpuSecond = (drained.recordsReceived - first.recordsReceived) / (drained.cpuSeconds - first.cpuSeconds);
     console.log(`    A. backlog drain: ${fmt(drainRate)} events/s (${fmt(backlog)} events in ${drainSeconds.toFixed(1)} s from consumer spawn, start-up included)   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(drainRate >= TARGETS.e2eEventsPerSec)}`);
+    reportFigure({ bench: 'stream', name: 'end to end, backlog drain (one consumer)', value: drainRate, unit: 'events/s', target: { kind: 'at-least', value: TARGETS.e2eEventsPerSec }, loadBefore });
     console.log(`       consumer process CPU after start-up: ${(drained.cpuSeconds - first.cpuSeconds).toFixed(2)} s for ${fmt(drained.recordsReceived - first.recordsReceived)} records = ${fmt(perCpuSecond)} records per consumer CPU-second   target >= ${fmt(TARGETS.e2eEventsPerSec)}   ${verdict(perCpuSecond >= TARGETS.e2eEventsPerSec)}`);
 
     // Phase B at the target rate, then phase C at a low rate the local stack can always sustain,
