@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { cliEnv, queryDuckDb, runCli } from './testing/cli-harness';
+import { cliEnv, COURSE_COLUMNS, queryDuckDb, runCli, sqlString as sql } from './testing/cli-harness';
 import { writeTestModel } from './testing/fixtures';
 import { hasSharedData, sharedDataPath } from './testing/shared-data';
 import type { TScoreResult } from './score-month';
@@ -19,17 +19,6 @@ const MONTHS = [
   { year: 2023, month: 3 },
   { year: 2024, month: 1 },
 ];
-const COURSE_COLUMNS = [
-  ['ride_id', 'VARCHAR'],
-  ['pickup_datetime', 'TIMESTAMP'],
-  ['PULocationID', 'INTEGER'],
-  ['DOLocationID', 'INTEGER'],
-  ['actual_duration', 'DOUBLE'],
-  ['predicted_duration', 'DOUBLE'],
-  ['diff', 'DOUBLE'],
-  ['model_version', 'VARCHAR'],
-];
-const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

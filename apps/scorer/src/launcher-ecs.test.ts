@@ -7,29 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { applyMigrations } from '@tripcast/db/migrate';
-import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useMigratedTestDatabase } from '@tripcast/db/testing';
+import { describe, expect, it } from 'vitest';
 
 import { parseScorerEnv } from './env';
 import { buildRunArgs, launchRun, ZLaunchRequest } from './launcher';
 import { getRunRecord } from '@tripcast/db/queries/runs';
 
 describe('launchRun, ECS mode', () => {
-  let db: TTestDatabase;
-  let pool: pg.Pool;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations({ databaseUrl: db.url });
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  });
-
-  afterAll(async () => {
-    await pool?.end();
-    await db?.drop();
-  });
+  const suite = useMigratedTestDatabase();
 
   it('gives the container the same command line a local run gets', () => {
     const request = ZLaunchRequest.parse({ taxiType: 'yellow', year: 2024, month: 1, model: 'm@v3', input: 's3://b/{year:04d}.parquet' });
@@ -45,12 +31,12 @@ describe('launchRun, ECS mode', () => {
     const store = await mkdtemp(path.join(os.tmpdir(), 'tripcast-ecs-'));
     await mkdir(path.join(store, 'trip-data'));
     await writeFile(path.join(store, 'trip-data', 'green_tripdata_2024-02.parquet'), '');
-    const env = parseScorerEnv({ DATABASE_URL: db.url, SCORER_LAUNCHER: 'ecs', OBJECT_STORE_URI: store });
+    const env = parseScorerEnv({ DATABASE_URL: suite.url, SCORER_LAUNCHER: 'ecs', OBJECT_STORE_URI: store });
     const ecs = new ECSClient({ region: 'us-east-1' });
-    await expect(launchRun({ taxiType: 'green', year: 2024, month: 2, runId: 'ecs-misconfigured' }, { env, pool, ecs })).rejects.toThrow(
+    await expect(launchRun({ taxiType: 'green', year: 2024, month: 2, runId: 'ecs-misconfigured' }, { env, pool: suite.pool, ecs })).rejects.toThrow(
       /needs ECS_CLUSTER and ECS_TASK_DEFINITION/,
     );
-    const record = (await getRunRecord(pool, 'ecs-misconfigured'))!;
+    const record = (await getRunRecord(suite.pool, 'ecs-misconfigured'))!;
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(/could not start the scorer: SCORER_LAUNCHER=ecs needs/);
     ecs.destroy();

@@ -9,9 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-import { applyMigrations } from '@tripcast/db/migrate';
-import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
-import pg from 'pg';
+import { useMigratedTestDatabase } from '@tripcast/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cliEnv } from './testing/cli-harness';
@@ -33,23 +31,16 @@ async function readUsingItCommands(): Promise<string[]> {
     .filter((line) => line && !line.startsWith('#'));
 }
 
-let db: TTestDatabase;
-let pool: pg.Pool;
+const suite = useMigratedTestDatabase();
 let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await applyMigrations({ databaseUrl: db.url });
-  pool = new pg.Pool({ connectionString: db.url, max: 1 });
-  pool.on('error', () => {});
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-readme-'));
-  env = cliEnv({ DATABASE_URL: db.url, OBJECT_STORE_URI: path.join(dir, 'store'), TRIPCAST_HOME: dir, TRIPCAST_NO_DOWNLOAD: 'true' });
+  env = cliEnv({ DATABASE_URL: suite.url, OBJECT_STORE_URI: path.join(dir, 'store'), TRIPCAST_HOME: dir, TRIPCAST_NO_DOWNLOAD: 'true' });
   // As typed in a fresh terminal: npm sets INIT_CWD itself to the folder it is run from.
   for (const name of Object.keys(env)) if (name === 'INIT_CWD' || name.startsWith('npm_')) delete env[name];
 });
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -68,9 +59,9 @@ describe.skipIf(!SHARED.every(hasSharedData))('README "Using it" commands, from 
       );
       expect('code' in out ? out.code : 0, `${command}\n${out.stdout}\n${out.stderr}`).toBe(0);
     }
-    const { rows } = await pool.query<{ id: string }>(`SELECT id FROM batch_runs WHERE year = 2021 AND month = 1`);
+    const { rows } = await suite.pool.query<{ id: string }>(`SELECT id FROM batch_runs WHERE year = 2021 AND month = 1`);
     expect(rows).toHaveLength(1);
-    const record = (await getRunRecord(pool, rows[0]!.id))!;
+    const record = (await getRunRecord(suite.pool, rows[0]!.id))!;
     expect(record.status).toBe('succeeded');
     expect(record.rowsRead).toBe(76_518);
     // The course's row set of green 2021-01 (1 <= duration <= 60 min).

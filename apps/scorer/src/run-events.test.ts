@@ -7,11 +7,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { applyMigrations } from '@tripcast/db/migrate';
+import { useMigratedTestDatabase } from '@tripcast/db/testing';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from '@tripcast/events';
 import type { TRunFinishedEnvelope } from '@tripcast/events';
-import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cliEnv, runCli } from './testing/cli-harness';
@@ -20,8 +18,7 @@ import { getRunRecord } from '@tripcast/db/queries/runs';
 
 const SECRET = 'scorer-test-webhook-secret';
 const ROWS = 500;
-let db: TTestDatabase;
-let pool: pg.Pool;
+const suite = useMigratedTestDatabase();
 let dir: string;
 let monthFile: string;
 let baseEnv: NodeJS.ProcessEnv;
@@ -32,10 +29,6 @@ let server: http.Server;
 let webhookUrl: string;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await applyMigrations({ databaseUrl: db.url });
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  pool.on('error', () => {});
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-scorer-events-'));
   const modelDir = await writeTestModel(path.join(dir, 'model'));
   monthFile = path.join(dir, 'data', 'green_tripdata_2021-02.parquet');
@@ -58,7 +51,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   webhookUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/tripcast`;
   baseEnv = cliEnv({
-    DATABASE_URL: db.url,
+    DATABASE_URL: suite.url,
     OBJECT_STORE_URI: path.join(dir, 'store'),
     MODEL_LOCATION: modelDir,
     RUN_WEBHOOK_URL: webhookUrl,
@@ -69,8 +62,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
-  await pool?.end();
-  await db?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -85,7 +76,7 @@ describe('scorer run-finished webhook', () => {
     expect(received).toHaveLength(2);
     expect(received.map((delivery) => delivery.verdict)).toEqual([null, null]);
     const event = JSON.parse(received[1]!.body) as TRunFinishedEnvelope;
-    const record = (await getRunRecord(pool, 'events-ok'))!;
+    const record = (await getRunRecord(suite.pool, 'events-ok'))!;
     const counts = expectedCounts(ROWS, { policy: 'course' });
     expect(event).toMatchObject({
       source: 'tripcast.scorer',
@@ -104,7 +95,7 @@ describe('scorer run-finished webhook', () => {
         error: null,
       },
     });
-    const { rows } = await pool.query('SELECT target, status, attempts, last_status_code FROM webhook_deliveries WHERE run_id = $1', ['events-ok']);
+    const { rows } = await suite.pool.query('SELECT target, status, attempts, last_status_code FROM webhook_deliveries WHERE run_id = $1', ['events-ok']);
     expect(rows).toEqual([{ target: 'webhook', status: 'delivered', attempts: 2, last_status_code: 200 }]);
   });
 
@@ -128,8 +119,8 @@ describe('scorer run-finished webhook', () => {
       RUN_WEBHOOK_MAX_ATTEMPTS: '2',
     });
     expect(out.code, out.stderr).toBe(0);
-    expect((await getRunRecord(pool, 'events-down'))!.status).toBe('succeeded');
-    const { rows } = await pool.query<{ status: string; attempts: number; last_error: string }>(
+    expect((await getRunRecord(suite.pool, 'events-down'))!.status).toBe('succeeded');
+    const { rows } = await suite.pool.query<{ status: string; attempts: number; last_error: string }>(
       'SELECT status, attempts, last_error FROM webhook_deliveries WHERE run_id = $1',
       ['events-down'],
     );

@@ -6,18 +6,15 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { applyMigrations } from '@tripcast/db/migrate';
+import { useMigratedTestDatabase } from '@tripcast/db/testing';
 import {
   createS3Client,
   createTestBucket,
-  createTestDatabase,
   getTestAws,
-  type TTestDatabase,
 } from '@tripcast/local-stack/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { cliEnv, queryDuckDb, runCli, startCli } from './testing/cli-harness';
+import { cliEnv, COURSE_COLUMNS, queryDuckDb, runCli, sqlString as sql, startCli } from './testing/cli-harness';
 import {
   DIRTY_RULES,
   expectedCounts,
@@ -30,41 +27,31 @@ import { getRunRecord, reapStaleRuns } from '@tripcast/db/queries/runs';
 import type { TScoreResult } from './score-month';
 
 const ROWS = 5_000;
-let db: TTestDatabase;
-let pool: pg.Pool;
+const suite = useMigratedTestDatabase();
 let dir: string;
 let modelDir: string;
 let monthFile: string;
 let baseEnv: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await applyMigrations({ databaseUrl: db.url });
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  // The suite's database is dropped WITH (FORCE) at the end: a client the pool still holds then
-  // gets 57P01 'terminating connection', which must not surface as an uncaught exception.
-  pool.on('error', () => {});
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-scorer-test-'));
   modelDir = await writeTestModel(path.join(dir, 'model'));
   monthFile = path.join(dir, 'data', 'green_tripdata_2021-02.parquet');
   await writeTestMonth({ file: monthFile, rows: ROWS, year: 2021, month: 2 });
   baseEnv = cliEnv({
-    DATABASE_URL: db.url,
+    DATABASE_URL: suite.url,
     OBJECT_STORE_URI: path.join(dir, 'store'),
     MODEL_LOCATION: modelDir,
   });
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 async function dbRowsOf(runId: string): Promise<{ count: number; sum: number } | null> {
-  const { rows } = await pool.query<{ count: string; sum: number | null }>(
+  const { rows } = await suite.pool.query<{ count: string; sum: number | null }>(
     `SELECT count(*) AS count, sum(p.predicted_duration::float8) AS sum FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key WHERE r.id = $1`,
     [runId],
   );
@@ -123,16 +110,7 @@ describe('scorer run on a generated month with dirty rows', () => {
     const schema = await queryDuckDb(
       `DESCRIBE SELECT * FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`,
     );
-    expect(schema.map((c) => [c.column_name, c.column_type])).toEqual([
-      ['ride_id', 'VARCHAR'],
-      ['pickup_datetime', 'TIMESTAMP'],
-      ['PULocationID', 'INTEGER'],
-      ['DOLocationID', 'INTEGER'],
-      ['actual_duration', 'DOUBLE'],
-      ['predicted_duration', 'DOUBLE'],
-      ['diff', 'DOUBLE'],
-      ['model_version', 'VARCHAR'],
-    ]);
+    expect(schema.map((c) => [c.column_name, c.column_type])).toEqual(COURSE_COLUMNS);
     const rows = await queryDuckDb(
       `SELECT o.*, i.trip_distance, i.file_row_number AS idx FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false) o
        JOIN read_parquet(${sql(monthFile)}, file_row_number = true) i ON o.ride_id = '2021/02_' || i.file_row_number
@@ -169,7 +147,7 @@ describe('scorer run on a generated month with dirty rows', () => {
   });
 
   it('records the run: succeeded, counts, model version, statistics matching the Parquet', async () => {
-    const record = (await getRunRecord<TScoreResult['summary']>(pool, 'dirty-1'))!;
+    const record = (await getRunRecord<TScoreResult['summary']>(suite.pool, 'dirty-1'))!;
     expect(record.status).toBe('succeeded');
     expect(record.progress).toBe(1);
     expect([record.rowsRead, record.rowsScored, record.rowsRejected]).toEqual([
@@ -200,7 +178,7 @@ describe('scorer run on a generated month with dirty rows', () => {
     expect(rows!.count).toBe(parquet!.n);
     expect(rows!.sum).toBeCloseTo(parquet!.s as number, 0);
     // Row by row on a sample: same ride_id, times, zones and predictions.
-    const { rows: sample } = await pool.query<{
+    const { rows: sample } = await suite.pool.query<{
       ride_id: string;
       pickup: string;
       pu: number;
@@ -252,7 +230,7 @@ describe('scorer run, course policy (the default), on the same dirty month', () 
   });
 
   it('flags exactly those rows in Postgres (column anomaly) and keeps every row\'s distance', async () => {
-    const { rows } = await pool.query<{ row_index: number; anomaly: string | null; trip_distance: number | null }>(
+    const { rows } = await suite.pool.query<{ row_index: number; anomaly: string | null; trip_distance: number | null }>(
       `SELECT row_index, anomaly, trip_distance FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key
        WHERE r.id = 'course-1' ORDER BY row_index`,
     );
@@ -323,10 +301,10 @@ describe('scorer run failures name their cause, in the exit and in the record', 
     expect(out.stderr).toMatch(expected);
     if (name === 'missing input') {
       // Refused before the run exists: a typo leaves no failed run behind.
-      expect(await getRunRecord(pool, runId)).toBeNull();
+      expect(await getRunRecord(suite.pool, runId)).toBeNull();
       return;
     }
-    const record = (await getRunRecord(pool, runId))!;
+    const record = (await getRunRecord(suite.pool, runId))!;
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(expected);
   });
@@ -345,7 +323,7 @@ describe('s3:// input and output (s3rver)', () => {
       }),
     );
     const env = cliEnv({
-      DATABASE_URL: db.url,
+      DATABASE_URL: suite.url,
       OBJECT_STORE_URI: `s3://${bucket}`,
       MODEL_LOCATION: modelDir,
       S3_ENDPOINT_URL: aws.s3.endpoint,
@@ -416,7 +394,7 @@ describe('kill -9 mid-run, then rerun', () => {
     // Kill once the scorer reports progress: mid-scoring, before anything is published.
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const record = await getRunRecord(pool, 'kill-1');
+      const record = await getRunRecord(suite.pool, 'kill-1');
       if (record?.status === 'running' && record.progress > 0 && record.progress < 0.8) break; // still scoring
       if (record?.status === 'succeeded' || Date.now() > deadline)
         throw new Error(`never caught kill-1 mid-run: ${record?.status}`);
@@ -435,12 +413,12 @@ describe('kill -9 mid-run, then rerun', () => {
       'month=03',
     );
     expect(existsSync(path.join(outDir, 'kill-1.parquet'))).toBe(false);
-    expect((await getRunRecord(pool, 'kill-1'))!.status).toBe('running');
+    expect((await getRunRecord(suite.pool, 'kill-1'))!.status).toBe('running');
 
     // The heartbeat stopped: the reaper fails it (staleness 0 ms here instead of the default minute).
     await new Promise((r) => setTimeout(r, 100));
-    expect(await reapStaleRuns(pool, { staleAfterMs: 50 })).toContain('kill-1');
-    const reaped = (await getRunRecord(pool, 'kill-1'))!;
+    expect(await reapStaleRuns(suite.pool, { staleAfterMs: 50 })).toContain('kill-1');
+    const reaped = (await getRunRecord(suite.pool, 'kill-1'))!;
     expect(reaped.status).toBe('failed');
     expect(reaped.error).toMatch(/heartbeat stopped/);
 
@@ -467,7 +445,7 @@ describe('kill -9 mid-run, then rerun', () => {
     expect(dbA!.count).toBe(diff!.na);
     expect(dbA!.count).toBe(dbB!.count);
     expect(dbA!.sum).toBeCloseTo(dbB!.sum, 3);
-    const record = (await getRunRecord(pool, 'kill-1'))!;
+    const record = (await getRunRecord(suite.pool, 'kill-1'))!;
     expect(record.status).toBe('succeeded');
     expect(record.error).toBeNull();
   }, 150_000);

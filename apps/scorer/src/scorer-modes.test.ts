@@ -5,11 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { createDbClient } from '@tripcast/db/client';
-import { applyMigrations } from '@tripcast/db/migrate';
+import { useMigratedTestDatabase } from '@tripcast/db/testing';
 import { promoteModel, registerModel } from '@tripcast/model/store';
-import { createTestDatabase, type TTestDatabase } from '@tripcast/local-stack/testing';
 
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseScorerEnv } from './env';
@@ -21,18 +19,11 @@ import { cliEnv, queryDuckDb, runCli, startCli } from './testing/cli-harness';
 import { buildTestModel, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
 import { hasSharedData, sharedDataPath } from './testing/shared-data';
 
-let db: TTestDatabase;
-let pool: pg.Pool;
+const suite = useMigratedTestDatabase();
 let dir: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await applyMigrations({ databaseUrl: db.url });
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
-  // The suite's database is dropped WITH (FORCE) at the end: a client the pool still holds then
-  // gets 57P01 'terminating connection', which must not surface as an uncaught exception.
-  pool.on('error', () => {});
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-scorer-modes-'));
   const modelDir = await writeTestModel(path.join(dir, 'model'));
   for (const month of [1, 2]) {
@@ -44,7 +35,7 @@ beforeAll(async () => {
     });
   }
   env = cliEnv({
-    DATABASE_URL: db.url,
+    DATABASE_URL: suite.url,
     OBJECT_STORE_URI: path.join(dir, 'store'),
     TRIPCAST_HOME: dir,
     MODEL_LOCATION: modelDir,
@@ -57,8 +48,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
@@ -146,7 +135,7 @@ describe('scorer backfill', () => {
       ['2021-02', 'succeeded'],
     ]);
     expect(outcomes[0]!.error).toMatch(/input not found: .*green_tripdata_2020-12\.parquet/);
-    const records = await Promise.all(outcomes.map((o) => getRunRecord(pool, o.runId)));
+    const records = await Promise.all(outcomes.map((o) => getRunRecord(suite.pool, o.runId)));
     // The missing month was refused before its run existed: no failed run left behind.
     expect(records[0]).toBeNull();
     expect(records.slice(1).map((r) => r!.trigger)).toEqual(['backfill', 'backfill']);
@@ -158,7 +147,7 @@ describe('scorer backfill', () => {
 
 describe('scorer schedule', () => {
   it('reaps a stale run at start, scores the previous month with a fixed run id, and stops on SIGTERM', async () => {
-    await pool.query(
+    await suite.pool.query(
       `INSERT INTO batch_runs (id, taxi_type, year, month, input_uri, trigger, status, heartbeat_at, started_at)
        VALUES ('stale-1', 'green', 2021, 1, 'x', 'manual', 'running', now() - interval '1 hour', now() - interval '1 hour')`,
     );
@@ -176,10 +165,10 @@ describe('scorer schedule', () => {
     );
     // Generous: under a loaded CI machine the child's start-up (tsx, DuckDB, onnxruntime) alone can take tens of seconds.
     const deadline = Date.now() + 100_000;
-    let record = await getRunRecord<TScoreResult['summary']>(pool, runId);
+    let record = await getRunRecord<TScoreResult['summary']>(suite.pool, runId);
     while (record?.status !== 'succeeded' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      record = await getRunRecord<TScoreResult['summary']>(pool, runId);
+      record = await getRunRecord<TScoreResult['summary']>(suite.pool, runId);
     }
     child.kill('SIGTERM');
     const exit = await done;
@@ -191,7 +180,7 @@ describe('scorer schedule', () => {
     // would, and flagged for it.
     expect(record?.rowsRead).toBe(600);
     expect(record?.summary?.anomaliesByReason?.pickup_outside_month).toBeGreaterThan(500);
-    const stale = (await getRunRecord(pool, 'stale-1'))!;
+    const stale = (await getRunRecord(suite.pool, 'stale-1'))!;
     expect(stale.status).toBe('failed');
     expect(stale.error).toMatch(/heartbeat stopped/);
   }, 150_000);
@@ -201,10 +190,10 @@ describe('launchRun (the console API), local mode', () => {
   it('creates the queued record and starts a detached scorer that completes it', async () => {
     const launched = await launchRun(
       { taxiType: 'green', year: 2021, month: 2, requestedBy: 'analyst@example.com' },
-      { env: parseScorerEnv(env), pool, processEnv: env },
+      { env: parseScorerEnv(env), pool: suite.pool, processEnv: env },
     );
     expect(launched.mode).toBe('local');
-    const first = (await getRunRecord(pool, launched.runId))!;
+    const first = (await getRunRecord(suite.pool, launched.runId))!;
     expect(['queued', 'running', 'succeeded']).toContain(first.status);
     expect(first.trigger).toBe('manual');
     // Generous: under a loaded CI machine the child's start-up (tsx, DuckDB, onnxruntime) alone can take tens of seconds.
@@ -212,7 +201,7 @@ describe('launchRun (the console API), local mode', () => {
     let record = first;
     while (record.status !== 'succeeded' && record.status !== 'failed' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
-      record = (await getRunRecord(pool, launched.runId))!;
+      record = (await getRunRecord(suite.pool, launched.runId))!;
     }
     expect(record.status, record.error ?? '').toBe('succeeded');
     expect(record.rowsRead).toBe(600);
@@ -220,7 +209,7 @@ describe('launchRun (the console API), local mode', () => {
     // The child's output goes to its log file (it prints its result after completing the record).
     if (launched.mode === 'local') expect(existsSync(launched.logFile)).toBe(true);
     await expect(
-      launchRun({ taxiType: 'green', year: 2021, month: 13 }, { env: parseScorerEnv(env), pool }),
+      launchRun({ taxiType: 'green', year: 2021, month: 13 }, { env: parseScorerEnv(env), pool: suite.pool }),
     ).rejects.toThrow(/month/);
   });
 
@@ -240,18 +229,18 @@ describe('launchRun (the console API), local mode', () => {
       ['green', 2021, 1, 'green_tripdata_2021-01.parquet'],
       ['yellow', 2020, 12, 'yellow_tripdata_2020-12.csv.gz'],
     ]);
-    const before = await pool.query('SELECT count(*)::int AS n FROM batch_runs');
-    const refused = launchRun({ taxiType: 'green', year: 2021, month: 5 }, { env: scorerEnv, pool });
+    const before = await suite.pool.query('SELECT count(*)::int AS n FROM batch_runs');
+    const refused = launchRun({ taxiType: 'green', year: 2021, month: 5 }, { env: scorerEnv, pool: suite.pool });
     await expect(refused).rejects.toBeInstanceOf(MonthNotInStoreError);
     await expect(refused).rejects.toThrow(`no trip data for green 2021-05 in the store: put green_tripdata_2021-05.parquet`);
-    const after = await pool.query('SELECT count(*)::int AS n FROM batch_runs');
+    const after = await suite.pool.query('SELECT count(*)::int AS n FROM batch_runs');
     expect(after.rows[0]).toEqual(before.rows[0]);
   });
 });
 
 describe('model from the registry', () => {
   it('scores with the production version by default, a named version with --model, and fails naming an unknown one', async () => {
-    const prisma = createDbClient(db.url);
+    const prisma = createDbClient(suite.url);
     try {
       const storeUri = path.join(dir, 'store');
       for (const version of ['reg-1', 'reg-2']) {

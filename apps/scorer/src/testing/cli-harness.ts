@@ -53,3 +53,18 @@ export async function queryDuckDb(sql: string): Promise<Record<string, unknown>[
     instance.closeSync();
   }
 }
+
+/** A SQL string literal (for DuckDB queries over paths the tests made). */
+export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** The course's output Parquet columns and their DuckDB types, in order. */
+export const COURSE_COLUMNS = [
+  ['ride_id', 'VARCHAR'],
+  ['pickup_datetime', 'TIMESTAMP'],
+  ['PULocationID', 'INTEGER'],
+  ['DOLocationID', 'INTEGER'],
+  ['actual_duration', 'DOUBLE'],
+  ['predicted_duration', 'DOUBLE'],
+  ['diff', 'DOUBLE'],
+  ['model_version', 'VARCHAR'],
+];
