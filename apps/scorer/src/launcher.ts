@@ -97,6 +97,11 @@ export type TLaunchOptions = {
   ecs?: ECSClient;
   /** Environment of the child scorer (local mode); default this process's. */
   processEnv?: NodeJS.ProcessEnv;
+  /**
+   * An audit row to record once the run has started (actor: the request's requestedBy; target:
+   * the new run), as launchBackfill records its own: the console's trigger and retry pass theirs.
+   */
+  audit?: { action: string; details?: unknown };
 };
 
 const SCORER_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'scorer.js');
@@ -138,15 +143,27 @@ export async function launchRun(input: TLaunchRequest, options: TLaunchOptions =
       requestedBy: request.requestedBy ?? null,
     });
     const args = buildRunArgs({ ...request, runId });
+    let launched: TLaunchResult;
     try {
-      return env.SCORER_LAUNCHER === 'ecs'
-        ? await startEcsTask({ env, args, runId, ecs: options.ecs })
-        : startChildProcess({ env, args, runId, processEnv: options.processEnv ?? getChildProcessEnv() });
+      launched =
+        env.SCORER_LAUNCHER === 'ecs'
+          ? await startEcsTask({ env, args, runId, ecs: options.ecs })
+          : startChildProcess({ env, args, runId, processEnv: options.processEnv ?? getChildProcessEnv() });
     } catch (error) {
       const message = `could not start the scorer: ${error instanceof Error ? error.message : String(error)}`;
       await failRun(pool, runId, message);
       throw new Error(message, { cause: error });
     }
+    if (options.audit) {
+      await insertAuditEntry(pool, {
+        actor: request.requestedBy ?? 'unknown',
+        action: options.audit.action,
+        targetType: 'batch_run',
+        targetId: runId,
+        details: options.audit.details,
+      });
+    }
+    return launched;
   } finally {
     if (!options.pool) await pool.end();
   }
@@ -185,7 +202,7 @@ export async function launchBackfill(input: TBackfillRequest, options: TLaunchOp
     for (const month of months) {
       const run = await launchRun(
         { ...month, trigger: 'backfill', validation: request.validation, requestedBy: request.requestedBy },
-        { ...options, env, pool },
+        { ...options, audit: undefined, env, pool },
       );
       runIds.push(run.runId);
     }

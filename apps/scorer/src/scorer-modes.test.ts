@@ -190,9 +190,15 @@ describe('launchRun (the console API), local mode', () => {
   it('creates the queued record and starts a detached scorer that completes it', async () => {
     const launched = await launchRun(
       { taxiType: 'green', year: 2021, month: 2, requestedBy: 'analyst@example.com' },
-      { env: parseScorerEnv(env), pool: suite.pool, processEnv: env },
+      { env: parseScorerEnv(env), pool: suite.pool, processEnv: env, audit: { action: 'run.trigger', details: { month: 2 } } },
     );
     expect(launched.mode).toBe('local');
+    // The audit row the console's trigger asks for: who, what, which run.
+    const { rows: audit } = await suite.pool.query<{ actor: string; details: unknown }>(
+      "SELECT actor, details FROM audit_log WHERE action = 'run.trigger' AND target_type = 'batch_run' AND target_id = $1",
+      [launched.runId],
+    );
+    expect(audit).toEqual([{ actor: 'analyst@example.com', details: { month: 2 } }]);
     const first = (await getRunRecord(suite.pool, launched.runId))!;
     expect(['queued', 'running', 'succeeded']).toContain(first.status);
     expect(first.trigger).toBe('manual');

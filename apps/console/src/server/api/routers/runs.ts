@@ -1,4 +1,3 @@
-import { recordAudit } from '@tripcast/db/queries/audit';
 import { z } from 'zod';
 import { ZTaxiType } from '@tripcast/model';
 import {
@@ -7,6 +6,7 @@ import {
   launchRun,
   listScorableMonths,
   MonthNotInStoreError,
+  type TLaunchOptions,
   type TLaunchRequest,
 } from '@tripcast/scorer/launcher';
 import { listRunPredictions, samplePredictedVsActual } from '@tripcast/db/queries/predictions';
@@ -31,9 +31,9 @@ const ZValidation = z
  * Launch one run; a month the store does not have is a 400 naming it (nothing is created). Shared
  * by trigger, retry and backfill so each refuses an absent month the same way.
  */
-async function launchOrRefuse(ctx: TPathAudience, request: TLaunchRequest) {
+async function launchOrRefuse(ctx: TPathAudience, request: TLaunchRequest, audit: TLaunchOptions['audit']) {
   try {
-    return await launchRun(request);
+    return await launchRun(request, { audit });
   } catch (error) {
     if (error instanceof MonthNotInStoreError) badRequest(showText(error.message, ctx));
     throw error;
@@ -115,18 +115,8 @@ export const runsRouter = createTRPCRouter({
   trigger: analystProcedure
     .input(ZMonthInput.extend({ taxiType: ZTaxiType, validation: ZValidation }))
     .mutation(async ({ ctx, input }) => {
-      const run = await launchOrRefuse(ctx, {
-        ...input,
-        trigger: 'manual',
-        requestedBy: ctx.actor,
-      });
-      await recordAudit(ctx.db, {
-        actor: ctx.actor,
-        action: 'run.trigger',
-        targetType: 'batch_run',
-        targetId: run.runId,
-        details: input,
-      });
+      const request = { ...input, trigger: 'manual', requestedBy: ctx.actor } as const;
+      const run = await launchOrRefuse(ctx, request, { action: 'run.trigger', details: input });
       return { runId: run.runId };
     }),
 
@@ -139,18 +129,8 @@ export const runsRouter = createTRPCRouter({
       if (failed.status !== 'failed')
         badRequest(`Run ${input.id} is ${failed.status}: only a failed run can be retried`);
       const month = { taxiType: failed.taxiType, year: failed.year, month: failed.month };
-      const run = await launchOrRefuse(ctx, {
-        ...month,
-        trigger: 'manual',
-        requestedBy: ctx.actor,
-      });
-      await recordAudit(ctx.db, {
-        actor: ctx.actor,
-        action: 'run.retry',
-        targetType: 'batch_run',
-        targetId: run.runId,
-        details: { ...month, retryOf: failed.id },
-      });
+      const request = { ...month, trigger: 'manual', requestedBy: ctx.actor } as const;
+      const run = await launchOrRefuse(ctx, request, { action: 'run.retry', details: { ...month, retryOf: failed.id } });
       return { runId: run.runId };
     }),
 
