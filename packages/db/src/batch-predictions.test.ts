@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteRunPredictions, replaceRunPredictions, runPartitionName } from './batch-predictions';
+import { replaceRunPredictions, runPartitionName } from './batch-predictions';
 import type { TBatchPredictionChunk } from './batch-predictions';
 import { createPgPool } from './client';
 import { createMigratedTestDatabase } from './testing';
@@ -244,18 +244,6 @@ describe('replaceRunPredictions', () => {
       replaceRunPredictions({ pool, runKey, rows: [toChunk(makeRows(400))] }),
     ]);
     expect([700, 400]).toContain(await countRows(runKey));
-  });
-
-  it('deleteRunPredictions drops the run partition', async () => {
-    const runKey = await createRun('delete');
-    await replaceRunPredictions({ pool, runKey, rows: [toChunk(makeRows(5))] });
-    expect(await deleteRunPredictions({ pool, runKey })).toBe(true);
-    expect(await countRows(runKey)).toBe(0);
-    expect(await deleteRunPredictions({ pool, runKey })).toBe(false);
-    const { rows } = await pool.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
-      runPartitionName(runKey),
-    ]);
-    expect(rows[0]!.t).toBeNull();
   });
 
   it("pages one run through its own partition's primary key (partition pruning, no other run read)", async () => {

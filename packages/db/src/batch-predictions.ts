@@ -178,34 +178,6 @@ async function dropStagingTables(client: pg.PoolClient, runKey: number): Promise
     await client.query(`DROP TABLE IF EXISTS ${client.escapeIdentifier(name)}`);
 }
 
-/** Deletes every prediction of a run (drops its partition); returns whether it had any. */
-export async function deleteRunPredictions({
-  pool,
-  runKey,
-}: {
-  pool: pg.Pool;
-  runKey: number;
-}): Promise<boolean> {
-  assertRunKey(runKey);
-  const client = await pool.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1, $2)', [RUN_LOCK_NAMESPACE, runKey]);
-    try {
-      const { rows } = await client.query<{ t: string | null }>(
-        'SELECT to_regclass($1)::text AS t',
-        [runPartitionName(runKey)],
-      );
-      if (!rows[0]?.t) return false;
-      await client.query(`DROP TABLE ${client.escapeIdentifier(runPartitionName(runKey))}`);
-      return true;
-    } finally {
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [RUN_LOCK_NAMESPACE, runKey]);
-    }
-  } finally {
-    client.release();
-  }
-}
-
 // --- binary COPY encoding (https://www.postgresql.org/docs/current/sql-copy.html#id-1.9.3.55.9.4)
 
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
