@@ -195,6 +195,53 @@ function defaultVersion(now: Date, onnx: Uint8Array): string {
 }
 
 /**
+ * The card both recipes write: the graph's identity, checksum and inputs, the training facts every
+ * recipe records (target, filter, data, time, pairs seen) after the recipe's own, and the metrics.
+ */
+function buildTrainedCard(
+  options: TTrainOptions,
+  card: {
+    name: string;
+    onnx: Uint8Array;
+    description: string;
+    io: Pick<TModelCard, 'inputs' | 'output'>;
+    /** The recipe's own training facts: algorithm, recipe, hyper-parameters, features, ... */
+    recipe: Record<string, unknown>;
+    trainSources: unknown;
+    validation: TValidation;
+    trainSeconds: number;
+    fit: { pairsSeen: number; trainRmse: number; rows: number };
+    coefficients?: Record<string, number>;
+  },
+): TModelCard {
+  const now = options.now ?? new Date();
+  return ZModelCard.parse({
+    schemaVersion: 1,
+    name: card.name,
+    version: options.version ?? defaultVersion(now, card.onnx),
+    createdAt: now.toISOString(),
+    description: options.description ?? card.description,
+    sha256: sha256Hex(card.onnx),
+    ...card.io,
+    training: {
+      ...card.recipe,
+      target: 'duration_minutes = (dropoff - pickup) / 60 s',
+      filter: TRAINING_FILTER,
+      trainData: card.trainSources,
+      validationData: card.validation.source,
+      trainSeconds: card.trainSeconds,
+      pairsSeen: card.fit.pairsSeen,
+      ...(card.coefficients ? { coefficients: card.coefficients } : {}),
+    },
+    metrics: {
+      train: { rmse: card.fit.trainRmse, rows: card.fit.rows },
+      validation: card.validation.metrics,
+      validationDetail: card.validation.detail,
+    },
+  });
+}
+
+/**
  * Train the course's model (one-hot PU_DO + trip_distance, least squares with sklearn's
  * conventions) on one or more TLC months, evaluate it on a validation month, and export it as
  * ONNX with its card. The export is loaded back into onnxruntime and checked against the float64
@@ -237,18 +284,12 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
     intercept: fit.intercept,
     metadata: { name, target: 'duration_minutes' },
   });
-  const now = options.now ?? new Date();
-  const card = ZModelCard.parse({
-    schemaVersion: 1,
+  const card = buildTrainedCard(options, {
     name,
-    version: options.version ?? defaultVersion(now, onnx),
-    createdAt: now.toISOString(),
-    description:
-      options.description ??
-      'Course linear regression: one-hot PU_DO + trip_distance -> duration (minutes)',
-    sha256: sha256Hex(onnx),
-    ...linearPairCardIo(),
-    training: {
+    onnx,
+    description: 'Course linear regression: one-hot PU_DO + trip_distance -> duration (minutes)',
+    io: linearPairCardIo(),
+    recipe: {
       algorithm:
         solver === 'exact'
           ? 'exact minimum-norm least squares, sklearn conventions (centred, intercept = mean(y) - mean(X)·coef, unseen PU_DO contributes 0)'
@@ -256,19 +297,12 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
       features: ['PU_DO (one-hot)', 'trip_distance'],
       recipe: 'course',
       hyperParameters: { solver },
-      target: 'duration_minutes = (dropoff - pickup) / 60 s',
-      filter: TRAINING_FILTER,
-      trainData: trainSources,
-      validationData: validation.source,
-      trainSeconds,
-      pairsSeen: fit.pairsSeen,
-      coefficients: { intercept: fit.intercept, tripDistance: fit.distanceCoefficient },
     },
-    metrics: {
-      train: { rmse: fit.trainRmse, rows: fit.rows },
-      validation: validation.metrics,
-      validationDetail: validation.detail,
-    },
+    trainSources,
+    validation,
+    trainSeconds,
+    fit,
+    coefficients: { intercept: fit.intercept, tripDistance: fit.distanceCoefficient },
   });
   await checkExport(onnx, card, (pair, distance) => predictLinearFit(fit, pair, distance));
   return { onnx, card, fit };
@@ -366,35 +400,22 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
     ...additiveModelSpec(fit),
     metadata: { name, target: 'duration_minutes', recipe: 'zones' },
   });
-  const now = options.now ?? new Date();
-  const card = ZModelCard.parse({
-    schemaVersion: 1,
+  const card = buildTrainedCard(options, {
     name,
-    version: options.version ?? defaultVersion(now, onnx),
-    createdAt: now.toISOString(),
-    description:
-      options.description ??
-      `Zones recipe: ridge additive model over pair / zone / borough tables, distance curve${params.useTime ? ' and pickup hour of week' : ''} -> duration (minutes)`,
-    sha256: sha256Hex(onnx),
-    ...additiveCardIo(params.useTime),
-    training: {
+    onnx,
+    description: `Zones recipe: ridge additive model over pair / zone / borough tables, distance curve${params.useTime ? ' and pickup hour of week' : ''} -> duration (minutes)`,
+    io: additiveCardIo(params.useTime),
+    recipe: {
       algorithm:
         'ridge-regularised additive model (one penalty per block) fitted by block coordinate descent (backfitting); every block is a lookup table',
       recipe: 'zones',
       hyperParameters: params,
       features: zonesFeatures(params),
-      target: 'duration_minutes = (dropoff - pickup) / 60 s',
-      filter: TRAINING_FILTER,
-      trainData: trainSources,
-      validationData: validation.source,
-      trainSeconds,
-      pairsSeen: fit.pairsSeen,
     },
-    metrics: {
-      train: { rmse: fit.trainRmse, rows: fit.rows },
-      validation: validation.metrics,
-      validationDetail: validation.detail,
-    },
+    trainSources,
+    validation,
+    trainSeconds,
+    fit,
   });
   await checkExport(onnx, card, predict);
   return { onnx, card, fit };
