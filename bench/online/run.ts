@@ -13,6 +13,9 @@
  *   (thousands of errors, latencies in seconds). Ours is also measured with wrk so the two tools
  *   can be compared.
  *
+ * - Then ours again with two challengers scoring every request after its response (issue 15:
+ *   production p99 within 1 ms of none).
+ *
  *   npx tsx bench/online/run.ts [--duration 10] [--connections 32] [--with-next]
  */
 import { spawn } from 'node:child_process';
@@ -30,7 +33,7 @@ import { trainModel } from '@tripcast/model/training';
 import pg from 'pg';
 import { getFreePort, hasCommand, runAutocannon, runWrk, waitForHttp } from './load';
 import type { TLoadResult } from './load';
-import { createBenchApiKey, publishBenchModel } from './publish-model';
+import { addBenchChallengers, createBenchApiKey, publishBenchModel } from './publish-model';
 import { reportFigure } from '../report';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -260,6 +263,22 @@ async function main(): Promise<void> {
     await drainHistory();
     await runWrk({ ...load, url: flaskUrl, durationSec: 3 });
     const flaskWrk = await runWrk({ ...load, url: flaskUrl });
+
+    // 5b. The same load with two challengers scoring every request after its response (issue 15:
+    // production's p99 within 1 ms of none). The server's watcher picks them up within its interval.
+    step('adding two challengers, measuring again');
+    await addBenchChallengers({ databaseUrl, storeUri, onnx: trained.onnx, card: trained.card, count: 2 });
+    const readChallengers = async () =>
+      ((await (await fetch(`http://127.0.0.1:${oursPort}/api/health`)).json()) as { challengers?: { status: string }[] }).challengers ?? [];
+    for (const started = Date.now(); (await readChallengers()).filter((c) => c.status === 'ok').length < 2; ) {
+      if (Date.now() - started > 30_000) throw new Error('the server did not load the two challengers within 30 s');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await drainHistory();
+    await runAutocannon({ ...load, url: oursUrl, durationSec: 3, headers: oursHeaders });
+    await drainHistory();
+    const withChallengers = await runAutocannon({ ...load, url: oursUrl, headers: oursHeaders });
+    await drainHistory();
     await pool.end();
 
     // 6. Report.
@@ -282,6 +301,8 @@ async function main(): Promise<void> {
       `${mark(ratio >= TARGETS.ratioToFlask)} >= ${TARGETS.ratioToFlask}x Flask req/s                 ${ratio.toFixed(2)}x`,
       `${mark(oursAutocannon.requestsPerSec >= TARGETS.requestsPerSec)} ~${TARGETS.requestsPerSec} req/s                          ${oursAutocannon.requestsPerSec.toFixed(0)} req/s`,
       `${mark(oursAutocannon.p99Ms < TARGETS.p99Ms)} p99 < ${TARGETS.p99Ms} ms                          ${oursAutocannon.p99Ms.toFixed(2)} ms`,
+      formatRow('ours, 2 challengers (autocannon)', withChallengers),
+      `${mark(withChallengers.p99Ms - oursAutocannon.p99Ms <= 1)} p99 with 2 challengers within 1 ms of none   ${oursAutocannon.p99Ms.toFixed(2)} -> ${withChallengers.p99Ms.toFixed(2)} ms (${(withChallengers.p99Ms - oursAutocannon.p99Ms).toFixed(2)} ms)`,
       `reference (wrk, 32 connections, idle 2-core machine): plain node:http 19,500 req/s p99 3.8 ms; Next route handler 1,040 req/s p99 106 ms; Flask/gunicorn 2,780 req/s p99 16.5 ms`,
     ];
     console.log(lines.join('\n'));
@@ -297,10 +318,19 @@ async function main(): Promise<void> {
     });
     for (const [tool, result] of [['autocannon', oursAutocannon], ['wrk', oursWrk]] as const)
       reportFigure({ bench: 'online', name: `keyed predict p99 (${tool})`, value: result.p99Ms, unit: 'ms', target: { kind: 'at-most', value: TARGETS.p99Ms }, loadBefore });
+    reportFigure({
+      bench: 'online',
+      name: 'keyed predict p99 with 2 challengers (autocannon)',
+      value: withChallengers.p99Ms,
+      unit: 'ms',
+      reference: { name: 'p99 with no challenger', value: oursAutocannon.p99Ms, unit: 'ms' },
+      target: { kind: 'at-most', value: oursAutocannon.p99Ms + 1 },
+      loadBefore,
+    });
     const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
     await mkdir(resultsDir, { recursive: true });
     const resultFile = path.join(resultsDir, `online-${new Date().toISOString().replaceAll(':', '-')}.json`);
-    await writeFile(resultFile, JSON.stringify({ loadAtStart, loadAtEnd: loadavg(), connections, durationSec, oursAutocannon, oursWrk, flaskWrk, ratio, rowsWritten, backlogAtEnd, drainSec, history, targets: TARGETS }, null, 2));
+    await writeFile(resultFile, JSON.stringify({ loadAtStart, loadAtEnd: loadavg(), connections, durationSec, oursAutocannon, oursWrk, flaskWrk, withChallengers, ratio, rowsWritten, backlogAtEnd, drainSec, history, targets: TARGETS }, null, 2));
     step(`results saved to ${path.relative(REPO_ROOT, resultFile)}`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);
