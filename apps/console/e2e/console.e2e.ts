@@ -18,6 +18,7 @@ import { generateTripMonth } from '@tripcast/model/trips';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 import { ZRide } from '@tripcast/model';
 import { failRun } from '@tripcast/db/queries/runs';
+import { createApiKey } from '@tripcast/db/queries/api-keys';
 import {
   buildConsoleIfStale,
   CONSOLE_DIR,
@@ -643,5 +644,69 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     }
     await user.context().close();
     await admin.context().close();
+  });
+
+  it('adds a challenger, compares it with production on live API traffic, and promotes it with that evidence (1280 and 1440 px)', async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto('/models');
+    const panel = page.getByTestId('challengers-panel');
+    await panel.waitFor();
+    const production = await page
+      .locator('[data-testid="model-card"][data-stage="production"]')
+      .getAttribute('data-version');
+    const challenger = v2.card.version;
+    expect(production).not.toBe(challenger);
+    await panel.getByRole('combobox', { name: 'Add a challenger' }).selectOption(challenger);
+    await panel.getByRole('button', { name: 'Add challenger' }).click();
+    const section = panel.locator(`[data-testid="challenger"][data-version="${challenger}"]`);
+    await section.waitFor();
+
+    // Live traffic through the REST API: production answers, the challenger scores after it.
+    const { key } = await createApiKey(db, { name: 'e2e challengers', createdBy: 'e2e' });
+    const ride = { PULocationID: 43, DOLocationID: 132, trip_distance: DISTANCE };
+    await expect
+      .poll(
+        async () => {
+          const res = await page.request.post('/api/v1/predict', {
+            headers: { authorization: `Bearer ${key}` },
+            data: ride,
+          });
+          expect(res.status()).toBe(200);
+          // The answer is production's, unchanged.
+          expect(((await res.json()) as { model_version: string }).model_version).toBe(production);
+          return db.predictionHistory.count({
+            where: { role: 'challenger', modelVersion: challenger, source: 'online' },
+          });
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBeGreaterThanOrEqual(3);
+
+    await page.reload();
+    const online = section.locator('[data-testid="agreement-row"][data-source="online"]');
+    await online.waitFor();
+    expect(Number((await online.locator('td').nth(1).textContent())?.replace(/\D/g, ''))).toBeGreaterThanOrEqual(3);
+    await shot('20-models-challengers');
+
+    await section.getByRole('button', { name: 'Promote…' }).click();
+    const dialog = page.getByRole('dialog', { name: `Promote challenger ${challenger} to production?` });
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('promote-evidence').textContent()).toMatch(
+      /online: \d+ rides, mean \|Δ\| [\d.]+ min, p95 \|Δ\| [\d.]+ min, \d+% over 5 min apart/,
+    );
+    await dialog.getByLabel('stays on as a challenger').check();
+    await shot('21-models-promote-challenger');
+    await dialog.getByRole('button', { name: 'Promote' }).click();
+    await page
+      .locator(`[data-testid="model-card"][data-version="${challenger}"][data-stage="production"]`)
+      .waitFor();
+    await panel.locator(`[data-testid="challenger"][data-version="${production}"]`).waitFor();
+    await shot('22-models-after-challenger-promotion');
+
+    // History filters by role and version (in the URL).
+    await page.goto(`/history?modelVersion=${encodeURIComponent(challenger)}&role=challenger`);
+    expect(await page.getByLabel('Role').inputValue()).toBe('challenger');
+    await page.locator('table').getByText('challenger', { exact: true }).first().waitFor();
+    await shot('23-history-challenger-rows');
   });
 });

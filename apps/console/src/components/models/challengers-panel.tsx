@@ -228,9 +228,9 @@ export function ChallengersPanel({
                   (a) =>
                     `${a.source}: ${formatCount(a.pairs)} rides, mean |Δ| ${formatMinutes(a.meanAbsDiffMinutes, 2)}, p95 |Δ| ${formatMinutes(a.p95AbsDiffMinutes, 2)}, ${formatPercent(a.shareOver5Min)} over 5 min apart`,
                 )
-                .join('; ')
+                .join('; ') + '.'
             : 'No online or stream comparison in the chosen period.'}{' '}
-          Batch error: not recorded per model yet.
+          Batch error per model: not recorded yet.
         </span>
         <span className="mt-3 block">
           Production <span className="font-mono">{data?.production ?? '—'}</span> then:
