@@ -137,7 +137,31 @@ describe.concurrent('CLIs', () => {
     );
     expect(badOption.code).toBe(1);
     expect(badOption.stderr).toMatch(/--previous: /);
-  });
+
+    // compare: by default production (the only version here), on a generated month.
+    const month = path.join(dir, 'compare-month');
+    const generated = await cli(
+      'generate.ts',
+      ['--taxi-type', 'green', '--year', '2021', '--month', '3', '--rows', '5000', '--out', month],
+      env,
+    );
+    expect(generated.code, generated.stderr).toBe(0);
+    const file = path.join(month, 'green_tripdata_2021-03.parquet');
+    const compared = await cli('models.ts', ['compare', '--month', file, '--json'], env);
+    expect(compared.code, compared.stderr).toBe(0);
+    const comparison = JSON.parse(compared.stdout) as {
+      rowsCompared: number;
+      versions: { label: string; evaluation: { rmse: number } }[];
+    };
+    expect(comparison.versions.map((v) => v.label)).toEqual([`${version} (production)`]);
+    expect(comparison.rowsCompared).toBeGreaterThan(3000);
+    expect(comparison.versions[0]!.evaluation.rmse).toBeGreaterThan(0);
+    const table = await cli('models.ts', ['compare', '--month', file, '--version', version], env);
+    expect(table.stdout).toMatch(/RMSE\s+\d+\.\d{3}/);
+    const unknown = await cli('models.ts', ['compare', '--month', file, '--version', 'nope'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no version nope of cli_model is registered');
+  }, 240_000); // a dozen CLI processes, each paying tsx start-up
 
   it('bootstrap fails fast naming a missing DATABASE_URL', async () => {
     const result = await cli('bootstrap.ts', [], { DATABASE_URL: '' });

@@ -4,6 +4,9 @@ import { z } from 'zod';
 
 import { getCliEnv } from '../env';
 import { ZModelName, ZModelVersion, type TModelCard } from '../model-card';
+import { s3OptionsFromEnv } from '../object-store';
+import { resolveUserPath } from '../user-path';
+import { compareVersions, formatComparison } from './compare-versions';
 import { parseCliOption } from './options';
 
 const HELP = `Manage registered model versions.
@@ -22,6 +25,13 @@ Commands:
   challenger remove --version <v> [--name <n>]
                                        stop challenger <v> (it becomes archived)
   challenger list [--name <n>]         production and the challengers every mode serves
+  compare --month <file> [--version <v> ...] [--name <n>] [--json]
+                                       score versions on the same month (Parquet or CSV, local,
+                                       s3:// or https://; 1..60 min trips, as training validates)
+                                       and print RMSE / MAE / bias overall and by distance band,
+                                       and how far each pair of versions is apart. Default
+                                       versions: production, the challengers and the newest
+                                       candidate. --json prints the whole comparison
 
 Stage changes reach the running apps within their watcher interval (2 s), no restart.
 
@@ -34,8 +44,10 @@ async function main() {
     allowPositionals: true,
     options: {
       name: { type: 'string' },
-      version: { type: 'string' },
+      version: { type: 'string', multiple: true },
       previous: { type: 'string' },
+      month: { type: 'string' },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,7 +58,12 @@ async function main() {
   }
   const env = getCliEnv();
   const nameOption = parseCliOption(ZModelName, '--name', values.name);
-  const version = parseCliOption(ZModelVersion, '--version', values.version);
+  const versions = (values.version ?? []).map((v) =>
+    parseCliOption(ZModelVersion, '--version', v)!,
+  );
+  if (versions.length > 1 && command !== 'compare')
+    throw new Error('give one --version (only compare takes several)');
+  const version = versions[0];
   const previousStage = parseCliOption(
     z.enum(['archived', 'challenger']),
     '--previous',
@@ -114,6 +131,18 @@ async function main() {
         });
         console.log(`${row.name}@${row.version} is now ${row.stage}`);
       } else throw new Error(`challenger needs add, remove or list (see --help)`);
+    } else if (command === 'compare') {
+      if (!values.month) throw new Error('compare needs --month <file>');
+      const comparison = await compareVersions(db, {
+        name,
+        versions,
+        month: resolveUserPath(values.month, env.userDir),
+        s3: s3OptionsFromEnv(env),
+        log: values.json ? () => undefined : (line) => console.error(line),
+      });
+      console.log(
+        values.json ? JSON.stringify(comparison, null, 2) : formatComparison(comparison).join('\n'),
+      );
     } else throw new Error(`unknown command "${command}" (see --help)`);
   } finally {
     await db.$disconnect();

@@ -8,3 +8,4 @@ export {
   type TPairStats,
 } from './linear-fit';
 export { lsqr } from './lsqr';
+export * from './compare';
