@@ -15,26 +15,33 @@ import { spawnConsumer } from '../testing/consumer-process';
 import { useConsumerSuite } from '../testing/consumer-suite';
 import { throttleSomeEntries } from '../testing/throttle';
 import { buildTestModelFiles, createTestModel, readAllRecords, rideEvent, silentLog, TEST_MODEL_NAME, waitFor } from '../testing/fixtures';
-import { createConsumer } from './consumer';
+import { createConsumer, type TConsumerOptions } from './consumer';
 import { startHealthServer } from './health-server';
 
 describe('standalone consumer: scoring, poison, model promotion, resharding (kinesalite + Postgres)', () => {
   const suite = useConsumerSuite();
+
+  /** An in-process consumer of `stream` on the suite's Kinesis and database, with the tests' short lease and idle poll. */
+  function createTestConsumer(stream: string, options: Pick<TConsumerOptions, 'batchSize' | 'handler'> & Partial<TConsumerOptions>) {
+    return createConsumer({
+      kinesis: suite.kinesis,
+      pool: suite.db.pool,
+      streamName: stream,
+      log: silentLog,
+      leaseTtlMs: 1_500,
+      idlePollMs: 50,
+      initialPosition: 'TRIM_HORIZON',
+      ...options,
+    });
+  }
 
   it('a poison record goes to the DLQ and the events after it are scored (in process)', async () => {
     const input = await createTestStream({ shardCount: 1 });
     const output = await createTestStream({ shardCount: 1 });
     await suite.put(input, [rideEvent(1), '{"ride": nope', rideEvent(2, { DOLocationID: 0 }), ...Array.from({ length: 20 }, (_, i) => rideEvent(10 + i))]);
     const model = await createTestModel('v1');
-    const consumer = createConsumer({
-      kinesis: suite.kinesis,
-      pool: suite.db.pool,
-      streamName: input,
-      log: silentLog,
-      leaseTtlMs: 1_500,
+    const consumer = createTestConsumer(input, {
       batchSize: 5,
-      idlePollMs: 50,
-      initialPosition: 'TRIM_HORIZON',
       handler: {
         getModel: () => model,
         publisher: createKinesisPublisher({ client: suite.kinesis, streamName: output }),
@@ -78,15 +85,8 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     ];
     await suite.put(input, [...poison, rideEvent(1), rideEvent(2)]);
     const model = await createTestModel('v1');
-    const consumer = createConsumer({
-      kinesis: suite.kinesis,
-      pool: suite.db.pool,
-      streamName: input,
-      log: silentLog,
-      leaseTtlMs: 1_500,
+    const consumer = createTestConsumer(input, {
       batchSize: 2,
-      idlePollMs: 50,
-      initialPosition: 'TRIM_HORIZON',
       handler: { getModel: () => model, publisher: createKinesisPublisher({ client: suite.kinesis, streamName: output }), ...createPgSinks(suite.db.pool) },
     });
     consumer.start();
@@ -116,15 +116,8 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     // reason that is not the data (permissions, a dropped table). Retrying is right; silence is not.
     let isBroken = true;
     const sinks = createPgSinks(suite.db.pool);
-    const consumer = createConsumer({
-      kinesis: suite.kinesis,
-      pool: suite.db.pool,
-      streamName: input,
-      log: silentLog,
-      leaseTtlMs: 1_500,
+    const consumer = createTestConsumer(input, {
       batchSize: 10,
-      idlePollMs: 50,
-      initialPosition: 'TRIM_HORIZON',
       stallThresholdMs: 1_000,
       handler: {
         getModel: () => model,
@@ -166,15 +159,8 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
     const outputClient = createKinesisClient();
     throttleSomeEntries(outputClient, (text, call) => call <= 6 && (JSON.parse(text) as { prediction: { ride_id: number } }).prediction.ride_id % 4 === 0);
     const publisher = createKinesisPublisher({ client: outputClient, streamName: output, retry: { maxAttempts: 8, baseDelayMs: 20, maxDelayMs: 200 } });
-    const consumer = createConsumer({
-      kinesis: suite.kinesis,
-      pool: suite.db.pool,
-      streamName: input,
-      log: silentLog,
-      leaseTtlMs: 1_500,
+    const consumer = createTestConsumer(input, {
       batchSize: 50,
-      idlePollMs: 50,
-      initialPosition: 'TRIM_HORIZON',
       handler: { getModel: () => model, publisher, ...createPgSinks(suite.db.pool) },
     });
     consumer.start();
