@@ -6,7 +6,7 @@ import { getCliEnv } from '../env';
 import { ZModelName, ZModelVersion, type TModelCard } from '../model-card';
 import { s3OptionsFromEnv } from '../object-store';
 import { resolveUserPath } from '../user-path';
-import { compareVersions, formatComparison } from './compare-versions';
+import { compareVersions, formatComparison } from '../compare-versions';
 import { parseCliOption } from './options';
 
 const HELP = `Manage registered model versions.

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildE2eModel } from '../../../../e2e/support/models';
 import { encodeOnnxModel } from '@tripcast/model/onnx';
+import { generateTripMonth } from '@tripcast/model/trips';
 import { sha256Hex } from '@tripcast/model/runtime';
 import { createProductionModelWatcher, type TProductionModelWatcher } from '@tripcast/model/store';
 import { createTestConsole, type TTestConsole } from '../../testing/context';
@@ -28,6 +29,8 @@ describe('models router and live prediction (real onnxruntime, real object store
   let watcher: TProductionModelWatcher | undefined;
   beforeAll(async () => {
     store = fs.mkdtempSync(path.join(os.tmpdir(), 'tripcast-console-models-'));
+    // The store's months are listed through the scorer's env (read once): the same store.
+    process.env.OBJECT_STORE_URI = store;
     t = await createTestConsole({
       storeUri: store,
       getModelWatcher: () => {
@@ -95,20 +98,32 @@ describe('models router and live prediction (real onnxruntime, real object store
           { name: 'W', type: 'float', shape: [1] },
         ],
         outputs: [{ name: 'duration', type: 'float', shape: ['N'] }],
-        initializers: [{ name: 'W', type: 'float', dims: [1], values: [0], externalData: { location: secretFile, offset: 0, length: 4 } }],
+        initializers: [
+          {
+            name: 'W',
+            type: 'float',
+            dims: [1],
+            values: [0],
+            externalData: { location: secretFile, offset: 0, length: 4 },
+          },
+        ],
         nodes: [{ opType: 'Mul', inputs: ['trip_distance', 'W'], outputs: ['duration'] }],
       });
       const card = {
         ...v2.card,
         version: 't-external',
         sha256: sha256Hex(onnx),
-        inputs: [{ name: 'trip_distance', feature: 'trip_distance', type: 'float32', isColumn: false }],
+        inputs: [
+          { name: 'trip_distance', feature: 'trip_distance', type: 'float32', isColumn: false },
+        ],
         output: { name: 'duration', unit: 'minutes' },
       };
       const upload = t.caller.models.register(uploadForm({ onnx, card }));
       await expect(upload).rejects.toMatchObject({ code: 'BAD_REQUEST' });
       await expect(t.caller.models.register(uploadForm({ onnx, card }))).rejects.toThrow(
-        new RegExp(`external data.*initializer "W" \\(location ${secretFile.replaceAll('.', '\\.')}\\)`),
+        new RegExp(
+          `external data.*initializer "W" \\(location ${secretFile.replaceAll('.', '\\.')}\\)`,
+        ),
       );
       expect(fs.existsSync(path.join(store, 'models', NAME, 't-external'))).toBe(false);
     } finally {
@@ -117,12 +132,16 @@ describe('models router and live prediction (real onnxruntime, real object store
 
     for (const version of ['..', 'a/b', '', 'a\0b']) {
       const card = JSON.stringify({ ...v2.card, version });
-      await expect(t.caller.models.register(uploadForm(v2, card)), version).rejects.toThrow(/card\.json: version: version must be/);
+      await expect(t.caller.models.register(uploadForm(v2, card)), version).rejects.toThrow(
+        /card\.json: version: version must be/,
+      );
     }
     // Unchecked, `..` was accepted and wrote model.onnx into models/ itself, above the model's folder.
     expect(fs.existsSync(path.join(store, 'models', 'model.onnx'))).toBe(false);
     expect(fs.existsSync(path.join(store, 'models', 'card.json'))).toBe(false);
-    await expect(t.caller.models.promote({ version: '../x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(t.caller.models.promote({ version: '../x' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 
   it('answers a clear error for a live prediction while nothing is in production', async () => {
@@ -214,18 +233,43 @@ describe('models router and live prediction (real onnxruntime, real object store
   it('adds a challenger, compares it with production from the history, promotes it keeping the old production as a challenger, removes that one; all audited', async () => {
     // State from the tests above: t-v1 in production, t-v2 archived.
     await t.caller.models.addChallenger({ version: 't-v2' });
-    await expect(t.caller.models.addChallenger({ version: 't-v1' })).rejects.toThrow(/in production/);
+    await expect(t.caller.models.addChallenger({ version: 't-v1' })).rejects.toThrow(
+      /in production/,
+    );
     const at = new Date();
     const pair = (key: string, prod: number, chal: number) => [
-      { source: 'online' as const, idempotencyKey: key, modelName: NAME, modelVersion: 't-v1', predictedDuration: prod, latencyMs: 1, createdAt: at },
-      { source: 'online' as const, idempotencyKey: key, modelName: NAME, modelVersion: 't-v2', predictedDuration: chal, latencyMs: 3, role: 'challenger' as const, createdAt: at },
+      {
+        source: 'online' as const,
+        idempotencyKey: key,
+        modelName: NAME,
+        modelVersion: 't-v1',
+        predictedDuration: prod,
+        latencyMs: 1,
+        createdAt: at,
+      },
+      {
+        source: 'online' as const,
+        idempotencyKey: key,
+        modelName: NAME,
+        modelVersion: 't-v2',
+        predictedDuration: chal,
+        latencyMs: 3,
+        role: 'challenger' as const,
+        createdAt: at,
+      },
     ];
-    await t.db.predictionHistory.createMany({ data: [...pair('cmp-1', 10, 11), ...pair('cmp-2', 10, 20)] });
+    await t.db.predictionHistory.createMany({
+      data: [...pair('cmp-1', 10, 11), ...pair('cmp-2', 10, 20)],
+    });
     const compared = await t.caller.models.challengers({
       from: new Date(at.getTime() - 60_000),
       to: new Date(at.getTime() + 60_000),
     });
-    expect(compared).toMatchObject({ production: 't-v1', maxChallengers: 3, batchMetrics: { available: false } });
+    expect(compared).toMatchObject({
+      production: 't-v1',
+      maxChallengers: 3,
+      batchMetrics: { available: false },
+    });
     expect(compared.challengers).toEqual([
       {
         version: 't-v2',
@@ -245,15 +289,57 @@ describe('models router and live prediction (real onnxruntime, real object store
     ]);
 
     await t.caller.models.promote({ version: 't-v2', previousStage: 'challenger' });
-    const stages = Object.fromEntries((await t.caller.models.list()).versions.map((v) => [v.version, v.stage]));
+    const stages = Object.fromEntries(
+      (await t.caller.models.list()).versions.map((v) => [v.version, v.stage]),
+    );
     expect(stages).toEqual({ 't-v1': 'challenger', 't-v2': 'production' });
     await t.caller.models.removeChallenger({ version: 't-v1' });
-    await expect(t.caller.models.removeChallenger({ version: 't-v1' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    const audit = await t.db.auditLog.findMany({ select: { action: true, targetId: true }, orderBy: { id: 'asc' } });
+    await expect(t.caller.models.removeChallenger({ version: 't-v1' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    const audit = await t.db.auditLog.findMany({
+      select: { action: true, targetId: true },
+      orderBy: { id: 'asc' },
+    });
     expect(audit.slice(-3)).toEqual([
       { action: 'model.challenger.add', targetId: `${NAME}@t-v2` },
       { action: 'model.promote', targetId: `${NAME}@t-v2` },
       { action: 'model.challenger.remove', targetId: `${NAME}@t-v1` },
     ]);
+  });
+
+  it('compares registered versions on a month of the store (analysts), and refuses a month or version it lacks', async () => {
+    await generateTripMonth({
+      taxiType: 'green',
+      year: 2024,
+      month: 2,
+      rows: 5_000,
+      seed: 11,
+      outPath: path.join(store, 'trip-data'),
+    });
+    const comparison = await t.caller.models.compare({
+      taxiType: 'green',
+      year: 2024,
+      month: 2,
+      versions: ['t-v1', 't-v2'],
+    });
+    expect(comparison.month).toBe('green 2024-02');
+    expect('file' in comparison).toBe(false); // a server path: not for the page
+    expect(comparison.versions.map((v) => v.label)).toEqual([
+      expect.stringMatching(/^t-v1 /),
+      expect.stringMatching(/^t-v2 /),
+    ]);
+    expect(comparison.rowsCompared).toBeGreaterThan(3_000);
+    // 5 + 3/mi against 8 + 2/mi: they differ on every ride, by |3 - d| minutes.
+    expect(comparison.pairs[0]!.meanAbsDifference).toBeGreaterThan(0.5);
+    await expect(
+      t.caller.models.compare({ taxiType: 'green', year: 2019, month: 2, versions: ['t-v1'] }),
+    ).rejects.toThrow(/No trip data for green 2019-02 in the store/);
+    await expect(
+      t.caller.models.compare({ taxiType: 'green', year: 2024, month: 2, versions: ['nope'] }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('no version nope'),
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { compareChallengerAgreement } from '@tripcast/db/queries/history';
 import { getModelVersion } from '@tripcast/db/queries/models';
-import { ZModelVersion } from '@tripcast/model';
+import { ZModelVersion, ZTaxiType } from '@tripcast/model';
+import { compareVersions, UnknownModelVersionError } from '@tripcast/model/compare-versions';
+import { listScorableMonths } from '@tripcast/scorer/launcher';
 import {
   addChallenger,
   findRollbackTarget,
@@ -18,7 +20,14 @@ import {
 import { refreshAfterRegistryChange } from '../../model-session';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
 import { showModelVersion } from '../../server-paths';
-import { badRequest, adminProcedure, viewerProcedure, createTRPCRouter, type TContext } from '../trpc';
+import {
+  analystProcedure,
+  badRequest,
+  adminProcedure,
+  viewerProcedure,
+  createTRPCRouter,
+  type TContext,
+} from '../trpc';
 
 /** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
 const MAX_ONNX_BYTES = 64 * 1024 * 1024;
@@ -62,10 +71,52 @@ export const modelsRouter = createTRPCRouter({
   list: viewerProcedure.query(async ({ ctx }) => ({
     name: ctx.modelName,
     // Artifact folders and training files are server paths: admins only (server-paths.ts).
-    versions: (await listModelVersions(ctx.db, ctx.modelName)).map((row) => showModelVersion(row, ctx)),
+    versions: (await listModelVersions(ctx.db, ctx.modelName)).map((row) =>
+      showModelVersion(row, ctx),
+    ),
     /** What Roll back would put back, so its confirmation can name it. */
     rollbackTarget: (await findRollbackTarget(ctx.db, ctx.modelName))?.version ?? null,
   })),
+
+  /**
+   * Score up to four versions on one month of the store's trip data, side by side (RMSE, MAE and
+   * bias overall and by distance band, a predicted-vs-actual grid, how far each pair is apart).
+   * Seconds for a demo month, longer for a big one: the page shows progress while it runs.
+   */
+  compare: analystProcedure
+    .input(
+      z.object({
+        taxiType: ZTaxiType,
+        year: z.number().int().min(2009).max(2100),
+        month: z.number().int().min(1).max(12),
+        versions: z
+          .array(ZModelVersion)
+          .min(1, 'Pick at least one version')
+          .max(4, 'Compare at most four versions'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { months } = await listScorableMonths();
+      const found = months.find(
+        (m) => m.taxiType === input.taxiType && m.year === input.year && m.month === input.month,
+      );
+      const label = `${input.taxiType} ${input.year}-${String(input.month).padStart(2, '0')}`;
+      if (!found) badRequest(`No trip data for ${label} in the store: add the month first`);
+      try {
+        const { file: _file, ...comparison } = await compareVersions(ctx.db, {
+          name: ctx.modelName,
+          versions: [...new Set(input.versions)],
+          month: found.uri,
+          s3: ctx.storeOptions.s3,
+          log: () => undefined,
+        });
+        // The month's file is a server path (server-paths.ts): the label says which month it was.
+        return { month: label, ...comparison };
+      } catch (error) {
+        if (error instanceof UnknownModelVersionError) badRequest(error.message, error);
+        throw error;
+      }
+    }),
 
   register: adminProcedure.input(ZRegisterForm).mutation(async ({ ctx, input }) => {
     let checked;
@@ -132,7 +183,11 @@ export const modelsRouter = createTRPCRouter({
    * run metrics (batch_run_model_metrics), which are not recorded yet: `batchMetrics` says so.
    */
   challengers: viewerProcedure
-    .input(z.object({ from: z.date(), to: z.date() }).refine((p) => p.from < p.to, { message: 'from must be before to', path: ['from'] }))
+    .input(
+      z
+        .object({ from: z.date(), to: z.date() })
+        .refine((p) => p.from < p.to, { message: 'from must be before to', path: ['from'] }),
+    )
     .query(async ({ ctx, input }) => {
       const serving = await resolveServingModels(ctx.db, ctx.modelName);
       const challengers = await Promise.all(
@@ -163,7 +218,11 @@ export const modelsRouter = createTRPCRouter({
     .input(z.object({ version: ZModelVersion }))
     .mutation(async ({ ctx, input }) => {
       try {
-        await addChallenger(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor });
+        await addChallenger(ctx.db, {
+          name: ctx.modelName,
+          version: input.version,
+          actor: ctx.actor,
+        });
       } catch (error) {
         if (error instanceof ModelStageError) badRequest(error.message, error);
         throw error;
@@ -176,7 +235,11 @@ export const modelsRouter = createTRPCRouter({
     .input(z.object({ version: ZModelVersion }))
     .mutation(async ({ ctx, input }) => {
       try {
-        await removeChallenger(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor });
+        await removeChallenger(ctx.db, {
+          name: ctx.modelName,
+          version: input.version,
+          actor: ctx.actor,
+        });
       } catch (error) {
         if (error instanceof ModelStageError) badRequest(error.message, error);
         throw error;
@@ -199,22 +262,22 @@ export const modelsRouter = createTRPCRouter({
         .default({}),
     )
     .mutation(async ({ ctx, input }) => {
-    if (input.toVersion) {
-      const target = await findRollbackTarget(ctx.db, ctx.modelName);
-      if (target && target.version !== input.toVersion)
-        badRequest(
-          `A rollback now puts back ${target.version}, not ${input.toVersion}: the registry changed, reload and confirm again`,
-        );
-    }
-    let restored;
-    try {
-      restored = await rollbackModel(ctx.db, { name: ctx.modelName, actor: ctx.actor });
-    } catch (error) {
-      // The store's one refusal a user can act on; anything else is a real failure.
-      if (error instanceof NoRollbackTargetError) badRequest(error.message, error);
-      throw error;
-    }
-    await refreshServingModel(ctx);
-    return { version: restored.version };
+      if (input.toVersion) {
+        const target = await findRollbackTarget(ctx.db, ctx.modelName);
+        if (target && target.version !== input.toVersion)
+          badRequest(
+            `A rollback now puts back ${target.version}, not ${input.toVersion}: the registry changed, reload and confirm again`,
+          );
+      }
+      let restored;
+      try {
+        restored = await rollbackModel(ctx.db, { name: ctx.modelName, actor: ctx.actor });
+      } catch (error) {
+        // The store's one refusal a user can act on; anything else is a real failure.
+        if (error instanceof NoRollbackTargetError) badRequest(error.message, error);
+        throw error;
+      }
+      await refreshServingModel(ctx);
+      return { version: restored.version };
     }),
 });

@@ -1,12 +1,21 @@
-// `models compare`: the registry's versions scored on one month, side by side. The comparison
-// itself is compareModelsOnMonth (training/compare.ts); this picks and loads the versions.
+// Registered versions scored on one month, side by side: what `models compare` prints and the
+// console's Models page shows. The comparison itself is compareModelsOnMonth (training/compare.ts);
+// this picks and loads the versions from the registry and makes the month readable.
 import type { TDb } from '@tripcast/db/client';
-import type { TObjectStoreOptions } from '../object-store';
-import type { TModelComparison } from '../training/compare';
+import type { TObjectStoreOptions } from './object-store';
+import type { TModelComparison } from './training/compare';
+
+/** A version asked for by name that the registry does not have. */
+export class UnknownModelVersionError extends Error {
+  constructor(name: string, version: string) {
+    super(`no version ${version} of ${name} is registered`);
+    this.name = 'UnknownModelVersionError';
+  }
+}
 
 /** Production, the challengers and the newest candidate: what an analyst weighs before promoting. */
 async function defaultVersions(db: TDb, name: string): Promise<string[]> {
-  const { listModelVersions, resolveServingModels } = await import('../store');
+  const { listModelVersions, resolveServingModels } = await import('./store');
   const serving = await resolveServingModels(db, name);
   const newestCandidate = (await listModelVersions(db, name)).find(
     (row) => row.stage === 'candidate',
@@ -33,9 +42,9 @@ export async function compareVersions(
     { localizeTripFile },
   ] = await Promise.all([
     import('@tripcast/db/queries/models'),
-    import('../store'),
-    import('../training/compare'),
-    import('../trips/source'),
+    import('./store'),
+    import('./training/compare'),
+    import('./trips/source'),
   ]);
   const versions =
     options.versions.length > 0 ? options.versions : await defaultVersions(db, options.name);
@@ -44,7 +53,7 @@ export async function compareVersions(
   const rows = await Promise.all(
     versions.map(async (version) => {
       const row = await getModelVersion(db, { name: options.name, version });
-      if (!row) throw new Error(`no version ${version} of ${options.name} is registered`);
+      if (!row) throw new UnknownModelVersionError(options.name, version);
       return row;
     }),
   );
