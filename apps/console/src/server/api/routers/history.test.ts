@@ -87,6 +87,7 @@ describe('history router', () => {
         'puLocationId',
         'reason',
         'rideId',
+        'role',
         'runId',
         'source',
         'status',
@@ -141,16 +142,16 @@ describe('history router', () => {
     const csv = await new Response(streamHistoryCsv(t.db, filter)).text();
     const lines = csv.trim().split('\n');
     expect(lines[0]).toBe(
-      'predictedAt,source,status,rideId,puLocationId,puBorough,puZone,doLocationId,doBorough,doZone,tripDistance,predictedDuration,actualDuration,modelVersion,latencyMs,reason,runId',
+      'predictedAt,source,status,rideId,puLocationId,puBorough,puZone,doLocationId,doBorough,doZone,tripDistance,predictedDuration,actualDuration,modelVersion,role,latencyMs,reason,runId',
     );
     expect(lines).toHaveLength(4);
     // No zone table: the name columns are empty, the IDs are there.
     expect(lines[1]).toBe(
-      '2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,,,205,,,2.5,21.3,,v1,1.2,,',
+      '2026-03-01T12:00:00.000Z,stream,scored,ride-1,130,,,205,,,2.5,21.3,,v1,production,1.2,,',
     );
     expect(lines[2]).toContain(',batch,scored,2021/01_0,74,,,75,,,');
     // Batch rows carry the input's distance (batch_predictions.trip_distance).
-    expect(lines[2]).toContain(',1.25,7.5,6,v1,,,run-a');
+    expect(lines[2]).toContain(',1.25,7.5,6,v1,production,,,run-a');
   });
 
   it.skipIf(!fs.existsSync(findSharedData('taxi_zone_lookup.csv') ?? ''))(
