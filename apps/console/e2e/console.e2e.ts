@@ -383,6 +383,23 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await shot('09-predict-after-promotion');
   });
 
+  it('compares the production version with the others on a month of the store, side by side', async () => {
+    await page.goto('/models');
+    const panel = page.getByTestId('compare-panel');
+    await panel.locator('#compare-month').selectOption('green:2024-03');
+    // By default production, the challengers and the newest candidate are ticked.
+    await panel.getByRole('button', { name: 'Compare' }).click();
+    const result = panel.getByTestId('comparison-result');
+    await result.waitFor({ timeout: 60_000 });
+    const rmse = await result.getByTestId('compare-rmse').locator('td').allTextContents();
+    expect(rmse[0]).toBe('RMSE');
+    expect(rmse.length).toBeGreaterThanOrEqual(3); // label + at least two versions
+    for (const cell of rmse.slice(1)) expect(cell).toMatch(/^\d+\.\d{3}$/);
+    await result.getByTestId('compare-by-distance').locator('.recharts-bar-rectangle').first().waitFor();
+    expect(await result.getByTestId('compare-pairs').textContent()).toMatch(/min apart/);
+    await shot('08b-models-compare');
+  });
+
   it('shows the promoted model and the activity on the overview', async () => {
     await page.goto('/');
     await expect

@@ -15,9 +15,11 @@ import { formatCount, formatDateTime, formatRelative } from '~/lib/format';
 import type { RouterOutputs } from '~/server/api/root';
 import { useTRPC } from '~/trpc/react';
 import { ChallengersPanel } from './challengers-panel';
+import { ComparePanel } from './compare-panel';
 
 type TVersion = RouterOutputs['models']['list']['versions'][number];
-type TPending = { kind: 'promote'; version: string } | { kind: 'rollback'; toVersion: string } | null;
+type TPending =
+  { kind: 'promote'; version: string } | { kind: 'rollback'; toVersion: string } | null;
 
 function readCard(card: unknown): TModelCard | null {
   const parsed = ZModelCard.safeParse(card);
@@ -119,19 +121,19 @@ function VersionCard({
           )}
         </dl>
         {canManage && (
-        <div className="flex gap-2 pt-1">
-          {isProduction ? (
-            rollbackTarget && (
-              <Button variant="secondary" size="sm" onClick={onRollback}>
-                Roll back…
+          <div className="flex gap-2 pt-1">
+            {isProduction ? (
+              rollbackTarget && (
+                <Button variant="secondary" size="sm" onClick={onRollback}>
+                  Roll back…
+                </Button>
+              )
+            ) : (
+              <Button size="sm" onClick={onPromote} aria-label={`Promote ${v.version}`}>
+                Promote…
               </Button>
-            )
-          ) : (
-            <Button size="sm" onClick={onPromote} aria-label={`Promote ${v.version}`}>
-              Promote…
-            </Button>
-          )}
-        </div>
+            )}
+          </div>
         )}
       </CardBody>
     </Card>
@@ -213,6 +215,8 @@ function RegisterForm() {
 export function ModelsView() {
   const trpc = useTRPC();
   const canManage = useHasRole('admin');
+  // Comparing scores a month on the server: analysts and admins (models.compare).
+  const canCompare = useHasRole('analyst');
   const queryClient = useQueryClient();
   const models = useQuery(trpc.models.list.queryOptions());
   const [pending, setPending] = useState<TPending>(null);
@@ -249,6 +253,11 @@ export function ModelsView() {
           candidates={models.data.versions
             .filter((v) => v.stage === 'candidate' || v.stage === 'archived')
             .map((v) => v.version)}
+        />
+      )}
+      {canCompare && models.data && models.data.versions.length > 0 && (
+        <ComparePanel
+          versions={models.data.versions.map(({ version, stage }) => ({ version, stage }))}
         />
       )}
       {models.isPending ? (
@@ -307,7 +316,9 @@ export function ModelsView() {
       <ConfirmDialog
         open={pending?.kind === 'rollback'}
         title={pending?.kind === 'rollback' ? `Roll back to ${pending.toVersion}?` : ''}
-        confirmLabel={pending?.kind === 'rollback' ? `Roll back to ${pending.toVersion}` : 'Roll back'}
+        confirmLabel={
+          pending?.kind === 'rollback' ? `Roll back to ${pending.toVersion}` : 'Roll back'
+        }
         tone="danger"
         isPending={rollback.isPending}
         onCancel={() => setPending(null)}

@@ -1,0 +1,225 @@
+'use client';
+
+// Several versions scored on the same month of the store, side by side: the evidence an analyst
+// wants before adding a challenger or promoting (models.compare, compareModelsOnMonth).
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { Button } from '~/components/ui/button';
+import { Card, CardBody, CardHeader } from '~/components/ui/card';
+import { Field, Select } from '~/components/ui/form';
+import { ErrorState } from '~/components/ui/states';
+import { Table, Td, Th } from '~/components/ui/table';
+import { formatCount } from '~/lib/format';
+import type { RouterOutputs } from '~/server/api/root';
+import { useTRPC } from '~/trpc/react';
+
+type TComparison = RouterOutputs['models']['compare'];
+type TVersionOption = { version: string; stage: string };
+
+const MAX_VERSIONS = 4;
+const SERIES_COLORS = ['var(--color-primary)', '#d97706', '#059669', '#7c3aed'];
+const monthKey = (m: { taxiType: string; year: number; month: number }) =>
+  `${m.taxiType}:${m.year}-${String(m.month).padStart(2, '0')}`;
+
+/** Production, the challengers and the newest candidate: what is usually weighed. */
+function defaultSelection(versions: TVersionOption[]): string[] {
+  const serving = versions.filter((v) => v.stage === 'production' || v.stage === 'challenger');
+  const candidate = versions.find((v) => v.stage === 'candidate');
+  return [...serving, ...(candidate ? [candidate] : [])]
+    .slice(0, MAX_VERSIONS)
+    .map((v) => v.version);
+}
+
+export function ComparePanel({ versions }: { versions: TVersionOption[] }) {
+  const trpc = useTRPC();
+  const months = useQuery(trpc.runs.months.queryOptions());
+  const [month, setMonth] = useState<string | null>(null);
+  const [picked, setPicked] = useState<string[] | null>(null);
+  const compare = useMutation(trpc.models.compare.mutationOptions());
+  const available = months.data?.months ?? [];
+  const chosenMonth = available.find((m) => monthKey(m) === month) ?? available[0];
+  const selection = picked ?? defaultSelection(versions);
+  const toggle = (version: string) =>
+    setPicked(
+      selection.includes(version)
+        ? selection.filter((v) => v !== version)
+        : [...selection, version],
+    );
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (chosenMonth && selection.length > 0)
+      compare.mutate({ ...chosenMonth, versions: selection });
+  };
+
+  return (
+    <Card className="mb-6" data-testid="compare-panel">
+      <CardHeader
+        title="Compare versions on a month"
+        description="Scores the chosen versions on the same trips (1–60 min, as training validates) and sets their errors side by side."
+      />
+      <CardBody className="space-y-4">
+        {months.isError ? (
+          <ErrorState error={months.error} />
+        ) : months.data && available.length === 0 ? (
+          <p className="text-sm text-muted-foreground">
+            No trip data in the store yet: put a TLC month in{' '}
+            <code className="break-all">{months.data.tripData}</code>.
+          </p>
+        ) : (
+          <form
+            onSubmit={submit}
+            className="flex flex-wrap items-end gap-4"
+            aria-label="Compare versions"
+          >
+            <Field id="compare-month" label="Month">
+              <Select
+                id="compare-month"
+                className="w-48"
+                value={chosenMonth ? monthKey(chosenMonth) : ''}
+                disabled={!months.data}
+                onChange={(e) => setMonth(e.target.value)}
+              >
+                {available.map((m) => (
+                  <option key={monthKey(m)} value={monthKey(m)}>
+                    {m.taxiType} {m.year}-{String(m.month).padStart(2, '0')}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <fieldset className="min-w-0 flex-1">
+              <legend className="mb-1 text-sm font-medium">Versions (up to {MAX_VERSIONS})</legend>
+              <div className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+                {versions.map((v) => (
+                  <label key={v.version} className="flex items-center gap-1.5">
+                    <input
+                      type="checkbox"
+                      checked={selection.includes(v.version)}
+                      disabled={!selection.includes(v.version) && selection.length >= MAX_VERSIONS}
+                      onChange={() => toggle(v.version)}
+                    />
+                    <span className="font-mono text-xs">{v.version}</span>
+                    <span className="text-xs text-muted-foreground">{v.stage}</span>
+                  </label>
+                ))}
+              </div>
+            </fieldset>
+            <Button
+              type="submit"
+              isLoading={compare.isPending}
+              disabled={!chosenMonth || selection.length === 0}
+            >
+              Compare
+            </Button>
+          </form>
+        )}
+        {compare.isPending && (
+          <p className="text-sm text-muted-foreground" aria-live="polite">
+            Scoring {selection.length} version{selection.length > 1 ? 's' : ''} on the month…
+            (seconds for a demo month, longer for a big one)
+          </p>
+        )}
+        {compare.error && <ErrorState error={compare.error} />}
+        {compare.data && <ComparisonResult comparison={compare.data} />}
+      </CardBody>
+    </Card>
+  );
+}
+
+function ComparisonResult({ comparison }: { comparison: TComparison }) {
+  const labels = comparison.versions.map((v) => v.label);
+  const bands = comparison.versions[0]?.evaluation.byDistance.map((b) => b.band) ?? [];
+  const chart = bands.map((band) => ({
+    band,
+    ...Object.fromEntries(
+      comparison.versions.map((v) => [
+        v.label,
+        v.evaluation.byDistance.find((b) => b.band === band)?.rmse ?? null,
+      ]),
+    ),
+  }));
+  const best = Math.min(...comparison.versions.map((v) => v.evaluation.rmse));
+  return (
+    <div className="space-y-4" data-testid="comparison-result">
+      <p className="text-sm text-muted-foreground">
+        {comparison.month}: {formatCount(comparison.rowsCompared)} of{' '}
+        {formatCount(comparison.rowsRead)} trips compared.
+      </p>
+      <Table className="table-fixed">
+        <thead>
+          <tr>
+            <Th className="w-48">minutes</Th>
+            {labels.map((label) => (
+              <Th key={label} className="text-right font-mono text-xs break-all whitespace-normal!">
+                {label}
+              </Th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {(['rmse', 'mae', 'bias'] as const).map((metric) => (
+            <tr key={metric} data-testid={`compare-${metric}`}>
+              <Td>{metric === 'bias' ? 'bias (predicted − actual)' : metric.toUpperCase()}</Td>
+              {comparison.versions.map((v) => (
+                <Td
+                  key={v.label}
+                  className={`text-right tabular-nums ${metric === 'rmse' && v.evaluation.rmse === best ? 'font-semibold text-success' : ''}`}
+                >
+                  {v.evaluation[metric].toFixed(3)}
+                </Td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+      <div
+        className="h-64"
+        role="img"
+        aria-label="RMSE by trip distance, one bar per version"
+        data-testid="compare-by-distance"
+      >
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={chart} margin={{ top: 8, right: 8, bottom: 16, left: 0 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="var(--color-border)" vertical={false} />
+            <XAxis dataKey="band" tick={{ fontSize: 11 }} />
+            <YAxis
+              tick={{ fontSize: 11 }}
+              label={{ value: 'RMSE, min', angle: -90, position: 'insideLeft', fontSize: 11 }}
+            />
+            <Tooltip formatter={(v) => [`${Number(v).toFixed(2)} min`]} />
+            <Legend wrapperStyle={{ fontSize: 11 }} />
+            {labels.map((label, i) => (
+              <Bar
+                key={label}
+                dataKey={label}
+                fill={SERIES_COLORS[i % SERIES_COLORS.length]}
+                isAnimationActive={false}
+              />
+            ))}
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      {comparison.pairs.length > 0 && (
+        <ul className="space-y-1 text-sm" data-testid="compare-pairs">
+          {comparison.pairs.map((pair) => (
+            <li key={`${pair.a}|${pair.b}`}>
+              <span className="font-mono text-xs">{pair.a}</span> vs{' '}
+              <span className="font-mono text-xs">{pair.b}</span>: mean{' '}
+              {pair.meanAbsDifference.toFixed(2)} min apart, p95 {pair.p95AbsDifference.toFixed(2)}{' '}
+              min, {(pair.shareOver5Minutes * 100).toFixed(1)}% of trips more than 5 min apart
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
