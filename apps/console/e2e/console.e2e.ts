@@ -432,7 +432,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await viewer.locator('[data-testid="run-row"]').first().waitFor();
     expect(await viewer.getByRole('button', { name: 'Start run' }).count()).toBe(0);
     await viewer.goto('/models');
-    await viewer.getByText(v3.card.version).first().waitFor();
+    await viewer.locator(`[data-testid="model-card"][data-version="${v3.card.version}"]`).waitFor();
     expect(await viewer.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
     expect(await viewer.getByRole('form', { name: 'Register a model version' }).count()).toBe(0);
     await viewer.goto('/predict');
@@ -483,7 +483,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       }
     }
     await analyst.goto('/models');
-    await analyst.getByText(v3.card.version).first().waitFor();
+    await analyst.locator(`[data-testid="model-card"][data-version="${v3.card.version}"]`).waitFor();
     expect(await analyst.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
     await analyst.goto('/api-keys');
     await analyst.getByText('This page needs the admin role').waitFor();
