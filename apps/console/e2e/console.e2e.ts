@@ -397,6 +397,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     for (const cell of rmse.slice(1)) expect(cell).toMatch(/^\d+\.\d{3}$/);
     await result.getByTestId('compare-by-distance').locator('.recharts-bar-rectangle').first().waitFor();
     expect(await result.getByTestId('compare-pairs').textContent()).toMatch(/min apart/);
+    expect(await result.getByTestId('compare-heatmap').count()).toBe(rmse.length - 1);
     await shot('08b-models-compare');
   });
 

@@ -208,6 +208,11 @@ function ComparisonResult({ comparison }: { comparison: TComparison }) {
           </BarChart>
         </ResponsiveContainer>
       </div>
+      <div className="flex flex-wrap gap-6">
+        {comparison.versions.map((v) => (
+          <PredictedVsActualHeatmap key={v.label} label={v.label} grid={v.predictedVsActual} />
+        ))}
+      </div>
       {comparison.pairs.length > 0 && (
         <ul className="space-y-1 text-sm" data-testid="compare-pairs">
           {comparison.pairs.map((pair) => (
@@ -221,5 +226,56 @@ function ComparisonResult({ comparison }: { comparison: TComparison }) {
         </ul>
       )}
     </div>
+  );
+}
+
+/**
+ * Where each version's predictions fall against the actual durations: trips per 2-minute cell,
+ * on a log scale so the sparse corners still show. A perfect model fills the diagonal.
+ */
+function PredictedVsActualHeatmap({
+  label,
+  grid,
+}: {
+  label: string;
+  grid: TComparison['versions'][number]['predictedVsActual'];
+}) {
+  const bins = grid.counts.length;
+  const scale = Math.log1p(Math.max(1, ...grid.counts.flat()));
+  const cells = [];
+  // Rows top to bottom: predicted high to low; columns: actual low to high.
+  for (let predicted = bins - 1; predicted >= 0; predicted--)
+    for (let actual = 0; actual < bins; actual++) {
+      const count = grid.counts[actual]?.[predicted] ?? 0;
+      const share = count === 0 ? 0 : Math.round((Math.log1p(count) / scale) * 100);
+      cells.push(
+        <div
+          key={`${predicted}-${actual}`}
+          title={`actual ${actual * grid.binMinutes}-${(actual + 1) * grid.binMinutes} min, predicted ${predicted * grid.binMinutes}-${(predicted + 1) * grid.binMinutes} min: ${count} trips`}
+          style={{
+            backgroundColor: `color-mix(in srgb, var(--color-primary) ${share}%, transparent)`,
+          }}
+        />,
+      );
+    }
+  return (
+    <figure className="w-52" data-testid="compare-heatmap">
+      <figcaption className="mb-1 truncate font-mono text-xs" title={label}>
+        {label}
+      </figcaption>
+      <div
+        role="img"
+        aria-label={`Predicted against actual minutes for ${label}`}
+        className="grid aspect-square border border-border"
+        style={{ gridTemplateColumns: `repeat(${bins}, 1fr)` }}
+      >
+        {cells}
+      </div>
+      <div className="mt-0.5 flex justify-between text-[10px] text-muted-foreground">
+        <span>0</span>
+        <span>actual → (predicted ↑), min</span>
+        <span>{grid.maxMinutes}</span>
+      </div>
+    </figure>
   );
 }
