@@ -12,6 +12,7 @@ import {
   ZRide,
   ZRideEvent,
 } from './index';
+import { newYorkWallClockMs } from './ride';
 import { sharedDataPath } from './testing/shared-data';
 
 const course = { PULocationID: 10, DOLocationID: 50, trip_distance: 40 };
@@ -143,5 +144,35 @@ describe('parseZoneLookup', () => {
     const zones = parseZoneLookup(readFileSync(csvPath, 'utf8'));
     expect(zones).toHaveLength(265);
     expect(zones[264]).toMatchObject({ locationId: 265, borough: 'Unknown' });
+  });
+});
+
+describe('newYorkWallClockMs', () => {
+  // The offset is cached per UTC hour; Intl (no cache) is the reference, minute by minute across
+  // both 2024 DST changes (10 March 07:00 UTC, 3 November 06:00 UTC) and at millisecond precision.
+  const clock = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/New_York',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  const reference = (t: number) => {
+    const p: Record<string, number> = {};
+    for (const x of clock.formatToParts(new Date(t))) p[x.type] = Number(x.value);
+    return Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second) + (t % 1000);
+  };
+  it.each([
+    ['spring forward', Date.UTC(2024, 2, 10, 5)],
+    ['fall back', Date.UTC(2024, 10, 3, 4)],
+  ])('agrees with Intl around the %s change', (_, start) => {
+    for (let t = start; t < start + 4 * 3_600_000; t += 60_000 + 7)
+      expect(newYorkWallClockMs(t), new Date(t).toISOString()).toBe(reference(t));
+  });
+  it('is NaN for a non-finite instant', () => {
+    expect(newYorkWallClockMs(Number.NaN)).toBeNaN();
   });
 });
