@@ -67,6 +67,21 @@ async function refreshServingModel(ctx: TContext) {
   }
 }
 
+/**
+ * A registry stage change (promote, add or remove a challenger): the store's refusal of a rule
+ * (ModelStageError) is the caller's 400, and this process serves the new stages at once.
+ */
+async function changeStage(ctx: TContext, version: string, change: () => Promise<unknown>) {
+  try {
+    await change();
+  } catch (error) {
+    if (error instanceof ModelStageError) badRequest(error.message, error);
+    throw error;
+  }
+  await refreshServingModel(ctx);
+  return { version };
+}
+
 export const modelsRouter = createTRPCRouter({
   list: viewerProcedure.query(async ({ ctx }) => ({
     name: ctx.modelName,
@@ -162,19 +177,14 @@ export const modelsRouter = createTRPCRouter({
       const target = await getModelVersion(ctx.db, { name: ctx.modelName, version: input.version });
       if (!target) badRequest(`${ctx.modelName} has no version ${input.version}`);
       if (target.stage === 'production') badRequest(`${input.version} is already in production`);
-      try {
-        await promoteModel(ctx.db, {
+      return changeStage(ctx, input.version, () =>
+        promoteModel(ctx.db, {
           name: ctx.modelName,
           version: input.version,
           actor: ctx.actor,
           previousStage: input.previousStage,
-        });
-      } catch (error) {
-        if (error instanceof ModelStageError) badRequest(error.message, error);
-        throw error;
-      }
-      await refreshServingModel(ctx);
-      return { version: input.version };
+        }),
+      );
     }),
 
   /**
@@ -217,35 +227,17 @@ export const modelsRouter = createTRPCRouter({
   addChallenger: adminProcedure
     .input(z.object({ version: ZModelVersion }))
     .mutation(async ({ ctx, input }) => {
-      try {
-        await addChallenger(ctx.db, {
-          name: ctx.modelName,
-          version: input.version,
-          actor: ctx.actor,
-        });
-      } catch (error) {
-        if (error instanceof ModelStageError) badRequest(error.message, error);
-        throw error;
-      }
-      await refreshServingModel(ctx);
-      return { version: input.version };
+      return changeStage(ctx, input.version, () =>
+        addChallenger(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor }),
+      );
     }),
 
   removeChallenger: adminProcedure
     .input(z.object({ version: ZModelVersion }))
     .mutation(async ({ ctx, input }) => {
-      try {
-        await removeChallenger(ctx.db, {
-          name: ctx.modelName,
-          version: input.version,
-          actor: ctx.actor,
-        });
-      } catch (error) {
-        if (error instanceof ModelStageError) badRequest(error.message, error);
-        throw error;
-      }
-      await refreshServingModel(ctx);
-      return { version: input.version };
+      return changeStage(ctx, input.version, () =>
+        removeChallenger(ctx.db, { name: ctx.modelName, version: input.version, actor: ctx.actor }),
+      );
     }),
 
   rollback: adminProcedure
