@@ -16,11 +16,11 @@ import {
 } from 'recharts';
 import { Button } from '~/components/ui/button';
 import { Card, CardBody, CardHeader } from '~/components/ui/card';
-import { Field, Select } from '~/components/ui/form';
 import { ErrorState } from '~/components/ui/states';
 import { Table, Td, Th } from '~/components/ui/table';
 import { formatCount } from '~/lib/format';
 import type { RouterOutputs } from '~/server/api/root';
+import { pickStoreMonth, StoreMonthSelect } from '~/components/runs/store-month-select';
 import { useTRPC } from '~/trpc/react';
 
 type TComparison = RouterOutputs['models']['compare'];
@@ -28,8 +28,6 @@ type TVersionOption = { version: string; stage: string };
 
 const MAX_VERSIONS = 4;
 const SERIES_COLORS = ['var(--color-primary)', '#d97706', '#059669', '#7c3aed'];
-const monthKey = (m: { taxiType: string; year: number; month: number }) =>
-  `${m.taxiType}:${m.year}-${String(m.month).padStart(2, '0')}`;
 
 /** Production, the challengers and the newest candidate: what is usually weighed. */
 function defaultSelection(versions: TVersionOption[]): string[] {
@@ -47,7 +45,7 @@ export function ComparePanel({ versions }: { versions: TVersionOption[] }) {
   const [picked, setPicked] = useState<string[] | null>(null);
   const compare = useMutation(trpc.models.compare.mutationOptions());
   const available = months.data?.months ?? [];
-  const chosenMonth = available.find((m) => monthKey(m) === month) ?? available[0];
+  const chosenMonth = pickStoreMonth(available, month);
   const selection = picked ?? defaultSelection(versions);
   const toggle = (version: string) =>
     setPicked(
@@ -81,21 +79,14 @@ export function ComparePanel({ versions }: { versions: TVersionOption[] }) {
             className="flex flex-wrap items-end gap-4"
             aria-label="Compare versions"
           >
-            <Field id="compare-month" label="Month">
-              <Select
-                id="compare-month"
-                className="w-48"
-                value={chosenMonth ? monthKey(chosenMonth) : ''}
-                disabled={!months.data}
-                onChange={(e) => setMonth(e.target.value)}
-              >
-                {available.map((m) => (
-                  <option key={monthKey(m)} value={monthKey(m)}>
-                    {m.taxiType} {m.year}-{String(m.month).padStart(2, '0')}
-                  </option>
-                ))}
-              </Select>
-            </Field>
+            <StoreMonthSelect
+              id="compare-month"
+              className="w-48"
+              months={available}
+              chosen={chosenMonth}
+              disabled={!months.data}
+              onChange={setMonth}
+            />
             <fieldset className="min-w-0 flex-1">
               <legend className="mb-1 text-sm font-medium">Versions (up to {MAX_VERSIONS})</legend>
               <div className="flex flex-wrap gap-x-4 gap-y-1 text-sm">

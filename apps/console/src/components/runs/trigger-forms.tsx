@@ -8,6 +8,7 @@ import { Card, CardBody, CardHeader } from '~/components/ui/card';
 import { Field, Input, Select } from '~/components/ui/form';
 import { ZTaxiType, type TTaxiType } from '@tripcast/model';
 import { useTRPC } from '~/trpc/react';
+import { pickStoreMonth, StoreMonthSelect } from './store-month-select';
 
 type TTaxi = TTaxiType;
 
@@ -42,9 +43,6 @@ const VALIDATION_OPTIONS = [
 ] as const;
 type TValidation = (typeof VALIDATION_OPTIONS)[number]['value'];
 
-const monthKey = (m: { taxiType: string; year: number; month: number }) =>
-  `${m.taxiType}:${m.year}-${String(m.month).padStart(2, '0')}`;
-
 /** Offers only the months the store's trip-data holds, so a run is never started on a missing file. */
 export function TriggerRunForm() {
   const trpc = useTRPC();
@@ -62,7 +60,7 @@ export function TriggerRunForm() {
     }),
   );
   const available = months.data?.months ?? [];
-  const chosen = available.find((m) => monthKey(m) === selected) ?? available[0];
+  const chosen = pickStoreMonth(available, selected);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (chosen) trigger.mutate({ ...chosen, validation });
@@ -93,20 +91,13 @@ export function TriggerRunForm() {
             className="grid grid-cols-[14rem_14rem_auto] items-end justify-start gap-3"
             aria-label="Score a month"
           >
-            <Field id="run-month" label="Month">
-              <Select
-                id="run-month"
-                value={chosen ? monthKey(chosen) : ''}
-                disabled={!months.data}
-                onChange={(e) => setSelected(e.target.value)}
-              >
-                {available.map((m) => (
-                  <option key={monthKey(m)} value={monthKey(m)}>
-                    {m.taxiType} {m.year}-{String(m.month).padStart(2, '0')}
-                  </option>
-                ))}
-              </Select>
-            </Field>
+            <StoreMonthSelect
+              id="run-month"
+              months={available}
+              chosen={chosen}
+              disabled={!months.data}
+              onChange={setSelected}
+            />
             <Field id="run-validation" label="Validation">
               <Select
                 id="run-validation"
