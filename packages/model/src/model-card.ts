@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { ZReferenceProfile } from './monitoring/profile';
 import { ZTaxiType } from './ride';
 
 /** Named features the runtime can feed to a model input (see `@tripcast/model/features`). */
@@ -129,6 +130,11 @@ export const ZModelCard = z.object({
       validationDetail: ZEvaluation.optional(),
     })
     .default({}),
+  /**
+   * Monitoring's reference: histograms and frequencies of the training rows and the model's
+   * predictions for them (monitoring/profile.ts). Absent on versions trained before profiles.
+   */
+  profile: ZReferenceProfile.optional(),
 });
 export type TModelCard = z.infer<typeof ZModelCard>;
 export type TModelCardInput = z.input<typeof ZModelCard>;

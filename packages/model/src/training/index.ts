@@ -9,3 +9,4 @@ export {
 } from './linear-fit';
 export { lsqr } from './lsqr';
 export * from './compare';
+export { profileTrainingMonths, profileTripMonths, isTrainingRow, REFERENCE_PROFILE_BASIS } from './profile';

@@ -24,7 +24,8 @@ import { createEvaluation } from './evaluate';
 import { buildLinearPairModel, linearPairCardIo } from '../onnx/linear-pair-model';
 import { createLoadedModel, sha256Hex } from '../runtime';
 import { parseTripFileName, readTripMonth, type TTripChunk } from '../trips/read';
-import { durationMinutes, isCourseDuration } from '../trips/validate';
+import { durationMinutes } from '../trips/validate';
+import { isTrainingRow, profileTrainingMonths } from './profile';
 import {
   addToPairStats,
   createPairStats,
@@ -77,14 +78,6 @@ const PAIR_INPUT = [{ feature: 'pair_index', type: 'int32' }] as const;
 export const TRAINING_FILTER =
   '1 <= duration <= 60 min (the course filter); rows with a null datetime, a zone outside 1..265 or a null distance cannot be encoded and are skipped';
 
-function isUsable(chunk: TTripChunk, i: number): boolean {
-  const pu = chunk.pu[i]!;
-  const dropoff = chunk.do[i]!;
-  return (
-    pu >= 1 && pu <= 265 && dropoff >= 1 && dropoff <= 265 && !Number.isNaN(chunk.distance[i]!)
-  );
-}
-
 /** Yield (pair, distance, duration) for every usable course-filtered row of a file. */
 async function scanFile(
   file: string,
@@ -97,8 +90,8 @@ async function scanFile(
     // The one feature function gives the pair index, exactly as scoring will compute it.
     const pairs = computeFeatures(chunk, PAIR_INPUT).pair_index as Int32Array;
     for (let i = 0; i < chunk.length; i++) {
+      if (!isTrainingRow(chunk, i)) continue;
       const duration = durationMinutes(chunk.pickupMs[i]!, chunk.dropoffMs[i]!);
-      if (!isCourseDuration(duration) || !isUsable(chunk, i)) continue;
       visit(pairs[i]!, chunk.distance[i]!, duration, chunk, i);
       rowsUsed++;
     }
@@ -284,7 +277,7 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
     intercept: fit.intercept,
     metadata: { name, target: 'duration_minutes' },
   });
-  const card = buildTrainedCard(options, {
+  const draft = buildTrainedCard(options, {
     name,
     onnx,
     description: 'Course linear regression: one-hot PU_DO + trip_distance -> duration (minutes)',
@@ -304,16 +297,26 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
     fit,
     coefficients: { intercept: fit.intercept, tripDistance: fit.distanceCoefficient },
   });
-  await checkExport(onnx, card, (pair, distance) => predictLinearFit(fit, pair, distance));
+  const card = await checkExport(
+    onnx,
+    draft,
+    (pair, distance) => predictLinearFit(fit, pair, distance),
+    options.trainFiles,
+  );
   return { onnx, card, fit };
 }
 
-/** Score a spread of pairs and distances through onnxruntime and compare with the float64 fit. */
+/**
+ * Score a spread of pairs and distances through onnxruntime and compare with the float64 fit; then,
+ * with the same loaded export, profile the training rows for monitoring: the card it returns has
+ * `profile`.
+ */
 async function checkExport(
   onnx: Uint8Array,
   card: TModelCard,
   predict: (pair: number, distance: number, hourOfWeek: number) => number,
-): Promise<void> {
+  trainFiles: string[],
+): Promise<TModelCard> {
   const model = await createLoadedModel(onnx, card);
   try {
     const n = 266 * 265;
@@ -342,6 +345,8 @@ async function checkExport(
         );
       }
     }
+    const profile = await profileTrainingMonths({ files: trainFiles, model });
+    return ZModelCard.parse({ ...card, profile });
   } finally {
     await model.close();
   }
@@ -400,7 +405,7 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
     ...additiveModelSpec(fit),
     metadata: { name, target: 'duration_minutes', recipe: 'zones' },
   });
-  const card = buildTrainedCard(options, {
+  const draft = buildTrainedCard(options, {
     name,
     onnx,
     description: `Zones recipe: ridge additive model over pair / zone / borough tables, distance curve${params.useTime ? ' and pickup hour of week' : ''} -> duration (minutes)`,
@@ -417,6 +422,6 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
     trainSeconds,
     fit,
   });
-  await checkExport(onnx, card, predict);
+  const card = await checkExport(onnx, draft, predict, options.trainFiles);
   return { onnx, card, fit };
 }

@@ -44,6 +44,9 @@ describe.skipIf(!hasData)(`zones recipe on ${sharedDataPath(TRAIN)} -> ${VALIDAT
     const second = await train(true);
     expect(Buffer.from(second.onnx).equals(Buffer.from(first.onnx))).toBe(true);
     expect(second.card.version).toBe(first.card.version);
+    // The monitoring reference is part of the card and as reproducible as the graph.
+    expect(second.card.profile).toEqual(first.card.profile);
+    expect(first.card.profile?.rows).toBe(first.card.metrics.train?.rows);
 
     // Monotone in distance for every pair (seen or not) and hour, through onnxruntime.
     const model = await createLoadedModel(first.onnx, first.card);
