@@ -77,13 +77,64 @@ export async function replaceRunPredictions({
   runKey,
   rows,
 }: TReplaceRunPredictionsOptions): Promise<TReplaceRunPredictionsResult> {
+  return replaceRunPartition(pool, runKey, {
+    parent: PARENT_TABLE,
+    columns: COLUMNS,
+    primaryKey: ['run_key', 'row_index'],
+    encode: (onRows) => encodeCopyBinary(runKey, rows, onRows),
+  });
+}
+
+/** One chunk of one challenger's predictions of a run (arrays the same length). */
+export type TChallengerPredictionChunk = {
+  modelVersion: string;
+  /** Row position in the input month: production's row of the ride in batch_predictions. */
+  rowIndex: Int32Array;
+  predicted: Float32Array;
+};
+
+const CHALLENGER_TABLE = 'batch_challenger_predictions';
+const CHALLENGER_COLUMNS = ['run_key', 'model_version', 'row_index', 'predicted_duration'];
+
+/**
+ * Replaces every challenger prediction of run `runKey` with `rows` (all challengers of the run),
+ * atomically, as replaceRunPredictions does for production's. A run with no challenger rows ends
+ * with no partition (a rerun without challengers drops the earlier ones).
+ */
+export async function replaceRunChallengerPredictions(options: {
+  pool: pg.Pool;
+  runKey: number;
+  rows: AsyncIterable<TChallengerPredictionChunk> | Iterable<TChallengerPredictionChunk>;
+}): Promise<TReplaceRunPredictionsResult> {
+  const { runKey } = options;
+  return replaceRunPartition(options.pool, runKey, {
+    parent: CHALLENGER_TABLE,
+    columns: CHALLENGER_COLUMNS,
+    primaryKey: ['run_key', 'model_version', 'row_index'],
+    encode: (onRows) => encodeChallengerCopy(runKey, options.rows, onRows),
+  });
+}
+
+/** What replaceRunPartition loads: a parent table's columns and the binary COPY stream of the rows. */
+type TPartitionLoad = {
+  parent: string;
+  columns: readonly string[];
+  primaryKey: readonly string[];
+  encode: (onRows: (count: number) => void) => AsyncIterable<Buffer>;
+};
+
+async function replaceRunPartition(
+  pool: pg.Pool,
+  runKey: number,
+  load: TPartitionLoad,
+): Promise<TReplaceRunPredictionsResult> {
   assertRunKey(runKey);
   const client = await pool.connect();
   let releaseError: Error | undefined;
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', [RUN_LOCK_NAMESPACE, runKey]);
     try {
-      return await loadAndSwap(client, runKey, rows);
+      return await loadAndSwap(client, runKey, load);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1, $2)', [RUN_LOCK_NAMESPACE, runKey]);
     }
@@ -99,13 +150,14 @@ export async function replaceRunPredictions({
 async function loadAndSwap(
   client: pg.PoolClient,
   runKey: number,
-  rows: TReplaceRunPredictionsOptions['rows'],
+  load: TPartitionLoad,
 ): Promise<TReplaceRunPredictionsResult> {
-  const partition = runPartitionName(runKey);
-  const staging = `${PARENT_TABLE}_load_${runKey}_${Date.now().toString(36)}`;
+  const { parent } = load;
+  const partition = `${parent}_run_${runKey}`;
+  const staging = `${parent}_load_${runKey}_${Date.now().toString(36)}`;
   const id = (name: string) => client.escapeIdentifier(name);
 
-  await dropStagingTables(client, runKey);
+  await dropStagingTables(client, parent, runKey);
   const started = performance.now();
   let rowCount = 0;
   let loaded: number;
@@ -116,20 +168,22 @@ async function loadAndSwap(
   try {
     // LIKE copies columns, types and NOT NULLs; the CHECK lets ATTACH skip its validation scan.
     await client.query(
-      `CREATE TABLE ${id(staging)} (LIKE ${id(PARENT_TABLE)} INCLUDING DEFAULTS, CHECK (run_key = ${runKey}))`,
+      `CREATE TABLE ${id(staging)} (LIKE ${id(parent)} INCLUDING DEFAULTS, CHECK (run_key = ${runKey}))`,
     );
-    const encoded = Readable.from(encodeCopyBinary(runKey, rows, (count) => (rowCount += count)));
+    const encoded = Readable.from(load.encode((count) => (rowCount += count)));
     await pipeline(
       encoded,
       client.query(
-        copyFrom(`COPY ${id(staging)} (${COLUMNS.join(', ')}) FROM STDIN (FORMAT binary, FREEZE)`),
+        copyFrom(
+          `COPY ${id(staging)} (${load.columns.join(', ')}) FROM STDIN (FORMAT binary, FREEZE)`,
+        ),
       ),
     );
     loaded = performance.now();
     // One sorted index build after the load is several times cheaper than maintaining it per row.
     await client.query("SET LOCAL maintenance_work_mem = '256MB'");
     await client.query(
-      `ALTER TABLE ${id(staging)} ADD CONSTRAINT ${id(`${staging}_pkey`)} PRIMARY KEY (run_key, row_index)`,
+      `ALTER TABLE ${id(staging)} ADD CONSTRAINT ${id(`${staging}_pkey`)} PRIMARY KEY (${load.primaryKey.join(', ')})`,
     );
     await client.query('COMMIT');
   } catch (error) {
@@ -143,13 +197,18 @@ async function loadAndSwap(
     await client.query('BEGIN');
     try {
       await client.query(`DROP TABLE IF EXISTS ${id(partition)}`);
-      await client.query(`ALTER TABLE ${id(staging)} RENAME TO ${id(partition)}`);
-      await client.query(
-        `ALTER INDEX ${id(`${staging}_pkey`)} RENAME TO ${id(`${partition}_pkey`)}`,
-      );
-      await client.query(
-        `ALTER TABLE ${id(PARENT_TABLE)} ATTACH PARTITION ${id(partition)} FOR VALUES IN (${runKey})`,
-      );
+      if (rowCount === 0 && parent !== PARENT_TABLE) {
+        // Nothing to keep (a run without challengers): no empty partition per run.
+        await client.query(`DROP TABLE ${id(staging)}`);
+      } else {
+        await client.query(`ALTER TABLE ${id(staging)} RENAME TO ${id(partition)}`);
+        await client.query(
+          `ALTER INDEX ${id(`${staging}_pkey`)} RENAME TO ${id(`${partition}_pkey`)}`,
+        );
+        await client.query(
+          `ALTER TABLE ${id(parent)} ATTACH PARTITION ${id(partition)} FOR VALUES IN (${runKey})`,
+        );
+      }
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');
@@ -169,10 +228,14 @@ async function loadAndSwap(
 }
 
 /** Drops staging tables of `runKey` left by a killed load (the caller holds the run's lock). */
-async function dropStagingTables(client: pg.PoolClient, runKey: number): Promise<void> {
+async function dropStagingTables(
+  client: pg.PoolClient,
+  parent: string,
+  runKey: number,
+): Promise<void> {
   const { rows } = await client.query<{ name: string }>(
     'SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE $1',
-    [`${PARENT_TABLE}_load_${runKey}_%`],
+    [`${parent}_load_${runKey}_%`],
   );
   for (const { name } of rows)
     await client.query(`DROP TABLE IF EXISTS ${client.escapeIdentifier(name)}`);
@@ -313,4 +376,52 @@ function writeText(buffer: Buffer, text: string, offset: number): number {
     buffer[offset + k] = code;
   }
   return length;
+}
+
+// Fixed bytes per challenger tuple: field count (2) + 4 length words (16) + int4 + int4 + float4.
+const CHALLENGER_FIXED_BYTES = 2 + 16 + 4 + 4 + 4;
+
+async function* encodeChallengerCopy(
+  runKey: number,
+  chunks: AsyncIterable<TChallengerPredictionChunk> | Iterable<TChallengerPredictionChunk>,
+  onRows: (count: number) => void,
+): AsyncGenerator<Buffer> {
+  const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
+  COPY_SIGNATURE.copy(header, 0);
+  yield header;
+  for await (const chunk of chunks) {
+    const length = chunk.rowIndex.length;
+    if (chunk.predicted.length !== length)
+      throw new RangeError(
+        `challenger prediction chunk: predicted has ${chunk.predicted.length} values, rowIndex has ${length}`,
+      );
+    if (length === 0) continue;
+    const version = Buffer.from(chunk.modelVersion, 'utf8');
+    const buffer = Buffer.allocUnsafe((CHALLENGER_FIXED_BYTES + version.length) * length);
+    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    let offset = 0;
+    for (let i = 0; i < length; i++) {
+      const predicted = chunk.predicted[i]!;
+      if (Number.isNaN(predicted))
+        throw new RangeError(
+          `challenger ${chunk.modelVersion} row ${chunk.rowIndex[i]}: predicted duration is NaN`,
+        );
+      view.setInt16(offset, CHALLENGER_COLUMNS.length);
+      view.setInt32(offset + 2, 4);
+      view.setInt32(offset + 6, runKey);
+      view.setInt32(offset + 10, version.length);
+      version.copy(buffer, offset + 14);
+      offset += 14 + version.length;
+      view.setInt32(offset, 4);
+      view.setInt32(offset + 4, chunk.rowIndex[i]!);
+      view.setInt32(offset + 8, 4);
+      view.setFloat32(offset + 12, predicted);
+      offset += 16;
+    }
+    yield buffer.subarray(0, offset);
+    onRows(length);
+  }
+  const trailer = Buffer.alloc(2);
+  trailer.writeInt16BE(-1, 0);
+  yield trailer;
 }

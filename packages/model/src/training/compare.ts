@@ -6,6 +6,7 @@ import type { TEvaluation } from '../model-card';
 import type { TLoadedModel } from '../runtime';
 import { durationMinutes, isCourseDuration } from '../trips/validate';
 import { readTripMonth, type TTripChunk } from '../trips/read';
+import { createAgreementAccumulator, type TAgreement } from '../quality';
 import { createEvaluation } from './evaluate';
 
 /** Predicted-vs-actual counts on a square grid of `binMinutes` cells from 0 to `maxMinutes`. */
@@ -43,41 +44,6 @@ export type TModelComparison = {
 
 const GRID_BIN_MINUTES = 2;
 const GRID_MAX_MINUTES = 60;
-// |Δ| histogram for the p95: 0.05-minute bins up to 2 hours, the rest in the last bin.
-const DIFF_BIN = 0.05;
-const DIFF_BINS = 2400;
-
-function createDifferenceAccumulator() {
-  const bins = new Float64Array(DIFF_BINS + 1);
-  let sum = 0;
-  let over5 = 0;
-  let rows = 0;
-  return {
-    add(difference: number) {
-      const abs = Math.abs(difference);
-      sum += abs;
-      if (abs > 5) over5++;
-      rows++;
-      bins[Math.min(DIFF_BINS, Math.floor(abs / DIFF_BIN))]! += 1;
-    },
-    result() {
-      let seen = 0;
-      let p95 = 0;
-      for (let i = 0; i <= DIFF_BINS; i++) {
-        seen += bins[i]!;
-        if (seen >= 0.95 * rows) {
-          p95 = (i + 1) * DIFF_BIN; // the bin's upper edge: never understates the difference
-          break;
-        }
-      }
-      return {
-        meanAbsDifference: rows ? sum / rows : 0,
-        p95AbsDifference: rows ? p95 : 0,
-        shareOver5Minutes: rows ? over5 / rows : 0,
-      };
-    },
-  };
-}
 
 /** The rows of a chunk every version is scored on, as ride columns, with their actual durations. */
 function selectComparableRows(chunk: TTripChunk): { columns: TRideColumns; actual: Float64Array } {
@@ -130,7 +96,7 @@ export async function compareModelsOnMonth(options: {
   const pairIndex: [number, number][] = [];
   for (let a = 0; a < models.length; a++)
     for (let b = a + 1; b < models.length; b++) pairIndex.push([a, b]);
-  const differences = pairIndex.map(() => createDifferenceAccumulator());
+  const differences = pairIndex.map(() => createAgreementAccumulator());
   let rowsRead = 0;
   let rowsCompared = 0;
   for await (const chunk of readTripMonth(file)) {
@@ -156,10 +122,7 @@ export async function compareModelsOnMonth(options: {
         }
       }
       pairIndex.forEach(([a, b], p) => {
-        const left = predictions[a]!;
-        const right = predictions[b]!;
-        const accumulator = differences[p]!;
-        for (let j = 0; j < actual.length; j++) accumulator.add(left[j]! - right[j]!);
+        differences[p]!.add(predictions[a]!, predictions[b]!, actual.length);
       });
       rowsCompared += actual.length;
     }
@@ -182,7 +145,11 @@ export async function compareModelsOnMonth(options: {
     pairs: pairIndex.map(([a, b], p) => ({
       a: models[a]!.label,
       b: models[b]!.label,
-      ...differences[p]!.result(),
+      ...pickPairFigures(differences[p]!.result()),
     })),
   };
+}
+
+function pickPairFigures({ meanAbsDifference, p95AbsDifference, shareOver5Minutes }: TAgreement) {
+  return { meanAbsDifference, p95AbsDifference, shareOver5Minutes };
 }
