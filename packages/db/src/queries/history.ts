@@ -362,3 +362,60 @@ export async function compareChallengerAgreement(
     to,
   );
 }
+
+export type THistoryProfileGroup = {
+  source: PredictionSource;
+  modelName: string;
+  modelVersion: string;
+  role: PredictionRole;
+  pu: number | null;
+  do: number | null;
+  /** Index into distanceEdges (NULL distance: null). */
+  distanceBin: number | null;
+  /** Index into predictionEdges. */
+  predictionBin: number | null;
+  rides: number;
+};
+
+/**
+ * The daily drift job's read: scored online and stream predictions in [from, to), counted per
+ * source, model version, role, zone pair, distance bin and prediction bin (bins: the edges given,
+ * [edge_i, edge_i+1), values below the first edge in bin 0). One GROUP BY over the created_at
+ * index; a day is a few thousand groups, never the rows themselves.
+ */
+export async function countHistoryForProfiles(
+  pool: Pick<pg.Pool, 'query'>,
+  options: { from: Date; to: Date; distanceEdges: readonly number[]; predictionEdges: readonly number[] },
+): Promise<THistoryProfileGroup[]> {
+  const { rows } = await pool.query<{
+    source: PredictionSource;
+    model_name: string | null;
+    model_version: string;
+    role: PredictionRole;
+    pu: number | null;
+    do: number | null;
+    dbin: number | null;
+    pbin: number | null;
+    rides: string;
+  }>(
+    `SELECT source, model_name, model_version, role, pu_location_id AS pu, do_location_id AS do,
+            CASE WHEN trip_distance IS NULL THEN NULL ELSE greatest(width_bucket(trip_distance::float8, $3::float8[]) - 1, 0) END AS dbin,
+            greatest(width_bucket(predicted_duration::float8, $4::float8[]) - 1, 0) AS pbin,
+            count(*) AS rides
+     FROM prediction_history
+     WHERE status = 'scored' AND created_at >= $1 AND created_at < $2 AND model_version IS NOT NULL
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+    [options.from, options.to, [...options.distanceEdges], [...options.predictionEdges]],
+  );
+  return rows.map((r) => ({
+    source: r.source,
+    modelName: r.model_name ?? '',
+    modelVersion: r.model_version,
+    role: r.role,
+    pu: r.pu,
+    do: r.do,
+    distanceBin: r.dbin,
+    predictionBin: r.pbin,
+    rides: Number(r.rides),
+  }));
+}
