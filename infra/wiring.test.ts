@@ -373,6 +373,41 @@ describe('scorer schedule', () => {
   });
 });
 
+describe('model drift monitoring', () => {
+  it('starts the scorer daily with the drift command, on the same task and schedule role', () => {
+    const scorer = mod('modules/scorer');
+    const schedule = getResource(scorer, 'aws_scheduler_schedule', 'daily_drift');
+    expect(schedule?.schedule_expression).toBe('${var.drift_schedule_expression}');
+    const target = first(schedule?.target);
+    expect(target?.role_arn).toBe('${aws_iam_role.scheduler.arn}');
+    expect(first(target?.ecs_parameters)?.task_definition_arn).toBe(
+      '${module.task.task_definition_arn}',
+    );
+    expect(String(target?.input)).toMatch(/command\s*=\s*\["drift"\]/);
+  });
+
+  it('counts drift alert log lines in a metric that alarms to the platform SNS topic', () => {
+    const filter = getResource(
+      mod('modules/scorer'),
+      'aws_cloudwatch_log_metric_filter',
+      'drift_alerts',
+    );
+    expect(filter?.log_group_name).toBe('${module.task.log_group_name}');
+    expect(String(filter?.pattern)).toContain('$.event = "monitoring.alert"');
+    expect(first(filter?.metric_transformation)?.name).toBe('ModelDriftAlerts');
+    expect(first(mod('modules/platform').module?.observability)?.drift_alerts_metric).toBe(
+      '${module.scorer.drift_alerts_metric}',
+    );
+    const alarm = getResource(
+      mod('modules/observability'),
+      'aws_cloudwatch_metric_alarm',
+      'model_drift',
+    );
+    expect(alarm?.metric_name).toBe('${var.drift_alerts_metric.name}');
+    expect(alarm?.alarm_actions).toBe('${local.actions}');
+  });
+});
+
 describe('predictions catalog (Athena over the batch Parquet)', () => {
   const table = () =>
     getResource(mod('modules/catalog'), 'aws_glue_catalog_table', 'batch_predictions');
@@ -509,7 +544,7 @@ describe('console', () => {
 });
 
 describe('observability', () => {
-  it('alarms on iterator age, dead-letter depth, failed batch runs and ALB 5xx', () => {
+  it('alarms on iterator age, dead-letter depth, failed batch runs, model drift and ALB 5xx', () => {
     const alarms = listResources(mod('modules/observability'), 'aws_cloudwatch_metric_alarm').map(
       (a) => a.name,
     );
@@ -518,6 +553,7 @@ describe('observability', () => {
       'consumer_iterator_age',
       'dead_letter_depth',
       'failed_batch_runs',
+      'model_drift',
     ]);
   });
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 import { DEFAULT_MODEL_NAME, ZTaxiType } from '@tripcast/model';
 import { withoutEmptyValues } from '@tripcast/model/env-policy';
+import type { TDriftThresholds } from '@tripcast/model/monitoring';
 import { resolveUserPath } from '@tripcast/model/object-store';
 import { z } from 'zod';
 
@@ -33,6 +34,13 @@ export const ZScorerEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SCORER_SCHEDULE: z.string().default('0 3 2 * *'),
   SCORER_SCHEDULE_TAXI_TYPES: z.string().default('green'),
+  SCORER_DRIFT_SCHEDULE: z.string().default('15 2 * * *').describe('cron of the daily online/stream drift job inside `scorer schedule` (UTC)'),
+  // Drift thresholds (@tripcast/model/monitoring): PSI per feature and the share of pairs never seen in training.
+  DRIFT_PSI_WATCH: z.coerce.number().positive().optional(),
+  DRIFT_PSI_ALERT: z.coerce.number().positive().optional(),
+  DRIFT_UNSEEN_PAIR_WATCH: z.coerce.number().min(0).max(1).optional(),
+  DRIFT_UNSEEN_PAIR_ALERT: z.coerce.number().min(0).max(1).optional(),
+  DRIFT_MIN_ROWS: z.coerce.number().int().nonnegative().optional(),
   SCORER_HEARTBEAT_MS: z.coerce.number().int().positive().default(5_000),
   SCORER_STALE_AFTER_MS: z.coerce.number().int().positive().default(60_000),
   SCORER_LAUNCHER: z.enum(['local', 'ecs']).default('local'),
@@ -88,6 +96,18 @@ export function parseScorerEnv(source: NodeJS.ProcessEnv): TScorerEnv {
     repoRoot: REPO_ROOT,
     userDir,
   };
+}
+
+/** The drift thresholds the env overrides (the rest keep DEFAULT_DRIFT_THRESHOLDS). */
+export function driftThresholdsFromEnv(env: TScorerEnv): Partial<TDriftThresholds> {
+  const thresholds: Partial<TDriftThresholds> = {
+    psiWatch: env.DRIFT_PSI_WATCH,
+    psiAlert: env.DRIFT_PSI_ALERT,
+    unseenPairWatch: env.DRIFT_UNSEEN_PAIR_WATCH,
+    unseenPairAlert: env.DRIFT_UNSEEN_PAIR_ALERT,
+    minRows: env.DRIFT_MIN_ROWS,
+  };
+  return Object.fromEntries(Object.entries(thresholds).filter(([, v]) => v !== undefined));
 }
 
 let cached: TScorerEnv | undefined;

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type pg from 'pg';
 
 import { runBackfill, type TMonthOutcome } from './backfill';
+import { previousUtcDay, runDriftJob } from './drift-job';
 import type { TScorerEnv } from './env';
 import { checkMonth, formatMonth, listMonths, parseMonth, previousMonthOf, type TMonth } from './month';
 import { resolveRunLocations, type TTaxiType } from './paths';
@@ -116,6 +117,9 @@ Environment:
   MODEL_NAME             default for --model      MODEL_LOCATION       default for --model-location
   TAXI_TYPE              default for --taxi-type  DATE                 container form: score the month before YYYY-MM-DD
   SCORER_SCHEDULE        cron of \`scorer schedule\` (default '0 3 2 * *')
+  SCORER_DRIFT_SCHEDULE  cron of the daily online/stream drift job in \`scorer schedule\` (default '15 2 * * *')
+  DRIFT_PSI_WATCH, DRIFT_PSI_ALERT, DRIFT_UNSEEN_PAIR_WATCH, DRIFT_UNSEEN_PAIR_ALERT, DRIFT_MIN_ROWS
+                         drift thresholds (defaults 0.1, 0.25, 0.05, 0.10, 500 rides)
   LOG_LEVEL              pino level (default info); logs are JSON on stderr
 
 Examples:
@@ -124,7 +128,9 @@ Examples:
   INPUT_FILE_PATTERN='s3://nyc-tlc/{taxi_type}_tripdata_{year:04d}-{month:02d}.parquet' \\
   OUTPUT_FILE_PATTERN='s3://nyc-duration/{taxi_type}/{year:04d}-{month:02d}.parquet' scorer run --year 2021 --month 3
   scorer backfill --from 2021-01 --to 2021-06 --taxi-type yellow
-  scorer schedule                         # 03:00 on the 2nd of each month, scores the previous month`,
+  scorer schedule                         # 03:00 on the 2nd of each month, scores the previous month
+                                          # (and daily at 02:15 measures yesterday's online/stream drift)
+  scorer drift --day 2026-12-03           # drift of that UTC day's online and stream predictions per model version`,
     );
 
   const runCommand = addCommonOptions(
@@ -197,8 +203,37 @@ Examples:
       }
     });
 
-  program.addCommand(runCommand).addCommand(backfillCommand).addCommand(scheduleCommand).addCommand(reapCommand);
+  const driftCommand = new Command('drift')
+    .description(
+      "measure input and prediction drift of one UTC day of online and stream predictions (prediction_history) per model version against each version's training reference; stores model_drift rows and raises alerts",
+    )
+    .option('--day <YYYY-MM-DD>', 'the UTC day to measure (default: yesterday)', parseDayOption)
+    .option('--json', 'print the results as JSON on stdout')
+    .action(async (options: { day?: string; json?: boolean }) => {
+      const day = options.day ?? previousUtcDay(new Date());
+      const results = await runDriftJob({ env, log: context.log, day });
+      if (options.json) {
+        context.stdout(JSON.stringify(results));
+        return;
+      }
+      if (results.length === 0) context.stdout(`no scored online or stream predictions on ${day}`);
+      for (const r of results) {
+        const outcome = r.report
+          ? `${r.report.status}, max PSI ${r.report.maxPsi}${r.report.reasons.length ? ` (${r.report.reasons.join('; ')})` : ''}`
+          : `not measured: ${r.reason}`;
+        context.stdout(`${day} ${r.source} ${r.modelName}@${r.modelVersion} (${r.role}): ${r.rows} rides, ${outcome}`);
+      }
+    });
+
+  program.addCommand(runCommand).addCommand(backfillCommand).addCommand(scheduleCommand).addCommand(reapCommand).addCommand(driftCommand);
   return program;
+}
+
+function parseDayOption(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError('--day must be a UTC day YYYY-MM-DD');
+  }
+  return value;
 }
 
 function parseMonthOption(value: string): TMonth {
@@ -333,13 +368,27 @@ async function runSchedule(context: TProgramContext, options: TCommonOptions & {
   };
   const job = new Cron(options.cron, { timezone: 'UTC', protect: true }, async () => tick(new Date()));
   const reapJob = new Cron('* * * * *', { protect: true }, reap);
-  log.info({ cron: options.cron, taxiTypes, next: job.nextRun()?.toISOString() }, 'schedule started');
+  // Online and stream predictions have no actual durations: once a day, the drift of yesterday's.
+  const measureDrift = async () => {
+    if (!env.DATABASE_URL) return;
+    try {
+      await runDriftJob({ env, log, day: previousUtcDay(new Date()) });
+    } catch (error) {
+      log.error({ err: error }, 'daily drift job failed');
+    }
+  };
+  const driftJob = new Cron(env.SCORER_DRIFT_SCHEDULE, { timezone: 'UTC', protect: true }, measureDrift);
+  log.info(
+    { cron: options.cron, taxiTypes, next: job.nextRun()?.toISOString(), driftCron: env.SCORER_DRIFT_SCHEDULE, nextDrift: driftJob.nextRun()?.toISOString() },
+    'schedule started',
+  );
   // Listen for SIGINT/SIGTERM before the first tick: a signal during --run-now's run must stop
   // the schedule cleanly, not kill the process mid-run.
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       job.stop();
       reapJob.stop();
+      driftJob.stop();
       log.info('schedule stopped');
       resolve();
     };

@@ -1,8 +1,9 @@
-# Alarms on the four ways the platform fails quietly, all notifying one SNS
+# Alarms on the five ways the platform fails quietly, all notifying one SNS
 # topic (subscribe an e-mail address through var.alarm_email):
 #   - the stream consumer falls behind (iterator age),
 #   - batches were given up on (dead-letter queue depth),
 #   - a batch run failed (custom metric from the scorer module),
+#   - a model drifted past its alert threshold (custom metric from the scorer module's log filter),
 #   - the console returns 5xx (ALB and targets).
 # Log groups live with their components, each with a retention.
 
@@ -72,6 +73,22 @@ resource "aws_cloudwatch_metric_alarm" "failed_batch_runs" {
   metric_name         = var.failed_runs_metric.name
   statistic           = "Sum"
   period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+
+  tags = { Component = "observability" }
+}
+
+resource "aws_cloudwatch_metric_alarm" "model_drift" {
+  alarm_name          = "${var.name}-model-drift"
+  alarm_description   = "A model's inputs or predictions drifted past the alert threshold (batch run or daily online/stream job): see the console's Monitoring page and acknowledge the alert there."
+  namespace           = var.drift_alerts_metric.namespace
+  metric_name         = var.drift_alerts_metric.name
+  statistic           = "Sum"
+  period              = 3600
   evaluation_periods  = 1
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"

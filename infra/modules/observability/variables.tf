@@ -40,6 +40,11 @@ variable "failed_runs_metric" {
   type        = object({ namespace = string, name = string })
 }
 
+variable "drift_alerts_metric" {
+  description = "Custom metric counting model drift alerts (from the scorer module): namespace and name."
+  type        = object({ namespace = string, name = string })
+}
+
 variable "alb_arn_suffix" {
   description = "ARN suffix of the console's ALB."
   type        = string

@@ -203,6 +203,7 @@ module "observability" {
   consumer_function_name = module.consumer.function_name
   input_stream_name      = module.streams.stream_names["ride_events"]
   failed_runs_metric     = module.scorer.failed_runs_metric
+  drift_alerts_metric    = module.scorer.drift_alerts_metric
   alb_arn_suffix         = module.console.alb_arn_suffix
 
   dead_letter_queue_names = [

@@ -216,6 +216,75 @@ resource "aws_scheduler_schedule" "monthly" {
   }
 }
 
+# ------------------------------------------------------ daily drift job
+# Online and stream predictions have no actual durations: once a day the same
+# image measures yesterday's input and prediction drift per model version
+# (`scorer drift`, default day = the day before the scheduled time).
+resource "aws_scheduler_schedule" "daily_drift" {
+  name                         = "${var.name}-scorer-drift"
+  description                  = "Measure yesterday's online and stream drift per model version"
+  schedule_expression          = var.drift_schedule_expression
+  schedule_expression_timezone = "UTC"
+  state                        = var.schedule_enabled ? "ENABLED" : "DISABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = var.cluster_arn
+    role_arn = aws_iam_role.scheduler.arn
+
+    ecs_parameters {
+      task_definition_arn = module.task.task_definition_arn
+      launch_type         = "FARGATE"
+      task_count          = 1
+
+      network_configuration {
+        subnets          = var.subnet_ids
+        security_groups  = [var.security_group_id]
+        assign_public_ip = false
+      }
+    }
+
+    input = jsonencode({
+      containerOverrides = [
+        {
+          name    = local.container_name
+          command = ["drift"]
+        }
+      ]
+    })
+
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.schedule_dead_letter.arn
+    }
+  }
+}
+
+# ------------------------------------------------------- drift alert metric
+# Every crossed drift threshold is logged by the scorer as a JSON line with
+# event = "monitoring.alert" (and stored in the alerts table the console
+# shows); this filter turns those lines into a metric the observability
+# module alarms on, to the platform's SNS topic.
+resource "aws_cloudwatch_log_metric_filter" "drift_alerts" {
+  name           = "${var.name}-scorer-drift-alerts"
+  log_group_name = module.task.log_group_name
+  pattern        = "{ $.event = \"monitoring.alert\" && $.severity = \"alert\" }"
+
+  metric_transformation {
+    name          = "ModelDriftAlerts"
+    namespace     = local.metric_namespace
+    value         = "1"
+    default_value = "0"
+  }
+}
+
 # ------------------------------------------------------- failed-run metric
 # ECS reports every stopped task to EventBridge. A scorer task that exits
 # non-zero, or never starts (image pull, capacity), is written to a log group

@@ -38,6 +38,11 @@ output "failed_runs_metric" {
   value       = { namespace = local.metric_namespace, name = aws_cloudwatch_log_metric_filter.failed_runs.metric_transformation[0].name }
 }
 
+output "drift_alerts_metric" {
+  description = "Custom metric counting model drift alerts (scorer log lines event = monitoring.alert, severity alert): namespace and name."
+  value       = { namespace = local.metric_namespace, name = aws_cloudwatch_log_metric_filter.drift_alerts.metric_transformation[0].name }
+}
+
 output "schedule_dead_letter_queue_name" {
   description = "SQS queue receiving schedule invocations that could not start a run."
   value       = aws_sqs_queue.schedule_dead_letter.name

@@ -82,6 +82,12 @@ variable "schedule_expression" {
   default     = "cron(0 3 2 * ? *)"
 }
 
+variable "drift_schedule_expression" {
+  description = "EventBridge Scheduler expression of the daily online/stream drift job (UTC)."
+  type        = string
+  default     = "cron(15 2 * * ? *)"
+}
+
 variable "schedule_enabled" {
   description = "Whether the monthly schedule is enabled."
   type        = bool

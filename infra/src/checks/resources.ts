@@ -111,8 +111,14 @@ export function findScheduleProblems(config: TModuleConfig, where: string): stri
   if (schedules.length === 0) problems.push(`${where}: no aws_scheduler_schedule`);
   for (const schedule of schedules) {
     const label = `${where}: aws_scheduler_schedule.${schedule.name}`;
+    const target = first(schedule.body.target);
+    const input = typeof target?.input === 'string' ? target.input : '';
+    // A schedule of the image's default command (`scorer run`) is the monthly scoring one: the
+    // contract's cron and DATE input. One that overrides the command (the daily `drift` job) shares
+    // only the task, network and dead-letter rules.
+    const isMonthly = !/command\s*=/.test(input);
     const expression = resolveValue(config, schedule.body.schedule_expression);
-    if (expression !== MONTHLY_SCHEDULE)
+    if (isMonthly && expression !== MONTHLY_SCHEDULE)
       problems.push(`${label} fires on ${String(expression)}, not ${MONTHLY_SCHEDULE}`);
     if (
       schedule.body.schedule_expression_timezone !== undefined &&
@@ -121,7 +127,6 @@ export function findScheduleProblems(config: TModuleConfig, where: string): stri
       problems.push(`${label} is not in UTC`);
     }
 
-    const target = first(schedule.body.target);
     const ecs = first(target?.ecs_parameters);
     const taskRef = expressionOf(ecs?.task_definition_arn);
     const taskMatch = taskRef
@@ -135,10 +140,12 @@ export function findScheduleProblems(config: TModuleConfig, where: string): stri
     if (first(ecs?.network_configuration)?.assign_public_ip !== false)
       problems.push(`${label} may give the task a public IP`);
 
-    const input = typeof target?.input === 'string' ? target.input : '';
     if (!/containerOverrides/.test(input))
       problems.push(`${label} input does not override the container`);
-    if (!/name\s*=\s*"DATE"\s*,\s*value\s*=\s*"<aws\.scheduler\.scheduled-time>"/.test(input)) {
+    if (
+      isMonthly &&
+      !/name\s*=\s*"DATE"\s*,\s*value\s*=\s*"<aws\.scheduler\.scheduled-time>"/.test(input)
+    ) {
       problems.push(
         `${label} input does not pass DATE = <aws.scheduler.scheduled-time> (the previous-month input)`,
       );
