@@ -395,7 +395,11 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     expect(rmse[0]).toBe('RMSE');
     expect(rmse.length).toBeGreaterThanOrEqual(3); // label + at least two versions
     for (const cell of rmse.slice(1)) expect(cell).toMatch(/^\d+\.\d{3}$/);
-    await result.getByTestId('compare-by-distance').locator('.recharts-bar-rectangle').first().waitFor();
+    await result
+      .getByTestId('compare-by-distance')
+      .locator('.recharts-bar-rectangle')
+      .first()
+      .waitFor();
     expect(await result.getByTestId('compare-pairs').textContent()).toMatch(/min apart/);
     expect(await result.getByTestId('compare-heatmap').count()).toBe(rmse.length - 1);
     await shot('08b-models-compare');
@@ -484,7 +488,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       }
     }
     await analyst.goto('/models');
-    await analyst.locator(`[data-testid="model-card"][data-version="${v3.card.version}"]`).waitFor();
+    await analyst
+      .locator(`[data-testid="model-card"][data-version="${v3.card.version}"]`)
+      .waitFor();
     expect(await analyst.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
     await analyst.goto('/api-keys');
     await analyst.getByText('This page needs the admin role').waitFor();
@@ -703,11 +709,15 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     await page.reload();
     const online = section.locator('[data-testid="agreement-row"][data-source="online"]');
     await online.waitFor();
-    expect(Number((await online.locator('td').nth(1).textContent())?.replace(/\D/g, ''))).toBeGreaterThanOrEqual(3);
+    expect(
+      Number((await online.locator('td').nth(1).textContent())?.replace(/\D/g, '')),
+    ).toBeGreaterThanOrEqual(3);
     await shot('20-models-challengers');
 
     await section.getByRole('button', { name: 'Promote…' }).click();
-    const dialog = page.getByRole('dialog', { name: `Promote challenger ${challenger} to production?` });
+    const dialog = page.getByRole('dialog', {
+      name: `Promote challenger ${challenger} to production?`,
+    });
     await dialog.waitFor();
     expect(await dialog.getByTestId('promote-evidence').textContent()).toMatch(
       /online: \d+ rides, mean \|Δ\| [\d.]+ min, p95 \|Δ\| [\d.]+ min, \d+% over 5 min apart/,
@@ -726,5 +736,45 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
     expect(await page.getByLabel('Role').inputValue()).toBe('challenger');
     await page.locator('table').getByText('challenger', { exact: true }).first().waitFor();
     await shot('23-history-challenger-rows');
+  });
+
+  it('scores a batch run with production and the challenger: both on the run page, month by month on the Models page (1280 and 1440 px)', async () => {
+    // After the promotion above, the old production version is a challenger.
+    await page.goto('/models');
+    const section = page.locator('[data-testid="challenger"]').first();
+    await section.waitFor();
+    const version = await section.getAttribute('data-version');
+    await page.goto('/runs');
+    await page.locator('#run-month').selectOption('green:2024-03');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    await page.getByText('succeeded', { exact: true }).first().waitFor({ timeout: 150_000 });
+    const models = page.getByTestId('run-models');
+    await models.waitFor();
+    const row = models.getByTestId(`run-model-${version}`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('challenger');
+    expect(await row.locator('td').nth(1).textContent()).toMatch(/^\d+\.\d\d min$/);
+    await page.getByTestId('difference-chart').locator('.recharts-bar-rectangle').first().waitFor();
+    await shot('24-run-with-challenger');
+
+    await page.goto('/models');
+    const batchRow = page
+      .locator(`[data-testid="challenger"][data-version="${version}"]`)
+      .getByTestId('batch-month-row')
+      .first();
+    await batchRow.waitFor();
+    expect(await batchRow.textContent()).toMatch(/green 2024-03.*\d+\.\d\d min \/ \d+\.\d\d min/);
+    await page
+      .locator(`[data-testid="challenger"][data-version="${version}"]`)
+      .getByRole('button', { name: 'Promote…' })
+      .click();
+    const evidence = page.getByTestId('promote-evidence');
+    await evidence.waitFor();
+    expect(await evidence.textContent()).toMatch(
+      /Batch: lower RMSE than production in \d of 1 month; green 2024-03/,
+    );
+    await shot('25-models-batch-evidence');
+    await page.getByRole('button', { name: 'Cancel' }).click();
   });
 });

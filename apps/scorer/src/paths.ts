@@ -17,17 +17,21 @@ const FIELD_RE = /\{(taxi_type|year|month|run_id)(?::(0?)(\d+)d)?\}/g;
  * An unknown `{field}` is an error rather than left in a path by mistake.
  */
 export function formatPattern(pattern: string, values: TPatternValues): string {
-  const filled = pattern.replace(FIELD_RE, (_match, field: string, zero: string | undefined, width: string | undefined) => {
-    let value: string;
-    if (field === 'taxi_type') value = values.taxiType;
-    else if (field === 'year') value = String(values.year);
-    else if (field === 'month') value = String(values.month);
-    else {
-      if (!values.runId) throw new Error(`pattern "${pattern}" uses {run_id} but no run id is known yet`);
-      value = values.runId;
-    }
-    return width ? value.padStart(Number(width), zero === '0' ? '0' : ' ') : value;
-  });
+  const filled = pattern.replace(
+    FIELD_RE,
+    (_match, field: string, zero: string | undefined, width: string | undefined) => {
+      let value: string;
+      if (field === 'taxi_type') value = values.taxiType;
+      else if (field === 'year') value = String(values.year);
+      else if (field === 'month') value = String(values.month);
+      else {
+        if (!values.runId)
+          throw new Error(`pattern "${pattern}" uses {run_id} but no run id is known yet`);
+        value = values.runId;
+      }
+      return width ? value.padStart(Number(width), zero === '0' ? '0' : ' ') : value;
+    },
+  );
   const leftover = /\{[^}]*\}/.exec(filled);
   if (leftover) {
     throw new Error(
@@ -82,16 +86,33 @@ export function resolveRunLocations(options: {
   const inputUri = options.input
     ? formatPattern(options.input, values)
     : joinUri(storeUri, 'trip-data', formatPattern(DEFAULT_INPUT_FILE, values));
-  const output = options.output ? formatPattern(options.output, values) : joinUri(storeUri, 'predictions');
-  const outputUri = output.endsWith('.parquet') ? output : joinUri(partitionPath(output, values), `${values.runId}.parquet`);
+  const output = options.output
+    ? formatPattern(options.output, values)
+    : joinUri(storeUri, 'predictions');
+  const outputUri = output.endsWith('.parquet')
+    ? output
+    : joinUri(partitionPath(output, values), `${values.runId}.parquet`);
   let rejectsUri: string;
   if (options.rejects) {
     const rejects = formatPattern(options.rejects, values);
-    rejectsUri = rejects.endsWith('.parquet') ? rejects : joinUri(partitionPath(rejects, values), `${values.runId}.parquet`);
+    rejectsUri = rejects.endsWith('.parquet')
+      ? rejects
+      : joinUri(partitionPath(rejects, values), `${values.runId}.parquet`);
   } else if (output.endsWith('.parquet')) {
     rejectsUri = output.replace(/\.parquet$/, '.rejects.parquet');
   } else {
-    rejectsUri = joinUri(partitionPath(joinUri(storeUri, 'rejects'), values), `${values.runId}.parquet`);
+    rejectsUri = joinUri(
+      partitionPath(joinUri(storeUri, 'rejects'), values),
+      `${values.runId}.parquet`,
+    );
   }
   return { inputUri, outputUri, rejectsUri };
+}
+
+/**
+ * Where a challenger's predictions of a run go: beside production's file, same course columns,
+ * `<output without .parquet>.challenger-<version>.parquet` (versions are one safe path segment).
+ */
+export function challengerOutputUri(outputUri: string, version: string): string {
+  return `${outputUri.replace(/\.parquet$/, '')}.challenger-${version}.parquet`;
 }

@@ -15,7 +15,7 @@ import type { TScorerEnv } from './env';
 import { checkMonth, formatMonth, listMonths, parseMonth, previousMonthOf, type TMonth } from './month';
 import { resolveRunLocations, type TTaxiType } from './paths';
 import { createProgressReporter } from './progress';
-import { createModelLoader, parseModelRef } from './resolve-model';
+import { createChallengerLoader, createModelLoader, parseModelRef } from './resolve-model';
 import { checkRunId, createRunId, scheduledRunId } from './run-id';
 import { announceRunFinished, createRunFinishedNotifier } from './run-events';
 import { reapStaleRuns, type TRunTrigger } from '@tripcast/db/queries/runs';
@@ -39,6 +39,7 @@ type TCommonOptions = {
   model: string;
   modelLocation?: string;
   db: boolean;
+  challengers: boolean;
   json?: boolean;
   force?: boolean;
   validation: TValidationPolicy;
@@ -95,6 +96,7 @@ function addCommonOptions(command: Command, env: TScorerEnv): Command {
         .default('course'),
     )
     .option('--no-db', 'write Parquet only: no run record, no Postgres rows (also the default without DATABASE_URL)')
+    .option('--no-challengers', "score with production only (by default the registry's challengers score beside it)")
     .option('--force', 'take over a run id still marked running (its process was killed) without waiting for its heartbeat to go stale')
     .option('--json', 'print the result as JSON on stdout');
 }
@@ -299,6 +301,9 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
           pool,
           writePredictions,
           loadModel: createModelLoader({ location: modelLocation, ref, storeUri: env.objectStoreUri, databaseUrl: pool ? env.DATABASE_URL! : null, s3 }),
+          loadChallengers: options.challengers
+            ? createChallengerLoader({ location: modelLocation, ref, databaseUrl: pool ? env.DATABASE_URL! : null, s3 })
+            : undefined,
           progress: createProgressReporter({ isTty: context.isTty, log }),
           heartbeatMs: env.SCORER_HEARTBEAT_MS,
           staleAfterMs: env.SCORER_STALE_AFTER_MS,
@@ -329,10 +334,21 @@ function printResult(context: TProgramContext, options: { json?: boolean }, resu
       `  predicted minutes: mean ${s.predicted.mean} p50 ${s.predicted.p50} p95 ${s.predicted.p95}`,
       `  vs actual: RMSE ${s.error.rmse} MAE ${s.error.mae}`,
       `  output:  ${result.outputUri}`,
+      ...result.models
+        .filter((m) => m.role === 'challenger')
+        .map((m) =>
+          m.error
+            ? `  challenger ${m.modelVersion}: skipped, ${m.error}`
+            : `  challenger ${m.modelVersion}: RMSE ${round(m.metrics.rmse)} MAE ${round(m.metrics.mae)}, mean |Δ| vs production ${round(m.agreement?.meanAbsDifference ?? null)} min -> ${m.outputUri}`,
+        ),
       `  rejects: ${result.rejectsUri}${Object.keys(s.rejectsByReason).length ? ` (${Object.entries(s.rejectsByReason).map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
       `  took ${(s.timings.totalMs ?? 0) / 1000}s`,
     ].join('\n'),
   );
+}
+
+function round(value: number | null): string {
+  return value === null ? '—' : String(Math.round(value * 10_000) / 10_000);
 }
 
 function reportOutcome(context: TProgramContext, outcome: TMonthOutcome): void {

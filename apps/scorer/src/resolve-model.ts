@@ -5,7 +5,15 @@ import { createDbClient } from '@tripcast/db/client';
 import { ZModelName, ZModelVersion } from '@tripcast/model';
 import type { TS3Options } from '@tripcast/model/object-store';
 import { loadModel, type TLoadedModel } from '@tripcast/model/runtime';
-import { listModelVersions, loadRegisteredModel, modelArtifactUri, resolveProductionModel } from '@tripcast/model/store';
+import {
+  listModelVersions,
+  loadRegisteredModel,
+  modelArtifactUri,
+  resolveProductionModel,
+  resolveServingModels,
+} from '@tripcast/model/store';
+
+import type { TChallengerModel } from './score-month';
 
 export type TModelRef = { name: string; version: string | null };
 
@@ -15,9 +23,13 @@ export function parseModelRef(text: string): TModelRef {
     throw new Error(`--model expects name or name@version, got "${text}"`);
   }
   // Both become folders of the store (models/<name>/<version>): one safe path segment each.
-  for (const [value, schema] of [[name, ZModelName], [version, ZModelVersion]] as const) {
+  for (const [value, schema] of [
+    [name, ZModelName],
+    [version, ZModelVersion],
+  ] as const) {
     const parsed = value === undefined ? undefined : schema.safeParse(value);
-    if (parsed && !parsed.success) throw new Error(`--model: ${parsed.error.issues[0]?.message ?? 'invalid'}, got "${text}"`);
+    if (parsed && !parsed.success)
+      throw new Error(`--model: ${parsed.error.issues[0]?.message ?? 'invalid'}, got "${text}"`);
   }
   return { name, version: version ?? null };
 }
@@ -31,10 +43,13 @@ export function createModelLoader(options: {
 }): () => Promise<TLoadedModel> {
   const { ref, s3 } = options;
   return async () => {
-    if (options.location) return withUri(options.location, () => loadModel(options.location!, { s3 }));
+    if (options.location)
+      return withUri(options.location, () => loadModel(options.location!, { s3 }));
     if (!options.databaseUrl) {
       if (!ref.version) {
-        throw new Error(`no database to find the production version of "${ref.name}": pass --model ${ref.name}@<version> or --model-location`);
+        throw new Error(
+          `no database to find the production version of "${ref.name}": pass --model ${ref.name}@<version> or --model-location`,
+        );
       }
       // Without a registry, a named version is found at its place in the store layout.
       const uri = modelArtifactUri(options.storeUri, ref.name, ref.version);
@@ -59,10 +74,53 @@ export function createModelLoader(options: {
   };
 }
 
+/**
+ * The registry's challengers of the production model a run scores with. Only a run scoring the
+ * registry's production version has challengers: a named version or a location is a one-model run.
+ * Each challenger loads on its own; one that fails is returned with its error, not thrown.
+ */
+export function createChallengerLoader(options: {
+  location?: string | undefined;
+  ref: TModelRef;
+  databaseUrl: string | null;
+  s3?: TS3Options;
+}): ((production: TLoadedModel) => Promise<TChallengerModel[]>) | undefined {
+  if (options.location || options.ref.version || !options.databaseUrl) return undefined;
+  const { ref, s3, databaseUrl } = options;
+  return async (production) => {
+    const db = createDbClient(databaseUrl, { max: 1, applicationName: 'tripcast-scorer' });
+    try {
+      const { challengers } = await resolveServingModels(db, ref.name);
+      const loaded: TChallengerModel[] = [];
+      for (const row of challengers) {
+        if (row.version === production.version) continue;
+        try {
+          loaded.push({
+            version: row.version,
+            model: await loadRegisteredModel(row, { s3 }),
+            error: null,
+          });
+        } catch (error) {
+          loaded.push({
+            version: row.version,
+            model: null,
+            error: `${row.artifactUri}: ${error instanceof Error ? error.message : String(error)}`,
+          });
+        }
+      }
+      return loaded;
+    } finally {
+      await db.$disconnect();
+    }
+  };
+}
+
 async function withUri<T>(uri: string, load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (error) {
-    throw new Error(`${uri}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(`${uri}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }

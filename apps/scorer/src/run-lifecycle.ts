@@ -14,9 +14,15 @@ import {
   type TNewRun,
   type TRunProgress,
 } from '@tripcast/db/queries/runs';
+import { replaceRunModelMetrics, type TNewRunModelMetrics } from '@tripcast/db/queries/run-metrics';
 import type { TRunSummary } from './stats';
 
-export type TRunCounters = { rowsRead: number; rowsScored: number; rowsRejected: number; totalRows: number };
+export type TRunCounters = {
+  rowsRead: number;
+  rowsScored: number;
+  rowsRejected: number;
+  totalRows: number;
+};
 
 export type TRunLifecycle = {
   /** The run's numeric key (batch_predictions.run_key); null without a database. */
@@ -26,7 +32,12 @@ export type TRunLifecycle = {
   recordModel(model: { name: string; version: string }): Promise<void>;
   /** Stops the heartbeat and waits for a write in flight, so no late beat overwrites the final state. */
   stopHeartbeat(): Promise<void>;
-  succeed(input: { counters: TRunCounters; summary: TRunSummary & { timings: Record<string, number> } }): Promise<void>;
+  /** Records the run's per-model figures, then marks it succeeded. */
+  succeed(input: {
+    counters: TRunCounters;
+    summary: TRunSummary & { timings: Record<string, number> };
+    models: readonly TNewRunModelMetrics[];
+  }): Promise<void>;
   /** Never throws: the run's own error is the one to report. */
   fail(message: string): Promise<void>;
 };
@@ -61,9 +72,11 @@ export async function beginRun(options: TBeginRunOptions): Promise<TRunLifecycle
     });
     runKey = claimed.key;
     heartbeat = setInterval(() => {
-      lastBeat = recordRunProgress(pool, run.id, options.readProgress() satisfies TRunProgress).catch((error: unknown) =>
-        options.log.warn({ err: error }, 'heartbeat write failed'),
-      );
+      lastBeat = recordRunProgress(
+        pool,
+        run.id,
+        options.readProgress() satisfies TRunProgress,
+      ).catch((error: unknown) => options.log.warn({ err: error }, 'heartbeat write failed'));
     }, options.heartbeatMs);
     heartbeat.unref();
   }
@@ -81,8 +94,9 @@ export async function beginRun(options: TBeginRunOptions): Promise<TRunLifecycle
       if (pool) await recordRunModel(pool, run.id, model);
     },
     stopHeartbeat,
-    succeed: async ({ counters, summary }) => {
+    succeed: async ({ counters, summary, models }) => {
       await stopHeartbeat();
+      if (pool && runKey !== null) await replaceRunModelMetrics(pool, runKey, models);
       if (pool) await completeRun(pool, run.id, { ...counters, progress: 1, summary });
     },
     fail: async (message) => {

@@ -7,19 +7,38 @@
 // DuckDB table in row order -> one COPY joins them back to the input positionally and writes the
 // course's Parquet to scratch -> published by temp + rename/copy -> optionally COPY into Postgres
 // (one transaction per run) -> run record succeeded with counts and statistics.
+//
+// Challengers (registry stage `challenger`) score the same batches after production, one model
+// call each per batch: each gets a sibling Parquet (paths.ts challengerOutputUri), its rows in
+// batch_challenger_predictions and its figures in batch_run_model_metrics beside production's.
+// A challenger that fails to load or to score is recorded with its error and skipped: it never
+// fails the run or changes production's output.
 import { mkdtemp, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { TS3Options } from '@tripcast/model/object-store';
+import { replaceRunChallengerPredictions } from '@tripcast/db/batch-predictions';
+import type { TNewRunModelMetrics } from '@tripcast/db/queries/run-metrics';
+import {
+  createAgreementAccumulator,
+  createErrorMetrics,
+  type TAgreement,
+  type TErrorMetrics,
+} from '@tripcast/model/quality';
 import type { TLoadedModel } from '@tripcast/model/runtime';
-import { REJECT_REASONS, validateTripChunk, type TTripColumns, type TValidationPolicy } from '@tripcast/model/trips';
+import {
+  REJECT_REASONS,
+  validateTripChunk,
+  type TTripColumns,
+  type TValidationPolicy,
+} from '@tripcast/model/trips';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 
 import type { TMonth } from './month';
-import type { TTaxiType } from './paths';
+import { challengerOutputUri, type TTaxiType } from './paths';
 import { SILENT_PROGRESS, type TProgressReporter } from './progress';
 import { publishFile, removeScratch } from './publish';
 import { beginRun } from './run-lifecycle';
@@ -32,6 +51,7 @@ import {
   fetchInput,
   firstLine,
   PREDICT_BATCH_ROWS,
+  readChallengerChunks,
   readPredictionChunks,
   ScoreRunError,
   type TBatchPredictionChunk,
@@ -42,7 +62,11 @@ import { countParquetRows, readTripChunks, readTripColumns } from './trip-reader
 export { ScoreRunError, type TBatchPredictionChunk } from './scoring';
 
 /** Replaces one run's rows in Postgres atomically (@tripcast/db/batch-predictions). */
-export type TWritePredictions = (input: { pool: Pool; runKey: number; rows: AsyncIterable<TBatchPredictionChunk> }) => Promise<unknown>;
+export type TWritePredictions = (input: {
+  pool: Pool;
+  runKey: number;
+  rows: AsyncIterable<TBatchPredictionChunk>;
+}) => Promise<unknown>;
 
 export type TScoreRequest = TMonth & {
   runId: string;
@@ -59,10 +83,19 @@ export type TScoreRequest = TMonth & {
   validation?: TValidationPolicy;
 };
 
+/** A challenger as its loader found it: loaded, or why not. */
+export type TChallengerModel = {
+  version: string;
+  model: TLoadedModel | null;
+  error: string | null;
+};
+
 export type TScoreDeps = {
   log: Logger;
   /** Loads the model to score with (registry production, a named version, or a location). */
   loadModel: () => Promise<TLoadedModel>;
+  /** The challengers that score beside it (registry stage `challenger`); absent = none. */
+  loadChallengers?: (production: TLoadedModel) => Promise<TChallengerModel[]>;
   s3?: TS3Options;
   /** Run records and the predictions sink; null = Parquet only (no DATABASE_URL). */
   pool?: Pool | null;
@@ -71,6 +104,19 @@ export type TScoreDeps = {
   heartbeatMs?: number;
   staleAfterMs?: number;
   scratchRoot?: string;
+};
+
+/** What one model that scored the run achieved (production's figures are also in `summary`). */
+export type TRunModelResult = {
+  modelVersion: string;
+  role: 'production' | 'challenger';
+  /** Why a challenger has no figures (failed to load or to score); null when it scored. */
+  error: string | null;
+  rowsScored: number;
+  metrics: TErrorMetrics;
+  /** A challenger against production on the same rows; null for production. */
+  agreement: TAgreement | null;
+  outputUri: string | null;
 };
 
 export type TScoreResult = {
@@ -82,6 +128,8 @@ export type TScoreResult = {
   rejectsUri: string;
   modelName: string;
   modelVersion: string;
+  /** Production first, then every challenger. */
+  models: TRunModelResult[];
   summary: TRunSummary & {
     validation: TValidationPolicy;
     /** Scored rows flagged per anomaly (course policy; a row may have several). */
@@ -101,7 +149,11 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
   let phaseDone = 0;
   const SCORING_SHARE = 0.8;
   const overallProgress = () =>
-    phaseDone > 0 ? phaseDone : counters.totalRows ? (SCORING_SHARE * counters.rowsRead) / counters.totalRows : 0;
+    phaseDone > 0
+      ? phaseDone
+      : counters.totalRows
+        ? (SCORING_SHARE * counters.rowsRead) / counters.totalRows
+        : 0;
 
   const lifecycle = await beginRun({
     pool,
@@ -124,6 +176,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
   let connection: DuckDBConnection | null = null;
   let writer: DuckDBConnection | null = null;
   let model: TLoadedModel | null = null;
+  let challengers: TChallengerSlot[] = [];
   const timings: Record<string, number> = {};
   const startedAt = performance.now();
   const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -154,7 +207,10 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       columns = await readTripColumns(conn, inputFile, request.taxiType);
     } catch (error) {
       if (error instanceof ScoreRunError) throw error;
-      throw new ScoreRunError(`input ${request.inputUri} is not a readable Parquet file: ${firstLine(error)}`, { cause: error });
+      throw new ScoreRunError(
+        `input ${request.inputUri} is not a readable Parquet file: ${firstLine(error)}`,
+        { cause: error },
+      );
     }
 
     model = await time('loadModelMs', async () => {
@@ -165,47 +221,88 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       }
     });
     await lifecycle.recordModel({ name: model.name, version: model.version });
-    runLog.info({ model: `${model.name}@${model.version}`, rows: counters.totalRows }, 'model loaded');
+    runLog.info(
+      { model: `${model.name}@${model.version}`, rows: counters.totalRows },
+      'model loaded',
+    );
+    const production = model;
+    challengers = await time('loadChallengersMs', () =>
+      loadChallengerSlots(deps, production, runLog),
+    );
 
     // Appenders on a second connection: an appender flushing on the reading connection would end
     // its streaming result early (DuckDB runs one statement per connection at a time).
     writer = await instance.connect();
     // One row per input row: the prediction (NULL = rejected), the row's anomaly mask and distance,
     // for the Postgres rows (the Parquet keeps the course's columns only).
-    await writer.run('CREATE TABLE predictions (predicted FLOAT, anomalies UTINYINT, distance FLOAT)');
+    await writer.run(
+      `CREATE TABLE predictions (predicted FLOAT, anomalies UTINYINT, distance FLOAT${challengers.map((c) => `, ${c.column} FLOAT`).join('')})`,
+    );
     await writer.run(
       'CREATE TABLE rejects (row_index INTEGER, reason UTINYINT, pickup_ms DOUBLE, dropoff_ms DOUBLE, pu INTEGER, do_ INTEGER, distance DOUBLE)',
     );
     const predictionsAppender = await writer.createAppender('predictions');
     const rejectsAppender = await writer.createAppender('rejects');
     const summary = createSummaryAccumulator();
+    const productionMetrics = createErrorMetrics();
     const rejectCounts = new Float64Array(REJECT_REASONS.length);
     const validation = request.validation ?? 'course';
     const anomalyCounts: Record<string, number> = {};
 
-    progress.start(`${request.taxiType} ${request.year}-${String(request.month).padStart(2, '0')}`, counters.totalRows);
+    progress.start(
+      `${request.taxiType} ${request.year}-${String(request.month).padStart(2, '0')}`,
+      counters.totalRows,
+    );
     const loadedModel = model;
     await time('scoreMs', async () => {
-      for await (const batch of batchChunks(readTripChunks(conn, { file: inputFile, columns }), PREDICT_BATCH_ROWS)) {
+      for await (const batch of batchChunks(
+        readTripChunks(conn, { file: inputFile, columns }),
+        PREDICT_BATCH_ROWS,
+      )) {
         // The course's batch job scores trips of 1..60 minutes only (its read_data filter).
-        const checked = validateTripChunk(batch, { ...request, requireCourseDuration: true, policy: validation });
+        const checked = validateTripChunk(batch, {
+          ...request,
+          requireCourseDuration: true,
+          policy: validation,
+        });
         const { reasons, validCount: valid } = checked;
-        for (const [anomaly, n] of Object.entries(checked.anomalyCounts)) anomalyCounts[anomaly] = (anomalyCounts[anomaly] ?? 0) + n;
+        for (const [anomaly, n] of Object.entries(checked.anomalyCounts))
+          anomalyCounts[anomaly] = (anomalyCounts[anomaly] ?? 0) + n;
         const pu = new Int32Array(valid);
         const dropoff = new Int32Array(valid);
         const distance = new Float32Array(valid);
         const actual = new Float32Array(valid);
+        // TLC times are New York wall-clock read as UTC: the same encoding online and stream use.
+        const pickupMs = new Float64Array(valid);
         for (let i = 0, j = 0; i < batch.length; i++) {
           if (reasons[i] !== 0) continue;
           pu[j] = batch.pu[i]!;
           dropoff[j] = batch.do[i]!;
           distance[j] = batch.distance[i]!;
+          pickupMs[j] = batch.pickupMs[i]!;
           actual[j] = (batch.dropoffMs[i]! - batch.pickupMs[i]!) / 60_000;
           j++;
         }
-        const predicted = valid > 0 ? await loadedModel.predict({ pu, do: dropoff, distance }) : new Float32Array(0);
+        const rides = { pu, do: dropoff, distance, pickupMs };
+        const predicted = valid > 0 ? await loadedModel.predict(rides) : new Float32Array(0);
         summary.addScored(predicted, actual, valid);
-        appendPredictions(predictionsAppender, rejectsAppender, batch, { reasons, anomalies: checked.anomalies }, predicted, rejectCounts);
+        productionMetrics.add(predicted, actual, valid);
+        const challengerPredictions = await scoreChallengers(
+          challengers,
+          rides,
+          valid,
+          { predicted, actual },
+          runLog,
+        );
+        appendPredictions(
+          predictionsAppender,
+          rejectsAppender,
+          batch,
+          { reasons, anomalies: checked.anomalies },
+          predicted,
+          rejectCounts,
+          challengerPredictions,
+        );
         counters.rowsRead += batch.length;
         counters.rowsScored += valid;
         counters.rowsRejected += batch.length - valid;
@@ -219,7 +316,9 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     progress.stop();
 
     if (counters.rowsRead !== counters.totalRows) {
-      throw new ScoreRunError(`read ${counters.rowsRead} rows but the file's metadata says ${counters.totalRows}`);
+      throw new ScoreRunError(
+        `read ${counters.rowsRead} rows but the file's metadata says ${counters.totalRows}`,
+      );
     }
     phaseDone = SCORING_SHARE;
     const reasonCounts: Record<string, number> = {};
@@ -231,24 +330,84 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     const localOutput = path.join(scratch, 'predictions.parquet');
     const localRejects = path.join(scratch, 'rejects.parquet');
     await time('writeMs', async () => {
-      await conn.run(buildOutputCopy({ ...request, columns, inputFile, modelVersion: loadedModel.version, target: localOutput }));
+      await conn.run(
+        buildOutputCopy({
+          ...request,
+          columns,
+          inputFile,
+          modelVersion: loadedModel.version,
+          target: localOutput,
+        }),
+      );
     });
     await time('writeRejectsMs', () => conn.run(buildRejectsCopy({ target: localRejects })));
+    const scoredChallengers = challengers.filter((c) => c.error === null);
+    await time('writeChallengersMs', async () => {
+      for (const c of scoredChallengers) {
+        c.localFile = path.join(scratch, `${c.column}.parquet`);
+        await conn.run(
+          buildOutputCopy({
+            ...request,
+            columns,
+            inputFile,
+            modelVersion: c.version,
+            target: c.localFile,
+            predictedColumn: c.column,
+          }),
+        );
+      }
+    });
     phaseDone = pool && deps.writePredictions ? 0.85 : 0.95;
     await time('publishMs', async () => {
       await publishFile(localOutput, request.outputUri, { s3: deps.s3, runId: request.runId });
       await publishFile(localRejects, request.rejectsUri, { s3: deps.s3, runId: request.runId });
+      for (const c of scoredChallengers) {
+        c.outputUri = challengerOutputUri(request.outputUri, c.version);
+        await publishFile(c.localFile!, c.outputUri, { s3: deps.s3, runId: request.runId });
+      }
     });
 
     phaseDone = pool && deps.writePredictions ? 0.88 : 0.99;
     if (pool && deps.writePredictions && runKey !== null) {
       const key = runKey;
       await time('databaseMs', () =>
-        deps.writePredictions!({ pool, runKey: key, rows: readPredictionChunks(conn, localOutput, request) }),
+        deps.writePredictions!({
+          pool,
+          runKey: key,
+          rows: readPredictionChunks(conn, localOutput, request),
+        }),
+      );
+      // Always, even with no challenger: a rerun without them must drop the earlier run's rows.
+      await time('databaseChallengersMs', () =>
+        replaceRunChallengerPredictions({
+          pool,
+          runKey: key,
+          rows: readChallengerChunks(conn, scoredChallengers),
+        }),
       );
     }
 
     timings.totalMs = Math.round(performance.now() - startedAt);
+    const models: TRunModelResult[] = [
+      {
+        modelVersion: loadedModel.version,
+        role: 'production',
+        error: null,
+        rowsScored: counters.rowsScored,
+        metrics: productionMetrics.result(),
+        agreement: null,
+        outputUri: request.outputUri,
+      },
+      ...challengers.map((c) => ({
+        modelVersion: c.version,
+        role: 'challenger' as const,
+        error: c.error,
+        rowsScored: c.error === null ? counters.rowsScored : 0,
+        metrics: c.error === null ? c.metrics.result() : createErrorMetrics().result(),
+        agreement: c.error === null ? c.agreement.result() : null,
+        outputUri: c.error === null ? (c.outputUri ?? null) : null,
+      })),
+    ];
     const result: TScoreResult = {
       runId: request.runId,
       ...counters,
@@ -256,18 +415,37 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       rejectsUri: request.rejectsUri,
       modelName: loadedModel.name,
       modelVersion: loadedModel.version,
+      models,
       summary: { ...summary.summarize(), validation, anomaliesByReason: anomalyCounts, timings },
     };
-    await lifecycle.succeed({ counters, summary: result.summary });
+    await lifecycle.succeed({
+      counters,
+      summary: result.summary,
+      models: models.map((m) => toMetricsRow(loadedModel.name, m)),
+    });
     runLog.info(
-      { rowsRead: result.rowsRead, rowsScored: result.rowsScored, rowsRejected: result.rowsRejected, validation, anomalies: anomalyCounts, timings },
+      {
+        rowsRead: result.rowsRead,
+        rowsScored: result.rowsScored,
+        rowsRejected: result.rowsRejected,
+        validation,
+        anomalies: anomalyCounts,
+        models: models.map((m) => ({
+          version: m.modelVersion,
+          role: m.role,
+          rmse: m.metrics.rmse,
+          error: m.error,
+        })),
+        timings,
+      },
       'run succeeded',
     );
     return result;
   } catch (error) {
     progress.stop();
     await lifecycle.stopHeartbeat();
-    const message = error instanceof ScoreRunError ? error.message : `unexpected error: ${firstLine(error)}`;
+    const message =
+      error instanceof ScoreRunError ? error.message : `unexpected error: ${firstLine(error)}`;
     runLog.error({ err: error }, `run failed: ${message}`);
     await lifecycle.fail(message);
     throw error instanceof ScoreRunError ? error : new ScoreRunError(message, { cause: error });
@@ -277,12 +455,118 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     connection?.closeSync();
     instance?.closeSync();
     await model?.close().catch(() => undefined);
+    await Promise.all(challengers.map((c) => c.model?.close().catch(() => undefined)));
     await removeScratch(scratch);
   }
 }
 
 async function removeStaleScratch(root: string, prefix: string): Promise<void> {
   const entries = await readdir(root).catch(() => [] as string[]);
-  await Promise.all(entries.filter((name) => name.startsWith(prefix)).map((name) => removeScratch(path.join(root, name))));
+  await Promise.all(
+    entries
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => removeScratch(path.join(root, name))),
+  );
 }
 
+/** A challenger during a run: its column of the predictions table and its running figures. */
+type TChallengerSlot = {
+  version: string;
+  /** Column of the DuckDB predictions table holding its predictions (c0, c1, ...). */
+  column: string;
+  model: TLoadedModel | null;
+  error: string | null;
+  metrics: ReturnType<typeof createErrorMetrics>;
+  agreement: ReturnType<typeof createAgreementAccumulator>;
+  localFile?: string;
+  outputUri?: string;
+};
+
+/** The challengers to score beside `production`; a registry that cannot list them fails no run. */
+async function loadChallengerSlots(
+  deps: TScoreDeps,
+  production: TLoadedModel,
+  log: Logger,
+): Promise<TChallengerSlot[]> {
+  if (!deps.loadChallengers) return [];
+  let found: TChallengerModel[];
+  try {
+    found = await deps.loadChallengers(production);
+  } catch (error) {
+    log.warn(
+      { err: error },
+      `challengers could not be listed, scoring with production only: ${firstLine(error)}`,
+    );
+    return [];
+  }
+  const slots = found
+    // Promoted between the two registry reads: it is production now.
+    .filter((c) => c.version !== production.version)
+    .map((c, k) => ({
+      version: c.version,
+      column: `c${k}`,
+      model: c.model,
+      error: c.model ? null : `failed to load: ${c.error ?? 'unknown error'}`,
+      metrics: createErrorMetrics(),
+      agreement: createAgreementAccumulator(),
+    }));
+  for (const slot of slots) {
+    if (slot.error)
+      log.warn({ challenger: slot.version }, `challenger ${slot.version} skipped: ${slot.error}`);
+    else log.info({ challenger: slot.version }, 'challenger loaded');
+  }
+  return slots;
+}
+
+/**
+ * One predict call per live challenger on the batch production just scored. A challenger that
+ * throws is marked failed from then on (its partial figures are worthless) and the run goes on.
+ */
+async function scoreChallengers(
+  slots: TChallengerSlot[],
+  rides: Parameters<TLoadedModel['predict']>[0],
+  valid: number,
+  production: { predicted: Float32Array; actual: Float32Array },
+  log: Logger,
+): Promise<(Float32Array | null)[]> {
+  const out: (Float32Array | null)[] = [];
+  for (const slot of slots) {
+    if (slot.error !== null || !slot.model) {
+      out.push(null);
+      continue;
+    }
+    try {
+      const predicted = valid > 0 ? await slot.model.predict(rides) : new Float32Array(0);
+      if (predicted.length !== valid)
+        throw new Error(`returned ${predicted.length} predictions for ${valid} rows`);
+      slot.metrics.add(predicted, production.actual, valid);
+      slot.agreement.add(predicted, production.predicted, valid);
+      out.push(predicted);
+    } catch (error) {
+      slot.error = `failed to score: ${firstLine(error)}`;
+      log.warn(
+        { challenger: slot.version, err: error },
+        `challenger ${slot.version} skipped: ${slot.error}`,
+      );
+      out.push(null);
+    }
+  }
+  return out;
+}
+
+function toMetricsRow(modelName: string, m: TRunModelResult): TNewRunModelMetrics {
+  return {
+    modelName,
+    modelVersion: m.modelVersion,
+    role: m.role,
+    error: m.error,
+    rowsScored: m.rowsScored,
+    rowsWithActual: m.metrics.rows,
+    rmse: m.metrics.rmse,
+    mae: m.metrics.mae,
+    bias: m.metrics.bias,
+    shareOff10Min: m.metrics.shareOff10Minutes,
+    agreement: m.agreement,
+    outputUri: m.outputUri,
+  };
+}

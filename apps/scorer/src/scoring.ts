@@ -5,8 +5,20 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import { DOUBLE, DuckDBDataChunk, FLOAT, INTEGER, UTINYINT, type DuckDBConnection } from '@duckdb/node-api';
-import { downloadToFile, isS3Uri, ObjectNotFoundError, type TS3Options } from '@tripcast/model/object-store';
+import {
+  DOUBLE,
+  DuckDBDataChunk,
+  FLOAT,
+  INTEGER,
+  UTINYINT,
+  type DuckDBConnection,
+} from '@duckdb/node-api';
+import {
+  downloadToFile,
+  isS3Uri,
+  ObjectNotFoundError,
+  type TS3Options,
+} from '@tripcast/model/object-store';
 import {
   ANOMALIES,
   convertTripCsvToParquet,
@@ -50,7 +62,11 @@ export class ScoreRunError extends Error {
 }
 
 /** The input as a local Parquet file: downloaded from s3://, converted from a TLC CSV month. */
-export async function fetchInput(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
+export async function fetchInput(
+  uri: string,
+  scratch: string,
+  s3: TS3Options | undefined,
+): Promise<string> {
   const file = await fetchInputFile(uri, scratch, s3);
   if (!isCsvTripFile(uri)) return file;
   const parquet = path.join(scratch, 'input-from-csv.parquet');
@@ -62,7 +78,11 @@ export async function fetchInput(uri: string, scratch: string, s3: TS3Options | 
   return parquet;
 }
 
-async function fetchInputFile(uri: string, scratch: string, s3: TS3Options | undefined): Promise<string> {
+async function fetchInputFile(
+  uri: string,
+  scratch: string,
+  s3: TS3Options | undefined,
+): Promise<string> {
   if (!isS3Uri(uri)) {
     try {
       const info = await stat(uri);
@@ -77,14 +97,20 @@ async function fetchInputFile(uri: string, scratch: string, s3: TS3Options | und
   try {
     await downloadToFile(uri, local, { s3 });
   } catch (error) {
-    if (error instanceof ObjectNotFoundError) throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
-    throw new ScoreRunError(`input ${uri} could not be downloaded: ${firstLine(error)}`, { cause: error });
+    if (error instanceof ObjectNotFoundError)
+      throw new ScoreRunError(`input not found: ${uri}`, { cause: error });
+    throw new ScoreRunError(`input ${uri} could not be downloaded: ${firstLine(error)}`, {
+      cause: error,
+    });
   }
   return local;
 }
 
 /** Regroups DuckDB's 2,048-row chunks into batches of about `rows` rows (fewer predict calls). */
-export async function* batchChunks(chunks: AsyncIterable<TTripChunk>, rows: number): AsyncGenerator<TTripChunk> {
+export async function* batchChunks(
+  chunks: AsyncIterable<TTripChunk>,
+  rows: number,
+): AsyncGenerator<TTripChunk> {
   let pending: TTripChunk[] = [];
   let pendingRows = 0;
   for await (const chunk of chunks) {
@@ -136,14 +162,23 @@ export function appendPredictions(
   checked: { reasons: Uint8Array; anomalies: Uint8Array },
   predicted: Float32Array,
   rejectCounts: Float64Array,
+  /** One array per challenger column of the table (same rows as `predicted`); null = no prediction. */
+  challengers: readonly (Float32Array | null)[] = [],
 ): void {
   const { reasons, anomalies } = checked;
   let j = 0;
   for (let start = 0; start < batch.length; start += DUCKDB_VECTOR) {
     const n = Math.min(DUCKDB_VECTOR, batch.length - start);
-    const chunk = DuckDBDataChunk.create([FLOAT, UTINYINT, FLOAT], n);
+    const chunk = DuckDBDataChunk.create(
+      [FLOAT, UTINYINT, FLOAT, ...challengers.map(() => FLOAT)],
+      n,
+    );
     const vector = chunk.getColumnVector(0) as unknown as TFloatVector;
+    const challengerVectors = challengers.map(
+      (_, k) => chunk.getColumnVector(3 + k) as unknown as TFloatVector,
+    );
     const rejectRows: number[] = [];
+    const firstScored = j;
     for (let i = 0; i < n; i++) {
       const reason = reasons[start + i]!;
       if (reason === 0) vector.setItem(i, predicted[j++]!);
@@ -154,21 +189,55 @@ export function appendPredictions(
       }
     }
     vector.flush();
+    challengers.forEach((values, k) => {
+      const target = challengerVectors[k]!;
+      for (let i = 0, c = firstScored; i < n; i++) {
+        target.setItem(i, values && reasons[start + i] === 0 ? values[c++]! : null);
+      }
+      target.flush();
+    });
     chunk.setColumnValues(1, Array.from(anomalies.subarray(start, start + n)));
-    chunk.setColumnValues(2, Array.from(batch.distance.subarray(start, start + n), (d) => (Number.isNaN(d) ? null : d)));
+    chunk.setColumnValues(
+      2,
+      Array.from(batch.distance.subarray(start, start + n), (d) => (Number.isNaN(d) ? null : d)),
+    );
     predictions.appendDataChunk(chunk);
     if (rejectRows.length > 0) {
       // The row as the scorer read it (normalised fields) and why: a few % of a month, so a cheap
       // append here instead of a second full-width read of the input file.
-      const rejectChunk = DuckDBDataChunk.create([INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE], rejectRows.length);
+      const rejectChunk = DuckDBDataChunk.create(
+        [INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE],
+        rejectRows.length,
+      );
       const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
-      rejectChunk.setColumnValues(0, rejectRows.map((i) => batch.rowOffset + i));
-      rejectChunk.setColumnValues(1, rejectRows.map((i) => reasons[i]!));
-      rejectChunk.setColumnValues(2, rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)));
-      rejectChunk.setColumnValues(3, rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)));
-      rejectChunk.setColumnValues(4, rejectRows.map((i) => batch.pu[i]!));
-      rejectChunk.setColumnValues(5, rejectRows.map((i) => batch.do[i]!));
-      rejectChunk.setColumnValues(6, rejectRows.map((i) => nanToNull(batch.distance[i]!)));
+      rejectChunk.setColumnValues(
+        0,
+        rejectRows.map((i) => batch.rowOffset + i),
+      );
+      rejectChunk.setColumnValues(
+        1,
+        rejectRows.map((i) => reasons[i]!),
+      );
+      rejectChunk.setColumnValues(
+        2,
+        rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)),
+      );
+      rejectChunk.setColumnValues(
+        3,
+        rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)),
+      );
+      rejectChunk.setColumnValues(
+        4,
+        rejectRows.map((i) => batch.pu[i]!),
+      );
+      rejectChunk.setColumnValues(
+        5,
+        rejectRows.map((i) => batch.do[i]!),
+      );
+      rejectChunk.setColumnValues(
+        6,
+        rejectRows.map((i) => nanToNull(batch.distance[i]!)),
+      );
       rejects.appendDataChunk(rejectChunk);
     }
   }
@@ -180,20 +249,35 @@ export function rideIdPrefix({ year, month }: TMonth): string {
 }
 
 /** The course's output, exactly: columns, names and ride_id format of the homework. */
-export function buildOutputCopy(options: TMonth & { columns: TTripColumns; inputFile: string; modelVersion: string; target: string }): string {
+export function buildOutputCopy(
+  options: TMonth & {
+    columns: TTripColumns;
+    inputFile: string;
+    modelVersion: string;
+    target: string;
+    /** Column of the predictions table to write: production's `predicted` (default) or a challenger's. */
+    predictedColumn?: string;
+  },
+): string {
+  const predicted = `p.${sqlIdentifier(options.predictedColumn ?? 'predicted')}`;
   const c = options.columns;
-  const names = { pickup: sqlIdentifier(c.pickup), dropoff: sqlIdentifier(c.dropoff), pu: sqlIdentifier(c.pu), do: sqlIdentifier(c.do) };
+  const names = {
+    pickup: sqlIdentifier(c.pickup),
+    dropoff: sqlIdentifier(c.dropoff),
+    pu: sqlIdentifier(c.pu),
+    do: sqlIdentifier(c.do),
+  };
   return `COPY (
     SELECT ${sqlString(rideIdPrefix(options))} || i.file_row_number AS ride_id,
            i.${names.pickup}::TIMESTAMP AS pickup_datetime,
            i.${names.pu}::INTEGER AS PULocationID,
            i.${names.do}::INTEGER AS DOLocationID,
            date_diff('microsecond', i.${names.pickup}::TIMESTAMP, i.${names.dropoff}::TIMESTAMP) / 60e6 AS actual_duration,
-           p.predicted::DOUBLE AS predicted_duration,
+           ${predicted}::DOUBLE AS predicted_duration,
            actual_duration - predicted_duration AS diff,
            ${sqlString(options.modelVersion)} AS model_version
     FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false) i POSITIONAL JOIN predictions p
-    WHERE p.predicted IS NOT NULL
+    WHERE ${predicted} IS NOT NULL
   ) TO ${sqlString(options.target)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
@@ -202,8 +286,12 @@ export function buildOutputCopy(options: TMonth & { columns: TTripColumns; input
  * scorer read (nulls as null; a literal zone 0 in the file reads as -1, see @tripcast/model/trips).
  */
 export function buildRejectsCopy(options: { target: string }): string {
-  const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(' ');
-  const textCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(REJECT_REASON_TEXT[reason])}`).join(' ');
+  const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(
+    ' ',
+  );
+  const textCase = REJECT_REASONS.map(
+    (reason, i) => `WHEN ${i} THEN ${sqlString(REJECT_REASON_TEXT[reason])}`,
+  ).join(' ');
   return `COPY (
     SELECT row_index, CASE reason ${reasonCase} END AS reason, CASE reason ${textCase} END AS reason_text,
            make_timestamp((pickup_ms * 1000)::BIGINT) AS pickup_datetime, make_timestamp((dropoff_ms * 1000)::BIGINT) AS dropoff_datetime,
@@ -221,7 +309,11 @@ type TTypedVector = { items: Float64Array | Float32Array | Int32Array | Uint8Arr
  * file's rows. Numeric columns are copied as typed arrays; ride_id is rebuilt from the same prefix
  * and row index the file's was made of (reading 3M strings out of DuckDB one by one costs seconds).
  */
-export async function* readPredictionChunks(connection: DuckDBConnection, file: string, month: TMonth): AsyncGenerator<TBatchPredictionChunk> {
+export async function* readPredictionChunks(
+  connection: DuckDBConnection,
+  file: string,
+  month: TMonth,
+): AsyncGenerator<TBatchPredictionChunk> {
   const prefix = rideIdPrefix(month);
   // The scored rows of \`predictions\` are the file's rows in the same order (the output COPY
   // wrote exactly those, in input order): joined positionally for the distance and anomaly mask.
@@ -232,12 +324,15 @@ export async function* readPredictionChunks(connection: DuckDBConnection, file: 
      FROM read_parquet(${sqlString(file)}, hive_partitioning = false) o
      POSITIONAL JOIN (SELECT distance, anomalies FROM predictions WHERE predicted IS NOT NULL) p`,
   );
-  const anomalyText = Array.from({ length: 1 << ANOMALIES.length }, (_, mask) => formatAnomalies(mask));
+  const anomalyText = Array.from({ length: 1 << ANOMALIES.length }, (_, mask) =>
+    formatAnomalies(mask),
+  );
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     const n = chunk.rowCount;
-    const column = (k: number) => (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
+    const column = (k: number) =>
+      (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
     const rowIndex = Int32Array.from(column(0));
     yield {
       rowIndex,
@@ -250,6 +345,35 @@ export async function* readPredictionChunks(connection: DuckDBConnection, file: 
       tripDistance: Float32Array.from(column(6)),
       anomaly: Array.from(column(7), (mask) => anomalyText[mask] ?? null),
     };
+  }
+}
+
+/**
+ * A challenger's predictions of the run for Postgres, from its column of the predictions table:
+ * the table has one row per input row in file order, so its rowid is the row's index in the
+ * month (the ride_id suffix and batch_predictions.row_index).
+ */
+export async function* readChallengerChunks(
+  connection: DuckDBConnection,
+  challengers: readonly { column: string; version: string }[],
+): AsyncGenerator<{ modelVersion: string; rowIndex: Int32Array; predicted: Float32Array }> {
+  for (const { column, version } of challengers) {
+    const name = sqlIdentifier(column);
+    const result = await connection.stream(
+      `SELECT rowid::INTEGER, ${name} FROM predictions WHERE ${name} IS NOT NULL ORDER BY rowid`,
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      const column = (k: number) =>
+        (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
+      yield {
+        modelVersion: version,
+        rowIndex: Int32Array.from(column(0)),
+        predicted: Float32Array.from(column(1)),
+      };
+    }
   }
 }
 

@@ -7,17 +7,31 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { buildLinearPairModel, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
 import { sha256Hex } from '@tripcast/model/runtime';
 
-export const TEST_MODEL = { name: 'ride_duration_prediction_model', version: 'test-1', intercept: 5, distanceCoefficient: 3 };
+export const TEST_MODEL = {
+  name: 'ride_duration_prediction_model',
+  version: 'test-1',
+  intercept: 5,
+  distanceCoefficient: 3,
+};
 
 /** Model: duration = 5 + 3 * distance + (PU % 7) (the pair term depends on PU only, easy to recompute). */
 export function expectedPrediction(pu: number, distance: number): number {
   return TEST_MODEL.intercept + TEST_MODEL.distanceCoefficient * distance + (pu % 7);
 }
 
-export function buildTestModel(version = TEST_MODEL.version) {
+/** `intercept` shifts every prediction (a challenger that answers `intercept - 5` minutes longer). */
+export function buildTestModel(
+  version = TEST_MODEL.version,
+  { intercept = TEST_MODEL.intercept } = {},
+) {
   const pairCoefficients = new Float64Array(PAIR_TABLE_SIZE);
-  for (let pu = 1; pu <= 265; pu++) for (let d = 1; d <= 265; d++) pairCoefficients[pu * 266 + d] = pu % 7;
-  const onnx = buildLinearPairModel({ pairCoefficients, distanceCoefficient: TEST_MODEL.distanceCoefficient, intercept: TEST_MODEL.intercept });
+  for (let pu = 1; pu <= 265; pu++)
+    for (let d = 1; d <= 265; d++) pairCoefficients[pu * 266 + d] = pu % 7;
+  const onnx = buildLinearPairModel({
+    pairCoefficients,
+    distanceCoefficient: TEST_MODEL.distanceCoefficient,
+    intercept,
+  });
   const card = {
     schemaVersion: 1 as const,
     name: TEST_MODEL.name,
@@ -25,8 +39,18 @@ export function buildTestModel(version = TEST_MODEL.version) {
     createdAt: new Date().toISOString(),
     sha256: sha256Hex(onnx),
     inputs: [
-      { name: 'pair_index', feature: 'pair_index' as const, type: 'int32' as const, isColumn: false },
-      { name: 'trip_distance', feature: 'trip_distance' as const, type: 'float32' as const, isColumn: false },
+      {
+        name: 'pair_index',
+        feature: 'pair_index' as const,
+        type: 'int32' as const,
+        isColumn: false,
+      },
+      {
+        name: 'trip_distance',
+        feature: 'trip_distance' as const,
+        type: 'float32' as const,
+        isColumn: false,
+      },
     ],
     output: { name: 'duration', unit: 'minutes' as const },
     metrics: {},
@@ -56,7 +80,13 @@ export const DIRTY_RULES = {
   6: 'missing_dropoff_datetime',
 } as const;
 
-export async function writeTestMonth(options: { file: string; rows: number; year: number; month: number; taxiType?: 'green' | 'yellow' }): Promise<void> {
+export async function writeTestMonth(options: {
+  file: string;
+  rows: number;
+  year: number;
+  month: number;
+  taxiType?: 'green' | 'yellow';
+}): Promise<void> {
   const prefix = options.taxiType === 'yellow' ? 'tpep' : 'lpep';
   const start = `TIMESTAMP '${options.year}-${String(options.month).padStart(2, '0')}-01 00:00:00'`;
   const instance = await DuckDBInstance.create(':memory:');
@@ -84,7 +114,10 @@ export async function writeTestMonth(options: { file: string; rows: number; year
 }
 
 /** Under the course validation policy these rules are scored (and flagged), not rejected. */
-const COURSE_SCORED_RULES: ReadonlySet<string> = new Set(['non_positive_distance', 'pickup_outside_month']);
+const COURSE_SCORED_RULES: ReadonlySet<string> = new Set([
+  'non_positive_distance',
+  'pickup_outside_month',
+]);
 
 /** Expected counts for writeTestMonth(rows), under the strict policy or the course one (the default's). */
 export function expectedCounts(

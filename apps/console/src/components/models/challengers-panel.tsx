@@ -25,6 +25,93 @@ const PERIODS = [
   { value: '30', label: 'Last 30 days' },
 ] as const;
 
+type TBatchMonth = TComparison['batchMonths'][number];
+
+/** Production's and one challenger's batch error in the months both scored, newest first. */
+function pairBatchMonths(months: TBatchMonth[], production: string | null, version: string) {
+  const byMonth = new Map<
+    string,
+    { label: string; production?: TBatchMonth; challenger?: TBatchMonth }
+  >();
+  for (const m of months) {
+    const key = `${m.taxiType} ${m.year}-${String(m.month).padStart(2, '0')}`;
+    const entry = byMonth.get(key) ?? { label: key };
+    if (m.modelVersion === production) entry.production = m;
+    if (m.modelVersion === version) entry.challenger = m;
+    byMonth.set(key, entry);
+  }
+  return [...byMonth.values()].filter((e) => e.challenger).reverse();
+}
+
+function BatchMonthsTable({
+  months,
+  production,
+  version,
+}: {
+  months: TBatchMonth[];
+  production: string | null;
+  version: string;
+}) {
+  const rows = pairBatchMonths(months, production, version);
+  if (rows.length === 0)
+    return (
+      <p className="text-sm text-muted-foreground">
+        No batch run has scored this challenger yet: the next run (or a backfill) scores it beside
+        production.
+      </p>
+    );
+  return (
+    <Table aria-label={`Batch error of ${version} and production by month`}>
+      <thead>
+        <tr>
+          <Th>Month</Th>
+          <Th className="text-right">Trips</Th>
+          <Th className="text-right">RMSE prod / chal.</Th>
+          <Th className="text-right">MAE prod / chal.</Th>
+          <Th className="text-right">Bias prod / chal.</Th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => {
+          const better =
+            r.production?.rmse != null && r.challenger?.rmse != null
+              ? r.challenger.rmse < r.production.rmse
+              : null;
+          return (
+            <tr key={r.label} data-testid="batch-month-row">
+              <Td>{r.label}</Td>
+              <Td className="text-right">{formatCount(r.challenger?.rowsWithActual ?? 0)}</Td>
+              <Td className="text-right">
+                {formatMinutes(r.production?.rmse, 2)} /{' '}
+                <span className={better === null ? '' : better ? 'text-success' : 'text-danger'}>
+                  {formatMinutes(r.challenger?.rmse, 2)}
+                </span>
+              </Td>
+              <Td className="text-right">
+                {formatMinutes(r.production?.mae, 2)} / {formatMinutes(r.challenger?.mae, 2)}
+              </Td>
+              <Td className="text-right">
+                {formatMinutes(r.production?.bias, 2)} / {formatMinutes(r.challenger?.bias, 2)}
+              </Td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </Table>
+  );
+}
+
+/** One sentence of batch evidence for the promote dialog. */
+function batchEvidence(months: TBatchMonth[], production: string | null, version: string): string {
+  const rows = pairBatchMonths(months, production, version).filter(
+    (r) => r.production?.rmse != null && r.challenger?.rmse != null,
+  );
+  if (rows.length === 0) return 'No batch run has scored both yet.';
+  const wins = rows.filter((r) => r.challenger!.rmse! < r.production!.rmse!).length;
+  const latest = rows[0]!;
+  return `Batch: lower RMSE than production in ${wins} of ${rows.length} month${rows.length === 1 ? '' : 's'}; ${latest.label}: ${formatMinutes(latest.challenger!.rmse, 2)} vs ${formatMinutes(latest.production!.rmse, 2)}.`;
+}
+
 function AgreementTable({ challenger }: { challenger: TChallenger }) {
   if (challenger.agreement.length === 0)
     return (
@@ -162,12 +249,14 @@ export function ChallengersPanel({
                     )}
                   </div>
                   <AgreementTable challenger={c} />
+                  <BatchMonthsTable
+                    months={data!.batchMonths}
+                    production={data!.production}
+                    version={c.version}
+                  />
                 </section>
               ))
             )}
-            <p className="text-xs text-muted-foreground" data-testid="batch-metrics-note">
-              Batch error month by month: {data!.batchMetrics.note}
-            </p>
             {canManage && (
               <form
                 className="flex flex-wrap items-end gap-3"
@@ -230,7 +319,8 @@ export function ChallengersPanel({
                 )
                 .join('; ') + '.'
             : 'No online or stream comparison in the chosen period.'}{' '}
-          Batch error per model: not recorded yet.
+          {promoting &&
+            batchEvidence(data?.batchMonths ?? [], data?.production ?? null, promoting.version)}
         </span>
         <span className="mt-3 block">
           Production <span className="font-mono">{data?.production ?? '—'}</span> then:

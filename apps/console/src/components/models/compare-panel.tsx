@@ -22,12 +22,12 @@ import { formatCount } from '~/lib/format';
 import type { RouterOutputs } from '~/server/api/root';
 import { pickStoreMonth, StoreMonthSelect } from '~/components/runs/store-month-select';
 import { useTRPC } from '~/trpc/react';
+import { SERIES_COLORS } from '~/lib/chart-colors';
 
 type TComparison = RouterOutputs['models']['compare'];
 type TVersionOption = { version: string; stage: string };
 
 const MAX_VERSIONS = 4;
-const SERIES_COLORS = ['var(--color-primary)', '#d97706', '#059669', '#7c3aed'];
 
 /** Production, the challengers and the newest candidate: what is usually weighed. */
 function defaultSelection(versions: TVersionOption[]): string[] {

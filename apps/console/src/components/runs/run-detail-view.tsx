@@ -25,6 +25,7 @@ import {
 import { useTRPC } from '~/trpc/react';
 import { PredictedVsActual, DurationHistogram } from './run-charts';
 import { RunDeliveries } from './run-deliveries';
+import { RunModels } from './run-models';
 import { isActiveStatus, RunProgress, StatusBadge } from './run-status';
 
 const PAGE_SIZE = 25;
@@ -77,7 +78,7 @@ export function RunDetailView({ id }: { id: string }) {
     );
   }
 
-  const { run, scatter } = detail.data;
+  const { run, scatter, models } = detail.data;
   const summary = run.summary;
   const error = summary?.errorCourseRange ?? summary?.error;
   const rejects = Object.entries(summary?.rejectsByReason ?? {}).sort((a, b) => b[1] - a[1]);
@@ -180,6 +181,8 @@ export function RunDetailView({ id }: { id: string }) {
           </CardBody>
         </Card>
       </div>
+
+      <RunModels models={models} />
 
       <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-2">
         <Card>

@@ -1,4 +1,5 @@
 // The run page's reading of a run's summary (the run itself comes from @tripcast/db/queries/runs).
+import { listRunModelMetrics } from '@tripcast/db/queries/run-metrics';
 import { getBatchRun } from '@tripcast/db/queries/runs';
 import { z } from 'zod';
 import type { TDb } from '../db';
@@ -35,4 +36,23 @@ export async function getBatchRunWithSummary(db: TDb, id: string) {
   if (!run) return null;
   const summary = run.summary == null ? null : ZRunSummary.safeParse(run.summary);
   return { ...run, summary: summary?.success ? summary.data : null };
+}
+
+/** A challenger's agreement with production (@tripcast/model/quality TAgreement), read leniently. */
+const ZAgreement = z.object({
+  rows: z.number(),
+  meanAbsDifference: z.number(),
+  p95AbsDifference: z.number(),
+  shareOver5Minutes: z.number(),
+  meanDifference: z.number(),
+  histogram: z.object({ binMinutes: z.number(), from: z.number(), counts: z.array(z.number()) }),
+});
+
+/** Every model that scored the run (production first) with its figures, for the run page. */
+export async function listRunModels(db: TDb, runKey: number) {
+  const rows = await listRunModelMetrics(db, runKey);
+  return rows.map((row) => {
+    const agreement = row.agreement == null ? null : ZAgreement.safeParse(row.agreement);
+    return { ...row, agreement: agreement?.success ? agreement.data : null };
+  });
 }

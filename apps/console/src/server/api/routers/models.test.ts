@@ -261,6 +261,44 @@ describe('models router and live prediction (real onnxruntime, real object store
     await t.db.predictionHistory.createMany({
       data: [...pair('cmp-1', 10, 11), ...pair('cmp-2', 10, 20)],
     });
+    // A batch run of 2021-03 scored by both: its per-model figures show month by month.
+    const run = await t.db.batchRun.create({
+      data: {
+        taxiType: 'green',
+        year: 2021,
+        month: 3,
+        inputUri: 'in.parquet',
+        trigger: 'cli',
+        status: 'succeeded',
+        finishedAt: at,
+      },
+    });
+    await t.db.batchRunModelMetrics.createMany({
+      data: [
+        {
+          runKey: run.key,
+          modelName: NAME,
+          modelVersion: 't-v1',
+          role: 'production',
+          rowsScored: 10,
+          rowsWithActual: 10,
+          rmse: 6.5,
+          mae: 4,
+          bias: 0.5,
+        },
+        {
+          runKey: run.key,
+          modelName: NAME,
+          modelVersion: 't-v2',
+          role: 'challenger',
+          rowsScored: 10,
+          rowsWithActual: 10,
+          rmse: 5.5,
+          mae: 3.5,
+          bias: -0.25,
+        },
+      ],
+    });
     const compared = await t.caller.models.challengers({
       from: new Date(at.getTime() - 60_000),
       to: new Date(at.getTime() + 60_000),
@@ -268,7 +306,26 @@ describe('models router and live prediction (real onnxruntime, real object store
     expect(compared).toMatchObject({
       production: 't-v1',
       maxChallengers: 3,
-      batchMetrics: { available: false },
+      batchMonths: [
+        {
+          taxiType: 'green',
+          year: 2021,
+          month: 3,
+          modelVersion: 't-v1',
+          role: 'production',
+          rmse: 6.5,
+          runId: run.id,
+        },
+        {
+          taxiType: 'green',
+          year: 2021,
+          month: 3,
+          modelVersion: 't-v2',
+          role: 'challenger',
+          rmse: 5.5,
+          runId: run.id,
+        },
+      ],
     });
     expect(compared.challengers).toEqual([
       {
@@ -335,7 +392,12 @@ describe('models router and live prediction (real onnxruntime, real object store
     await expect(
       t.caller.models.compare({ taxiType: 'green', year: 2019, month: 2, versions: ['t-v1'] }),
     ).rejects.toThrow(/No trip data for green 2019-02 in the store/);
-    const unknown = t.caller.models.compare({ taxiType: 'green', year: 2024, month: 2, versions: ['nope'] });
+    const unknown = t.caller.models.compare({
+      taxiType: 'green',
+      year: 2024,
+      month: 2,
+      versions: ['nope'],
+    });
     await expect(unknown).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(unknown).rejects.toThrow(/no version nope/);
   });

@@ -28,6 +28,7 @@ import {
   createTRPCRouter,
   type TContext,
 } from '../trpc';
+import { listMonthlyModelMetrics } from '@tripcast/db/queries/run-metrics';
 
 /** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
 const MAX_ONNX_BYTES = 64 * 1024 * 1024;
@@ -189,8 +190,8 @@ export const modelsRouter = createTRPCRouter({
 
   /**
    * Production and its challengers, each challenger compared with production over [from, to):
-   * online and stream agreement from the history. Batch error month by month needs the per-model
-   * run metrics (batch_run_model_metrics), which are not recorded yet: `batchMetrics` says so.
+   * online and stream agreement from the history, and batch error month by month from the
+   * per-model run metrics (batch_run_model_metrics).
    */
   challengers: viewerProcedure
     .input(
@@ -217,10 +218,14 @@ export const modelsRouter = createTRPCRouter({
         production: serving.production?.version ?? null,
         maxChallengers: MAX_CHALLENGERS_PER_NAME,
         challengers,
-        batchMetrics: {
-          available: false as const,
-          note: 'Batch error per model and month needs per-model run metrics (batch_run_model_metrics), not recorded yet.',
-        },
+        // Batch error against actual durations, month by month (the latest succeeded run of each
+        // month that the version scored), for production and every challenger.
+        batchMonths: serving.production
+          ? await listMonthlyModelMetrics(ctx.db, {
+              modelName: ctx.modelName,
+              versions: [serving.production.version, ...serving.challengers.map((c) => c.version)],
+            })
+          : [],
       };
     }),
 

@@ -11,7 +11,7 @@ import {
 } from '@tripcast/scorer/launcher';
 import { listRunPredictions, samplePredictedVsActual } from '@tripcast/db/queries/predictions';
 import { getBatchRun, listBatchRuns } from '@tripcast/db/queries/runs';
-import { getBatchRunWithSummary } from '../../queries/runs';
+import { getBatchRunWithSummary, listRunModels } from '../../queries/runs';
 import { showNullableUri, showText, showUri, type TPathAudience } from '../../server-paths';
 import { badRequest, analystProcedure, viewerProcedure, createTRPCRouter, notFound } from '../trpc';
 
@@ -69,6 +69,7 @@ export const runsRouter = createTRPCRouter({
             points: 1500,
           })
         : [];
+    const models = run.status === 'succeeded' ? await listRunModels(ctx.db, run.key) : [];
     // Input/output locations and errors name server paths: store-relative below admin.
     return {
       run: {
@@ -79,6 +80,11 @@ export const runsRouter = createTRPCRouter({
         error: showText(run.error, ctx),
       },
       scatter,
+      models: models.map((m) => ({
+        ...m,
+        outputUri: showNullableUri(m.outputUri, ctx),
+        error: m.error === null ? null : showText(m.error, ctx),
+      })),
     };
   }),
 
