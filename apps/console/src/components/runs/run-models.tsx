@@ -29,7 +29,7 @@ export function RunModels({ models }: { models: TRunModel[] }) {
   if (models.length === 0) return null;
   const challengers = models.filter((m) => m.role === 'challenger');
   return (
-    <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-[3fr_2fr]" data-testid="run-models">
+    <div className="mt-6 grid grid-cols-1 gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]" data-testid="run-models">
       <Card>
         <CardHeader
           title="Models"
