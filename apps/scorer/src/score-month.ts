@@ -27,6 +27,7 @@ import {
   type TAgreement,
   type TErrorMetrics,
 } from '@tripcast/model/quality';
+import { createRunDriftTracker } from '@tripcast/model/monitoring-store';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import {
   REJECT_REASONS,
@@ -177,6 +178,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
   let writer: DuckDBConnection | null = null;
   let model: TLoadedModel | null = null;
   let challengers: TChallengerSlot[] = [];
+  let productionDrift: TDriftTracker | null = null;
   const timings: Record<string, number> = {};
   const startedAt = performance.now();
   const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -226,8 +228,16 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       'model loaded',
     );
     const production = model;
+    // Input and prediction drift of each model against its training reference, counted while the
+    // run scores and recorded once it has succeeded (model_drift; needs the database).
+    const trackDrift = (
+      scoring: TLoadedModel,
+      role: 'production' | 'challenger',
+    ): TDriftTracker | null =>
+      pool ? createRunDriftTracker({ pool, model: scoring, role, s3: deps.s3, log: runLog }) : null;
+    productionDrift = trackDrift(production, 'production');
     challengers = await time('loadChallengersMs', () =>
-      loadChallengerSlots(deps, production, runLog),
+      loadChallengerSlots(deps, production, runLog, trackDrift),
     );
 
     // Appenders on a second connection: an appender flushing on the reading connection would end
@@ -287,6 +297,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         const predicted = valid > 0 ? await loadedModel.predict(rides) : new Float32Array(0);
         summary.addScored(predicted, actual, valid);
         productionMetrics.add(predicted, actual, valid);
+        productionDrift?.add({ ...rides, predicted }, valid);
         const challengerPredictions = await scoreChallengers(
           challengers,
           rides,
@@ -423,6 +434,14 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       summary: result.summary,
       models: models.map((m) => toMetricsRow(loadedModel.name, m)),
     });
+    await recordRunDrift(
+      [
+        { version: loadedModel.version, drift: productionDrift },
+        ...challengers.filter((c) => c.error === null),
+      ],
+      { runId: request.runId, periodStart: new Date(Date.UTC(request.year, request.month - 1, 1)) },
+      runLog,
+    );
     runLog.info(
       {
         rowsRead: result.rowsRead,
@@ -455,7 +474,9 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     connection?.closeSync();
     instance?.closeSync();
     await model?.close().catch(() => undefined);
-    await Promise.all(challengers.map((c) => c.model?.close().catch(() => undefined)));
+    await Promise.all(
+      challengers.map((c) => (c.model ? c.model.close().catch(() => undefined) : undefined)),
+    );
     await removeScratch(scratch);
   }
 }
@@ -478,6 +499,7 @@ type TChallengerSlot = {
   error: string | null;
   metrics: ReturnType<typeof createErrorMetrics>;
   agreement: ReturnType<typeof createAgreementAccumulator>;
+  drift: TDriftTracker | null;
   localFile?: string;
   outputUri?: string;
 };
@@ -487,6 +509,7 @@ async function loadChallengerSlots(
   deps: TScoreDeps,
   production: TLoadedModel,
   log: Logger,
+  trackDrift: (model: TLoadedModel, role: 'challenger') => TDriftTracker | null,
 ): Promise<TChallengerSlot[]> {
   if (!deps.loadChallengers) return [];
   let found: TChallengerModel[];
@@ -509,6 +532,7 @@ async function loadChallengerSlots(
       error: c.model ? null : `failed to load: ${c.error ?? 'unknown error'}`,
       metrics: createErrorMetrics(),
       agreement: createAgreementAccumulator(),
+      drift: c.model ? trackDrift(c.model, 'challenger') : null,
     }));
   for (const slot of slots) {
     if (slot.error)
@@ -541,6 +565,7 @@ async function scoreChallengers(
         throw new Error(`returned ${predicted.length} predictions for ${valid} rows`);
       slot.metrics.add(predicted, production.actual, valid);
       slot.agreement.add(predicted, production.predicted, valid);
+      slot.drift?.add({ ...rides, predicted }, valid);
       out.push(predicted);
     } catch (error) {
       slot.error = `failed to score: ${firstLine(error)}`;
@@ -552,6 +577,27 @@ async function scoreChallengers(
     }
   }
   return out;
+}
+
+type TDriftTracker = ReturnType<typeof createRunDriftTracker>;
+
+/** Drift never fails a run that has succeeded: a failure to record it is logged. */
+async function recordRunDrift(
+  models: { version: string; drift: TDriftTracker | null }[],
+  run: { runId: string; periodStart: Date },
+  log: Logger,
+): Promise<void> {
+  for (const { version, drift } of models) {
+    if (!drift) continue;
+    try {
+      await drift.record(run);
+    } catch (error) {
+      log.warn(
+        { err: error, model: version },
+        `drift of ${version} not recorded: ${firstLine(error)}`,
+      );
+    }
+  }
 }
 
 function toMetricsRow(modelName: string, m: TRunModelResult): TNewRunModelMetrics {
