@@ -474,9 +474,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     connection?.closeSync();
     instance?.closeSync();
     await model?.close().catch(() => undefined);
-    await Promise.all(
-      challengers.map((c) => (c.model ? c.model.close().catch(() => undefined) : undefined)),
-    );
+    for (const c of challengers) await c.model?.close().catch(() => undefined);
     await removeScratch(scratch);
   }
 }
