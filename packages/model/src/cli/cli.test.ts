@@ -108,6 +108,17 @@ describe.concurrent('CLIs', () => {
     expect(result.stderr).toContain('--solver must be one of sklearn, exact');
   });
 
+  it.each([
+    [['--job-id', 'j1', '--out', 'x'], '--job-id needs --register'],
+    [['--job-id', 'j1', '--register', '--promote'], '--job-id refuses --promote'],
+    [['--param', 'lambdaPair=-2', '--out', 'x'], '--param lambdaPair: Too small'],
+    [['--param', 'knots=3,1', '--out', 'x'], '--param knots: knots must increase'],
+  ])('train %j is refused before reading anything', async (args, message) => {
+    const result = await cli('train.ts', ['--train', 'x.parquet', ...args]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+  });
+
   it('bootstrap makes a production model once; models lists it', async () => {
     const env = {
       DATABASE_URL: database.url,

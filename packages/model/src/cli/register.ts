@@ -11,8 +11,11 @@ export async function registerFromCli(input: {
   onnx: Uint8Array;
   card: TModelCard;
   promote: boolean;
+  /** Where to say what was done (stdout by default; `train --job-id` also sends it to the job). */
+  log?: (line: string) => void;
 }): Promise<void> {
   const { env } = input;
+  const log = input.log ?? ((line: string) => console.log(line));
   if (!env.DATABASE_URL)
     throw new Error(
       '--register needs DATABASE_URL (source <TRIPCAST_HOME>/env for the local stack)',
@@ -27,10 +30,10 @@ export async function registerFromCli(input: {
       card: input.card,
       actor: env.actor,
     });
-    console.log(`registered ${row.name}@${row.version} at ${row.artifactUri}`);
+    log(`registered ${row.name}@${row.version} at ${row.artifactUri}`);
     if (input.promote) {
       await promoteModel(db, { name: row.name, version: row.version, actor: env.actor });
-      console.log(`promoted ${row.name}@${row.version} to production`);
+      log(`promoted ${row.name}@${row.version} to production`);
     }
   } finally {
     await db.$disconnect();

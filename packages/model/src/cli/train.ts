@@ -7,7 +7,12 @@ import { parseCliOption } from './options';
 import { resolveUserPath } from '../user-path';
 import { DEFAULT_SOLVER, TRAINING_SOLVERS, type TTrainingSolver } from '../training/solvers';
 import { DEFAULT_ADDITIVE_PARAMS, type TAdditiveParams } from '../training/additive-fit';
-import { DEFAULT_RECIPE, TRAINING_RECIPES, type TTrainingRecipe } from '../training/recipes';
+import {
+  DEFAULT_RECIPE,
+  TRAINING_RECIPES,
+  ZZonesParams,
+  type TTrainingRecipe,
+} from '../training/recipes';
 
 /** `--param k=v` overrides, checked against the defaults' names and types. */
 function parseRecipeParams(pairs: string[], noTime: boolean): Partial<TAdditiveParams> {
@@ -34,7 +39,13 @@ function parseRecipeParams(pairs: string[], noTime: boolean): Partial<TAdditiveP
       );
     params[key] = value;
   }
-  return params;
+  // The same rules as the console's training form (ranges, increasing knots).
+  const checked = ZZonesParams.safeParse(params);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    throw new Error(`--param ${String(issue.path[0] ?? '')}: ${issue.message}`);
+  }
+  return checked.data;
 }
 import type { TLocalFile } from '../trips/source';
 
@@ -67,6 +78,10 @@ Options:
   --register            register the version in the model store and database (needs DATABASE_URL;
                         artifacts go to $OBJECT_STORE_URI/models/<name>/<version>/)
   --promote             with --register: also make it the production version
+  --job-id <id>         report into this training job (table training_jobs; needs DATABASE_URL and
+                        --register, refuses --promote): claims it, sends phase, progress and these
+                        log lines with a heartbeat, and records the registered version and its card
+                        or the error. The console's training launcher starts train this way.
   -h, --help            show this help
 
 Example (the course's experiment):
@@ -90,6 +105,7 @@ async function main() {
       out: { type: 'string' },
       register: { type: 'boolean', default: false },
       promote: { type: 'boolean', default: false },
+      'job-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -108,7 +124,15 @@ async function main() {
   const params = parseRecipeParams(values.param ?? [], values['no-time']);
   if (!values.out && !values.register)
     throw new Error('give --out <dir> and/or --register, or the model would be thrown away');
+  const jobId = values['job-id'];
+  if (jobId !== undefined) {
+    if (!values.register) throw new Error('--job-id needs --register (a job registers its model)');
+    if (values.promote)
+      throw new Error('--job-id refuses --promote: a training job registers a candidate, never production');
+  }
   const env = getCliEnv();
+  if (jobId !== undefined && !env.DATABASE_URL)
+    throw new Error('--job-id needs DATABASE_URL (the job row lives in Postgres)');
   const s3 = s3OptionsFromEnv(env);
   // Relative paths are the user's: npm runs this script inside packages/model (see resolveUserPath).
   const trainUris = values.train.map((uri) => resolveUserPath(uri, env.userDir));
@@ -127,16 +151,35 @@ async function main() {
     import('../trips/source'),
   ]);
 
+  // With --job-id every line also goes to the job row, and the job is claimed before the months
+  // are fetched (the console shows "running" while a big month downloads).
+  const reporter =
+    jobId === undefined
+      ? undefined
+      : await (
+          await import('./job-reporter')
+        ).startJobReporter({
+          databaseUrl: env.DATABASE_URL!,
+          jobId,
+          trainFileCount: trainUris.length,
+        });
+  const log = reporter ? (line: string) => reporter.log(line) : (line: string) => console.log(line);
   const local: TLocalFile[] = [];
   try {
-    for (const uri of trainUris) local.push(await localizeTripFile(uri, { s3 }));
+    if (reporter) await reporter.phase('reading months');
+    for (const uri of trainUris) {
+      log(`reading ${uri}`);
+      local.push(await localizeTripFile(uri, { s3 }));
+    }
     const validation = validationUri
       ? await localizeTripFile(validationUri, { s3 })
       : undefined;
     if (validation) local.push(validation);
+    const trainFiles = local.filter((f) => f !== validation);
+    const uriOf = (file: string) => local.find((f) => f.path === file)?.uri ?? file;
     let lastLog = 0;
     const { onnx, card } = await trainModel({
-      trainFiles: local.filter((f) => f !== validation).map((f) => f.path),
+      trainFiles: trainFiles.map((f) => f.path),
       validationFile: validation?.path,
       name: name ?? env.MODEL_NAME,
       version,
@@ -144,33 +187,40 @@ async function main() {
       recipe: values.recipe as TTrainingRecipe,
       params,
       sourceUris: Object.fromEntries(local.map((f) => [f.path, f.uri])),
-      onProgress: ({ phase, file, rowsRead }) => {
+      onProgress: (event) => {
+        const fileIndex =
+          'file' in event ? trainFiles.findIndex((f) => f.path === event.file) : 0;
+        reporter?.onTrainProgress(event, Math.max(0, fileIndex));
+        if (!('file' in event)) {
+          log(event.phase === 'fit' ? 'fitting' : 'exporting ONNX and checking it in onnxruntime');
+          return;
+        }
         if (performance.now() - lastLog < 1000) return;
         lastLog = performance.now();
-        console.log(`${phase}: ${file} ${rowsRead.toLocaleString('en-US')} rows read`);
+        log(`${event.phase}: ${uriOf(event.file)} ${event.rowsRead.toLocaleString('en-US')} rows read`);
       },
     });
     const train = card.metrics.train;
     const val = card.metrics.validation;
-    console.log(
+    log(
       `trained ${card.name} ${card.version} on ${train?.rows.toLocaleString('en-US')} trips in ${card.training?.trainSeconds?.toFixed(2)} s`,
     );
-    console.log(`  train RMSE ${train?.rmse.toFixed(4)} min`);
+    log(`  train RMSE ${train?.rmse.toFixed(4)} min`);
     if (val)
-      console.log(
+      log(
         `  validation RMSE ${val.rmse.toFixed(4)} min, MAE ${val.mae?.toFixed(4)} min on ${val.rows.toLocaleString('en-US')} trips (unseen pairs ${((val.unseenPairShare ?? 0) * 100).toFixed(1)}%)`,
       );
     const detail = card.metrics.validationDetail;
     if (detail) {
-      console.log(`  validation bias ${detail.bias.toFixed(4)} min (predicted - actual)`);
-      console.log('  by distance:');
+      log(`  validation bias ${detail.bias.toFixed(4)} min (predicted - actual)`);
+      log('  by distance:');
       for (const b of detail.byDistance)
-        console.log(
+        log(
           `    ${b.band.padEnd(9)} rows ${String(b.rows).padStart(8)}  RMSE ${b.rmse.toFixed(3)}  MAE ${b.mae.toFixed(3)}  bias ${b.bias.toFixed(3)}`,
         );
-      console.log('  by borough pair (largest 10):');
+      log('  by borough pair (largest 10):');
       for (const b of detail.byBoroughPair.slice(0, 10))
-        console.log(
+        log(
           `    ${b.boroughs.padEnd(28)} rows ${String(b.rows).padStart(8)}  RMSE ${b.rmse.toFixed(3)}  MAE ${b.mae.toFixed(3)}  bias ${b.bias.toFixed(3)}`,
         );
     }
@@ -179,13 +229,23 @@ async function main() {
       await writeObject(joinUri(out, CARD_FILE), `${JSON.stringify(card, null, 2)}\n`, {
         s3,
       });
-      console.log(`wrote ${joinUri(out, MODEL_FILE)} and ${CARD_FILE}`);
+      log(`wrote ${joinUri(out, MODEL_FILE)} and ${CARD_FILE}`);
     }
     if (values.register) {
+      if (reporter) await reporter.phase('registering');
       const { registerFromCli } = await import('./register');
-      await registerFromCli({ env, onnx, card, promote: values.promote });
+      await registerFromCli({ env, onnx, card, promote: values.promote, log });
     }
+    await reporter?.complete({ modelVersion: card.version, card });
+  } catch (error) {
+    if (reporter) {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`train: ${message}`);
+      await reporter.fail(message).catch(() => undefined);
+    }
+    throw error;
   } finally {
+    await reporter?.close();
     await Promise.all(local.map((f) => f.cleanup()));
   }
 }

@@ -10,3 +10,11 @@ export {
 export { lsqr } from './lsqr';
 export * from './compare';
 export { profileTrainingMonths, profileTripMonths, isTrainingRow, REFERENCE_PROFILE_BASIS } from './profile';
+export {
+  ZZonesParams,
+  ZCourseParams,
+  ZRecipeChoice,
+  buildRecipeArgs,
+  type TRecipeChoice,
+} from './recipes';
+export { DEFAULT_ADDITIVE_PARAMS, type TAdditiveParams } from './additive-fit';

@@ -47,6 +47,9 @@ import { DEFAULT_RECIPE, type TTrainingRecipe } from './recipes';
 
 export { DEFAULT_RECIPE, TRAINING_RECIPES, type TTrainingRecipe } from './recipes';
 
+export type TTrainProgressEvent =
+  { phase: 'train' | 'validate'; file: string; rowsRead: number } | { phase: 'fit' | 'export' };
+
 export type TTrainOptions = {
   recipe?: TTrainingRecipe;
   /** `course` only. */
@@ -62,7 +65,8 @@ export type TTrainOptions = {
   /** URIs to record as provenance instead of the local paths (e.g. the s3:// the file came from). */
   sourceUris?: Record<string, string>;
   isSynthetic?: boolean;
-  onProgress?: (event: { phase: 'train' | 'validate'; file: string; rowsRead: number }) => void;
+  /** Reading a month (`train`, `validate`: after each chunk), then `fit` and `export` once each. */
+  onProgress?: (event: TTrainProgressEvent) => void;
   now?: Date;
 };
 
@@ -261,6 +265,7 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
     );
     trainSources.push(await describeSource(file, counts, options));
   }
+  options.onProgress?.({ phase: 'fit' });
   const fit = solver === 'exact' ? solveLinearFit(stats) : solveSklearnLsqrFit(stats);
   const trainSeconds = (performance.now() - started) / 1000;
 
@@ -271,6 +276,7 @@ export async function trainModel(options: TTrainOptions): Promise<TTrainResult> 
   );
 
   const name = options.name ?? DEFAULT_MODEL_NAME;
+  options.onProgress?.({ phase: 'export' });
   const onnx = buildLinearPairModel({
     pairCoefficients: fit.pairCoefficients,
     distanceCoefficient: fit.distanceCoefficient,
@@ -389,6 +395,7 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
     );
     trainSources.push(await describeSource(file, counts, options));
   }
+  options.onProgress?.({ phase: 'fit' });
   const fit = fitAdditiveModel(buffer.rows(), params);
   const trainSeconds = (performance.now() - started) / 1000;
   const predict = (pair: number, distance: number, hourOfWeek: number) =>
@@ -401,6 +408,7 @@ async function trainZonesModel(options: TTrainOptions): Promise<TTrainResult> {
   );
 
   const name = options.name ?? DEFAULT_MODEL_NAME;
+  options.onProgress?.({ phase: 'export' });
   const onnx = buildAdditiveModel({
     ...additiveModelSpec(fit),
     metadata: { name, target: 'duration_minutes', recipe: 'zones' },
