@@ -51,6 +51,18 @@ export const ZScorerEnv = z.object({
   ECS_SECURITY_GROUPS: optionalList,
   ECS_LAUNCH_TYPE: z.enum(['FARGATE', 'EC2']).default('FARGATE'),
   ECS_ASSIGN_PUBLIC_IP: z.enum(['ENABLED', 'DISABLED']).default('DISABLED'),
+  // The training launcher (train-launcher.ts): a local train child process, or an ECS task of the
+  // trainer task definition (infra/modules/trainer) on the same cluster and subnets as the scorer.
+  TRAINER_LAUNCHER: z.enum(['local', 'ecs']).default('local'),
+  TRAINER_TASK_DEFINITION: optionalString.describe('trainer task definition (family or ARN) for TRAINER_LAUNCHER=ecs'),
+  TRAINER_CONTAINER_NAME: z.string().default('train'),
+  TRAINER_SECURITY_GROUPS: optionalList.describe('security groups of the trainer task (default ECS_SECURITY_GROUPS)'),
+  TRAINER_STALE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(180_000)
+    .describe('a running training job without a heartbeat this long is failed (a fit on a big month blocks reports for seconds)'),
   // Run-finished events, so other applications learn a month is ready: both targets optional and independent.
   RUN_EVENTS_BUS_NAME: optionalString.describe('EventBridge bus: put a "Batch run finished" event (source tripcast.scorer) when a run succeeds or fails'),
   EVENTBRIDGE_ENDPOINT_URL: optionalString.describe('EventBridge-compatible endpoint override (moto, LocalStack)'),

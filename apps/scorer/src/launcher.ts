@@ -266,27 +266,60 @@ async function startEcsTask(options: { env: TScorerEnv; args: string[]; runId: s
   if (!env.ECS_CLUSTER || !env.ECS_TASK_DEFINITION) {
     throw new Error('SCORER_LAUNCHER=ecs needs ECS_CLUSTER and ECS_TASK_DEFINITION');
   }
+  const taskArn = await runEcsTask({
+    env,
+    ecs: options.ecs,
+    taskDefinition: env.ECS_TASK_DEFINITION,
+    containerName: env.ECS_CONTAINER_NAME,
+    command: options.args,
+    startedBy: `tripcast-${options.runId}`,
+  });
+  return { runId: options.runId, mode: 'ecs', taskArn };
+}
+
+/**
+ * One ECS RunTask on the configured cluster and subnets with a container command override: the
+ * scorer's runs and the trainer's jobs (train-launcher.ts) start the same way. Returns the task ARN.
+ */
+export async function runEcsTask(options: {
+  env: TScorerEnv;
+  ecs?: ECSClient;
+  taskDefinition: string;
+  containerName: string;
+  command: string[];
+  /** ECS keeps at most 36 characters. */
+  startedBy: string;
+  environment?: Record<string, string>;
+  securityGroups?: string[];
+}): Promise<string> {
+  const { env } = options;
+  if (!env.ECS_CLUSTER) throw new Error('ECS_CLUSTER is not set');
   const ecs = options.ecs ?? new ECSClient({ region: env.AWS_REGION });
+  const environment = Object.entries(options.environment ?? {}).map(([name, value]) => ({ name, value }));
   const response = await ecs.send(
     new RunTaskCommand({
       cluster: env.ECS_CLUSTER,
-      taskDefinition: env.ECS_TASK_DEFINITION,
+      taskDefinition: options.taskDefinition,
       launchType: env.ECS_LAUNCH_TYPE,
       count: 1,
-      startedBy: `tripcast-${options.runId}`.slice(0, 36),
+      startedBy: options.startedBy.slice(0, 36),
       // Fargate needs subnets; left out when none are configured (a task definition for EC2 hosts).
       ...(env.ECS_SUBNETS.length > 0
         ? {
             networkConfiguration: {
               awsvpcConfiguration: {
                 subnets: env.ECS_SUBNETS,
-                securityGroups: env.ECS_SECURITY_GROUPS,
+                securityGroups: options.securityGroups ?? env.ECS_SECURITY_GROUPS,
                 assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP,
               },
             },
           }
         : {}),
-      overrides: { containerOverrides: [{ name: env.ECS_CONTAINER_NAME, command: options.args }] },
+      overrides: {
+        containerOverrides: [
+          { name: options.containerName, command: options.command, ...(environment.length > 0 ? { environment } : {}) },
+        ],
+      },
     }),
   );
   const task = response.tasks?.[0];
@@ -294,7 +327,7 @@ async function startEcsTask(options: { env: TScorerEnv; args: string[]; runId: s
     const reasons = (response.failures ?? []).map((f) => `${f.arn ?? ''} ${f.reason ?? ''} ${f.detail ?? ''}`.trim()).join('; ');
     throw new Error(`ECS RunTask started no task${reasons ? `: ${reasons}` : ''}`);
   }
-  return { runId: options.runId, mode: 'ecs', taskArn: task.taskArn };
+  return task.taskArn;
 }
 
 /** For the console: fail runs whose scorer stopped reporting (also run every minute by `scorer schedule`). */
