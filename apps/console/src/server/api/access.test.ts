@@ -41,6 +41,12 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   'models.challengers': 'viewer',
   'models.addChallenger': 'admin',
   'models.removeChallenger': 'admin',
+  // A training job registers a candidate, which serves nothing until an admin promotes it:
+  // analysts train (as they trigger batch runs and compare versions).
+  'training.recipes': 'analyst',
+  'training.start': 'analyst',
+  'training.list': 'analyst',
+  'training.get': 'analyst',
   'apiKeys.list': 'admin',
   'apiKeys.create': 'admin',
   'apiKeys.revoke': 'admin',

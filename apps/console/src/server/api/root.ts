@@ -8,6 +8,7 @@ import { modelsRouter } from './routers/models';
 import { overviewRouter } from './routers/overview';
 import { predictionsRouter } from './routers/predictions';
 import { runsRouter } from './routers/runs';
+import { trainingRouter } from './routers/training';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   predictions: predictionsRouter,
   history: historyRouter,
   models: modelsRouter,
+  training: trainingRouter,
   apiKeys: apiKeysRouter,
   users: usersRouter,
   audit: auditRouter,

@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { getEnv } from '~/env';
-import { getConsoleDb, type TDb } from '../db';
+import { getConsoleDb, getConsolePool, type TDb, type TPgPool } from '../db';
 import { getModelWatcher } from '../model-session';
 import { getZoneTable, type TZoneTable } from '../zones';
 import type { TProductionModelWatcher } from '@tripcast/model/store';
@@ -18,6 +18,11 @@ import { hasRole, type TRole, type TSessionUser } from '../auth/roles';
 
 export type TContextServices = {
   db: TDb;
+  /**
+   * A pg pool on the same database, for @tripcast/db's raw-SQL writers (training jobs); absent in
+   * tests that need none.
+   */
+  getPool?(): TPgPool;
   modelName: string;
   storeUri: string;
   storeOptions: TObjectStoreOptions;
@@ -43,6 +48,7 @@ export async function createRequestContext(opts: { headers: Headers }): Promise<
   const user = await getSessionUser(getAuth(), opts.headers);
   return createContextInner({
     db: getConsoleDb(),
+    getPool: getConsolePool,
     modelName: env.MODEL_NAME,
     storeUri: env.objectStoreUri,
     storeOptions: getStoreOptions(),
@@ -72,6 +78,14 @@ const t = initTRPC.context<TContext>().create({
         stack: undefined,
         fieldErrors:
           error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
+        // Every problem with its full path (`recipe.params.lambdaPair`): nested forms name the field.
+        issues:
+          error.cause instanceof ZodError
+            ? error.cause.issues.map((issue) => ({
+                path: issue.path.map(String).join('.'),
+                message: issue.message,
+              }))
+            : null,
       },
     };
   },

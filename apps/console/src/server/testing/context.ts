@@ -2,7 +2,7 @@
 // the model store get it from the caller; nothing here is a mock.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDbClient, type TDb } from '@tripcast/db/client';
+import { createDbClient, createPgPool, type TDb } from '@tripcast/db/client';
 import { createMigratedTestDatabase } from '@tripcast/db/testing';
 import type { TProductionModelWatcher } from '@tripcast/model/store';
 import { createCaller } from '../api/root';
@@ -46,11 +46,13 @@ export async function createTestConsole(
 ): Promise<TTestConsole> {
   const database = await createMigratedTestDatabase();
   const db = createDbClient(database.url);
+  let pool: ReturnType<typeof createPgPool> | undefined;
   const zonesPath = overrides.getZoneTable ? null : findSharedData('taxi_zone_lookup.csv');
   let auth: TAuth | undefined;
   const user = overrides.user === undefined ? TEST_ADMIN : overrides.user;
   const services: TContextServices = {
     db,
+    getPool: () => (pool ??= createPgPool(database.url, { max: 2 })),
     modelName: 'ride_duration_prediction_model',
     storeUri: '/nonexistent-store',
     storeOptions: {},
@@ -70,6 +72,7 @@ export async function createTestConsole(
     caller: createCaller(createContextInner(services)),
     async close() {
       await db.$disconnect();
+      await pool?.end();
       await database.drop();
     },
   };
