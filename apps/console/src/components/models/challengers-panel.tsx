@@ -248,6 +248,19 @@ export function ChallengersPanel({
                       </div>
                     )}
                   </div>
+                  {data!.failingOnline
+                    .filter((f) => f.version === c.version)
+                    .map((f) => (
+                      <p
+                        key={f.version}
+                        role="alert"
+                        className="rounded-md border border-danger/30 bg-danger/5 px-3 py-2 text-xs text-danger"
+                        data-testid="challenger-failing"
+                      >
+                        Skipped online: failed to load ({f.error}). Production answers as usual; the
+                        console retries it at every registry check.
+                      </p>
+                    ))}
                   <AgreementTable challenger={c} />
                   <BatchMonthsTable
                     months={data!.batchMonths}

@@ -39,6 +39,7 @@ describe('models router and live prediction (real onnxruntime, real object store
           db: t.db, // called after createTestConsole resolved
           name: NAME,
           intervalMs: 60_000,
+          challengers: true, // as the console's own watcher
         });
         return Promise.resolve(watcher);
       },
@@ -400,5 +401,20 @@ describe('models router and live prediction (real onnxruntime, real object store
     });
     await expect(unknown).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     await expect(unknown).rejects.toThrow(/no version nope/);
+  });
+
+  it('shows a challenger this process could not load, with why (production keeps answering)', async () => {
+    const v4 = buildE2eModel({ name: NAME, version: 't-v4', intercept: 9, perMile: 1 });
+    await t.caller.models.register(uploadForm(v4));
+    // The artifact changes after registration: the registry's sha256 no longer matches it.
+    fs.writeFileSync(path.join(store, 'models', NAME, 't-v4', 'model.onnx'), 'tampered');
+    // Adding it refreshes this process's watcher, which fails to load it.
+    await t.caller.models.addChallenger({ version: 't-v4' });
+    const compared = await t.caller.models.challengers({ from: new Date(0), to: new Date() });
+    expect(compared.failingOnline).toEqual([
+      { version: 't-v4', error: expect.stringMatching(/sha256/) as string },
+    ]);
+    expect(compared.challengers.map((c) => c.version)).toContain('t-v4');
+    await t.caller.models.removeChallenger({ version: 't-v4' });
   });
 });

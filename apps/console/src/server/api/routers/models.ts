@@ -19,7 +19,7 @@ import {
 } from '@tripcast/model/store';
 import { refreshAfterRegistryChange } from '../../model-session';
 import { checkModelUpload, ModelUploadError } from '../../register-model';
-import { showModelVersion } from '../../server-paths';
+import { showModelVersion, showText } from '../../server-paths';
 import {
   analystProcedure,
   badRequest,
@@ -213,10 +213,20 @@ export const modelsRouter = createTRPCRouter({
           }),
         })),
       );
+      // This process serves online predictions: a challenger its watcher could not load is skipped
+      // there, and shown here with why.
+      const loaded = await ctx
+        .getModelWatcher()
+        .then((watcher) => watcher.challengers())
+        .catch(() => []);
+      const failingOnline = loaded
+        .filter((c) => c.error !== null)
+        .map((c) => ({ version: c.version, error: showText(c.error!, ctx) }));
       return {
         name: ctx.modelName,
         production: serving.production?.version ?? null,
         maxChallengers: MAX_CHALLENGERS_PER_NAME,
+        failingOnline,
         challengers,
         // Batch error against actual durations, month by month (the latest succeeded run of each
         // month that the version scored), for production and every challenger.
