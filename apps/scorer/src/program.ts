@@ -11,7 +11,7 @@ import type pg from 'pg';
 
 import { runBackfill, type TMonthOutcome } from './backfill';
 import { previousUtcDay, runDriftJob } from './drift-job';
-import type { TScorerEnv } from './env';
+import { driftThresholdsFromEnv, type TScorerEnv } from './env';
 import { checkMonth, formatMonth, listMonths, parseMonth, previousMonthOf, type TMonth } from './month';
 import { resolveRunLocations, type TTaxiType } from './paths';
 import { createProgressReporter } from './progress';
@@ -301,6 +301,7 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
           pool,
           writePredictions,
           loadModel: createModelLoader({ location: modelLocation, ref, storeUri: env.objectStoreUri, databaseUrl: pool ? env.DATABASE_URL! : null, s3 }),
+          driftThresholds: driftThresholdsFromEnv(env),
           loadChallengers: options.challengers
             ? createChallengerLoader({ location: modelLocation, ref, databaseUrl: pool ? env.DATABASE_URL! : null, s3 })
             : undefined,

@@ -27,6 +27,7 @@ import {
   type TAgreement,
   type TErrorMetrics,
 } from '@tripcast/model/quality';
+import type { TDriftThresholds } from '@tripcast/model/monitoring';
 import { createRunDriftTracker } from '@tripcast/model/monitoring-store';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import {
@@ -95,6 +96,8 @@ export type TScoreDeps = {
   log: Logger;
   /** Loads the model to score with (registry production, a named version, or a location). */
   loadModel: () => Promise<TLoadedModel>;
+  /** Drift thresholds (DRIFT_* env); absent = the defaults of @tripcast/model/monitoring. */
+  driftThresholds?: Partial<TDriftThresholds>;
   /** The challengers that score beside it (registry stage `challenger`); absent = none. */
   loadChallengers?: (production: TLoadedModel) => Promise<TChallengerModel[]>;
   s3?: TS3Options;
@@ -234,7 +237,16 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       scoring: TLoadedModel,
       role: 'production' | 'challenger',
     ): TDriftTracker | null =>
-      pool ? createRunDriftTracker({ pool, model: scoring, role, s3: deps.s3, log: runLog }) : null;
+      pool
+        ? createRunDriftTracker({
+            pool,
+            model: scoring,
+            role,
+            s3: deps.s3,
+            log: runLog,
+            thresholds: deps.driftThresholds,
+          })
+        : null;
     productionDrift = trackDrift(production, 'production');
     challengers = await time('loadChallengersMs', () =>
       loadChallengerSlots(deps, production, runLog, trackDrift),
