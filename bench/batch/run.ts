@@ -1,4 +1,5 @@
 // Batch scoring benchmark: `npx tsx bench/batch/run.ts [--rows 3000000] [--skip-python]`.
+// Also: production + two challengers (--challenger-location) against production alone.
 // Generates a yellow month and prints, in one run, each figure next to its target:
 //   ours end to end (Parquet in -> scored Parquet out), ours with the Postgres sink,
 //   the I/O floor (DuckDB copying the same rows Parquet -> Parquet, no model),
@@ -98,6 +99,14 @@ async function main(): Promise<void> {
     const loadBefore = currentLoad();
     await runScorer([...common, '--no-db', '--run-id', 'warmup'], env);
     const ours = await runScorer([...common, '--no-db', '--run-id', 'parquet-only'], env);
+    // Two challengers scoring every batch beside production, each with its own sibling Parquet.
+    const challengerDirs = await Promise.all(
+      [7, 4].map((intercept, i) => writeTestModel(path.join(dir, `challenger-${i}`), `challenger-${i}`, { intercept })),
+    );
+    const withChallengers = await runScorer(
+      [...common, '--no-db', '--run-id', 'two-challengers', ...challengerDirs.flatMap((d) => ['--challenger-location', d])],
+      env,
+    );
 
     // Its own temp folder (as bench/db does): the data dir's parent must be reachable by the postgres user.
     pgDir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-bench-pg-'));
@@ -132,6 +141,11 @@ async function main(): Promise<void> {
     const rows: [string, string, string][] = [
       ['ours, Parquet in -> scored Parquet out (in-run)', fmt(ours.runMs), `${ours.scored.toLocaleString('en')} scored; ${JSON.stringify(ours.timings)}`],
       ['ours, same, whole process (node + tsx start)', fmt(ours.wallMs), ''],
+      [
+        'ours, production + 2 challengers (in-run)',
+        fmt(withChallengers.runMs),
+        `${(withChallengers.runMs / ours.runMs).toFixed(2)}x one model; three course Parquet files`,
+      ],
       ['ours, with the Postgres sink (in-run)', fmt(withDb.runMs), `database ${fmt(withDb.timings.databaseMs ?? 0)} (COPY of ${withDb.scored.toLocaleString('en')} rows)`],
       ['I/O floor: DuckDB Parquet -> Parquet, no model', fmt(floorMs), 'same rows, same output columns'],
     ];
@@ -182,6 +196,15 @@ async function main(): Promise<void> {
         target: { kind: 'speedup-at-least', value: 10 },
         loadBefore,
       });
+    reportFigure({
+      bench: 'batch',
+      name: `${rowsLabel}, production + 2 challengers`,
+      value: withChallengers.runMs / 1000,
+      unit: 's',
+      reference: { name: 'production alone', value: ours.runMs / 1000, unit: 's' },
+      target: { kind: 'ratio-at-most', value: 1.5 },
+      loadBefore,
+    });
     reportFigure({
       bench: 'batch',
       name: `${rowsLabel}, COPY into Postgres`,

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challengerOutputUri } from './paths';
 import type { TScoreResult } from './score-month';
 import { cliEnv, queryDuckDb, runCli, sqlString } from './testing/cli-harness';
-import { buildTestModel, TEST_MODEL, writeTestMonth } from './testing/fixtures';
+import { buildTestModel, TEST_MODEL, writeTestModel, writeTestMonth } from './testing/fixtures';
 
 const suite = useMigratedTestDatabase();
 let dir: string;
@@ -189,5 +189,43 @@ describe('batch run with challengers', () => {
     expect((await listRunModelMetrics(suite.db, record!.key)).map((m) => m.modelVersion)).toEqual([
       'prod',
     ]);
+  });
+
+  it('takes challengers from folders with --challenger-location, without a database', async () => {
+    const production = await writeTestModel(path.join(dir, 'folder-prod'), 'folder-prod');
+    const longer = await writeTestModel(path.join(dir, 'folder-longer'), 'folder-longer', {
+      intercept: 8,
+    });
+    const output = path.join(dir, 'out', 'scored.parquet');
+    const run = await runCli(
+      [
+        'run',
+        '--year',
+        '2021',
+        '--month',
+        '1',
+        '--no-db',
+        '--model-location',
+        production,
+        '--output',
+        output,
+        '--challenger-location',
+        longer,
+        '--challenger-location',
+        path.join(dir, 'no-such-model'),
+        '--json',
+      ],
+      env,
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as TScoreResult;
+    expect(result.models.map((m) => [m.modelVersion, m.role, m.error === null])).toEqual([
+      ['folder-prod', 'production', true],
+      ['folder-longer', 'challenger', true],
+      ['no-such-model', 'challenger', false],
+    ]);
+    const rows = await parquetRows(challengerOutputUri(output, 'folder-longer'));
+    expect(rows.length).toBe(result.rowsScored);
+    expect(result.models[1]!.agreement!.meanDifference).toBeCloseTo(3, 4);
   });
 });

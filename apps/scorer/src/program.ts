@@ -40,6 +40,7 @@ type TCommonOptions = {
   modelLocation?: string;
   db: boolean;
   challengers: boolean;
+  challengerLocation: string[];
   json?: boolean;
   force?: boolean;
   validation: TValidationPolicy;
@@ -97,6 +98,12 @@ function addCommonOptions(command: Command, env: TScorerEnv): Command {
     )
     .option('--no-db', 'write Parquet only: no run record, no Postgres rows (also the default without DATABASE_URL)')
     .option('--no-challengers', "score with production only (by default the registry's challengers score beside it)")
+    .option(
+      '--challenger-location <uri>',
+      "a model folder or s3:// prefix to score beside production as a challenger, instead of the registry's (repeatable)",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--force', 'take over a run id still marked running (its process was killed) without waiting for its heartbeat to go stale')
     .option('--json', 'print the result as JSON on stdout');
 }
@@ -303,7 +310,13 @@ async function withRunDeps<T>(context: TProgramContext, options: TCommonOptions,
           loadModel: createModelLoader({ location: modelLocation, ref, storeUri: env.objectStoreUri, databaseUrl: pool ? env.DATABASE_URL! : null, s3 }),
           driftThresholds: driftThresholdsFromEnv(env),
           loadChallengers: options.challengers
-            ? createChallengerLoader({ location: modelLocation, ref, databaseUrl: pool ? env.DATABASE_URL! : null, s3 })
+            ? createChallengerLoader({
+                location: modelLocation,
+                challengerLocations: options.challengerLocation.map((uri) => userPath(uri)!),
+                ref,
+                databaseUrl: pool ? env.DATABASE_URL! : null,
+                s3,
+              })
             : undefined,
           progress: createProgressReporter({ isTty: context.isTty, log }),
           heartbeatMs: env.SCORER_HEARTBEAT_MS,

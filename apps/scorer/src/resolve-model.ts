@@ -75,18 +75,41 @@ export function createModelLoader(options: {
 }
 
 /**
- * The registry's challengers of the production model a run scores with. Only a run scoring the
- * registry's production version has challengers: a named version or a location is a one-model run.
- * Each challenger loads on its own; one that fails is returned with its error, not thrown.
+ * The challengers that score beside the model a run scores with: the given locations
+ * (`--challenger-location`), else the registry's challengers when the run scores the registry's
+ * production version (a named version or a location is otherwise a one-model run). Each challenger
+ * loads on its own; one that fails is returned with its error, not thrown.
  */
 export function createChallengerLoader(options: {
   location?: string | undefined;
+  challengerLocations?: readonly string[];
   ref: TModelRef;
   databaseUrl: string | null;
   s3?: TS3Options;
 }): ((production: TLoadedModel) => Promise<TChallengerModel[]>) | undefined {
-  if (options.location || options.ref.version || !options.databaseUrl) return undefined;
   const { ref, s3, databaseUrl } = options;
+  const locations = options.challengerLocations ?? [];
+  if (locations.length > 0) {
+    return async () => {
+      const loaded: TChallengerModel[] = [];
+      for (const uri of locations) {
+        try {
+          const model = await loadModel(uri, { s3 });
+          loaded.push({ version: model.version, model, error: null });
+        } catch (error) {
+          // No card read: the folder's name stands for the version in the run's report.
+          const label = uri.replace(/\/+$/, '').split('/').at(-1) ?? uri;
+          loaded.push({
+            version: label,
+            model: null,
+            error: `${uri}: ${error instanceof Error ? error.message : String(error)}`,
+          });
+        }
+      }
+      return loaded;
+    };
+  }
+  if (options.location || ref.version || !databaseUrl) return undefined;
   return async (production) => {
     const db = createDbClient(databaseUrl, { max: 1, applicationName: 'tripcast-scorer' });
     try {

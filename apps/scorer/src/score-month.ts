@@ -197,9 +197,9 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     runLog.info({ input: request.inputUri, output: request.outputUri }, 'run started');
     const inputFile = await time('fetchMs', () => fetchInput(request.inputUri, scratch, deps.s3));
 
-    instance = await DuckDBInstance.create(':memory:', {
+    instance = await DuckDBInstance.create(path.join(scratch, 'scoring.duckdb'), {
       threads: '2',
-      memory_limit: '512MB',
+      memory_limit: '256MB',
       temp_directory: path.join(scratch, 'duckdb-tmp'),
       preserve_insertion_order: 'true',
     });
@@ -326,6 +326,9 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
           rejectCounts,
           challengerPredictions,
         );
+        // Commit each batch: an appender keeps unflushed rows in transaction-local memory, which
+        // the memory limit cannot evict, so the month's predictions would all sit in RAM.
+        predictionsAppender.flushSync();
         counters.rowsRead += batch.length;
         counters.rowsScored += valid;
         counters.rowsRejected += batch.length - valid;
@@ -533,8 +536,12 @@ async function loadChallengerSlots(
     return [];
   }
   const slots = found
-    // Promoted between the two registry reads: it is production now.
-    .filter((c) => c.version !== production.version)
+    // Promoted between the two registry reads: it is production now. A version given twice
+    // scores once (its file and rows are named by version).
+    .filter(
+      (c, i, all) =>
+        c.version !== production.version && all.findIndex((o) => o.version === c.version) === i,
+    )
     .map((c, k) => ({
       version: c.version,
       column: `c${k}`,

@@ -58,8 +58,12 @@ export function buildTestModel(
   return { onnx, card };
 }
 
-export async function writeTestModel(dir: string, version = TEST_MODEL.version): Promise<string> {
-  const { onnx, card } = buildTestModel(version);
+export async function writeTestModel(
+  dir: string,
+  version = TEST_MODEL.version,
+  options: { intercept?: number } = {},
+): Promise<string> {
+  const { onnx, card } = buildTestModel(version, options);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'model.onnx'), onnx);
   await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
