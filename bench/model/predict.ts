@@ -1,9 +1,10 @@
 // Feature preparation and predict throughput, batch-1 latency. Run: npx tsx bench/model/predict.ts [--help]
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
+import type { TModelCard } from '@tripcast/model';
 import { computeFeatures, type TRideColumns } from '@tripcast/model/features';
 import {
   additiveCardIo,
@@ -58,7 +59,12 @@ function rides(n: number, seed = 1): TRideColumns {
   return columns;
 }
 
-async function measure(run: () => Promise<unknown> | unknown, rowsPerCall: number) {
+type TMeasured = { rowsPerSecond: number; p50: number; p99: number };
+
+async function measure(
+  run: () => Promise<unknown> | unknown,
+  rowsPerCall: number,
+): Promise<TMeasured> {
   const latencies: number[] = [];
   const warmUntil = performance.now() + Math.min(500, budgetMs / 4);
   while (performance.now() < warmUntil) await run();
@@ -79,118 +85,145 @@ async function measure(run: () => Promise<unknown> | unknown, rowsPerCall: numbe
 
 const fmt = (n: number) =>
   n >= 1e6 ? `${(n / 1e6).toFixed(1)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(0)}k` : n.toFixed(0);
-const table: string[][] = [['measurement', 'measured', 'reference (idle 2-core machine) or target']];
+const table: string[][] = [
+  ['measurement', 'measured', 'reference (idle 2-core machine) or target'],
+];
 
-const gatherPredict = new Map<number, { p50: number; rowsPerSecond: number }>();
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} (${availableParallelism()} cores)`,
+);
 const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-bench-'));
-try {
-  // The trained form: a 266x266 Gather table; random coefficients give the same work as a real model.
-  const coefficients = new Float64Array(PAIR_TABLE_SIZE).map(
-    (_, i) => ((i * 2654435761) % 1000) / 100 - 5,
-  );
-  const onnx = buildLinearPairModel({
-    pairCoefficients: coefficients,
-    distanceCoefficient: 2.1,
-    intercept: 10,
-  });
+
+/** Writes model.onnx + card.json into dir/<version> and loads it through the runtime. */
+async function loadBenchModel(
+  version: string,
+  onnx: Uint8Array,
+  io: Pick<TModelCard, 'inputs' | 'output'>,
+) {
+  const folder = path.join(dir, version);
+  await mkdir(folder);
   const card = {
     schemaVersion: 1,
     name: 'bench',
-    version: 'gather',
+    version,
     createdAt: new Date().toISOString(),
     sha256: sha256Hex(onnx),
-    ...linearPairCardIo(),
+    ...io,
     metrics: {},
   };
-  await writeFile(path.join(dir, 'model.onnx'), onnx);
-  await writeFile(path.join(dir, 'card.json'), JSON.stringify(card));
-  const model = await loadModel(dir, { threads });
+  await writeFile(path.join(folder, 'model.onnx'), onnx);
+  await writeFile(path.join(folder, 'card.json'), JSON.stringify(card));
+  return { model: await loadModel(folder, { threads }), card };
+}
 
-  for (const n of [1, 4096, 1_000_000]) {
-    const columns = rides(n);
-    const features = await measure(() => computeFeatures(columns, card.inputs), n);
-    table.push([
-      `features (pair index) batch ${n.toLocaleString('en-US')}`,
-      `${fmt(features.rowsPerSecond)} rows/s`,
-      '-',
-    ]);
-    const predict = await measure(() => model.predict(columns), n);
-    gatherPredict.set(n, predict);
-    const reference = n === 1_000_000 ? '~70M rows/s at batch 1M' : n === 1 ? '0.03 ms p50' : '-';
-    table.push([
-      `predict batch ${n.toLocaleString('en-US')}`,
-      `${fmt(predict.rowsPerSecond)} rows/s`,
-      reference,
-    ]);
-    if (n === 1)
-      table.push([
-        'predict batch 1 latency',
-        `p50 ${(predict.p50 * 1000).toFixed(1)} µs, p99 ${(predict.p99 * 1000).toFixed(1)} µs`,
-        'p50 0.03 ms (30 µs)',
-      ]);
-  }
-  await model.close();
+try {
+  // The course recipe's form ("today's graph"): a 266x266 Gather table; random coefficients give
+  // the same work as a real model.
+  const coefficients = new Float64Array(PAIR_TABLE_SIZE).map(
+    (_, i) => ((i * 2654435761) % 1000) / 100 - 5,
+  );
+  const gather = await loadBenchModel(
+    'gather',
+    buildLinearPairModel({
+      pairCoefficients: coefficients,
+      distanceCoefficient: 2.1,
+      intercept: 10,
+    }),
+    linearPairCardIo(),
+  );
 
-  // The default `zones` recipe's graph (with pickup time): same sizes as a trained one.
-  {
-    const weights = (size: number, scale: number) =>
-      new Float64Array(size).map((_, i) => (((i * 2654435761) % 1000) / 1000 - 0.5) * scale);
-    const zonesOnnx = buildAdditiveModel({
-      levelTable: weights(PAIR_TABLE_SIZE, 20),
-      slopeTable: weights(PAIR_TABLE_SIZE, 2),
+  // The default `zones` recipe's graph (with pickup time): same table sizes as a trained one.
+  const synthetic = (size: number, scale: number) =>
+    new Float64Array(size).map((_, i) => (((i * 2654435761) % 1000) / 1000 - 0.5) * scale);
+  const zones = await loadBenchModel(
+    'zones',
+    buildAdditiveModel({
+      levelTable: synthetic(PAIR_TABLE_SIZE, 20),
+      slopeTable: synthetic(PAIR_TABLE_SIZE, 2),
       distanceClip: 60,
       knots: [0, 0.5, 1, 2, 3, 5, 8, 12],
       hingeWeights: [1.1, 4.7, -0.7, -0.6, -1.5, -1.3, 0.4, -1.5],
       zeroDistanceLevel: 8,
       rowSlopeFloor: -0.2,
       time: {
-        hourLevel: weights(169, 4),
-        hourSlope: weights(169, 0.5),
-        bandLevel: weights(49 * 57, 3),
-        pairBandBase: new Int32Array(PAIR_TABLE_SIZE).map((_, i) => (i % 49) * 57),
+        hourLevel: synthetic(169, 4),
+        hourSlope: synthetic(169, 0.5),
         hourBand: new Int32Array(169).map((_, h) => Math.floor(h / 3)),
+        bandLevel: synthetic(49 * 57, 3),
+        bands: 57,
       },
+    }),
+    additiveCardIo(true),
+  );
+
+  for (const n of [1, 4096, 1_000_000]) {
+    const columns = rides(n);
+    const batch = n.toLocaleString('en-US');
+    const features = await measure(() => computeFeatures(columns, gather.card.inputs), n);
+    table.push([
+      `features (pair index) batch ${batch}`,
+      `${fmt(features.rowsPerSecond)} rows/s`,
+      '-',
+    ]);
+    const zonesFeatures = await measure(() => computeFeatures(columns, zones.card.inputs), n);
+    table.push([
+      `features (zones: pair, borough pair x hour) batch ${batch}`,
+      `${fmt(zonesFeatures.rowsPerSecond)} rows/s`,
+      '-',
+    ]);
+
+    // The two graphs alternate (course, zones, course, zones) and each keeps its better round, so
+    // a burst of load from other work on the machine does not land on one of them only.
+    const loadBefore = currentLoad();
+    const best = (a: TMeasured, b: TMeasured): TMeasured => ({
+      rowsPerSecond: Math.max(a.rowsPerSecond, b.rowsPerSecond),
+      p50: Math.min(a.p50, b.p50),
+      p99: Math.min(a.p99, b.p99),
     });
-    const zonesDir = path.join(dir, 'zones');
-    await (await import('node:fs/promises')).mkdir(zonesDir);
-    const zonesCard = {
-      schemaVersion: 1,
-      name: 'bench',
-      version: 'zones',
-      createdAt: new Date().toISOString(),
-      sha256: sha256Hex(zonesOnnx),
-      ...additiveCardIo(true),
-      metrics: {},
-    };
-    await writeFile(path.join(zonesDir, 'model.onnx'), zonesOnnx);
-    await writeFile(path.join(zonesDir, 'card.json'), JSON.stringify(zonesCard));
-    const zones = await loadModel(zonesDir, { threads });
-    for (const n of [1, 4096, 1_000_000]) {
-      const columns = rides(n);
-      const loadBefore = currentLoad();
-      const predict = await measure(() => zones.predict(columns), n);
-      const gather = gatherPredict.get(n);
-      // Batch 1 is latency (p50); larger batches are time per row: both lower-is-better, so
-      // "within 1.5x of the Gather graph" is a ratio of at most 1.5.
-      const perCall = (m: { p50: number; rowsPerSecond: number }) => (n === 1 ? m.p50 * 1000 : 1e9 / m.rowsPerSecond);
-      reportFigure({
-        bench: 'model',
-        name: n === 1 ? 'predict zones graph, batch 1 (p50)' : `predict zones graph, batch ${n.toLocaleString('en-US')}`,
-        value: perCall(predict),
-        unit: n === 1 ? 'µs' : 'ns/row',
-        ...(gather ? { reference: { name: 'course Gather graph', value: perCall(gather), unit: n === 1 ? 'µs' : 'ns/row' } } : {}),
-        target: { kind: 'ratio-at-most', value: 1.5 },
-        loadBefore,
-      });
+    let course = await measure(() => gather.model.predict(columns), n);
+    let zoned = await measure(() => zones.model.predict(columns), n);
+    course = best(course, await measure(() => gather.model.predict(columns), n));
+    zoned = best(zoned, await measure(() => zones.model.predict(columns), n));
+
+    const reference = n === 1_000_000 ? '~70M rows/s at batch 1M' : n === 1 ? '0.03 ms p50' : '-';
+    table.push([
+      `predict batch ${batch} (course Gather graph)`,
+      `${fmt(course.rowsPerSecond)} rows/s`,
+      reference,
+    ]);
+    if (n === 1)
       table.push([
-        `predict zones (default recipe, with time) batch ${n.toLocaleString('en-US')}`,
-        `${fmt(predict.rowsPerSecond)} rows/s` +
-          (n === 1 ? `, p50 ${(predict.p50 * 1000).toFixed(1)} µs` : ''),
-        'target: within 1.5x of the Gather graph above',
+        'predict batch 1 latency (course Gather graph)',
+        `p50 ${(course.p50 * 1000).toFixed(1)} µs, p99 ${(course.p99 * 1000).toFixed(1)} µs`,
+        'p50 0.03 ms (30 µs)',
       ]);
-    }
-    await zones.close();
+    // Batch 1 is latency (p50); larger batches are time per row: both lower-is-better, so
+    // "within 1.5x of the course graph" is a ratio of at most 1.5.
+    const perCall = (m: TMeasured) => (n === 1 ? m.p50 * 1000 : 1e9 / m.rowsPerSecond);
+    const unit = n === 1 ? 'µs' : 'ns/row';
+    reportFigure({
+      bench: 'model',
+      name: n === 1 ? 'predict zones graph, batch 1 (p50)' : `predict zones graph, batch ${batch}`,
+      value: perCall(zoned),
+      unit,
+      reference: { name: 'course Gather graph', value: perCall(course), unit },
+      target: { kind: 'ratio-at-most', value: 1.5 },
+      loadBefore,
+    });
+    table.push([
+      `predict zones (default recipe, with time) batch ${batch}`,
+      `${fmt(zoned.rowsPerSecond)} rows/s` +
+        (n === 1
+          ? `, p50 ${(zoned.p50 * 1000).toFixed(1)} µs, p99 ${(zoned.p99 * 1000).toFixed(1)} µs`
+          : '') +
+        `: ${(perCall(zoned) / perCall(course)).toFixed(2)}x the course graph`,
+      'target: within 1.5x of the course graph',
+    ]);
   }
+  await gather.model.close();
+  await zones.model.close();
 
   // The foreign form: PU_DO strings through ai.onnx.ml LabelEncoder (sklearn-onnx style).
   const keys: string[] = [];
@@ -229,7 +262,6 @@ try {
     ],
   });
   const labelDir = path.join(dir, 'label');
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(labelDir);
   await writeFile(path.join(labelDir, 'model.onnx'), labelOnnx);
   await writeFile(
@@ -273,5 +305,7 @@ try {
 const widths = table[0]!.map((_, c) => Math.max(...table.map((r) => r[c]!.length)));
 for (const row of table) console.log(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
 console.log(
-  `\n(onnxruntime intra-op threads: ${threads}; ${budgetMs / 1000} s per measurement; machine load ${(await import('node:os')).loadavg()[0]!.toFixed(1)})`,
+  `\n(onnxruntime intra-op threads: ${threads}; ${budgetMs / 1000} s per measurement; load average at the end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')})`,
 );

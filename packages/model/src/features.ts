@@ -1,5 +1,6 @@
 import type { TFeatureName, TModelInput } from './model-card';
 import { MAX_ZONE_ID, newYorkWallClockMs, pickupMsOf, type TRide } from './ride';
+import { BOROUGH_PAIRS, BOROUGHS, boroughIndexOf } from './zone-boroughs';
 
 /** Rides in columnar form: the one shape batch, online and streaming all hand to the model. */
 export type TRideColumns = {
@@ -9,7 +10,7 @@ export type TRideColumns = {
   /**
    * Pickup time as New York wall-clock time written as if it were UTC, in epoch ms (what the TLC
    * files hold: naive local times; see pickupMsOf). NaN or absent = unknown. Only models whose card
-   * asks for `hour_of_week` read it.
+   * asks for a time feature (`hour_of_week`, `borough_pair_hour_index`) read it.
    */
   pickupMs?: Float64Array;
 };
@@ -34,18 +35,31 @@ export const UNKNOWN_HOUR_OF_WEEK = 168;
  * 168 when unknown. Epoch day 0 (1970-01-01) was a Thursday.
  */
 export function hourOfWeekOf(pickupMs: number): number {
-  if (!Number.isFinite(pickupMs)) return UNKNOWN_HOUR_OF_WEEK;
+  // Hours since the epoch, shifted to a Monday (epoch day 0 was a Thursday: +72 h), modulo a
+  // week, in int32 arithmetic for any time within ±228,000 years: this runs once per ride in every
+  // mode (the feature loops below), and the day/weekday form cost ~3x as much per call.
   const hours = Math.floor(pickupMs / 3_600_000);
+  if (hours > -2e9 && hours < 2e9) {
+    const h = ((hours | 0) + 72) % 168;
+    return h < 0 ? h + 168 : h | 0; // `| 0`: -0 (a negative multiple of a week) is 0
+  }
+  if (!Number.isFinite(hours)) return UNKNOWN_HOUR_OF_WEEK;
   const day = Math.floor(hours / 24);
-  const weekday = (((day + 3) % 7) + 7) % 7;
-  const hour = ((hours % 24) + 24) % 24;
-  return weekday * 24 + hour;
+  return ((((day + 3) % 7) + 7) % 7) * 24 + (((hours % 24) + 24) % 24);
 }
+
+/** Size of a table indexed by `borough_pair_hour_index` (49 ordered borough pairs x 169 slots). */
+export const BOROUGH_PAIR_HOUR_SLOTS = BOROUGH_PAIRS * HOUR_OF_WEEK_SLOTS;
+
+/** Features computed from the pickup time: a model whose card names one uses pickup time. */
+export const TIME_FEATURES: readonly TFeatureName[] = ['hour_of_week', 'borough_pair_hour_index'];
 
 export type TFeatureValues = Int32Array | BigInt64Array | Float32Array | Float64Array | string[];
 export type TFeatures = Partial<Record<TFeatureName, TFeatureValues>>;
 
 const ZONE_SLOTS = MAX_ZONE_ID + 1;
+/** Borough of each zone slot (slot 0, a null or invalid id, is "Unknown"), for the feature loop. */
+const SLOT_BOROUGH = Uint8Array.from({ length: ZONE_SLOTS }, (_, slot) => boroughIndexOf(slot));
 
 /**
  * Rides (already validated by ZRide) to columns: the one conversion online and streaming use.
@@ -93,6 +107,42 @@ function zoneSlot(id: number): number {
   return id >= 1 && id <= MAX_ZONE_ID ? id : 0;
 }
 
+/** Per zone slot: its borough's part of borough_pair_hour_index, as pick-up and as drop-off zone. */
+const PICKUP_BOROUGH_BASE = Int32Array.from(
+  SLOT_BOROUGH,
+  (b) => b * BOROUGHS.length * HOUR_OF_WEEK_SLOTS,
+);
+const DROPOFF_BOROUGH_BASE = Int32Array.from(SLOT_BOROUGH, (b) => b * HOUR_OF_WEEK_SLOTS);
+
+/**
+ * One key for the (PU borough, DO borough) x hour-of-week tables, computed here once per ride
+ * rather than in the graph from pair_index and hour_of_week (two more nodes and a lookup per row).
+ * With `pairs`, also writes pair_index in the same pass (the zones graph reads both): each ride's
+ * zone ids are then read and range-checked once.
+ */
+function boroughPairHourColumn(columns: TRideColumns, pairs?: Int32Array): Int32Array {
+  const { pu, do: dropoff, pickupMs: pickup } = columns;
+  const n = pu.length;
+  const out = new Int32Array(n);
+  // Module bindings read once into locals, not once per row.
+  const pickupBase = PICKUP_BOROUGH_BASE;
+  const dropoffBase = DROPOFF_BOROUGH_BASE;
+  const maxZone = MAX_ZONE_ID;
+  const slots = ZONE_SLOTS;
+  for (let i = 0; i < n; i++) {
+    const p = pu[i]!;
+    const d = dropoff[i]!;
+    const pickupSlot = p >= 1 && p <= maxZone ? p : 0;
+    const dropoffSlot = d >= 1 && d <= maxZone ? d : 0;
+    if (pairs) pairs[i] = pickupSlot * slots + dropoffSlot;
+    out[i] =
+      pickupBase[pickupSlot]! +
+      dropoffBase[dropoffSlot]! +
+      (pickup ? hourOfWeekOf(pickup[i]!) : UNKNOWN_HOUR_OF_WEEK);
+  }
+  return out;
+}
+
 function computeFeature(
   columns: TRideColumns,
   feature: TFeatureName,
@@ -115,9 +165,12 @@ function computeFeature(
     case 'hour_of_week': {
       const out = new Int32Array(n);
       const pickup = columns.pickupMs;
-      for (let i = 0; i < n; i++) out[i] = pickup ? hourOfWeekOf(pickup[i]!) : UNKNOWN_HOUR_OF_WEEK;
+      if (pickup) for (let i = 0; i < n; i++) out[i] = hourOfWeekOf(pickup[i]!);
+      else out.fill(UNKNOWN_HOUR_OF_WEEK);
       return castNumeric(out, type);
     }
+    case 'borough_pair_hour_index':
+      return castNumeric(boroughPairHourColumn(columns), type);
     case 'PU_DO': {
       // The course's categorical feature: f"{PULocationID}_{DOLocationID}".
       const out = new Array<string>(n);
@@ -165,9 +218,24 @@ export function computeFeatures(
     throw new Error('computeFeatures: pu, do, distance and pickupMs must have the same length');
   }
   const features: TFeatures = {};
+  const asks = (feature: TFeatureName) =>
+    inputs.some((input) => input.feature === feature && input.type === 'int32');
+  if (asks('pair_index') && asks('borough_pair_hour_index')) {
+    const pairs = new Int32Array(columns.pu.length);
+    features.borough_pair_hour_index = boroughPairHourColumn(columns, pairs);
+    features.pair_index = pairs;
+  }
   for (const input of inputs)
-    features[input.feature] = computeFeature(columns, input.feature, input.type);
+    features[input.feature] ??= computeFeature(columns, input.feature, input.type);
   return features;
+}
+
+/**
+ * Index of (PU borough, DO borough, hour of week) in a table of BOROUGH_PAIR_HOUR_SLOTS:
+ * boroughPairIndexOf(PU, DO) * 169 + hourOfWeek; a zone outside 1..265 counts as borough "Unknown".
+ */
+export function boroughPairHourIndexOf(pu: number, dropoff: number, hourOfWeek: number): number {
+  return PICKUP_BOROUGH_BASE[zoneSlot(pu)]! + DROPOFF_BOROUGH_BASE[zoneSlot(dropoff)]! + hourOfWeek;
 }
 
 /** Index of a zone pair in the linear model's weight table (PU*266+DO). */

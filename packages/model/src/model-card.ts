@@ -5,7 +5,15 @@ import { ZTaxiType } from './ride';
 
 /** Named features the runtime can feed to a model input (see `@tripcast/model/features`). */
 export const ZFeatureName = z
-  .enum(['PULocationID', 'DOLocationID', 'PU_DO', 'trip_distance', 'pair_index', 'hour_of_week'])
+  .enum([
+    'PULocationID',
+    'DOLocationID',
+    'PU_DO',
+    'trip_distance',
+    'pair_index',
+    'hour_of_week',
+    'borough_pair_hour_index',
+  ])
   .describe('Feature computed by the one feature function');
 export type TFeatureName = z.infer<typeof ZFeatureName>;
 

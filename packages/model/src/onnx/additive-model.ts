@@ -1,4 +1,6 @@
+import { BOROUGH_PAIR_HOUR_SLOTS, HOUR_OF_WEEK_SLOTS } from '../features';
 import type { TModelCard } from '../model-card';
+import { BOROUGH_PAIRS } from '../zone-boroughs';
 import { PAIR_TABLE_SIZE } from './linear-pair-model';
 import { encodeOnnxModel, type TNode, type TTensor, type TValueInfo } from './onnx-proto';
 
@@ -17,15 +19,14 @@ export type TAdditiveModelSpec = {
   rowSlopeFloor: number;
   /** Time blocks; absent = the model ignores pickup time. */
   time?: {
-    /** 169 slots (168 = unknown). */
+    /** Per hour-of-week slot (HOUR_OF_WEEK_SLOTS, 168 = unknown). */
     hourLevel: Float64Array;
     hourSlope: Float64Array;
-    /** Per borough pair * bands + band. */
-    bandLevel: Float64Array;
-    /** Borough pair * bands of each pair index. */
-    pairBandBase: Int32Array;
     /** Band of each hour-of-week slot. */
     hourBand: Int32Array;
+    /** Level per borough pair (boroughPairIndexOf) and band: bandLevel[boroughPair * bands + band]. */
+    bandLevel: Float64Array;
+    bands: number;
   };
   metadata?: Record<string, string>;
 };
@@ -33,24 +34,47 @@ export type TAdditiveModelSpec = {
 export const ADDITIVE_INPUTS = {
   pairIndex: 'pair_index',
   tripDistance: 'trip_distance',
-  hourOfWeek: 'hour_of_week',
+  boroughPairHour: 'borough_pair_hour_index',
   output: 'duration',
 } as const;
 
+/** The finest distance grid the curve table may use, and its largest size. */
+const MAX_CELLS_PER_MILE = 1000;
+const MAX_CURVE_CELLS = 1 << 16;
+
 /**
- * The `zones` recipe's graph, standard ops only, every table a Gather (all [N] tensors except the
- * [N, knots] hinge matrix):
- *   d = Clip(trip_distance, 0, clip)
- *   slope = Max(Gather(slope, pair) [+ Gather(hourSlope, how)], floor)
- *   duration = Gather(level, pair) [+ Gather(hourLevel, how) + Gather(band, Gather(pairBandBase, pair) + Gather(hourBand, how))]
- *            + d·slope + curve(d) + (d == 0)·zeroLevel   (curve: see hingeCurveNodes)
+ * The `zones` recipe's graph, standard ops only. Every table is read with a 1-D GatherElements:
+ * in onnxruntime 1.30 (CPU) a Gather costs ~9 ns per row whatever the table (it divides and calls
+ * memcpy per index) while a 1-D GatherElements is a plain indexed load, ~1.5 ns per row. The
+ * per-term model is folded into one table per key and role, so there are three keys, each
+ * computed once: the pair, the (borough pair, hour of week) and the distance cell.
+ *
+ *   d        = Clip(trip_distance, 0, clip)
+ *   cell     = Clip(Cast(Ceil(d · m)), 0, cells - 1)          cell 0 = exactly 0 miles
+ *   duration = Sum(level[pair], timeLevel[bph], cellLevel[cell],
+ *                  d · (Max(slope[pair] + timeSlope[bph], floor) + cellSlope[cell]))
+ *
+ * - pair = pair_index (PU*266+DO): μ + pair + PU + DO + borough-pair levels, and PU + DO +
+ *   borough-pair slopes, summed per pair at export;
+ * - bph = borough_pair_hour_index (borough pair * 169 + hour of week, from computeFeatures):
+ *   timeLevel = hour-of-week level + the borough pair's 3-hour-band level, timeSlope = the
+ *   hour's slope (8,281 entries each);
+ * - the hinge curve Σ w_k·max(d - knot_k, 0) is linear between grid points when every knot
+ *   inside (0, clip) lies on a 1/m-mile grid, so per cell it is cellLevel + cellSlope·d, with
+ *   the zero-distance level in cell 0 (Ceil puts only d = 0 there). Other knots fall back to a
+ *   [N, K] Relu + MatMul (several times slower) plus Equal/Where for the zero-distance level.
+ * The Max keeps every segment's slope >= minSlope (see additive-fit.ts); it binds for about a
+ * third of (pair, hour) combinations, so the pair and hour slopes stay separate lookups.
+ * The int Clip keeps a NaN distance (Cast gives INT_MIN) from failing the whole call on an
+ * out-of-range index: such a row comes out NaN.
+ * 16 nodes with pickup time, 13 without (the course graph has 3); at batch 1 each node costs
+ * ~0.3 µs and each input ~1.5 µs.
  */
 export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
   if (spec.levelTable.length !== PAIR_TABLE_SIZE || spec.slopeTable.length !== PAIR_TABLE_SIZE)
     throw new Error(`level and slope tables must have ${PAIR_TABLE_SIZE} entries`);
-  const K = spec.knots.length;
-  const gather = (table: string, index: string, out: string): TNode => ({
-    opType: 'Gather',
+  const lookup = (table: string, index: string, out: string): TNode => ({
+    opType: 'GatherElements',
     inputs: [table, index],
     outputs: [out],
     attributes: [{ name: 'axis', int: 0 }],
@@ -75,60 +99,61 @@ export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
     f32('slope_table', spec.slopeTable),
     f32('clip_min', [0], []),
     f32('clip_max', [spec.distanceClip], []),
-    f32('zero', [0], []),
-    f32('zero_distance_level', [spec.zeroDistanceLevel], []),
     f32('slope_floor', [spec.rowSlopeFloor], []),
   ];
   const nodes: TNode[] = [
     op('Clip', [ADDITIVE_INPUTS.tripDistance, 'clip_min', 'clip_max'], 'd'),
-    gather('level_table', ADDITIVE_INPUTS.pairIndex, 'pair_level'),
-    gather('slope_table', ADDITIVE_INPUTS.pairIndex, 'pair_slope'),
-    ...hingeCurveNodes(spec, initializers, K),
-    op('Equal', ['d', 'zero'], 'is_zero'),
-    op('Where', ['is_zero', 'zero_distance_level', 'zero'], 'zero_part'),
+    lookup('level_table', ADDITIVE_INPUTS.pairIndex, 'pair_level'),
+    lookup('slope_table', ADDITIVE_INPUTS.pairIndex, 'pair_slope'),
   ];
-  let slope = 'pair_slope';
-  let level = 'pair_level';
+  const levels = ['pair_level'];
+  let rowSlope = 'pair_slope';
   if (spec.time) {
     const t = spec.time;
-    inputs.push({ name: ADDITIVE_INPUTS.hourOfWeek, type: 'int32', shape: ['N'] });
-    initializers.push(
-      f32('hour_level', t.hourLevel),
-      f32('hour_slope', t.hourSlope),
-      f32('band_level', t.bandLevel),
-      {
-        name: 'pair_band_base',
-        type: 'int32',
-        dims: [t.pairBandBase.length],
-        values: t.pairBandBase,
-      },
-      { name: 'hour_band', type: 'int32', dims: [t.hourBand.length], values: t.hourBand },
-    );
+    if (
+      t.hourLevel.length !== HOUR_OF_WEEK_SLOTS ||
+      t.hourSlope.length !== HOUR_OF_WEEK_SLOTS ||
+      t.hourBand.length !== HOUR_OF_WEEK_SLOTS ||
+      t.bandLevel.length !== BOROUGH_PAIRS * t.bands ||
+      t.hourBand.some((b) => b < 0 || b >= t.bands)
+    )
+      throw new Error('time tables: sizes or band indices do not match');
+    // Both time blocks keyed by (borough pair, hour of week), the index computeFeatures gives.
+    const level = new Float64Array(BOROUGH_PAIR_HOUR_SLOTS);
+    const slope = new Float64Array(BOROUGH_PAIR_HOUR_SLOTS);
+    for (let bp = 0; bp < BOROUGH_PAIRS; bp++)
+      for (let h = 0; h < HOUR_OF_WEEK_SLOTS; h++) {
+        const key = bp * HOUR_OF_WEEK_SLOTS + h;
+        level[key] = t.hourLevel[h]! + t.bandLevel[bp * t.bands + t.hourBand[h]!]!;
+        slope[key] = t.hourSlope[h]!;
+      }
+    inputs.push({ name: ADDITIVE_INPUTS.boroughPairHour, type: 'int32', shape: ['N'] });
+    initializers.push(f32('time_level', level), f32('time_slope', slope));
     nodes.push(
-      gather('hour_level', ADDITIVE_INPUTS.hourOfWeek, 'h_level'),
-      gather('hour_slope', ADDITIVE_INPUTS.hourOfWeek, 'h_slope'),
-      gather('pair_band_base', ADDITIVE_INPUTS.pairIndex, 'band_base'),
-      gather('hour_band', ADDITIVE_INPUTS.hourOfWeek, 'band_offset'),
-      op('Add', ['band_base', 'band_offset'], 'band_index'),
-      gather('band_level', 'band_index', 'b_level'),
-      op('Add', ['pair_slope', 'h_slope'], 'slope_sum'),
-      op('Add', ['pair_level', 'h_level'], 'level_ph'),
-      op('Add', ['level_ph', 'b_level'], 'level_sum'),
+      lookup('time_level', ADDITIVE_INPUTS.boroughPairHour, 'time_level_part'),
+      lookup('time_slope', ADDITIVE_INPUTS.boroughPairHour, 'time_slope_part'),
+      op('Add', ['pair_slope', 'time_slope_part'], 'pair_time_slope'),
     );
-    slope = 'slope_sum';
-    level = 'level_sum';
+    levels.push('time_level_part');
+    rowSlope = 'pair_time_slope';
+  }
+  nodes.push(op('Max', [rowSlope, 'slope_floor'], 'row_slope'));
+  const curve = curveNodes(spec, initializers);
+  nodes.push(...curve.nodes);
+  levels.push(curve.level);
+  let slope = 'row_slope';
+  if (curve.slope) {
+    nodes.push(op('Add', ['row_slope', curve.slope], 'slope'));
+    slope = 'slope';
   }
   nodes.push(
-    op('Max', [slope, 'slope_floor'], 'slope'),
-    op('Mul', ['d', 'slope'], 'slope_part'),
-    op('Add', [level, 'slope_part'], 'linear'),
-    op('Add', ['linear', 'curve'], 'with_curve'),
-    op('Add', ['with_curve', 'zero_part'], ADDITIVE_INPUTS.output),
+    op('Mul', ['d', slope], 'slope_part'),
+    op('Sum', [...levels, 'slope_part'], ADDITIVE_INPUTS.output),
   );
   return encodeOnnxModel({
     name: 'tripcast_additive_zones',
     docString:
-      'duration (minutes) = level[pair] + d*max(slope[pair] (+ hour slope), floor) + hinge curve(d) + zero-distance level [+ hour-of-week and borough-pair x 3-hour band levels], d = clip(trip_distance, 0, clip)',
+      'duration (minutes) = level[pair] [+ level[borough pair, hour of week]] + curve level[cell(d)] + d*(max(slope[pair] [+ slope[hour of week]], floor) + curve slope[cell(d)]), d = clip(trip_distance, 0, clip)',
     metadata: spec.metadata,
     inputs,
     outputs: [{ name: ADDITIVE_INPUTS.output, type: 'float', shape: ['N'] }],
@@ -137,65 +162,82 @@ export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
   });
 }
 
-/** Cells per mile of the hinge curve's lookup grid (knots on half miles: the default ones). */
-const CURVE_CELLS_PER_MILE = 2;
+/** The hinge curve plus the zero-distance level as cell tables, when the knots allow a grid. */
+export function curveCells(
+  spec: Pick<TAdditiveModelSpec, 'distanceClip' | 'knots' | 'hingeWeights' | 'zeroDistanceLevel'>,
+): { cellsPerMile: number; level: Float64Array; slope: Float64Array } | null {
+  const inside = spec.knots.filter((k) => k > 0 && k < spec.distanceClip);
+  const onGrid = (m: number) =>
+    inside.every((k) => Math.abs(k * m - Math.round(k * m)) <= 1e-9 * Math.max(1, k * m));
+  let m = 1;
+  while (m <= MAX_CELLS_PER_MILE && !onGrid(m)) m++;
+  // Ceil(d·m) in float32 may land one past the exact clip cell: one spare cell.
+  const cells = Math.ceil(Math.fround(spec.distanceClip) * m) + 2;
+  if (m > MAX_CELLS_PER_MILE || !(cells <= MAX_CURVE_CELLS)) return null;
+  const level = new Float64Array(cells);
+  const slope = new Float64Array(cells);
+  // Cell 0 holds d = 0 only: the curve there (0 for knots >= 0) and the zero-distance level.
+  level[0] = spec.zeroDistanceLevel;
+  spec.knots.forEach((k, j) => {
+    if (k < 0) level[0] = level[0]! - spec.hingeWeights[j]! * k;
+  });
+  for (let cell = 1; cell < cells; cell++) {
+    // Cell c holds d in ((c-1)/m, c/m]: a knot is active there when it lies below the middle.
+    const middle = (cell - 0.5) / m;
+    spec.knots.forEach((k, j) => {
+      if (k < middle) {
+        slope[cell] = slope[cell]! + spec.hingeWeights[j]!;
+        level[cell] = level[cell]! - spec.hingeWeights[j]! * k;
+      }
+    });
+  }
+  return { cellsPerMile: m, level, slope };
+}
 
 /**
- * The hinge curve Σ w_k·max(d - knot_k, 0) as nodes producing `curve` from `d`.
- *
- * When every knot and the clip lie on the half-mile grid, the curve is linear inside each grid
- * cell, so it is exactly `A[cell] + B[cell]·d` with `cell = floor(2·d)`: three [N] Gathers-worth of
- * elementwise work. The general form (an [N, K] hinge matrix times the weights) is kept for other
- * knots; profiled with onnxruntime 1.30 at 1M rows, its MatMul alone took ~250 ms of a ~330 ms run
- * (a matrix-vector product over a [N, 7] matrix is not what its kernels are tuned for).
+ * Nodes producing the curve's level (zero-distance level included) and, on the grid, its slope
+ * per row (multiplied by d together with the row's own slope).
  */
-function hingeCurveNodes(spec: TAdditiveModelSpec, initializers: TTensor[], K: number): TNode[] {
-  const onGrid = (x: number) => Number.isInteger(x * CURVE_CELLS_PER_MILE);
-  if (spec.knots.every(onGrid) && onGrid(spec.distanceClip)) {
-    const cells = spec.distanceClip * CURVE_CELLS_PER_MILE + 1;
-    const offset = new Float64Array(cells);
-    const slope = new Float64Array(cells);
-    for (let cell = 0; cell < cells; cell++) {
-      const start = cell / CURVE_CELLS_PER_MILE;
-      for (let k = 0; k < K; k++) {
-        // A knot at or before the cell's start is active for every d in the cell.
-        if (spec.knots[k]! <= start) {
-          slope[cell] = slope[cell]! + spec.hingeWeights[k]!;
-          offset[cell] = offset[cell]! - spec.hingeWeights[k]! * spec.knots[k]!;
-        }
-      }
-    }
+function curveNodes(
+  spec: TAdditiveModelSpec,
+  initializers: TTensor[],
+): { nodes: TNode[]; level: string; slope?: string } {
+  const grid = curveCells(spec);
+  if (grid) {
+    const cells = grid.level.length;
     initializers.push(
-      { name: 'curve_offset', type: 'float', dims: [cells], values: Float32Array.from(offset) },
-      { name: 'curve_slope', type: 'float', dims: [cells], values: Float32Array.from(slope) },
-      { name: 'cells_per_mile', type: 'float', dims: [], values: [CURVE_CELLS_PER_MILE] },
+      { name: 'cells_per_mile', type: 'float', dims: [], values: [grid.cellsPerMile] },
+      { name: 'cell_min', type: 'int32', dims: [], values: [0] },
+      { name: 'cell_max', type: 'int32', dims: [], values: [cells - 1] },
+      { name: 'cell_level', type: 'float', dims: [cells], values: Float32Array.from(grid.level) },
+      { name: 'cell_slope', type: 'float', dims: [cells], values: Float32Array.from(grid.slope) },
     );
-    return [
-      { opType: 'Mul', inputs: ['d', 'cells_per_mile'], outputs: ['d_cells'] },
-      { opType: 'Floor', inputs: ['d_cells'], outputs: ['cell_float'] },
-      // 6 = TensorProto.INT32
-      {
-        opType: 'Cast',
-        inputs: ['cell_float'],
-        outputs: ['cell'],
-        attributes: [{ name: 'to', int: 6 }],
-      },
-      {
-        opType: 'Gather',
-        inputs: ['curve_offset', 'cell'],
-        outputs: ['c_offset'],
-        attributes: [{ name: 'axis', int: 0 }],
-      },
-      {
-        opType: 'Gather',
-        inputs: ['curve_slope', 'cell'],
-        outputs: ['c_slope'],
-        attributes: [{ name: 'axis', int: 0 }],
-      },
-      { opType: 'Mul', inputs: ['d', 'c_slope'], outputs: ['c_linear'] },
-      { opType: 'Add', inputs: ['c_offset', 'c_linear'], outputs: ['curve'] },
-    ];
+    const lookup = (table: string, out: string): TNode => ({
+      opType: 'GatherElements',
+      inputs: [table, 'cell'],
+      outputs: [out],
+      attributes: [{ name: 'axis', int: 0 }],
+    });
+    return {
+      nodes: [
+        { opType: 'Mul', inputs: ['d', 'cells_per_mile'], outputs: ['d_cells'] },
+        { opType: 'Ceil', inputs: ['d_cells'], outputs: ['cell_float'] },
+        // 6 = TensorProto.INT32
+        {
+          opType: 'Cast',
+          inputs: ['cell_float'],
+          outputs: ['cell_raw'],
+          attributes: [{ name: 'to', int: 6 }],
+        },
+        { opType: 'Clip', inputs: ['cell_raw', 'cell_min', 'cell_max'], outputs: ['cell'] },
+        lookup('cell_level', 'curve_level'),
+        lookup('cell_slope', 'curve_slope'),
+      ],
+      level: 'curve_level',
+      slope: 'curve_slope',
+    };
   }
+  const K = spec.knots.length;
   initializers.push(
     { name: 'knots', type: 'float', dims: [1, K], values: Float32Array.from(spec.knots) },
     {
@@ -205,13 +247,25 @@ function hingeCurveNodes(spec: TAdditiveModelSpec, initializers: TTensor[], K: n
       values: Float32Array.from(spec.hingeWeights),
     },
     { name: 'axis_1', type: 'int64', dims: [1], values: [1] },
+    { name: 'zero', type: 'float', dims: [], values: [0] },
+    { name: 'zero_distance_level', type: 'float', dims: [], values: [spec.zeroDistanceLevel] },
   );
-  return [
-    { opType: 'Unsqueeze', inputs: ['d', 'axis_1'], outputs: ['d_col'] },
-    { opType: 'Sub', inputs: ['d_col', 'knots'], outputs: ['past_knot'] },
-    { opType: 'Relu', inputs: ['past_knot'], outputs: ['hinges'] },
-    { opType: 'MatMul', inputs: ['hinges', 'hinge_weights'], outputs: ['curve'] },
-  ];
+  return {
+    nodes: [
+      { opType: 'Unsqueeze', inputs: ['d', 'axis_1'], outputs: ['d_col'] },
+      { opType: 'Sub', inputs: ['d_col', 'knots'], outputs: ['past_knot'] },
+      { opType: 'Relu', inputs: ['past_knot'], outputs: ['hinges'] },
+      { opType: 'MatMul', inputs: ['hinges', 'hinge_weights'], outputs: ['curve'] },
+      { opType: 'Equal', inputs: ['d', 'zero'], outputs: ['is_zero'] },
+      {
+        opType: 'Where',
+        inputs: ['is_zero', 'zero_distance_level', 'zero'],
+        outputs: ['zero_part'],
+      },
+      { opType: 'Add', inputs: ['curve', 'zero_part'], outputs: ['curve_level'] },
+    ],
+    level: 'curve_level',
+  };
 }
 
 /** The card's input mapping for a model built by buildAdditiveModel. */
@@ -228,8 +282,8 @@ export function additiveCardIo(useTime: boolean): Pick<TModelCard, 'inputs' | 'o
       ...(useTime
         ? [
             {
-              name: ADDITIVE_INPUTS.hourOfWeek,
-              feature: 'hour_of_week' as const,
+              name: ADDITIVE_INPUTS.boroughPairHour,
+              feature: 'borough_pair_hour_index' as const,
               type: 'int32' as const,
               isColumn: false,
             },

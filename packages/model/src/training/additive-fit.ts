@@ -431,9 +431,6 @@ export function additiveModelSpec(fit: TAdditiveFit): TAdditiveModelSpec {
     rowSlopeFloor: fit.rowSlopeFloor,
   };
   if (!fit.params.useTime) return spec;
-  const pairBandBase = new Int32Array(PAIR_TABLE_SIZE);
-  for (let p = 0; p < PAIR_TABLE_SIZE; p++)
-    pairBandBase[p] = boroughPairIndexOf(Math.floor(p / ZONE_SLOTS), p % ZONE_SLOTS) * TIME_BANDS;
   const hourBand = new Int32Array(HOUR_OF_WEEK_SLOTS);
   for (let h = 0; h < HOUR_OF_WEEK_SLOTS; h++) hourBand[h] = timeBandOf(h);
   return {
@@ -441,9 +438,9 @@ export function additiveModelSpec(fit: TAdditiveFit): TAdditiveModelSpec {
     time: {
       hourLevel: fit.hourLevel,
       hourSlope: fit.hourSlope,
-      bandLevel: fit.bandLevel,
-      pairBandBase,
       hourBand,
+      bandLevel: fit.bandLevel,
+      bands: TIME_BANDS,
     },
   };
 }

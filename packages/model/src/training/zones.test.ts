@@ -32,7 +32,7 @@ describe.skipIf(!hasData)(`zones recipe on ${sharedDataPath(TRAIN)} -> ${VALIDAT
     expect(first.card.inputs.map((i) => i.feature)).toEqual([
       'pair_index',
       'trip_distance',
-      'hour_of_week',
+      'borough_pair_hour_index',
     ]);
     expect(first.card.training?.trainData[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
     const detail = first.card.metrics.validationDetail!;
