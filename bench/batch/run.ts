@@ -17,7 +17,7 @@ import { applyMigrations } from '@tripcast/db/migrate';
 import { startPostgres } from '@tripcast/local-stack';
 import { generateTripMonth } from '@tripcast/model/trips';
 
-import { writeTestModel } from '@tripcast/scorer/testing';
+import { PARQUET_WRITE_OPTIONS, writeTestModel } from '@tripcast/scorer/testing';
 
 import { currentLoad, reportFigure } from '../report';
 
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     await applyMigrations({ databaseUrl });
     const withDb = await runScorer([...common, '--run-id', 'with-postgres'], { ...env, DATABASE_URL: databaseUrl });
 
-    // I/O floor: the same input rows to the same output columns, no model (prediction = 0).
+    // I/O floor: the same input rows to the same output columns with the scorer's Parquet writer
+    // settings, no model (prediction = 0).
     const floorOut = path.join(dir, 'floor.parquet');
     t = performance.now();
     await duck((run) =>
@@ -123,7 +124,7 @@ async function main(): Promise<void> {
               PULocationID::INTEGER AS PULocationID, DOLocationID::INTEGER AS DOLocationID,
               date_diff('microsecond', tpep_pickup_datetime::TIMESTAMP, tpep_dropoff_datetime::TIMESTAMP) / 60e6 AS actual_duration,
               0.0::DOUBLE AS predicted_duration, actual_duration - predicted_duration AS diff, 'none' AS model_version
-            FROM read_parquet('${input}', file_row_number = true)) TO '${floorOut}' (FORMAT parquet, COMPRESSION zstd)`),
+            FROM read_parquet('${input}', file_row_number = true)) TO '${floorOut}' (${PARQUET_WRITE_OPTIONS})`),
     );
     const floorMs = performance.now() - t;
 

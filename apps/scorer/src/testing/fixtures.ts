@@ -139,3 +139,6 @@ export function expectedCounts(
   }
   return { scored: rows - rejected, rejected, byReason };
 }
+
+/** The run's Parquet writer settings, for bench/batch's I/O floor (the same writer, no model). */
+export { PARQUET_WRITE_OPTIONS } from '../scoring';
