@@ -5,6 +5,7 @@ import { useEffect, type ReactNode } from 'react';
 import type { TSessionUser } from '~/server/auth/roles';
 import { SessionProvider } from './session';
 import { SideNav } from './side-nav';
+import { AlertBanner } from './monitoring/alert-banner';
 
 const SIGN_IN_PATH = '/sign-in';
 
@@ -17,7 +18,8 @@ export function AppShell({ user, children }: { user: TSessionUser | null; childr
   const router = useRouter();
   const isSignInPage = pathname === SIGN_IN_PATH;
   useEffect(() => {
-    if (!user && !isSignInPage) router.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(pathname)}`);
+    if (!user && !isSignInPage)
+      router.replace(`${SIGN_IN_PATH}?next=${encodeURIComponent(pathname)}`);
   }, [user, isSignInPage, pathname, router]);
 
   if (!user || isSignInPage) {
@@ -34,7 +36,10 @@ export function AppShell({ user, children }: { user: TSessionUser | null; childr
       <div className="flex min-h-screen">
         <SideNav user={user} />
         <main id="main" className="min-w-0 flex-1 px-8 py-6">
-          <div className="mx-auto max-w-7xl">{children}</div>
+          <div className="mx-auto max-w-7xl">
+            <AlertBanner />
+            {children}
+          </div>
         </main>
       </div>
     </SessionProvider>

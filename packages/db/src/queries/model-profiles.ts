@@ -2,6 +2,7 @@
 // once from the training month on first use, or recorded as unavailable with the reason, by
 // @tripcast/model/monitoring-store.
 import type { Pool } from 'pg';
+import type { TDb } from '../client';
 
 export type TStoredModelProfile = { profile: unknown; reason: string | null };
 
@@ -31,4 +32,15 @@ export async function saveModelProfile(
       input.reason ?? null,
     ],
   );
+}
+
+/** The same read through Prisma, for the console's drill-down (reference of an older version). */
+export async function findModelProfile(
+  db: TDb,
+  { modelName, modelVersion }: { modelName: string; modelVersion: string },
+): Promise<TStoredModelProfile | null> {
+  return db.modelProfile.findUnique({
+    where: { modelName_modelVersion: { modelName, modelVersion } },
+    select: { profile: true, reason: true },
+  });
 }

@@ -120,3 +120,45 @@ describe.skipIf(!hasData)(
     });
   },
 );
+
+describe('model health for the Overview', () => {
+  it('is the worst of the latest drift per source and the error ratio, with one reason per finding', async () => {
+    const { summarizeModelHealth } = await import('./status');
+    expect(summarizeModelHealth({ drift: [] })).toEqual({
+      status: 'unknown',
+      reasons: [expect.stringMatching(/^no drift or error measured yet/)],
+    });
+    expect(
+      summarizeModelHealth({
+        drift: [
+          { source: 'batch', scope: 'run-1', status: 'ok', reasons: [] },
+          {
+            source: 'online',
+            scope: '2026-12-03',
+            status: 'insufficient',
+            reasons: ['12 rides < 500'],
+          },
+        ],
+        quality: { rmse: 6, month: '2021-03' },
+        referenceRmse: 5.8,
+      }),
+    ).toEqual({ status: 'ok', reasons: [] });
+    const health = summarizeModelHealth({
+      drift: [
+        {
+          source: 'batch',
+          scope: 'run-2',
+          status: 'watch',
+          reasons: ['trip distance PSI 0.120 >= watch 0.1', 'x'],
+        },
+      ],
+      quality: { rmse: 9, month: '2024-01' },
+      referenceRmse: 5.8,
+    });
+    expect(health.status).toBe('alert');
+    expect(health.reasons).toEqual([
+      'batch run run-2: trip distance PSI 0.120 >= watch 0.1 (+1 more)',
+      'RMSE 9.00 min on 2024-01 is 1.55x the validation RMSE 5.80 (alert at 1.5x)',
+    ]);
+  });
+});

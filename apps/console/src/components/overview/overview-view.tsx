@@ -10,6 +10,7 @@ import { Card, CardBody, CardHeader, Stat } from '~/components/ui/card';
 import { EmptyState, ErrorState, LoadingRows, Skeleton } from '~/components/ui/states';
 import { formatCount, formatDateTime, formatMs, formatRelative } from '~/lib/format';
 import { useTRPC } from '~/trpc/react';
+import { ModelHealthCard } from '~/components/monitoring/model-health-card';
 import { ActivityChart } from './activity-chart';
 
 /** The card's headline error: validation RMSE when the model was evaluated on a held-out month, else training RMSE. */
@@ -180,6 +181,10 @@ export function OverviewView() {
             )}
           </CardBody>
         </Card>
+      </div>
+
+      <div className="mt-6">
+        <ModelHealthCard />
       </div>
 
       <Card className="mt-6">

@@ -58,6 +58,11 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   'users.changeOwnPassword': 'viewer',
   'audit.list': 'admin',
   'deliveries.listForRun': 'analyst',
+  'monitoring.overview': 'viewer',
+  'monitoring.driftDetail': 'viewer',
+  'monitoring.status': 'viewer',
+  'monitoring.openAlerts': 'viewer',
+  'monitoring.acknowledgeAlert': 'analyst',
 };
 
 /** Every route handler under src/app and every REST path, with who may call it. */

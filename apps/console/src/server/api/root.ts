@@ -5,6 +5,7 @@ import { deliveriesRouter } from './routers/deliveries';
 import { authRouter } from './routers/auth';
 import { historyRouter } from './routers/history';
 import { modelsRouter } from './routers/models';
+import { monitoringRouter } from './routers/monitoring';
 import { overviewRouter } from './routers/overview';
 import { predictionsRouter } from './routers/predictions';
 import { runsRouter } from './routers/runs';
@@ -19,6 +20,7 @@ export const appRouter = createTRPCRouter({
   history: historyRouter,
   models: modelsRouter,
   training: trainingRouter,
+  monitoring: monitoringRouter,
   apiKeys: apiKeysRouter,
   users: usersRouter,
   audit: auditRouter,
