@@ -456,6 +456,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       ],
       { runId: request.runId, periodStart: new Date(Date.UTC(request.year, request.month - 1, 1)) },
       runLog,
+      models,
     );
     runLog.info(
       {
@@ -603,11 +604,14 @@ async function recordRunDrift(
   models: { version: string; drift: TDriftTracker | null }[],
   run: { runId: string; periodStart: Date },
   log: Logger,
+  results: readonly TRunModelResult[],
 ): Promise<void> {
   for (const { version, drift } of models) {
     if (!drift) continue;
     try {
-      await drift.record(run);
+      // With the run's RMSE, an error far above the version's validation RMSE alerts too.
+      const rmse = results.find((r) => r.modelVersion === version)?.metrics.rmse ?? null;
+      await drift.record({ ...run, rmse });
     } catch (error) {
       log.warn(
         { err: error, model: version },

@@ -8,6 +8,7 @@ import { useMigratedTestDatabase } from '@tripcast/db/testing';
 
 import { ZModelCard } from './model-card';
 import {
+  recordQualityAlert,
   createRunDriftTracker,
   measureHistoryDrift,
   resolveReferenceProfile,
@@ -218,5 +219,34 @@ describe.skipIf(!hasData)('monitoring against the database (shared green months)
         getCard: () => Promise.resolve(null),
       }),
     ).rejects.toThrow(/YYYY-MM-DD/);
+  });
+});
+
+describe('quality alerts', () => {
+  const suite = useMigratedTestDatabase();
+
+  it('alerts when a run errs far above the validation RMSE, once per run and version', async () => {
+    const base = {
+      pool: suite.pool,
+      modelName: 'q',
+      modelVersion: 'v1',
+      role: 'production',
+      referenceRmse: 6,
+    };
+    expect(await recordQualityAlert({ ...base, runId: 'r1', rmse: 6.5 })).toBe('ok');
+    expect(await recordQualityAlert({ ...base, runId: 'r2', rmse: 7.5 })).toBe('watch');
+    expect(await recordQualityAlert({ ...base, runId: 'r3', rmse: 9.3 })).toBe('alert');
+    expect(await recordQualityAlert({ ...base, runId: 'r3', rmse: 9.3 })).toBe('alert');
+    expect(
+      await recordQualityAlert({ ...base, runId: 'r4', rmse: 50, referenceRmse: null }),
+    ).toBeNull();
+    const open = await listOpenAlerts(suite.db);
+    expect(open.map((a) => [a.kind, a.scope, a.severity])).toEqual([
+      ['quality', 'r3', 'alert'],
+      ['quality', 'r2', 'watch'],
+    ]);
+    expect(open[0]!.message).toBe(
+      'q v1 (production): alert error on batch run r3: RMSE 9.30 min is 1.55x the validation RMSE 6.00 (alert at 1.5x)',
+    );
   });
 });

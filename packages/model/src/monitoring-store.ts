@@ -22,6 +22,7 @@ import {
   type TReferenceProfile,
 } from './monitoring/profile';
 import { measureDrift, type TDriftReport, type TDriftThresholds } from './monitoring/drift';
+import { DEFAULT_QUALITY_THRESHOLDS, type TQualityThresholds } from './monitoring/status';
 import { HOUR_OF_WEEK_SLOTS, pairIndexOf, UNKNOWN_HOUR_OF_WEEK } from './features';
 import type { TObjectStoreOptions } from './object-store';
 import { profileTrainingMonths } from './training/profile';
@@ -194,7 +195,27 @@ export function createRunDriftTracker(
       if (pairRides)
         for (let i = 0; i < n; i++) pairRides[pairIndexOf(rows.pu[i]!, rows.do[i]!)]!++;
     },
-    async record(run: { runId: string; periodStart: Date }): Promise<TDriftReport | null> {
+    /**
+     * Store the run's drift (and its alert). With the run's RMSE for this model, an error far above
+     * the card's validation RMSE raises a quality alert too (DEFAULT_QUALITY_THRESHOLDS ratios).
+     */
+    async record(run: {
+      runId: string;
+      periodStart: Date;
+      rmse?: number | null;
+    }): Promise<TDriftReport | null> {
+      if (run.rmse !== undefined && run.rmse !== null) {
+        await recordQualityAlert({
+          pool: options.pool,
+          runId: run.runId,
+          modelName: options.model.name,
+          modelVersion: options.model.version,
+          role: options.role ?? 'production',
+          rmse: run.rmse,
+          referenceRmse: options.model.card.metrics.validation?.rmse ?? null,
+          log: options.log,
+        });
+      }
       const resolved = await resolveReferenceProfile({
         ...options,
         card: options.model.card,
@@ -222,6 +243,55 @@ export function createRunDriftTracker(
       });
     },
   };
+}
+
+/**
+ * A batch run's RMSE against the RMSE the version was validated at: at or above the watch / alert
+ * ratio, a `quality` alert (one per run and version), logged as monitoring.alert like drift's.
+ */
+export async function recordQualityAlert(input: {
+  pool: TPool;
+  runId: string;
+  modelName: string;
+  modelVersion: string;
+  role: string;
+  rmse: number;
+  referenceRmse: number | null;
+  thresholds?: TQualityThresholds;
+  log?: TLog;
+}): Promise<'ok' | 'watch' | 'alert' | null> {
+  if (!input.referenceRmse || input.referenceRmse <= 0) return null;
+  const limits = input.thresholds ?? DEFAULT_QUALITY_THRESHOLDS;
+  const ratio = input.rmse / input.referenceRmse;
+  const severity =
+    ratio >= limits.rmseAlertRatio ? 'alert' : ratio >= limits.rmseWatchRatio ? 'watch' : null;
+  if (!severity) return 'ok';
+  const limit = severity === 'alert' ? limits.rmseAlertRatio : limits.rmseWatchRatio;
+  const message = `${input.modelName} ${input.modelVersion} (${input.role}): ${severity} error on batch run ${input.runId}: RMSE ${input.rmse.toFixed(2)} min is ${ratio.toFixed(2)}x the validation RMSE ${input.referenceRmse.toFixed(2)} (${severity} at ${limit}x)`;
+  const alert = await raiseAlert(input.pool, {
+    kind: 'quality',
+    severity,
+    source: 'batch',
+    scope: input.runId,
+    modelName: input.modelName,
+    modelVersion: input.modelVersion,
+    message,
+    details: { rmse: input.rmse, referenceRmse: input.referenceRmse, ratio },
+  });
+  (input.log ?? SILENT).warn(
+    {
+      event: 'monitoring.alert',
+      kind: 'quality',
+      alertId: alert.id,
+      severity,
+      model: input.modelName,
+      version: input.modelVersion,
+      source: 'batch',
+      scope: input.runId,
+    },
+    message,
+  );
+  return severity;
 }
 
 function countUnseen(pairRides: Float64Array, reference: TReferenceProfile): number {

@@ -4,7 +4,52 @@ import { createLoadedModel } from '../runtime';
 import { hasSharedData, sharedDataPath } from '../testing/shared-data';
 import { profileTripMonths, trainModel } from '../training';
 import { jensenShannonDistance, measureDrift, populationStabilityIndex } from './drift';
-import { createProfileAccumulator, decodeSeenPairs, ZReferenceProfile } from './profile';
+import { hourOfWeekOf } from '../features';
+import {
+  createProfileAccumulator,
+  decodeSeenPairs,
+  DISTANCE_BIN_EDGES,
+  PREDICTION_BIN_EDGES,
+  ZReferenceProfile,
+} from './profile';
+
+describe('profile counting', () => {
+  it('puts every ride in the bin its value falls in (the hot loop inlines the bin and hour arithmetic)', () => {
+    const binOf = (edges: readonly number[], v: number) => {
+      let b = 0;
+      edges.forEach((e, i) => {
+        if (v >= e) b = i;
+      });
+      return b;
+    };
+    const values = [
+      -3, 0, 0.2, 0.5, 0.99, 1, 1.49, 2, 2.5, 3, 6.9, 7, 9.99, 14.5, 20, 29.99, 30, 31, 244_152,
+      1.999, 59.99, 60, 61,
+    ];
+    for (const v of values) {
+      const times = [
+        Date.UTC(2021, 0, 4, 7, 30) + v * 3_600_000,
+        Number.NaN,
+        Date.UTC(1969, 11, 31, 23) - v * 1e6,
+      ];
+      for (const t of times) {
+        const one = createProfileAccumulator();
+        one.addRide(1, 2, v, t, v);
+        const r = one.result();
+        expect(r.distance.indexOf(1), `distance ${v}`).toBe(binOf(DISTANCE_BIN_EDGES, v));
+        expect(r.prediction.indexOf(1), `prediction ${v}`).toBe(binOf(PREDICTION_BIN_EDGES, v));
+        expect(r.hourOfWeek.indexOf(1), `time ${t}`).toBe(hourOfWeekOf(t));
+      }
+    }
+    const unknown = createProfileAccumulator();
+    unknown.addRide(0, 300, Number.NaN, Number.NaN, Number.NaN);
+    expect(unknown.result().rows).toBe(1);
+    expect(unknown.result().pickupZones[0]).toBe(1);
+    expect(unknown.result().dropoffZones[0]).toBe(1);
+    expect(unknown.result().distance.every((n) => n === 0)).toBe(true);
+    expect(unknown.result().prediction.every((n) => n === 0)).toBe(true);
+  });
+});
 
 describe('drift measures on fixed bins', () => {
   it('PSI and JS distance are 0 for the same shares, JS is 1 for disjoint ones, PSI grows with the shift', () => {

@@ -172,32 +172,30 @@ export function measureDrift(
       : null;
   const maxPsi = Math.max(0, ...DRIFT_FEATURES.map((key) => features[key]?.psi ?? 0));
 
-  const reasons: string[] = [];
+  // Reasons worst first (alerts, then by how far past): the first one is what a summary shows.
+  const found: { level: number; excess: number; reason: string }[] = [];
   let level = 0;
-  const raise = (to: number, reason: string) => {
+  const raise = (to: number, reason: string, value: number, limit: number) => {
     level = Math.max(level, to);
-    reasons.push(reason);
+    found.push({ level: to, excess: limit > 0 ? value / limit : value, reason });
   };
   for (const key of DRIFT_FEATURES) {
     const psi = features[key]?.psi;
     if (psi === undefined) continue;
+    const label = `${DRIFT_FEATURE_LABELS[key]} PSI ${psi.toFixed(3)}`;
     if (psi >= limits.psiAlert)
-      raise(2, `${DRIFT_FEATURE_LABELS[key]} PSI ${psi.toFixed(3)} >= alert ${limits.psiAlert}`);
+      raise(2, `${label} >= alert ${limits.psiAlert}`, psi, limits.psiAlert);
     else if (psi >= limits.psiWatch)
-      raise(1, `${DRIFT_FEATURE_LABELS[key]} PSI ${psi.toFixed(3)} >= watch ${limits.psiWatch}`);
+      raise(1, `${label} >= watch ${limits.psiWatch}`, psi, limits.psiWatch);
   }
   if (unseenPairShare !== null) {
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    if (unseenPairShare >= limits.unseenPairAlert)
-      raise(
-        2,
-        `pairs never seen in training ${pct(unseenPairShare)} >= alert ${pct(limits.unseenPairAlert)}`,
-      );
-    else if (unseenPairShare >= limits.unseenPairWatch)
-      raise(
-        1,
-        `pairs never seen in training ${pct(unseenPairShare)} >= watch ${pct(limits.unseenPairWatch)}`,
-      );
+    const label = `pairs never seen in training ${pct(unseenPairShare)}`;
+    const { unseenPairAlert: alert, unseenPairWatch: watch } = limits;
+    if (unseenPairShare >= alert)
+      raise(2, `${label} >= alert ${pct(alert)}`, unseenPairShare, alert);
+    else if (unseenPairShare >= watch)
+      raise(1, `${label} >= watch ${pct(watch)}`, unseenPairShare, watch);
   }
   const isSmall = current.rows < limits.minRows;
   return {
@@ -208,7 +206,7 @@ export function measureDrift(
     status: isSmall ? 'insufficient' : (['ok', 'watch', 'alert'] as const)[level]!,
     reasons: isSmall
       ? [`${current.rows} rides < ${limits.minRows}: too few to judge drift`]
-      : reasons,
+      : found.sort((a, b) => b.level - a.level || b.excess - a.excess).map((f) => f.reason),
     thresholds: limits,
   };
 }

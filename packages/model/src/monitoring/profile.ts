@@ -4,7 +4,7 @@
 // stays byte-reproducible). Browser-safe: no Node imports (the console draws these histograms).
 import { z } from 'zod';
 
-import { hourOfWeekOf, HOUR_OF_WEEK_SLOTS, pairIndexOf } from '../features';
+import { HOUR_OF_WEEK_SLOTS } from '../features';
 import { MAX_ZONE_ID } from '../ride';
 
 /** trip_distance bins (miles): [edge_i, edge_i+1), the last one open; below 0.5 (zero too) is bin 0. */
@@ -62,6 +62,12 @@ function binOf(edges: readonly number[], value: number): number {
   return 0;
 }
 
+/** Distance bin of each half mile below the last edge (every edge is a multiple of 0.5 mi). */
+const DISTANCE_BIN_OF_HALF_MILE = Uint8Array.from(
+  { length: DISTANCE_BIN_EDGES.at(-1)! * 2 },
+  (_, half) => binOf(DISTANCE_BIN_EDGES, half / 2),
+);
+
 export type TProfileRows = {
   pu: ArrayLike<number>;
   do: ArrayLike<number>;
@@ -78,16 +84,18 @@ export type TProfileRows = {
  * increments, so a batch run can keep one per model without a second pass over its rows.
  */
 export function createProfileAccumulator(options: { seenPairs?: Uint8Array } = {}) {
-  const distance = new Array<number>(DISTANCE_BIN_EDGES.length).fill(0);
-  const pickupZones = new Array<number>(ZONE_SLOTS).fill(0);
-  const dropoffZones = new Array<number>(ZONE_SLOTS).fill(0);
-  const hourOfWeek = new Array<number>(HOUR_OF_WEEK_SLOTS).fill(0);
-  const prediction = new Array<number>(PREDICTION_BIN_EDGES.length).fill(0);
+  // Typed counters and direct bin arithmetic: this runs once per scored row per model in a batch run.
+  const distance = new Float64Array(DISTANCE_BIN_EDGES.length);
+  const pickupZones = new Float64Array(ZONE_SLOTS);
+  const dropoffZones = new Float64Array(ZONE_SLOTS);
+  const hourOfWeek = new Float64Array(HOUR_OF_WEEK_SLOTS);
+  const prediction = new Float64Array(PREDICTION_BIN_EDGES.length);
   const seen = new Uint8Array(Math.ceil(PAIR_SLOTS / 8));
   const reference = options.seenPairs;
   let rows = 0;
   let unseenPairRows = 0;
-  const zoneSlot = (id: number) => (id >= 1 && id <= MAX_ZONE_ID ? id : 0);
+  const lastPrediction = PREDICTION_BIN_EDGES.length - 1;
+  const lastDistance = DISTANCE_BIN_EDGES.at(-1)!;
   const addRide = (
     pu: number,
     dropoff: number,
@@ -95,12 +103,23 @@ export function createProfileAccumulator(options: { seenPairs?: Uint8Array } = {
     pickupMs: number,
     predicted: number,
   ) => {
-    pickupZones[zoneSlot(pu)]!++;
-    dropoffZones[zoneSlot(dropoff)]!++;
-    if (!Number.isNaN(miles)) distance[binOf(DISTANCE_BIN_EDGES, miles)]!++;
-    hourOfWeek[hourOfWeekOf(pickupMs)]!++;
-    if (!Number.isNaN(predicted)) prediction[binOf(PREDICTION_BIN_EDGES, predicted)]!++;
-    const pair = pairIndexOf(pu, dropoff);
+    const puSlot = pu >= 1 && pu <= MAX_ZONE_ID ? pu : 0;
+    const doSlot = dropoff >= 1 && dropoff <= MAX_ZONE_ID ? dropoff : 0;
+    pickupZones[puSlot]!++;
+    dropoffZones[doSlot]!++;
+    // NaN compares false both ways and is skipped.
+    if (miles < lastDistance)
+      distance[DISTANCE_BIN_OF_HALF_MILE[miles < 0 ? 0 : (miles * 2) | 0]!]!++;
+    else if (miles >= lastDistance) distance[DISTANCE_BIN_EDGES.length - 1]!++;
+    // hourOfWeekOf inlined (epoch hour 0 was a Thursday, hour 72 of the week); NaN/Infinity: unknown.
+    hourOfWeek[
+      pickupMs - pickupMs === 0
+        ? (((Math.floor(pickupMs / 3_600_000) + 72) % 168) + 168) % 168
+        : 168
+    ]!++;
+    if (predicted < 2) prediction[0]!++;
+    else if (predicted >= 2) prediction[predicted >= 60 ? lastPrediction : (predicted / 2) | 0]!++;
+    const pair = puSlot * ZONE_SLOTS + doSlot; // pairIndexOf, inlined
     seen[pair >> 3]! |= 1 << (pair & 7);
     if (reference && !(reference[pair >> 3]! & (1 << (pair & 7)))) unseenPairRows++;
     rows++;
@@ -123,11 +142,11 @@ export function createProfileAccumulator(options: { seenPairs?: Uint8Array } = {
     result(): TPopulationProfile {
       return {
         rows,
-        distance: [...distance],
-        pickupZones: [...pickupZones],
-        dropoffZones: [...dropoffZones],
-        hourOfWeek: [...hourOfWeek],
-        prediction: [...prediction],
+        distance: Array.from(distance),
+        pickupZones: Array.from(pickupZones),
+        dropoffZones: Array.from(dropoffZones),
+        hourOfWeek: Array.from(hourOfWeek),
+        prediction: Array.from(prediction),
         ...(reference ? { unseenPairRows } : {}),
       };
     },

@@ -84,6 +84,7 @@ function DriftDrillDown({ id }: { id: string }) {
           <Field id="overlay-feature" label="Feature">
             <Select
               id="overlay-feature"
+              className="w-64"
               value={feature}
               onChange={(e) => setFeature(e.target.value as TDistributionFeature)}
             >
@@ -229,10 +230,11 @@ export function MonitoringView() {
             title="Drift over time"
             description={`Population stability index per feature against the training reference (watch ≥ ${t.psiWatch}, alert ≥ ${t.psiAlert}); pairs never seen in training (watch ≥ ${formatPercent(t.unseenPairWatch)}, alert ≥ ${formatPercent(t.unseenPairAlert)}). Click a point or a row for its distributions.`}
             action={
-              <div className="flex gap-3">
+              <div className="flex shrink-0 gap-3">
                 <Field id="drift-source" label="Source">
                   <Select
                     id="drift-source"
+                    className="w-52"
                     value={activeSource}
                     onChange={(e) => setSource(e.target.value as typeof activeSource)}
                   >
@@ -244,6 +246,7 @@ export function MonitoringView() {
                 <Field id="drift-measure" label="Measure">
                   <Select
                     id="drift-measure"
+                    className="w-72"
                     value={measure}
                     onChange={(e) => setMeasure(e.target.value as TMeasure)}
                   >
