@@ -47,6 +47,7 @@ import { beginRun } from './run-lifecycle';
 import type { TRunTrigger } from '@tripcast/db/queries/runs';
 import {
   appendPredictions,
+  buildChallengerCopy,
   batchChunks,
   buildOutputCopy,
   buildRejectsCopy,
@@ -376,13 +377,11 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       for (const c of scoredChallengers) {
         c.localFile = path.join(scratch, `${c.column}.parquet`);
         await conn.run(
-          buildOutputCopy({
-            ...request,
-            columns,
-            inputFile,
+          buildChallengerCopy({
+            productionFile: localOutput,
+            column: c.column,
             modelVersion: c.version,
             target: c.localFile,
-            predictedColumn: c.column,
           }),
         );
       }
