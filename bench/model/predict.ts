@@ -24,8 +24,11 @@ Usage: npx tsx bench/model/predict.ts [--seconds <s>] [--threads <n>]
   --threads   onnxruntime intra-op threads (default 1, what the apps use)
 
 Prints rows/s for feature preparation and predict at batch 1, 4,096 and 1,000,000, p50/p99 latency at
-batch 1, and the same for a LabelEncoder-on-PU_DO-strings model (the ai.onnx.ml form), each next to the
-reference figure measured earlier on the same kind of 2-core machine (idle) or the target it must meet.`;
+batch 1, for the course recipe's graph (a Gather table) and the default zones recipe's graph, measured
+alternately (course, zones, course, zones; each keeps its better round) with the zones/course ratio the
+issue bounds at 1.5x; then a LabelEncoder-on-PU_DO-strings model (the ai.onnx.ml form). Each figure is
+printed next to the reference measured earlier on the same kind of 2-core machine (idle) or its target,
+and the load average at the start and the end.`;
 
 const { values } = parseArgs({
   options: {
