@@ -178,11 +178,14 @@ describe('IAM', () => {
     expect(names.length).toBeGreaterThanOrEqual(9);
   });
 
-  it('lets the console run only the scorer task, in its cluster, and pass only the scorer roles', () => {
+  it('lets the console run only the scorer and trainer tasks, in its cluster, and pass only their roles', () => {
     const doc = getData(mod('modules/console'), 'aws_iam_policy_document', 'task');
     const statements = (doc?.statement ?? []) as Array<Record<string, unknown>>;
     const runTask = statements.find((s) => (s.actions as string[]).includes('ecs:RunTask'));
-    expect(runTask?.resources).toEqual(['${var.scorer.task_definition_arn_without_revision}:*']);
+    expect(runTask?.resources).toEqual([
+      '${var.scorer.task_definition_arn_without_revision}:*',
+      '${var.trainer.task_definition_arn_without_revision}:*',
+    ]);
     expect(first(runTask?.condition)).toMatchObject({
       test: 'ArnEquals',
       variable: 'ecs:cluster',
@@ -192,18 +195,24 @@ describe('IAM', () => {
     expect(passRole?.resources).toEqual([
       '${var.scorer.execution_role_arn}',
       '${var.scorer.task_role_arn}',
+      '${var.trainer.execution_role_arn}',
+      '${var.trainer.task_role_arn}',
     ]);
     expect(first(passRole?.condition)).toMatchObject({
       variable: 'iam:PassedToService',
       values: ['ecs-tasks.amazonaws.com'],
     });
 
-    // ...and the platform hands it the scorer module's own roles, nothing else.
+    // ...and the platform hands it the scorer and trainer modules' own roles, nothing else.
     const call = first(mod('modules/platform').module?.console);
     expect(first(call?.scorer) ?? call?.scorer).toBeDefined();
     const scorerArg = String(JSON.stringify(call?.scorer));
     expect(scorerArg).toContain('module.scorer.task_role_arn');
     expect(scorerArg).toContain('module.scorer.execution_role_arn');
+    const trainerArg = String(JSON.stringify(call?.trainer));
+    expect(trainerArg).toContain('module.trainer.task_role_arn');
+    expect(trainerArg).toContain('module.trainer.execution_role_arn');
+    expect(trainerArg).toContain('module.trainer.task_definition_family');
   });
 
   it('lets the consumer read only ride_events and write only ride_predictions', () => {

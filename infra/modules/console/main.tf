@@ -1,7 +1,8 @@
 # The console: a Fargate service behind an internet-facing ALB. The same
 # process serves the Next.js UI (tRPC) and the public JSON API (/api/v1/*);
-# the ALB health-checks /api/health. It triggers scorer runs with
-# ecs:RunTask, limited to the scorer's task definition family and roles.
+# the ALB health-checks /api/health. It triggers scorer runs and training
+# jobs with ecs:RunTask, limited to the scorer's and the trainer's task
+# definition families and roles.
 
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
@@ -85,11 +86,12 @@ data "aws_iam_policy_document" "task" {
     resources = [var.input_stream_arn]
   }
 
-  # Any revision of the scorer family (RunTask by family runs the latest one), in this cluster only.
+  # Any revision of the scorer and trainer families (RunTask by family runs the latest one), in
+  # this cluster only: batch runs and the Training page's jobs.
   statement {
-    sid       = "RunScorerTaskOnly"
+    sid       = "RunScorerAndTrainerTasksOnly"
     actions   = ["ecs:RunTask"]
-    resources = ["${var.scorer.task_definition_arn_without_revision}:*"]
+    resources = ["${var.scorer.task_definition_arn_without_revision}:*", "${var.trainer.task_definition_arn_without_revision}:*"]
 
     condition {
       test     = "ArnEquals"
@@ -111,9 +113,9 @@ data "aws_iam_policy_document" "task" {
   }
 
   statement {
-    sid       = "PassScorerRolesOnly"
+    sid       = "PassScorerAndTrainerRolesOnly"
     actions   = ["iam:PassRole"]
-    resources = [var.scorer.execution_role_arn, var.scorer.task_role_arn]
+    resources = [var.scorer.execution_role_arn, var.scorer.task_role_arn, var.trainer.execution_role_arn, var.trainer.task_role_arn]
 
     condition {
       test     = "StringEquals"
@@ -201,6 +203,11 @@ module "task" {
     ECS_CONTAINER_NAME  = var.scorer.container_name
     ECS_SUBNETS         = join(",", var.private_subnet_ids)
     ECS_SECURITY_GROUPS = var.scorer.security_group_id
+    # The training launcher (apps/scorer/src/train-launcher.ts): the trainer task on the same
+    # cluster, subnets and security group.
+    TRAINER_LAUNCHER        = "ecs"
+    TRAINER_TASK_DEFINITION = var.trainer.task_definition_family
+    TRAINER_CONTAINER_NAME  = var.trainer.container_name
   }
   secrets = {
     DATABASE_URL       = { secret_arn = var.database_secret_arn, key = "database_url" }

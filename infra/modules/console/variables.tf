@@ -101,6 +101,17 @@ variable "scorer" {
   })
 }
 
+variable "trainer" {
+  description = "The training task the console's Training page starts (a command override per job): its task definition family and ARN, container name and roles. It runs with the scorer's security group (database, S3, HTTPS out)."
+  type = object({
+    task_definition_family               = string
+    task_definition_arn_without_revision = string
+    container_name                       = string
+    task_role_arn                        = string
+    execution_role_arn                   = string
+  })
+}
+
 variable "domain_name" {
   description = "Console host name (e.g. console.example.com). Set it, with route53_zone_id, for HTTPS; null serves plain HTTP on the ALB's name (dev only)."
   type        = string

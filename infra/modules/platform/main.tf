@@ -167,6 +167,14 @@ module "console" {
     execution_role_arn                   = module.scorer.execution_role_arn
     security_group_id                    = module.network.workload_security_group_ids["scorer"]
   }
+
+  trainer = {
+    task_definition_family               = module.trainer.task_definition_family
+    task_definition_arn_without_revision = module.trainer.task_definition_arn_without_revision
+    container_name                       = module.trainer.container_name
+    task_role_arn                        = module.trainer.task_role_arn
+    execution_role_arn                   = module.trainer.execution_role_arn
+  }
 }
 
 module "consumer" {
