@@ -15,6 +15,7 @@ const LINKS: { href: string; label: string; icon: string; minimum: TRole }[] = [
   { href: '/history', label: 'History', icon: '☰', minimum: 'viewer' },
   { href: '/models', label: 'Models', icon: '◆', minimum: 'viewer' },
   { href: '/monitoring', label: 'Monitoring', icon: '∿', minimum: 'viewer' },
+  { href: '/training', label: 'Training', icon: '⚙', minimum: 'analyst' },
   { href: '/api-keys', label: 'API keys', icon: '#', minimum: 'admin' },
   { href: '/users', label: 'Users', icon: '☺', minimum: 'admin' },
   { href: '/audit', label: 'Audit log', icon: '✎', minimum: 'admin' },

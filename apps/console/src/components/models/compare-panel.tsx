@@ -38,11 +38,28 @@ function defaultSelection(versions: TVersionOption[]): string[] {
     .map((v) => v.version);
 }
 
-export function ComparePanel({ versions }: { versions: TVersionOption[] }) {
+/** A version to weigh against production (a link such as `/models?compare=<v>&month=green:2021-03`). */
+function selectionWith(versions: TVersionOption[], version: string): string[] {
+  const production = versions.filter((v) => v.stage === 'production').map((v) => v.version);
+  return [...new Set([...production, version])].filter((v) =>
+    versions.some((o) => o.version === v),
+  );
+}
+
+export function ComparePanel({
+  versions,
+  initial,
+}: {
+  versions: TVersionOption[];
+  /** Preselected from a link (the Training page's "Compare with production"). */
+  initial?: { version: string | null; month: string | null };
+}) {
   const trpc = useTRPC();
   const months = useQuery(trpc.runs.months.queryOptions());
-  const [month, setMonth] = useState<string | null>(null);
-  const [picked, setPicked] = useState<string[] | null>(null);
+  const [month, setMonth] = useState<string | null>(initial?.month ?? null);
+  const [picked, setPicked] = useState<string[] | null>(
+    initial?.version ? selectionWith(versions, initial.version) : null,
+  );
   const compare = useMutation(trpc.models.compare.mutationOptions());
   const available = months.data?.months ?? [];
   const chosenMonth = pickStoreMonth(available, month);
@@ -60,7 +77,7 @@ export function ComparePanel({ versions }: { versions: TVersionOption[] }) {
   };
 
   return (
-    <Card className="mb-6" data-testid="compare-panel">
+    <Card className="mb-6 scroll-mt-6" id="compare" data-testid="compare-panel">
       <CardHeader
         title="Compare versions on a month"
         description="Scores the chosen versions on the same trips (1–60 min, as training validates) and sets their errors side by side."

@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSearchParams } from 'next/navigation';
 import { useRef, useState, type FormEvent } from 'react';
 import { ZModelCard, type TModelCard } from '@tripcast/model';
 import { PageHeader } from '~/components/page-header';
@@ -214,6 +215,9 @@ function RegisterForm() {
 
 export function ModelsView() {
   const trpc = useTRPC();
+  // `?compare=<version>&month=<taxi:YYYY-MM>`: the Training page's link to weigh a new version.
+  const searchParams = useSearchParams();
+  const compareLink = { version: searchParams.get('compare'), month: searchParams.get('month') };
   const canManage = useHasRole('admin');
   // Comparing scores a month on the server: analysts and admins (models.compare).
   const canCompare = useHasRole('analyst');
@@ -258,6 +262,7 @@ export function ModelsView() {
       {canCompare && models.data && models.data.versions.length > 0 && (
         <ComparePanel
           versions={models.data.versions.map(({ version, stage }) => ({ version, stage }))}
+          initial={compareLink}
         />
       )}
       {models.isPending ? (

@@ -19,6 +19,7 @@ export function pickStoreMonth<T extends TStoreMonth>(
 
 export function StoreMonthSelect({
   id,
+  label = 'Month',
   months,
   chosen,
   disabled,
@@ -26,6 +27,8 @@ export function StoreMonthSelect({
   onChange,
 }: {
   id: string;
+  /** The field's label (the Training page has a training and a validation month). */
+  label?: string;
   months: TStoreMonth[];
   chosen: TStoreMonth | undefined;
   disabled: boolean;
@@ -33,7 +36,7 @@ export function StoreMonthSelect({
   onChange: (key: string) => void;
 }) {
   return (
-    <Field id={id} label="Month">
+    <Field id={id} label={label}>
       <Select
         id={id}
         className={className}
