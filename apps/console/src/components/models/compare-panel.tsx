@@ -3,7 +3,7 @@
 // Several versions scored on the same month of the store, side by side: the evidence an analyst
 // wants before adding a challenger or promoting (models.compare, compareModelsOnMonth).
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import {
   Bar,
   BarChart,
@@ -61,6 +61,11 @@ export function ComparePanel({
     initial?.version ? selectionWith(versions, initial.version) : null,
   );
   const compare = useMutation(trpc.models.compare.mutationOptions());
+  // Opened from a link (the Training page): bring the panel into view once the page has loaded.
+  const linkedVersion = initial?.version;
+  useEffect(() => {
+    if (linkedVersion) document.getElementById('compare')?.scrollIntoView({ block: 'start' });
+  }, [linkedVersion]);
   const available = months.data?.months ?? [];
   const chosenMonth = pickStoreMonth(available, month);
   const selection = picked ?? defaultSelection(versions);
