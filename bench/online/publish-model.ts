@@ -30,7 +30,7 @@ export async function createBenchApiKey(databaseUrl: string): Promise<string> {
 /**
  * Registers `count` copies of the production model under other versions and makes them
  * challengers: the server then scores every request `count` more times after answering it (the
- * cost issue 15 bounds: p99 within 1 ms of none).
+ * cost challengers are allowed: p99 within 1 ms of none).
  */
 export async function addBenchChallengers(options: { databaseUrl: string; storeUri: string; onnx: Uint8Array; card: TModelCard; count: number }): Promise<string[]> {
   const db = createDbClient(options.databaseUrl, { max: 1 });

@@ -13,7 +13,7 @@
  *   (thousands of errors, latencies in seconds). Ours is also measured with wrk so the two tools
  *   can be compared.
  *
- * - Then ours again with two challengers scoring every request after its response (issue 15:
+ * - Then ours again with two challengers scoring every request after its response (the challengers' cost:
  *   production p99 within 1 ms of none).
  *
  *   npx tsx bench/online/run.ts [--duration 10] [--connections 32] [--with-next]
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
     await runWrk({ ...load, url: flaskUrl, durationSec: 3 });
     const flaskWrk = await runWrk({ ...load, url: flaskUrl });
 
-    // 5b. The same load with two challengers scoring every request after its response (issue 15:
+    // 5b. The same load with two challengers scoring every request after its response (the challengers' cost:
     // production's p99 within 1 ms of none). The server's watcher picks them up within its interval.
     step('adding two challengers, measuring again');
     await addBenchChallengers({ databaseUrl, storeUri, onnx: trained.onnx, card: trained.card, count: 2 });

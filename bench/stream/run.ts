@@ -68,7 +68,7 @@ function buildModelFiles(version: string) {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const verdict = (ok: boolean) => (ok ? 'MEETS target' : 'BELOW target');
 
-/** The handler core with `challengerCount` challengers scoring every batch beside production (issue 15's cost). */
+/** The handler core with `challengerCount` challengers scoring every batch beside production (what challengers may cost: >= 150k records per CPU-second with two). */
 async function benchCore(batchSize: number, challengerCount = 0) {
   const { onnx, card } = buildModelFiles('bench-core');
   const model = await createLoadedModel(onnx, card);
