@@ -156,6 +156,7 @@ function concatChunks(chunks: TTripChunk[], total: number): TTripChunk {
   return out;
 }
 
+/** A numeric DuckDB vector being filled (FLOAT, UTINYINT): the calls appendPredictions makes. */
 type TFloatVector = { setItem(i: number, v: number | null): void; flush(): void };
 type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
 
@@ -204,11 +205,16 @@ export function appendPredictions(
       }
       target.flush();
     });
-    chunk.setColumnValues(1, Array.from(anomalies.subarray(start, start + n)));
-    chunk.setColumnValues(
-      2,
-      Array.from(batch.distance.subarray(start, start + n), (d) => (Number.isNaN(d) ? null : d)),
-    );
+    // Value by value into the vectors: no JS array per column and chunk for the GC to collect.
+    const anomalyVector = chunk.getColumnVector(1) as unknown as TFloatVector;
+    const distanceVector = chunk.getColumnVector(2) as unknown as TFloatVector;
+    for (let i = 0; i < n; i++) {
+      anomalyVector.setItem(i, anomalies[start + i]!);
+      const d = batch.distance[start + i]!;
+      distanceVector.setItem(i, Number.isNaN(d) ? null : d);
+    }
+    anomalyVector.flush();
+    distanceVector.flush();
     predictions.appendDataChunk(chunk);
     if (rejectRows.length > 0) {
       // The row as the scorer read it (normalised fields) and why: a few % of a month, so a cheap
