@@ -12,9 +12,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDbClient, type TDb } from '@tripcast/db/client';
+import { createDbClient, createPgPool, type TDb } from '@tripcast/db/client';
+import type pg from 'pg';
 import { listAuditLog } from '@tripcast/db/queries/audit';
 import { listModelDrift } from '@tripcast/db/queries/drift';
+import { insertHistoryBatch } from '@tripcast/db/queries/history';
 import { createMigratedTestDatabase, type TTestDatabase } from '@tripcast/db/testing';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 import { trainModel } from '@tripcast/model/training';
@@ -66,6 +68,7 @@ function runScorer(
 describe.skipIf(!fs.existsSync(CHROMIUM) || !hasData)('model monitoring in the console', () => {
   let database: TTestDatabase;
   let db: TDb;
+  let pool: pg.Pool;
   let home: string;
   let app: TRunningConsole;
   let browser: Browser;
@@ -75,6 +78,8 @@ describe.skipIf(!fs.existsSync(CHROMIUM) || !hasData)('model monitoring in the c
   const shots = async (name: string) => {
     for (const width of [1280, 1440]) {
       await page.setViewportSize({ width, height: 900 });
+      // No chart tooltip left under the pointer from the last click: it is placed for the old width.
+      await page.mouse.move(0, 0);
       // Charts (ResponsiveContainer) re-measure after a resize: a layout that fits settles within
       // a few frames; one that does not stays too wide, and the elements sticking out are named.
       const overflow = () =>
@@ -111,6 +116,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) || !hasData)('model monitoring in the c
     const store = path.join(home, 'store');
     database = await createMigratedTestDatabase();
     db = createDbClient(database.url);
+    pool = createPgPool(database.url);
     await createE2eUsers(db);
     const trained = await trainModel({
       recipe: 'course',
@@ -160,9 +166,29 @@ describe.skipIf(!fs.existsSync(CHROMIUM) || !hasData)('model monitoring in the c
       'alert',
       'alert',
     ]);
+    // Yesterday's online predictions, measured by the daily drift job's CLI.
+    const yesterday = new Date(Date.now() - 86_400_000);
+    await insertHistoryBatch(
+      pool,
+      Array.from({ length: 900 }, (_, i) => ({
+        source: 'online' as const,
+        idempotencyKey: `e2e-${i}`,
+        puLocationId: [74, 75, 41, 42][i % 4]!,
+        doLocationId: [75, 74, 42, 41, 236][i % 5]!,
+        tripDistance: 0.4 + (i % 30) / 10,
+        predictedDuration: 6 + (i % 15),
+        modelName: MODEL_NAME,
+        modelVersion: trained.card.version,
+        createdAt: yesterday,
+      })),
+    );
+    const drift = await runScorer(['drift'], env);
+    expect(drift.code, drift.stderr).toBe(0);
 
     buildConsoleIfStale(log);
+    const zones = path.join(SHARED_DATA, 'taxi_zone_lookup.csv');
     app = await startConsole({
+      ...(fs.existsSync(zones) ? { ZONE_LOOKUP_PATH: zones } : {}),
       DATABASE_URL: database.url,
       TRIPCAST_HOME: home,
       OBJECT_STORE_URI: store,
@@ -175,6 +201,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM) || !hasData)('model monitoring in the c
   afterAll(async () => {
     await browser?.close();
     await app?.stop();
+    await pool?.end();
     await db?.$disconnect();
     await database?.drop();
     if (home) fs.rmSync(home, { recursive: true, force: true });
@@ -206,6 +233,13 @@ describe.skipIf(!fs.existsSync(CHROMIUM) || !hasData)('model monitoring in the c
       await page.getByTestId('alert-banner').getByRole('button', { name: 'Acknowledge' }).count(),
     ).toBe(0);
     await shots('page');
+
+    // The daily job's online drift: one day, one point.
+    await page.getByLabel('Source', { exact: true }).selectOption('online');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await driftChart.locator('.recharts-line-dots circle').count()).toBe(1);
+    await page.getByLabel('Source', { exact: true }).selectOption('batch');
+    await expect.poll(() => rows.count()).toBe(4);
 
     // Drill down into the newest run (2024-01): reference and current pickup-zone shares side by side.
     await rows.first().getByRole('button', { name: 'Distributions' }).click();

@@ -1,7 +1,9 @@
 'use client';
 
 // The Monitoring page's charts (recharts, as every console chart): error by month, a drift measure
-// over time against its thresholds, and one measurement's reference-vs-current distributions.
+// over time against its thresholds, and one measurement's reference-vs-current distributions. Each
+// clips its overflow: recharts leaves a hidden tooltip where the pointer last was, which after a
+// window resize sat past the page's edge and made the page scroll sideways.
 import {
   Bar,
   BarChart,
@@ -48,7 +50,7 @@ export function ErrorByMonthChart({
   });
   return (
     <div
-      className="h-72"
+      className="h-72 overflow-hidden"
       role="img"
       aria-label="RMSE and MAE by scored month, per model version"
       data-testid="error-by-month-chart"
@@ -128,7 +130,7 @@ export function DriftOverTimeChart({
   const top = Math.max(alert * 1.2, ...points.map((p) => p.value ?? 0));
   return (
     <div
-      className="h-72"
+      className="h-72 overflow-hidden"
       role="img"
       aria-label={`${measureLabel} over time against the watch and alert thresholds`}
       data-testid="drift-over-time-chart"
@@ -207,6 +209,8 @@ export function overlayData(
   feature: TDistributionFeature,
   reference: THistograms,
   current: THistograms,
+  /** A zone's name (the console's zone table), for the zone mixes. */
+  zoneName: (id: number) => string | null = () => null,
 ) {
   let ref = reference[feature];
   let cur = current[feature];
@@ -220,7 +224,8 @@ export function overlayData(
       { length: 168 },
       (_, h) => `${DAYS[Math.floor(h / 24)]} ${String(h % 24).padStart(2, '0')}h`,
     );
-  } else labels = ref.map((_, zone) => (zone === 0 ? 'unknown' : `zone ${zone}`));
+  } else
+    labels = ref.map((_, zone) => (zone === 0 ? 'unknown' : (zoneName(zone) ?? `zone ${zone}`)));
   const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0) || 1;
   const [rt, ct] = [total(ref), total(cur)];
   let rows = labels.map((label, i) => ({
@@ -246,7 +251,7 @@ export function DistributionOverlay({
 }) {
   return (
     <div
-      className="h-72"
+      className="h-72 overflow-hidden"
       role="img"
       aria-label={`${label}: reference (training) and current shares`}
       data-testid="distribution-overlay"
@@ -254,7 +259,13 @@ export function DistributionOverlay({
       <ResponsiveContainer width="100%" height="100%">
         <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }} barGap={0}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--color-border)" vertical={false} />
-          <XAxis dataKey="label" tick={{ fontSize: 10 }} interval="preserveStartEnd" />
+          <XAxis
+            dataKey="label"
+            tick={{ fontSize: 10 }}
+            interval="preserveStartEnd"
+            // Zone names are long: the axis shows their start, the tooltip the whole name.
+            tickFormatter={(v: string) => (v.length > 14 ? `${v.slice(0, 13)}…` : v)}
+          />
           <YAxis
             tick={{ fontSize: 11 }}
             width={56}

@@ -16,6 +16,7 @@ import { Table, Td, Th } from '~/components/ui/table';
 import { formatCount, formatPercent } from '~/lib/format';
 import type { RouterOutputs } from '~/server/api/root';
 import { useTRPC } from '~/trpc/react';
+import { useZoneIndex } from '~/components/zones';
 import { AlertList } from './alert-banner';
 import {
   DistributionOverlay,
@@ -50,8 +51,8 @@ type TMeasure = (typeof MEASURES)[number]['value'];
 const FEATURES: { value: TDistributionFeature; label: string }[] = [
   { value: 'distance', label: 'Trip distance' },
   { value: 'prediction', label: 'Predicted duration' },
-  { value: 'pickupZones', label: 'Pickup zones (most common 15)' },
-  { value: 'dropoffZones', label: 'Dropoff zones (most common 15)' },
+  { value: 'pickupZones', label: 'Pickup zones (top 15)' },
+  { value: 'dropoffZones', label: 'Dropoff zones (top 15)' },
   { value: 'hourOfWeek', label: 'Pickup hour of week' },
 ];
 
@@ -69,6 +70,7 @@ function DriftDrillDown({ id }: { id: string }) {
   const trpc = useTRPC();
   const detail = useQuery(trpc.monitoring.driftDetail.queryOptions({ id }));
   const [feature, setFeature] = useState<TDistributionFeature>('distance');
+  const zones = useZoneIndex();
   if (detail.isPending) return <LoadingRows rows={6} />;
   if (detail.isError)
     return <ErrorState error={detail.error} onRetry={() => void detail.refetch()} />;
@@ -81,20 +83,22 @@ function DriftDrillDown({ id }: { id: string }) {
         title={`Distributions: ${what}`}
         description={`${d.modelVersion} · ${formatCount(d.current?.rows)} rides measured against ${formatCount(d.reference?.rows)} training rows${d.referenceBasis ? ` (${d.referenceBasis})` : ''}`}
         action={
-          <Field id="overlay-feature" label="Feature">
-            <Select
-              id="overlay-feature"
-              className="w-64"
-              value={feature}
-              onChange={(e) => setFeature(e.target.value as TDistributionFeature)}
-            >
-              {FEATURES.map((f) => (
-                <option key={f.value} value={f.value}>
-                  {f.label}
-                </option>
-              ))}
-            </Select>
-          </Field>
+          <div className="shrink-0">
+            <Field id="overlay-feature" label="Feature">
+              <Select
+                id="overlay-feature"
+                className="w-64"
+                value={feature}
+                onChange={(e) => setFeature(e.target.value as TDistributionFeature)}
+              >
+                {FEATURES.map((f) => (
+                  <option key={f.value} value={f.value}>
+                    {f.label}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          </div>
         }
       />
       <CardBody className="space-y-3">
@@ -109,7 +113,12 @@ function DriftDrillDown({ id }: { id: string }) {
           </p>
         ) : (
           <DistributionOverlay
-            data={overlayData(feature, d.reference, d.current)}
+            data={overlayData(
+              feature,
+              d.reference,
+              d.current,
+              (id) => zones.byId.get(id)?.zone ?? null,
+            )}
             label={FEATURES.find((f) => f.value === feature)!.label}
           />
         )}
@@ -127,7 +136,7 @@ function DriftDrillDown({ id }: { id: string }) {
                 const m = d.report!.features[f.value];
                 return (
                   <tr key={f.value}>
-                    <Td>{f.label.replace(' (most common 15)', '')}</Td>
+                    <Td>{f.label.replace(' (top 15)', '')}</Td>
                     <Td className="text-right">{m ? m.psi.toFixed(3) : '—'}</Td>
                     <Td className="text-right">{m ? m.js.toFixed(3) : '—'}</Td>
                   </tr>
