@@ -809,6 +809,32 @@ describe.skipIf(!fs.existsSync(CHROMIUM))(`console in Chromium (${CHROMIUM})`, (
       .click();
     await analyst.waitForURL(/\/training$/);
     const form = analyst.getByRole('form', { name: 'Train a model' });
+    // Or upload a month: a TLC file into the store, offered at once (a misnamed file is refused).
+    const upload = analyst.getByRole('form', { name: 'Upload a month' });
+    const scratch = fs.mkdtempSync(path.join(home, 'upload-'));
+    const uploaded = await generateTripMonth({
+      taxiType: 'green',
+      year: 2024,
+      month: 1,
+      rows: 2_000,
+      seed: 11,
+      outPath: scratch,
+    });
+    const renamed = path.join(scratch, 'trips.parquet');
+    fs.copyFileSync(uploaded.path, renamed);
+    await upload.locator('#upload-month').setInputFiles(renamed);
+    await upload.getByRole('button', { name: 'Upload', exact: true }).click();
+    expect(await upload.locator('#upload-month-error').textContent()).toMatch(
+      /name the file as the TLC does/,
+    );
+    await upload.locator('#upload-month').setInputFiles(uploaded.path);
+    await upload.getByRole('button', { name: 'Upload', exact: true }).click();
+    expect(await upload.getByTestId('upload-month-done').textContent()).toBe(
+      'Added green 2024-01 to the store.',
+    );
+    await form
+      .locator('#train-month-0 option[value="green:2024-01"]')
+      .waitFor({ state: 'attached' });
     // The months come from the store (StoreMonthSelect): train on 2024-02, validate on 2024-03.
     await form.locator('#train-month-0').selectOption('green:2024-02');
     await form.locator('#validation-month').selectOption('green:2024-03');

@@ -3,6 +3,7 @@
 // candidate and finishes the job with its card; refusals before anything is created; a killed
 // process failing its job; and the ECS request the AWS mode sends.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,7 +17,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScorerEnv, type TScorerEnv } from './env';
 import { MonthNotInStoreError } from './launcher';
 import { cliEnv } from './testing/cli-harness';
-import { buildTrainArgs, launchTrainingJob, reapDeadTrainingJobs } from './train-launcher';
+import { listStoreMonths } from './store-months';
+import {
+  buildTrainArgs,
+  launchTrainingJob,
+  reapDeadTrainingJobs,
+  StoreMonthRefusedError,
+  uploadStoreMonth,
+} from './train-launcher';
 
 const MODEL = 'ride_duration_prediction_model';
 const suite = useMigratedTestDatabase();
@@ -256,5 +264,37 @@ describe('launchTrainingJob, ECS mode', () => {
     ).rejects.toThrow(/TRAINER_LAUNCHER=ecs needs ECS_CLUSTER and TRAINER_TASK_DEFINITION/);
     const { rows } = await suite.pool.query(`SELECT id FROM training_jobs WHERE requested_by = 'd@example.com'`);
     expect(rows).toEqual([]);
+  });
+});
+
+describe('uploadStoreMonth (the Training page\'s "or upload a month")', () => {
+  it('puts a readable TLC month into the store, audited, and refuses a bad name, bad content or a month it has', async () => {
+    const scratch = await mkdtemp(path.join(tmpdir(), 'tripcast-upload-'));
+    const { path: generated } = await generateTripMonth({ taxiType: 'green', year: 2023, month: 7, rows: 500, seed: 9, outPath: scratch });
+    const bytes = new Uint8Array(await readFile(generated));
+    const options = { env, pool: suite.pool, requestedBy: 'uploader@example.com' };
+
+    const added = await uploadStoreMonth({ name: 'green_tripdata_2023-07.parquet', bytes }, options);
+    expect(added).toMatchObject({ taxiType: 'green', year: 2023, month: 7 });
+    expect((await listStoreMonths(env.objectStoreUri)).map((m) => `${m.taxiType} ${m.year}-${m.month}`)).toContain('green 2023-7');
+    const { rows } = await suite.pool.query<{ actor: string; target_id: string }>(
+      `SELECT actor, target_id FROM audit_log WHERE action = 'store.add_month'`,
+    );
+    expect(rows).toEqual([{ actor: 'uploader@example.com', target_id: 'green 2023-07' }]);
+
+    const refusals: [string, Uint8Array, RegExp][] = [
+      ['green_tripdata_2023-07.parquet', bytes, /already has green 2023-07/],
+      ['trips.parquet', bytes, /name the file as the TLC does/],
+      ['../green_tripdata_2023-08.parquet', bytes, /name the file as the TLC does/],
+      ['green_tripdata_2023-08.parquet', new Uint8Array(0), /is empty/],
+      ['green_tripdata_2023-08.parquet', new TextEncoder().encode('not parquet at all'), /is not a readable TLC month/],
+    ];
+    for (const [name, content, message] of refusals) {
+      const refused = uploadStoreMonth({ name, bytes: content }, options);
+      await expect(refused).rejects.toThrow(StoreMonthRefusedError);
+      await expect(refused).rejects.toThrow(message);
+    }
+    expect((await listStoreMonths(env.objectStoreUri)).some((m) => m.month === 8 && m.year === 2023)).toBe(false);
+    await rm(scratch, { recursive: true, force: true });
   });
 });

@@ -26,7 +26,14 @@ import { z } from 'zod';
 import { getChildProcessEnv, getScorerEnv, type TScorerEnv } from './env';
 import { MonthNotInStoreError, runEcsTask } from './launcher';
 import { createPool } from './runtime-deps';
-import { describeAddingMonth, findStoreMonth } from './store-months';
+import {
+  addStoreMonth,
+  describeAddingMonth,
+  findStoreMonth,
+  type TStoreMonth,
+} from './store-months';
+
+export { MAX_STORE_MONTH_BYTES, StoreMonthRefusedError } from './store-months';
 
 /** Each month is read into memory: a bound keeps one job from exhausting a small machine. */
 export const MAX_TRAINING_MONTHS = 12;
@@ -270,4 +277,24 @@ export async function reapDeadTrainingJobs(
     staleAfterMs: options.staleAfterMs ?? getScorerEnv().TRAINER_STALE_AFTER_MS,
     queuedTimeoutMs: options.queuedTimeoutMs,
   });
+}
+
+/**
+ * An analyst's upload of a TLC month (the Training page's "or upload a month"): into the store's
+ * trip-data, where training and batch runs find it. Audited as `store.add_month`.
+ */
+export async function uploadStoreMonth(
+  file: { name: string; bytes: Uint8Array },
+  options: { env?: TScorerEnv; pool: Pick<Pool, 'query'>; requestedBy: string },
+): Promise<TStoreMonth> {
+  const env = options.env ?? getScorerEnv();
+  const added = await addStoreMonth(env.objectStoreUri, file, { s3: s3OptionsFromEnv(env) });
+  await insertAuditEntry(options.pool, {
+    actor: options.requestedBy,
+    action: 'store.add_month',
+    targetType: 'store_month',
+    targetId: monthLabel(added),
+    details: { file: file.name, bytes: file.bytes.byteLength },
+  });
+  return added;
 }

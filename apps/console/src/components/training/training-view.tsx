@@ -260,7 +260,7 @@ function TrainForm({ onStarted }: { onStarted: (jobId: string) => void }) {
       <CardBody>
         {months.data && available.length === 0 ? (
           <p className="text-sm text-muted-foreground">
-            No trip data in the store yet: put a TLC month such as{' '}
+            No trip data in the store yet: upload a TLC month below, or put one such as{' '}
             <code>green_tripdata_2021-01.parquet</code> in{' '}
             <code className="break-all">{months.data.tripData}</code>.
           </p>
@@ -431,8 +431,56 @@ function TrainForm({ onStarted }: { onStarted: (jobId: string) => void }) {
             {start.isError && issues.length === 0 && <ErrorState error={start.error} />}
           </form>
         )}
+        <UploadMonthForm />
       </CardBody>
     </Card>
+  );
+}
+
+/** Or upload a month: a TLC file into the store's trip-data (training.uploadMonth). */
+function UploadMonthForm() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const upload = useMutation(
+    trpc.training.uploadMonth.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.runs.months.queryKey() }),
+    }),
+  );
+  const fieldError = issuesOf(upload.error).find((i) => i.path === 'month')?.message;
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    upload.mutate(new FormData(e.currentTarget));
+  };
+  return (
+    <form
+      onSubmit={submit}
+      className="mt-5 flex flex-wrap items-end gap-3 border-t border-border pt-4"
+      aria-label="Upload a month"
+    >
+      <Field
+        id="upload-month"
+        label="Or upload a month to the store"
+        hint="A TLC file named as the TLC names it: green_tripdata_2021-01.parquet (or .csv, .csv.gz)"
+        error={fieldError ?? (upload.isError ? upload.error.message : null)}
+      >
+        <Input
+          id="upload-month"
+          name="month"
+          type="file"
+          accept=".parquet,.csv,.gz"
+          className="w-96 py-1.5"
+        />
+      </Field>
+      <Button type="submit" variant="secondary" isLoading={upload.isPending} className="mb-5">
+        Upload
+      </Button>
+      {upload.isSuccess && (
+        <p className="mb-6 text-sm text-success" role="status" data-testid="upload-month-done">
+          Added {upload.data.taxiType} {upload.data.year}-
+          {String(upload.data.month).padStart(2, '0')} to the store.
+        </p>
+      )}
+    </form>
   );
 }
 
@@ -488,11 +536,7 @@ function JobPanel({ job }: { job: TJob }) {
         <div className="grid grid-cols-4 gap-4">
           <Stat
             label="phase"
-            value={
-              <span data-testid="training-phase">
-                {describePhase(job)}
-              </span>
-            }
+            value={<span data-testid="training-phase">{describePhase(job)}</span>}
           />
           <Stat label="rows read" value={formatCount(job.rowsRead)} />
           <Stat label="elapsed" value={elapsedMs === null ? '—' : formatDuration(elapsedMs)} />

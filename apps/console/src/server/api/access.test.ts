@@ -45,6 +45,7 @@ const MINIMUM_ROLE: Record<string, TRole | 'public'> = {
   // analysts train (as they trigger batch runs and compare versions).
   'training.recipes': 'analyst',
   'training.start': 'analyst',
+  'training.uploadMonth': 'analyst',
   'training.list': 'analyst',
   'training.get': 'analyst',
   'apiKeys.list': 'admin',

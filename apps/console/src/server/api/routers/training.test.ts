@@ -2,13 +2,14 @@
 // absent month a 400 naming the month (nothing created), dead jobs are reaped before they are
 // shown, and server paths stay with admins. The launch itself (a real train child process) is
 // tested in apps/scorer's train-launcher.test.ts and end to end in e2e/console.e2e.ts.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 import { TRPCError } from '@trpc/server';
 import { createTrainingJob, claimTrainingJob } from '@tripcast/db/queries/training-jobs';
 import { createPgPool } from '@tripcast/db/client';
+import { generateTripMonth } from '@tripcast/model/trips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestConsole, TEST_ADMIN, type TTestConsole } from '../../testing/context';
 import { createCaller } from '../root';
@@ -155,6 +156,35 @@ describe('training router', () => {
     const listed = await analyst.caller.training.list();
     expect(listed.items.map((j) => [j.id, j.status])).toEqual([['stale-job', 'failed']]);
     expect((await refusal(analyst.caller.training.get({ id: 'nope' }))).code).toBe('NOT_FOUND');
+  });
+
+  it('takes an uploaded TLC month into the store and refuses a file it cannot use, naming why', async () => {
+    const form = (name: string, content: BlobPart) => {
+      const data = new FormData();
+      data.set('month', new File([content], name));
+      return data;
+    };
+    const missing = await refusal(analyst.caller.training.uploadMonth(new FormData()));
+    expect(missing.code).toBe('BAD_REQUEST');
+    const badName = await refusal(analyst.caller.training.uploadMonth(form('trips.parquet', 'x')));
+    expect(badName.message).toMatch(/^trips\.parquet: name the file as the TLC does/);
+    const badContent = await refusal(
+      analyst.caller.training.uploadMonth(form('green_tripdata_2021-05.parquet', 'not parquet')),
+    );
+    expect(badContent.message).toMatch(/is not a readable TLC month/);
+    const generated = await generateTripMonth({
+      taxiType: 'green',
+      year: 2021,
+      month: 5,
+      rows: 300,
+      seed: 2,
+      outPath: path.join(store, 'scratch'),
+    });
+    const added = await analyst.caller.training.uploadMonth(
+      form('green_tripdata_2021-05.parquet', new Uint8Array(await readFile(generated.path))),
+    );
+    expect(added).toEqual({ taxiType: 'green', year: 2021, month: 5 });
+    expect((await analyst.caller.runs.months()).months).toContainEqual(added);
   });
 
   it('offers the recipes with their defaults', async () => {

@@ -7,8 +7,11 @@ import {
 import { DEFAULT_ADDITIVE_PARAMS, TRAINING_SOLVERS } from '@tripcast/model/training';
 import {
   launchTrainingJob,
+  MAX_STORE_MONTH_BYTES,
   MAX_TRAINING_MONTHS,
   reapDeadTrainingJobs,
+  StoreMonthRefusedError,
+  uploadStoreMonth,
   ZTrainingChoice,
 } from '@tripcast/scorer/train-launcher';
 import { MonthNotInStoreError } from '@tripcast/scorer/launcher';
@@ -38,6 +41,23 @@ function showCard<T extends { card: TTrainingJobDetail['card'] }>(job: T, audien
     ? null
     : showModelVersion({ artifactUri: '', card: job.card }, audience).card;
 }
+
+const ZMonthUploadForm = z.instanceof(FormData).transform(async (form, zctx) => {
+  const file = form.get('month');
+  if (!(file instanceof File) || file.size === 0) {
+    zctx.addIssue({ code: 'custom', path: ['month'], message: 'Choose a TLC month file' });
+    return z.NEVER;
+  }
+  if (file.size > MAX_STORE_MONTH_BYTES) {
+    zctx.addIssue({
+      code: 'custom',
+      path: ['month'],
+      message: `The file must be at most ${MAX_STORE_MONTH_BYTES / 1024 / 1024} MiB`,
+    });
+    return z.NEVER;
+  }
+  return { name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
+});
 
 export const trainingRouter = createTRPCRouter({
   /** What the form offers besides the store's months (runs.months): recipes and their defaults. */
@@ -71,6 +91,20 @@ export const trainingRouter = createTRPCRouter({
       return { jobId: launched.jobId };
     } catch (error) {
       if (error instanceof MonthNotInStoreError) badRequest(showText(error.message, ctx), error);
+      throw error;
+    }
+  }),
+
+  /**
+   * Or upload a month: a TLC file into the store's trip-data (then it is offered here and on the
+   * batch form). A file the store refuses (name, size, content, already there) is a 400 saying why.
+   */
+  uploadMonth: analystProcedure.input(ZMonthUploadForm).mutation(async ({ ctx, input }) => {
+    try {
+      const added = await uploadStoreMonth(input, { pool: poolOf(ctx), requestedBy: ctx.actor });
+      return { taxiType: added.taxiType, year: added.year, month: added.month };
+    } catch (error) {
+      if (error instanceof StoreMonthRefusedError) badRequest(showText(error.message, ctx), error);
       throw error;
     }
   }),
