@@ -56,7 +56,7 @@ export const START_PLAN: readonly TPlannedProcess[] = [
     dir: 'apps/scorer',
     script: 'start:local',
     kind: 'service',
-    describe: 'monthly batch scoring schedule',
+    describe: 'monthly batch scoring schedule, daily drift job',
   },
 ];
 

@@ -318,8 +318,9 @@ export type THistoryDriftResult = {
  * The daily job: drift of every model version's scored online and stream predictions of one UTC
  * day, against its reference, stored per (source, day, version) with alerts. `getCard` reads the
  * registry's card (null = unknown version, skipped with the reason); `loadModel` lets a version
- * without a profile get one from its training month. No pickup time is kept in the history, so
- * hour of week is not measured for these.
+ * without a profile get one from its training month. Hour of week is not measured for these: the
+ * history keeps no pickup time, and one day covers 24 of the week's 168 hours, so its mix would
+ * always look drifted against a whole month's.
  */
 export async function measureHistoryDrift(
   options: TObjectStoreOptions & {
