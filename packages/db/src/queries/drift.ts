@@ -70,7 +70,10 @@ export async function recordModelDrift(
   );
 }
 
-/** One model name's drift rows, oldest period first (the Monitoring page's time axis). */
+/**
+ * One model name's drift rows, oldest period first (the Monitoring page's time axis): the newest
+ * `limit` of them, so a long history drops its oldest periods, never its latest.
+ */
 export async function listModelDrift(
   db: TDb,
   {
@@ -79,12 +82,13 @@ export async function listModelDrift(
     limit = 2000,
   }: { modelName: string; sources?: DriftSource[]; limit?: number },
 ): Promise<TModelDriftRow[]> {
-  return db.modelDrift.findMany({
+  const rows = await db.modelDrift.findMany({
     select: MODEL_DRIFT_SELECT,
     where: { modelName, ...(sources ? { source: { in: sources } } : {}) },
-    orderBy: [{ periodStart: 'asc' }, { id: 'asc' }],
+    orderBy: [{ periodStart: 'desc' }, { id: 'desc' }],
     take: limit,
   });
+  return rows.reverse();
 }
 
 /** One row with the population's histograms (the drill-down). */
