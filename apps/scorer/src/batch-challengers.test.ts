@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { createDbClient } from '@tripcast/db/client';
+import { listHistory } from '@tripcast/db/queries/history';
 import { listRunModelMetrics } from '@tripcast/db/queries/run-metrics';
 import { getRunRecord } from '@tripcast/db/queries/runs';
 import { useMigratedTestDatabase } from '@tripcast/db/testing';
@@ -166,6 +167,34 @@ describe('batch run with challengers', () => {
     ]);
     expect(stored[2]!.rmse).toBeCloseTo(byVersion.longer!.metrics.rmse!, 6);
     expect(stored[0]!.rmse).toBeCloseTo(result.summary.error.rmse!, 3);
+
+    // History (the console's page and CSV) shows each challenger's batch rows with its role.
+    const history = await listHistory(suite.db, {
+      filter: { sources: ['batch'], roles: ['challenger'], modelVersion: 'longer' },
+      page: 1,
+      pageSize: 5,
+    });
+    expect(history.items).toHaveLength(5);
+    for (const row of history.items) {
+      expect(row).toMatchObject({
+        source: 'batch',
+        role: 'challenger',
+        modelVersion: 'longer',
+        runId: 'with-challengers',
+      });
+      const productionRow = production.find((p) => p.ride_id === row.rideId)!;
+      expect(row.predictedDuration!).toBeCloseTo(
+        (productionRow.predicted_duration as number) + 2,
+        4,
+      );
+      expect(row.actualDuration!).toBeCloseTo(productionRow.actual_duration as number, 4);
+    }
+    const both = await listHistory(suite.db, {
+      filter: { sources: ['batch'] },
+      page: 1,
+      pageSize: 6,
+    });
+    expect(new Set(both.items.map((r) => r.rideId)).size).toBe(2); // production + two challengers per ride
 
     // A rerun without challengers replaces the run's challenger rows and figures.
     const rerun = await runCli(

@@ -34,7 +34,7 @@ export type TPredictionHistoryRow = Prisma.PredictionHistoryGetPayload<{
 export const HISTORY_SOURCES = ['online', 'stream', 'batch'] as const;
 export type THistorySource = (typeof HISTORY_SOURCES)[number];
 
-/** The part a row's model played (prediction_history.role; batch rows are production's). */
+/** The part a row's model played (prediction_history.role; batch rows: production's run or a challenger's rows). */
 export const PREDICTION_ROLES = [
   'production',
   'challenger',
@@ -104,7 +104,7 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
       FROM prediction_history h WHERE ${where.join(' AND ')}
       ORDER BY h.created_at DESC, h.id DESC LIMIT ${bind(limit)}`);
   }
-  // batch_predictions holds production's rows only (a run's challengers write their own files).
+  // batch_predictions holds production's rows; a run's challengers are in batch_challenger_predictions.
   if (filter.sources.includes('batch') && (!filter.roles || filter.roles.includes('production'))) {
     const at = 'COALESCE(r.finished_at, r.created_at)';
     const runWhere = ["r.status = 'succeeded'"];
@@ -127,6 +127,34 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
       CROSS JOIN LATERAL (SELECT * FROM batch_predictions b WHERE ${rowWhere.join(' AND ')}
             ORDER BY b.row_index LIMIT ${limitParam}) b`);
   }
+  if (filter.sources.includes('batch') && (!filter.roles || filter.roles.includes('challenger'))) {
+    // The challengers that scored a run (batch_run_model_metrics), each row beside production's row
+    // of the same ride for its fields.
+    const at = 'COALESCE(r.finished_at, r.created_at)';
+    const runWhere = ["r.status = 'succeeded'", "m.role = 'challenger'", 'm.error IS NULL'];
+    if (filter.modelVersion) runWhere.push(`m.model_version = ${bind(filter.modelVersion)}`);
+    if (filter.from) runWhere.push(`${at} >= ${bind(filter.from)}`);
+    if (filter.to) runWhere.push(`${at} < ${bind(filter.to)}`);
+    const rowWhere = ['c.run_key = r.key', 'c.model_version = r.model_version'];
+    if (filter.zoneId) {
+      const z = bind(filter.zoneId);
+      rowWhere.push(`(b.pu_location_id = ${z} OR b.do_location_id = ${z})`);
+    }
+    const limitParam = bind(limit);
+    parts.push(`SELECT 'batch' AS source, 'scored' AS status, r.at AS "predictedAt",
+        x.ride_id AS "rideId", x.pu_location_id::int AS "puLocationId", x.do_location_id::int AS "doLocationId",
+        x.trip_distance AS "tripDistance", x.predicted_duration AS "predictedDuration",
+        x.actual_duration AS "actualDuration", r.model_version AS "modelVersion", 'challenger' AS role, NULL::real AS "latencyMs",
+        NULL::text AS reason, r.id AS "runId", r.key AS "runKey", x.row_index::bigint AS ord
+      FROM (SELECT r.key, r.id, m.model_version, ${at} AS at
+            FROM batch_runs r JOIN batch_run_model_metrics m ON m.run_key = r.key WHERE ${runWhere.join(' AND ')}
+            ORDER BY at DESC, r.key DESC, m.model_version LIMIT ${limitParam}) r
+      CROSS JOIN LATERAL (SELECT c.row_index, c.predicted_duration, b.ride_id, b.pu_location_id, b.do_location_id,
+              b.trip_distance, b.actual_duration
+            FROM batch_challenger_predictions c
+            JOIN batch_predictions b ON b.run_key = c.run_key AND b.row_index = c.row_index
+            WHERE ${rowWhere.join(' AND ')} ORDER BY c.row_index LIMIT ${limitParam}) x`);
+  }
   return { sql: parts.map((part) => `(${part})`).join('\nUNION ALL\n'), params, bind };
 }
 
@@ -140,7 +168,9 @@ export async function listHistory(
   const limit = bind(opts.pageSize + 1);
   const offset = bind(skip);
   const rows = await db.$queryRawUnsafe<(THistoryRow & { ord: bigint; runKey: number })[]>(
-    `SELECT * FROM (${sql}) u ORDER BY "predictedAt" DESC, "runKey" DESC, ord ASC LIMIT ${limit} OFFSET ${offset}`,
+    // A batch ride has a production row and one row per challenger (same run, same ord): the
+    // model version makes the order total, so OFFSET pages never repeat or skip a row.
+    `SELECT * FROM (${sql}) u ORDER BY "predictedAt" DESC, "runKey" DESC, ord ASC, "modelVersion" ASC LIMIT ${limit} OFFSET ${offset}`,
     ...params,
   );
   const hasMore = rows.length > opts.pageSize;
@@ -385,7 +415,12 @@ export type THistoryProfileGroup = {
  */
 export async function countHistoryForProfiles(
   pool: Pick<pg.Pool, 'query'>,
-  options: { from: Date; to: Date; distanceEdges: readonly number[]; predictionEdges: readonly number[] },
+  options: {
+    from: Date;
+    to: Date;
+    distanceEdges: readonly number[];
+    predictionEdges: readonly number[];
+  },
 ): Promise<THistoryProfileGroup[]> {
   const { rows } = await pool.query<{
     source: PredictionSource;
