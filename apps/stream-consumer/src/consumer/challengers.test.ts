@@ -80,5 +80,12 @@ describe('challengers on the stream (real CLI, kinesalite, Postgres, registry)',
       expect.objectContaining({ version: 'good', status: 'ok', recordsScored: 60, recordsPublished: 60 }),
       expect.objectContaining({ version: 'broken', status: 'failing', recordsScored: 0 }),
     ]);
+    // ... and reported in Postgres for the console, which runs in another process.
+    const faults = await waitFor(
+      async () => (await suite.db.pool.query<{ version: string; error: string }>("SELECT model_version AS version, error FROM challenger_faults WHERE source = 'stream'")).rows,
+      (rows) => rows.length > 0,
+      { what: 'a challenger fault row' },
+    );
+    expect(faults).toEqual([{ version: 'broken', error: expect.stringMatching(/sha256|onnx|protobuf|model/i) as string }]);
   });
 });

@@ -7,11 +7,15 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 
 import type { THandlerDeps } from '../core/process-records';
+import { reportChallengerFaults } from '@tripcast/db/queries/challenger-faults';
 import { createLeaseStore } from '@tripcast/db/queries/streams';
 import { createConsumerMetrics } from './metrics';
 import { planLeases, selectReadableShards } from './shard-graph';
 import type { TShardInfo } from './shard-graph';
 import { runShardWorker } from './shard-worker';
+
+/** How often a consumer refreshes its report of failing challengers when nothing changed. */
+const FAULT_REFRESH_MS = 30_000;
 
 export type TConsumerOptions = {
   kinesis: KinesisClient;
@@ -51,7 +55,12 @@ type TWorker = { isLost: boolean; done: Promise<void> };
 export function createConsumer(options: TConsumerOptions) {
   const { kinesis, streamName, log } = options;
   const owner = options.owner ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const leases = createLeaseStore({ pool: options.pool, streamName, owner, leaseTtlMs: options.leaseTtlMs });
+  const leases = createLeaseStore({
+    pool: options.pool,
+    streamName,
+    owner,
+    leaseTtlMs: options.leaseTtlMs,
+  });
   const metrics = createConsumerMetrics();
   const workers = new Map<string, TWorker>();
   const tickMs = Math.max(100, Math.floor(options.leaseTtlMs / 3));
@@ -118,11 +127,16 @@ export function createConsumer(options: TConsumerOptions) {
         log.warn({ shardId }, 'lease taken over by another instance; stopping after this batch');
       }
     }
-    const [shards, checkpoints, allLeases] = await Promise.all([listShards(), leases.listCheckpoints(), leases.listLeases()]);
+    const [shards, checkpoints, allLeases] = await Promise.all([
+      listShards(),
+      leases.listCheckpoints(),
+      leases.listLeases(),
+    ]);
     const readable = selectReadableShards(shards, checkpoints);
     const readableIds = new Set(readable.map((shard) => shard.shardId));
     // Leases we hold without a reader (a crashed worker): read them again.
-    for (const shardId of held) if (!workers.has(shardId) && readableIds.has(shardId)) startWorker(shardId);
+    for (const shardId of held)
+      if (!workers.has(shardId) && readableIds.has(shardId)) startWorker(shardId);
 
     const plan = planLeases({ readable, leases: allLeases, owner });
     for (const shardId of plan.acquire) {
@@ -140,6 +154,27 @@ export function createConsumer(options: TConsumerOptions) {
       }
     }
     lastTickOkAt = Date.now();
+    await reportFaults();
+  }
+
+  // The challengers this instance skips, for the console (another process): written when they
+  // change and refreshed every FAULT_REFRESH_MS so the console can tell live reports from stale ones.
+  let reportedFaults = '[]';
+  let reportedAt = 0;
+  async function reportFaults() {
+    syncChallengers();
+    const faults = metrics
+      .listFailingChallengers()
+      .map(({ version, error }) => ({ modelVersion: version, error: error ?? 'failing' }));
+    const text = JSON.stringify(faults);
+    if (text === reportedFaults && Date.now() - reportedAt < FAULT_REFRESH_MS) return;
+    try {
+      await reportChallengerFaults(options.pool, { source: 'stream', instance: owner, faults });
+      reportedFaults = text;
+      reportedAt = Date.now();
+    } catch (error) {
+      log.warn({ err: error }, 'could not report failing challengers');
+    }
   }
 
   function scheduleTick(delayMs: number) {
@@ -165,7 +200,13 @@ export function createConsumer(options: TConsumerOptions) {
     if (isStopping) return { isHealthy: false, reason: 'stopping' };
     const sinceTickMs = Date.now() - lastTickOkAt;
     if (sinceTickMs >= options.leaseTtlMs) {
-      return { isHealthy: false, reason: lastTickOkAt === 0 ? 'starting: no lease tick completed yet' : `lease loop has not completed a tick for ${Math.round(sinceTickMs / 1000)} s (database or Kinesis unreachable?)` };
+      return {
+        isHealthy: false,
+        reason:
+          lastTickOkAt === 0
+            ? 'starting: no lease tick completed yet'
+            : `lease loop has not completed a tick for ${Math.round(sinceTickMs / 1000)} s (database or Kinesis unreachable?)`,
+      };
     }
     const stalled = metrics.listStalledShards(stallThresholdMs);
     if (stalled.length > 0) {
@@ -183,7 +224,10 @@ export function createConsumer(options: TConsumerOptions) {
   /** The handler's challengers now, for /metrics and /health (a load failure shows before any batch). */
   function syncChallengers() {
     metrics.setCurrentChallengers(
-      (options.handler.getChallengers?.() ?? []).map((slot) => ({ version: slot.version, error: slot.model ? null : (slot.error ?? 'not loaded') })),
+      (options.handler.getChallengers?.() ?? []).map((slot) => ({
+        version: slot.version,
+        error: slot.model ? null : (slot.error ?? 'not loaded'),
+      })),
     );
   }
 
@@ -196,7 +240,12 @@ export function createConsumer(options: TConsumerOptions) {
     },
     snapshot() {
       syncChallengers();
-      return metrics.snapshot({ owner, shards: [...workers.keys()].sort(), isStopping, stallThresholdMs });
+      return metrics.snapshot({
+        owner,
+        shards: [...workers.keys()].sort(),
+        isStopping,
+        stallThresholdMs,
+      });
     },
     /** health() plus the challengers being skipped (reported; they never make the consumer unhealthy). */
     health(): TConsumerHealth {
@@ -210,6 +259,10 @@ export function createConsumer(options: TConsumerOptions) {
       clearTimeout(timer);
       await ticking;
       await Promise.all([...workers.values()].map((worker) => worker.done));
+      // A stopped instance skips nothing: clear its report rather than let it age out.
+      await reportChallengerFaults(options.pool, { source: 'stream', instance: owner, faults: [] }).catch(
+        () => undefined,
+      );
       log.info({ owner }, 'consumer stopped; leases released');
     },
   };

@@ -248,17 +248,18 @@ export function ChallengersPanel({
                       </div>
                     )}
                   </div>
-                  {data!.failingOnline
+                  {data!.failing
                     .filter((f) => f.version === c.version)
-                    .map((f) => (
+                    .map((f, i) => (
                       <p
-                        key={f.version}
+                        key={`${f.where}-${i}`}
                         role="alert"
                         className="rounded-md border border-danger/30 bg-danger/5 px-3 py-2 text-xs text-danger"
                         data-testid="challenger-failing"
                       >
-                        Skipped online: failed to load ({f.error}). Production answers as usual; the
-                        console retries it at every registry check.
+                        Skipped {f.where === 'online' ? 'online' : 'by a stream consumer'}:{' '}
+                        {f.error}. Production answers as usual; the challenger is retried at every
+                        registry check.
                       </p>
                     ))}
                   <AgreementTable challenger={c} />

@@ -8,6 +8,8 @@ import { generateTripMonth } from '@tripcast/model/trips';
 import { sha256Hex } from '@tripcast/model/runtime';
 import { createProductionModelWatcher, type TProductionModelWatcher } from '@tripcast/model/store';
 import { createTestConsole, type TTestConsole } from '../../testing/context';
+import { createPgPool } from '@tripcast/db/client';
+import { reportChallengerFaults } from '@tripcast/db/queries/challenger-faults';
 
 const NAME = 'ride_duration_prediction_model';
 const v1 = buildE2eModel({ name: NAME, version: 't-v1', intercept: 5, perMile: 3 });
@@ -411,8 +413,24 @@ describe('models router and live prediction (real onnxruntime, real object store
     // Adding it refreshes this process's watcher, which fails to load it.
     await t.caller.models.addChallenger({ version: 't-v4' });
     const compared = await t.caller.models.challengers({ from: new Date(0), to: new Date() });
-    expect(compared.failingOnline).toEqual([
-      { version: 't-v4', error: expect.stringMatching(/sha256/) as string },
+    expect(compared.failing).toEqual([
+      { version: 't-v4', where: 'online', error: expect.stringMatching(/sha256/) as string },
+    ]);
+    // A stream consumer (another process) reports the same challenger failing to score.
+    const pool = createPgPool(t.databaseUrl, { max: 1 });
+    try {
+      await reportChallengerFaults(pool, {
+        source: 'stream',
+        instance: 'consumer-a',
+        faults: [{ modelVersion: 't-v4', error: 'failed to score: boom' }],
+      });
+    } finally {
+      await pool.end();
+    }
+    const withStream = await t.caller.models.challengers({ from: new Date(0), to: new Date() });
+    expect(withStream.failing).toEqual([
+      { version: 't-v4', where: 'online', error: expect.stringMatching(/sha256/) as string },
+      { version: 't-v4', where: 'stream', error: 'failed to score: boom' },
     ]);
     expect(compared.challengers.map((c) => c.version)).toContain('t-v4');
     await t.caller.models.removeChallenger({ version: 't-v4' });

@@ -28,7 +28,11 @@ import {
   createTRPCRouter,
   type TContext,
 } from '../trpc';
+import { listRecentChallengerFaults } from '@tripcast/db/queries/challenger-faults';
 import { listMonthlyModelMetrics } from '@tripcast/db/queries/run-metrics';
+
+/** A consumer refreshes its fault report every 30 s: older rows are from instances that stopped. */
+const CHALLENGER_FAULT_FRESH_MS = 90_000;
 
 /** 64 MiB: far above our linear models (~300 kB), low enough to refuse an accidental upload. */
 const MAX_ONNX_BYTES = 64 * 1024 * 1024;
@@ -219,14 +223,32 @@ export const modelsRouter = createTRPCRouter({
         .getModelWatcher()
         .then((watcher) => watcher.challengers())
         .catch(() => []);
-      const failingOnline = loaded
-        .filter((c) => c.error !== null)
-        .map((c) => ({ version: c.version, error: showText(c.error!, ctx) }));
+      // Stream consumers are other processes: they report theirs in Postgres with every lease tick.
+      const versions = new Set(serving.challengers.map((c) => c.version));
+      const streamFaults = await listRecentChallengerFaults(ctx.db, {
+        since: new Date(Date.now() - CHALLENGER_FAULT_FRESH_MS),
+      });
+      const failing = [
+        ...loaded
+          .filter((c) => c.error !== null)
+          .map((c) => ({
+            version: c.version,
+            where: 'online' as const,
+            error: showText(c.error!, ctx),
+          })),
+        ...streamFaults
+          .filter((f) => versions.has(f.modelVersion))
+          .map((f) => ({
+            version: f.modelVersion,
+            where: 'stream' as const,
+            error: showText(f.error, ctx),
+          })),
+      ];
       return {
         name: ctx.modelName,
         production: serving.production?.version ?? null,
         maxChallengers: MAX_CHALLENGERS_PER_NAME,
-        failingOnline,
+        failing,
         challengers,
         // Batch error against actual durations, month by month (the latest succeeded run of each
         // month that the version scored), for production and every challenger.
