@@ -23,6 +23,8 @@ export type TLoadOptions = {
   durationSec: number;
   /** Extra request headers, e.g. `{ authorization: 'Bearer tc_...' }` for our API. */
   headers?: Record<string, string>;
+  /** Requests per second across all connections (autocannon -R); absent = as fast as it answers. */
+  overallRate?: number;
 };
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -50,6 +52,7 @@ export async function runAutocannon(options: TLoadOptions): Promise<TLoadResult>
     String(options.connections),
     '-d',
     String(options.durationSec),
+    ...(options.overallRate ? ['-R', String(Math.round(options.overallRate))] : []),
     '-m',
     'POST',
     '-H',

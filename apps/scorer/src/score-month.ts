@@ -274,6 +274,8 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     const rejectsAppender = await writer.createAppender('rejects');
     const summary = createSummaryAccumulator();
     const productionMetrics = createErrorMetrics();
+    // Quality and drift work (counting and recording): reported as timings.monitoringMs.
+    let monitoringMs = 0;
     let rowsSinceFlush = 0;
     const rejectCounts = new Float64Array(REJECT_REASONS.length);
     const validation = request.validation ?? 'course';
@@ -316,14 +318,17 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         const rides = { pu, do: dropoff, distance, pickupMs };
         const predicted = valid > 0 ? await loadedModel.predict(rides) : new Float32Array(0);
         summary.addScored(predicted, actual, valid);
+        const monitorStart = performance.now();
         productionMetrics.add(predicted, actual, valid);
         productionDrift?.add({ ...rides, predicted }, valid);
+        monitoringMs += performance.now() - monitorStart;
         const challengerPredictions = await scoreChallengers(
           challengers,
           rides,
           valid,
           { predicted, actual },
           runLog,
+          (ms) => (monitoringMs += ms),
         );
         appendPredictions(
           predictionsAppender,
@@ -424,7 +429,6 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       );
     }
 
-    timings.totalMs = Math.round(performance.now() - startedAt);
     const models: TRunModelResult[] = [
       {
         modelVersion: loadedModel.version,
@@ -445,6 +449,19 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         outputUri: c.error === null ? (c.outputUri ?? null) : null,
       })),
     ];
+    // Drift is recorded before the run is marked succeeded, so its cost is in the run's timings.
+    const recordStart = performance.now();
+    await recordRunDrift(
+      [
+        { version: loadedModel.version, drift: productionDrift },
+        ...challengers.filter((c) => c.error === null),
+      ],
+      { runId: request.runId, periodStart: new Date(Date.UTC(request.year, request.month - 1, 1)) },
+      runLog,
+      models,
+    );
+    timings.monitoringMs = Math.round(monitoringMs + performance.now() - recordStart);
+    timings.totalMs = Math.round(performance.now() - startedAt);
     const result: TScoreResult = {
       runId: request.runId,
       ...counters,
@@ -460,15 +477,6 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       summary: result.summary,
       models: models.map((m) => toMetricsRow(loadedModel.name, m)),
     });
-    await recordRunDrift(
-      [
-        { version: loadedModel.version, drift: productionDrift },
-        ...challengers.filter((c) => c.error === null),
-      ],
-      { runId: request.runId, periodStart: new Date(Date.UTC(request.year, request.month - 1, 1)) },
-      runLog,
-      models,
-    );
     runLog.info(
       {
         rowsRead: result.rowsRead,
@@ -581,6 +589,8 @@ async function scoreChallengers(
   valid: number,
   production: { predicted: Float32Array; actual: Float32Array },
   log: Logger,
+  /** Time spent on the challenger's figures and drift (the run's monitoring cost). */
+  addMonitoringMs: (ms: number) => void,
 ): Promise<(Float32Array | null)[]> {
   const out: (Float32Array | null)[] = [];
   for (const slot of slots) {
@@ -592,9 +602,11 @@ async function scoreChallengers(
       const predicted = valid > 0 ? await slot.model.predict(rides) : new Float32Array(0);
       if (predicted.length !== valid)
         throw new Error(`returned ${predicted.length} predictions for ${valid} rows`);
+      const monitorStart = performance.now();
       slot.metrics.add(predicted, production.actual, valid);
       slot.agreement.add(predicted, production.predicted, valid);
       slot.drift?.add({ ...rides, predicted }, valid);
+      addMonitoringMs(performance.now() - monitorStart);
       out.push(predicted);
     } catch (error) {
       slot.error = `failed to score: ${firstLine(error)}`;
