@@ -48,3 +48,26 @@ export function getDb(): TDb {
   processDb ??= createDbClient(readDbEnv().DATABASE_URL);
   return processDb;
 }
+
+/**
+ * Runs `work` on one client of `pool` inside a transaction: committed when it resolves, rolled
+ * back when it throws (the error is the one thrown). For the plain-pg writers that replace a
+ * set of rows at once.
+ */
+export async function withTransaction<T>(
+  pool: Pick<pg.Pool, 'connect'>,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -2,7 +2,7 @@
 // instance reports the challengers it cannot load or score with every lease tick, so the console,
 // a different process, can say which challenger is being skipped where and why.
 import type { Pool } from 'pg';
-import type { TDb } from '../client';
+import { withTransaction, type TDb } from '../client';
 import type { PredictionSource } from '../generated/prisma/enums';
 
 export type TChallengerFault = { modelVersion: string; error: string };
@@ -15,9 +15,7 @@ export async function reportChallengerFaults(
   pool: Pick<Pool, 'connect'>,
   input: { source: PredictionSource; instance: string; faults: readonly TChallengerFault[] },
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query(
       'DELETE FROM challenger_faults WHERE source = $1::"PredictionSource" AND instance = $2',
       [input.source, input.instance],
@@ -29,13 +27,7 @@ export async function reportChallengerFaults(
         [input.source, input.instance, fault.modelVersion, fault.error],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export type TChallengerFaultRow = TChallengerFault & {

@@ -3,7 +3,7 @@
 // challenger was from production. The scorer writes a run's rows when it succeeds (plain pg, as
 // its other run writes); the run page, the Models page and monitoring read them here.
 import type { Pool } from 'pg';
-import type { Prisma, TDb } from '../client';
+import { withTransaction, type Prisma, type TDb } from '../client';
 import type { PredictionRole, TaxiType } from '../generated/prisma/enums';
 
 export type TNewRunModelMetrics = {
@@ -45,9 +45,7 @@ export async function replaceRunModelMetrics(
   runKey: number,
   metrics: readonly TNewRunModelMetrics[],
 ): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await withTransaction(pool, async (client) => {
     await client.query('DELETE FROM batch_run_model_metrics WHERE run_key = $1', [runKey]);
     for (const m of metrics) {
       await client.query(
@@ -70,13 +68,7 @@ export async function replaceRunModelMetrics(
         ],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 const RUN_MODEL_METRICS_SELECT = {
