@@ -272,23 +272,42 @@ function assertChunk(chunk: TBatchPredictionChunk): number {
   return length;
 }
 
-async function* encodeCopyBinary(
-  runKey: number,
-  chunks: TReplaceRunPredictionsOptions['rows'],
+/**
+ * A binary COPY stream: the header, each chunk's tuples as `encode` writes them (length 0 = none),
+ * then the trailer. `onRows` counts the rows sent.
+ */
+async function* encodeCopyStream<TChunk>(
+  chunks: AsyncIterable<TChunk> | Iterable<TChunk>,
+  encode: (chunk: TChunk) => { length: number; bytes: () => Buffer },
   onRows: (count: number) => void,
 ): AsyncGenerator<Buffer> {
   const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
   COPY_SIGNATURE.copy(header, 0); // then flags (int32 0) and header-extension length (int32 0)
   yield header;
   for await (const chunk of chunks) {
-    const length = assertChunk(chunk);
+    const { length, bytes } = encode(chunk);
     if (length === 0) continue;
-    yield encodeChunk(runKey, chunk, length);
+    yield bytes();
     onRows(length);
   }
   const trailer = Buffer.alloc(2);
   trailer.writeInt16BE(-1, 0);
   yield trailer;
+}
+
+function encodeCopyBinary(
+  runKey: number,
+  chunks: TReplaceRunPredictionsOptions['rows'],
+  onRows: (count: number) => void,
+): AsyncGenerator<Buffer> {
+  return encodeCopyStream(
+    chunks,
+    (chunk) => {
+      const length = assertChunk(chunk);
+      return { length, bytes: () => encodeChunk(runKey, chunk, length) };
+    },
+    onRows,
+  );
 }
 
 function encodeChunk(runKey: number, chunk: TBatchPredictionChunk, length: number): Buffer {
@@ -381,47 +400,51 @@ function writeText(buffer: Buffer, text: string, offset: number): number {
 // Fixed bytes per challenger tuple: field count (2) + 4 length words (16) + int4 + int4 + float4.
 const CHALLENGER_FIXED_BYTES = 2 + 16 + 4 + 4 + 4;
 
-async function* encodeChallengerCopy(
+function encodeChallengerCopy(
   runKey: number,
   chunks: AsyncIterable<TChallengerPredictionChunk> | Iterable<TChallengerPredictionChunk>,
   onRows: (count: number) => void,
 ): AsyncGenerator<Buffer> {
-  const header = Buffer.alloc(COPY_SIGNATURE.length + 8);
-  COPY_SIGNATURE.copy(header, 0);
-  yield header;
-  for await (const chunk of chunks) {
-    const length = chunk.rowIndex.length;
-    if (chunk.predicted.length !== length)
-      throw new RangeError(
-        `challenger prediction chunk: predicted has ${chunk.predicted.length} values, rowIndex has ${length}`,
-      );
-    if (length === 0) continue;
-    const version = Buffer.from(chunk.modelVersion, 'utf8');
-    const buffer = Buffer.allocUnsafe((CHALLENGER_FIXED_BYTES + version.length) * length);
-    const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    let offset = 0;
-    for (let i = 0; i < length; i++) {
-      const predicted = chunk.predicted[i]!;
-      if (Number.isNaN(predicted))
+  return encodeCopyStream(
+    chunks,
+    (chunk) => {
+      const length = chunk.rowIndex.length;
+      if (chunk.predicted.length !== length)
         throw new RangeError(
-          `challenger ${chunk.modelVersion} row ${chunk.rowIndex[i]}: predicted duration is NaN`,
+          `challenger prediction chunk: predicted has ${chunk.predicted.length} values, rowIndex has ${length}`,
         );
-      view.setInt16(offset, CHALLENGER_COLUMNS.length);
-      view.setInt32(offset + 2, 4);
-      view.setInt32(offset + 6, runKey);
-      view.setInt32(offset + 10, version.length);
-      version.copy(buffer, offset + 14);
-      offset += 14 + version.length;
-      view.setInt32(offset, 4);
-      view.setInt32(offset + 4, chunk.rowIndex[i]!);
-      view.setInt32(offset + 8, 4);
-      view.setFloat32(offset + 12, predicted);
-      offset += 16;
-    }
-    yield buffer.subarray(0, offset);
-    onRows(length);
+      return { length, bytes: () => encodeChallengerChunk(runKey, chunk, length) };
+    },
+    onRows,
+  );
+}
+
+function encodeChallengerChunk(
+  runKey: number,
+  chunk: TChallengerPredictionChunk,
+  length: number,
+): Buffer {
+  const version = Buffer.from(chunk.modelVersion, 'utf8');
+  const buffer = Buffer.allocUnsafe((CHALLENGER_FIXED_BYTES + version.length) * length);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  let offset = 0;
+  for (let i = 0; i < length; i++) {
+    const predicted = chunk.predicted[i]!;
+    if (Number.isNaN(predicted))
+      throw new RangeError(
+        `challenger ${chunk.modelVersion} row ${chunk.rowIndex[i]}: predicted duration is NaN`,
+      );
+    view.setInt16(offset, CHALLENGER_COLUMNS.length);
+    view.setInt32(offset + 2, 4);
+    view.setInt32(offset + 6, runKey);
+    view.setInt32(offset + 10, version.length);
+    version.copy(buffer, offset + 14);
+    offset += 14 + version.length;
+    view.setInt32(offset, 4);
+    view.setInt32(offset + 4, chunk.rowIndex[i]!);
+    view.setInt32(offset + 8, 4);
+    view.setFloat32(offset + 12, predicted);
+    offset += 16;
   }
-  const trailer = Buffer.alloc(2);
-  trailer.writeInt16BE(-1, 0);
-  yield trailer;
+  return buffer.subarray(0, offset);
 }
