@@ -104,19 +104,25 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
       FROM prediction_history h WHERE ${where.join(' AND ')}
       ORDER BY h.created_at DESC, h.id DESC LIMIT ${bind(limit)}`);
   }
-  // batch_predictions holds production's rows; a run's challengers are in batch_challenger_predictions.
-  if (filter.sources.includes('batch') && (!filter.roles || filter.roles.includes('production'))) {
-    const at = 'COALESCE(r.finished_at, r.created_at)';
+  // Both batch branches: succeeded runs timed by when they finished, in the period, of the version
+  // (`versionColumn`), rows of the zone (on batch_predictions b).
+  const at = 'COALESCE(r.finished_at, r.created_at)';
+  const batchFilters = (versionColumn: string) => {
     const runWhere = ["r.status = 'succeeded'"];
-    if (filter.modelVersion) runWhere.push(`r.model_version = ${bind(filter.modelVersion)}`);
+    if (filter.modelVersion) runWhere.push(`${versionColumn} = ${bind(filter.modelVersion)}`);
     if (filter.from) runWhere.push(`${at} >= ${bind(filter.from)}`);
     if (filter.to) runWhere.push(`${at} < ${bind(filter.to)}`);
-    const rowWhere = ['b.run_key = r.key'];
+    const zoneWhere: string[] = [];
     if (filter.zoneId) {
       const z = bind(filter.zoneId);
-      rowWhere.push(`(b.pu_location_id = ${z} OR b.do_location_id = ${z})`);
+      zoneWhere.push(`(b.pu_location_id = ${z} OR b.do_location_id = ${z})`);
     }
-    const limitParam = bind(limit);
+    return { runWhere, zoneWhere, limitParam: bind(limit) };
+  };
+  // batch_predictions holds production's rows; a run's challengers are in batch_challenger_predictions.
+  if (filter.sources.includes('batch') && (!filter.roles || filter.roles.includes('production'))) {
+    const { runWhere, zoneWhere, limitParam } = batchFilters('r.model_version');
+    const rowWhere = ['b.run_key = r.key', ...zoneWhere];
     parts.push(`SELECT 'batch' AS source, 'scored' AS status, r.at AS "predictedAt",
         b.ride_id AS "rideId", b.pu_location_id::int AS "puLocationId", b.do_location_id::int AS "doLocationId",
         b.trip_distance AS "tripDistance", b.predicted_duration AS "predictedDuration",
@@ -130,17 +136,9 @@ function buildHistorySql(filter: THistoryFilter, limit: number) {
   if (filter.sources.includes('batch') && (!filter.roles || filter.roles.includes('challenger'))) {
     // The challengers that scored a run (batch_run_model_metrics), each row beside production's row
     // of the same ride for its fields.
-    const at = 'COALESCE(r.finished_at, r.created_at)';
-    const runWhere = ["r.status = 'succeeded'", "m.role = 'challenger'", 'm.error IS NULL'];
-    if (filter.modelVersion) runWhere.push(`m.model_version = ${bind(filter.modelVersion)}`);
-    if (filter.from) runWhere.push(`${at} >= ${bind(filter.from)}`);
-    if (filter.to) runWhere.push(`${at} < ${bind(filter.to)}`);
-    const rowWhere = ['c.run_key = r.key', 'c.model_version = r.model_version'];
-    if (filter.zoneId) {
-      const z = bind(filter.zoneId);
-      rowWhere.push(`(b.pu_location_id = ${z} OR b.do_location_id = ${z})`);
-    }
-    const limitParam = bind(limit);
+    const { runWhere, zoneWhere, limitParam } = batchFilters('m.model_version');
+    runWhere.push("m.role = 'challenger'", 'm.error IS NULL');
+    const rowWhere = ['c.run_key = r.key', 'c.model_version = r.model_version', ...zoneWhere];
     parts.push(`SELECT 'batch' AS source, 'scored' AS status, r.at AS "predictedAt",
         x.ride_id AS "rideId", x.pu_location_id::int AS "puLocationId", x.do_location_id::int AS "doLocationId",
         x.trip_distance AS "tripDistance", x.predicted_duration AS "predictedDuration",
