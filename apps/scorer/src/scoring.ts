@@ -358,12 +358,7 @@ export async function* readPredictionChunks(
   const anomalyText = Array.from({ length: 1 << ANOMALIES.length }, (_, mask) =>
     formatAnomalies(mask),
   );
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    const n = chunk.rowCount;
-    const column = (k: number) =>
-      (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
+  for await (const column of streamNumericChunks(result)) {
     const rowIndex = Int32Array.from(column(0));
     yield {
       rowIndex,
@@ -376,6 +371,21 @@ export async function* readPredictionChunks(
       tripDistance: Float32Array.from(column(6)),
       anomaly: Array.from(column(7), (mask) => anomalyText[mask] ?? null),
     };
+  }
+}
+
+/**
+ * A streaming result's chunks, each as a reader of its numeric columns: `column(k)` is a view over
+ * DuckDB's memory, valid until the next chunk is fetched (copy what you keep).
+ */
+async function* streamNumericChunks(
+  result: Awaited<ReturnType<DuckDBConnection['stream']>>,
+): AsyncGenerator<(k: number) => TTypedVector['items']> {
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) return;
+    const n = chunk.rowCount;
+    yield (k) => (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
   }
 }
 
@@ -393,12 +403,7 @@ export async function* readChallengerChunks(
     const result = await connection.stream(
       `SELECT rowid::INTEGER, ${name} FROM predictions WHERE ${name} IS NOT NULL ORDER BY rowid`,
     );
-    for (;;) {
-      const chunk = await result.fetchChunk();
-      if (!chunk || chunk.rowCount === 0) break;
-      const n = chunk.rowCount;
-      const column = (k: number) =>
-        (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
+    for await (const column of streamNumericChunks(result)) {
       yield {
         modelVersion: version,
         rowIndex: Int32Array.from(column(0)),
