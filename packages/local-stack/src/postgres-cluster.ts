@@ -33,6 +33,53 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
+/**
+ * How many processes still attach the shared memory segment a postmaster.pid names (its 7th
+ * line is "<key> <shmid>"): the children of a killed postmaster hold it until they notice their
+ * parent is gone. undefined when this platform cannot tell (no /proc/sysvipc).
+ */
+async function countSegmentAttachments(pidFileContent: string): Promise<number | undefined> {
+  const [key, shmid] = pidFileContent.split('\n')[6]?.trim().split(/\s+/) ?? [];
+  if (!key || !shmid) return undefined;
+  const table = await fs.readFile('/proc/sysvipc/shm', 'utf8').catch(() => undefined);
+  if (table === undefined) return undefined;
+  for (const row of table.split('\n').slice(1)) {
+    // key shmid perms size cpid lpid nattch ...
+    const columns = row.trim().split(/\s+/);
+    if (columns[0] === key && columns[1] === shmid) return Number(columns[6]);
+  }
+  return 0; // the segment is gone
+}
+
+/**
+ * Waits until no process of a stopped server is left on its data folder. Postgres itself would
+ * refuse to start while they run, but only with the lock file in place: removing a stale one
+ * without this wait would let a new server and the old backends share one data folder.
+ */
+async function waitForOldBackends(
+  pidFileContent: string,
+  pid: number,
+  log: (line: string) => void,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let isLogged = false;
+  for (;;) {
+    const attached = await countSegmentAttachments(pidFileContent);
+    if (attached === undefined || attached === 0) return;
+    if (Date.now() > deadline) {
+      throw new LocalStackError(
+        `${attached} process(es) of a stopped Postgres server (pid ${pid}) still use its data folder after ${timeoutMs / 1000} s; stop them (for example \`pkill -f "postgres:"\`) and start again.`,
+      );
+    }
+    if (!isLogged) {
+      log(`waiting for ${attached} process(es) of the stopped server (pid ${pid}) to exit`);
+      isLogged = true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** On Linux, whether pid is a postgres server started on dataDir (its command line names it). */
 async function isPostmasterOf(pid: number, dataDir: string): Promise<boolean | undefined> {
   try {
@@ -66,9 +113,11 @@ export async function clearStalePidFile(
         process.kill(pid, 'SIGQUIT');
         await waitForExit(pid, 5_000);
       }
+      await waitForOldBackends(content, pid, log);
       return;
     }
   }
+  await waitForOldBackends(content, pid, log);
   log(
     `removing a stale postmaster.pid (pid ${Number.isNaN(pid) ? '?' : pid} is not a running Postgres)`,
   );

@@ -117,14 +117,51 @@ describe('startPostgres', () => {
     );
     process.kill(first.pid, 'SIGKILL');
     await waitUntil(() => !isAlive(first.pid));
-    // Postgres' children notice the dead postmaster and exit; until then the shared memory is held.
-    await new Promise((resolve) => setTimeout(resolve, 500));
     expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(true);
 
+    // At once, while the dead postmaster's children may still run on the folder: the start waits
+    // for them (a loaded machine once kept them alive past a fixed pause).
     const second = await startPostgres({ dataDir, port: 0 });
     try {
       expect(await query<{ n: string }>(second.urlFor(), 'select count(*) as n from t')).toEqual([
         { n: '1000' },
+      ]);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('waits for the children of a killed server before starting a new one on its folder', async () => {
+    const dataDir = path.join(root, 'children');
+    const first = await startPostgres({ dataDir, port: 0, durable: false });
+    const children = (await fs.readFile(`/proc/${first.pid}/task/${first.pid}/children`, 'utf8'))
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    // A stopped child cannot notice its parent's death: it holds the old server's shared memory.
+    const straggler = children[0] ?? 0;
+    expect(straggler).toBeGreaterThan(0); // never signal pid 0: that is our own process group
+    process.kill(straggler, 'SIGSTOP');
+    process.kill(first.pid, 'SIGKILL');
+    await waitUntil(() => !isAlive(first.pid));
+
+    const logs: string[] = [];
+    const starting = startPostgres({
+      dataDir,
+      port: 0,
+      durable: false,
+      onLog: (line) => logs.push(line),
+    });
+    await waitUntil(() => logs.some((line) => line.includes('waiting for')));
+    expect(isAlive(straggler)).toBe(true);
+    process.kill(straggler, 'SIGCONT');
+    const second = await starting;
+    try {
+      expect(logs.join('\n')).toMatch(
+        /waiting for \d+ process\(es\) of the stopped server \(pid \d+\) to exit/,
+      );
+      expect(await query<{ one: number }>(second.urlFor(), 'select 1 as one')).toEqual([
+        { one: 1 },
       ]);
     } finally {
       await second.stop();
