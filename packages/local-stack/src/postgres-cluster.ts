@@ -124,7 +124,6 @@ export async function clearStalePidFile(
   await fs.rm(pidFile, { force: true });
 }
 
-/** Stops a server still running on dataDir whose owner is gone (it is not ours to keep). */
 type TInitOptions = {
   binaries: TBinaries;
   owner: TOwner;
@@ -134,6 +133,7 @@ type TInitOptions = {
   log: (line: string) => void;
 };
 
+/** Stops a server still running on dataDir whose owner is gone (it is not ours to keep). */
 export async function stopLeftoverPostgres(dataDir: string): Promise<void> {
   // The data folder may be a link to a relocated cluster (placeDataDir): the server's command line names the target.
   const real = await fs.realpath(dataDir).catch(() => path.resolve(dataDir));

@@ -175,19 +175,26 @@ describe('Kinesis (kinesalite)', () => {
 
 describe('sweepAbandonedTestStacks', () => {
   it('stops the Postgres of a test run that died and removes its folder, leaving live runs alone', async () => {
-    // A "dead run": a temp stack folder whose owner pid has exited, with its server still up.
-    const dead = await fs.mkdtemp(path.join(os.tmpdir(), 'tripcast-test-'));
+    // A "dead run": a temp stack folder whose owner pid has exited, with its server still up. It
+    // sits in a folder of its own: every test stack starting meanwhile (other packages' suites run
+    // in parallel under turbo) sweeps the shared temp folder and could take this one first.
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), 'sweep-test-'));
+    await fs.chmod(parent, 0o755);
+    const dead = await fs.mkdtemp(path.join(parent, 'tripcast-test-'));
     await fs.chmod(dead, 0o755);
     const gone = spawn('true');
     await new Promise((resolve) => gone.once('exit', resolve));
     await fs.writeFile(path.join(dead, 'owner.pid'), `${gone.pid}\n`);
     const orphan = await startPostgres({ dataDir: path.join(dead, 'pg'), port: 0, durable: false });
 
-    expect(await sweepAbandonedTestStacks()).toBeGreaterThanOrEqual(1);
+    const live = await fs.mkdtemp(path.join(parent, 'tripcast-test-'));
+    await fs.writeFile(path.join(live, 'owner.pid'), `${process.pid}\n`);
+
+    expect(await sweepAbandonedTestStacks(parent)).toBe(1);
     expect(existsSync(dead)).toBe(false);
     expect(() => process.kill(orphan.pid, 0)).toThrow();
-    // This run's own stack (owner alive) is untouched.
-    const db = await createTestDatabase();
-    await db.drop();
+    // A live run's folder (owner alive) is left alone.
+    expect(existsSync(path.join(live, 'owner.pid'))).toBe(true);
+    await fs.rm(parent, { recursive: true, force: true });
   });
 });

@@ -20,8 +20,7 @@ const OWNER_FILE = 'owner.pid';
  * temp folder. Every run therefore cleans up after dead ones: stacks whose owner process is
  * gone have their server stopped and their folder removed.
  */
-export async function sweepAbandonedTestStacks(): Promise<number> {
-  const tmp = os.tmpdir();
+export async function sweepAbandonedTestStacks(tmp = os.tmpdir()): Promise<number> {
   const names = (await fs.readdir(tmp).catch(() => [])).filter((name) =>
     name.startsWith(TEMP_PREFIX),
   );
