@@ -2,14 +2,15 @@
 // can be killed and rerun. Plain function over explicit dependencies; the CLI, the scheduler and
 // tests call it with real ones.
 //
-// Flow: input (local or s3://, downloaded) -> DuckDB reads the month in file order -> validate
-// (reason per rejected row) -> features + ONNX predict in batches -> predictions appended to a
-// DuckDB table in row order -> one COPY joins them back to the input positionally and writes the
-// course's Parquet to scratch -> published by temp + rename/copy -> optionally COPY into Postgres
-// (one transaction per run) -> run record succeeded with counts and statistics.
+// Flow: input (local or s3://, downloaded) -> one DuckDB COPY reads the month and writes the
+// course's Parquet to scratch, scoring each vector on its way through a scalar function
+// (score-function.ts: validate, reason per rejected row, features + ONNX predict, the scored rows'
+// extras and the rejects appended to DuckDB tables) -> rejects and challenger files written from
+// those tables -> published by temp + rename/copy -> optionally COPY into Postgres (one
+// transaction per run) -> run record succeeded with counts and statistics.
 //
-// Challengers (registry stage `challenger`) score the same batches after production, one model
-// call each per batch: each gets a sibling Parquet (paths.ts challengerOutputUri), its rows in
+// Challengers (registry stage `challenger`) score the same vectors after production, one model
+// call each per vector: each gets a sibling Parquet (paths.ts challengerOutputUri), its rows in
 // batch_challenger_predictions and its figures in batch_run_model_metrics beside production's.
 // A challenger that fails to load or to score is recorded with its error and skipped: it never
 // fails the run or changes production's output.
@@ -46,21 +47,26 @@ import { publishFile, removeScratch } from './publish';
 import { beginRun } from './run-lifecycle';
 import type { TRunTrigger } from '@tripcast/db/queries/runs';
 import {
+  copyVectorBatch,
+  createVectorQueue,
+  MAX_QUEUED_VECTORS,
+  registerScoreFunction,
+  type TScoredVector,
+} from './score-function';
+import {
   appendPredictions,
   buildChallengerCopy,
-  batchChunks,
   buildOutputCopy,
   buildRejectsCopy,
   fetchInput,
   firstLine,
-  PREDICT_BATCH_ROWS,
   readChallengerChunks,
   readPredictionChunks,
   ScoreRunError,
   type TBatchPredictionChunk,
 } from './scoring';
 import { createSummaryAccumulator, type TRunSummary } from './stats';
-import { countParquetRows, readTripChunks, readTripColumns } from './trip-reader';
+import { countParquetRows, readTripColumns } from './trip-reader';
 
 export { ScoreRunError, type TBatchPredictionChunk } from './scoring';
 
@@ -86,10 +92,10 @@ export type TScoreRequest = TMonth & {
   validation?: TValidationPolicy;
 };
 
-/** A challenger as its loader found it: loaded, or why not. */
 /** Rows appended between two commits of the run's DuckDB tables (bounds their unflushed memory). */
 const FLUSH_EVERY_ROWS = 1 << 20;
 
+/** A challenger as its loader found it: loaded, or why not. */
 export type TChallengerModel = {
   version: string;
   model: TLoadedModel | null;
@@ -201,12 +207,14 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     runLog.info({ input: request.inputUri, output: request.outputUri }, 'run started');
     const inputFile = await time('fetchMs', () => fetchInput(request.inputUri, scratch, deps.s3));
 
-    // A small memory limit: the predictions table grows with the month, and committed blocks
-    // beyond the limit spill to the temp directory, so peak RSS stays flat (12M-row month: 704 MB
-    // with 512 MB and one commit at the end, 455 MB with 128 MB and a commit every 1M rows).
+    // A bounded memory limit: the predictions table (Postgres sink, challengers) grows with the
+    // month, and committed blocks beyond the limit spill to the temp directory, so peak RSS stays
+    // under 512 MB (12M-row month: 494 MB). Chosen by measurement with the row groups of
+    // PARQUET_WRITE_OPTIONS: at 128 MB the order-keeping output COPY ran at half speed, at 256 MB
+    // a 12M-row month peaked at 584 MB.
     instance = await DuckDBInstance.create(':memory:', {
       threads: '2',
-      memory_limit: '128MB',
+      memory_limit: '176MB',
       temp_directory: path.join(scratch, 'duckdb-tmp'),
       preserve_insertion_order: 'true',
     });
@@ -259,17 +267,20 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       loadChallengerSlots(deps, production, runLog, trackDrift),
     );
 
-    // Appenders on a second connection: an appender flushing on the reading connection would end
-    // its streaming result early (DuckDB runs one statement per connection at a time).
+    // Appenders on a second connection: the scoring connection is busy with the output COPY
+    // (DuckDB runs one statement per connection at a time).
     writer = await instance.connect();
-    // One row per input row: the prediction (NULL = rejected), the row's anomaly mask and distance,
-    // for the Postgres rows (the Parquet keeps the course's columns only).
+    // One row per scored row: its index, anomaly mask and distance for the Postgres rows (the
+    // Parquet keeps the course's columns only), and each challenger's prediction.
     await writer.run(
-      `CREATE TABLE predictions (predicted FLOAT, anomalies UTINYINT, distance FLOAT${challengers.map((c) => `, ${c.column} FLOAT`).join('')})`,
+      `CREATE TABLE predictions (row_index INTEGER, anomalies UTINYINT, distance FLOAT${challengers.map((c) => `, ${c.column} FLOAT`).join('')})`,
     );
     await writer.run(
       'CREATE TABLE rejects (row_index INTEGER, reason UTINYINT, pickup_ms DOUBLE, dropoff_ms DOUBLE, pu INTEGER, do_ INTEGER, distance DOUBLE)',
     );
+    // Read back only by the Postgres rows and the challengers' files: without them, a Parquet-only
+    // run skips the appends (about a sixth of its JS work).
+    const keepsScoredRows = Boolean(pool && deps.writePredictions) || challengers.length > 0;
     const predictionsAppender = await writer.createAppender('predictions');
     const rejectsAppender = await writer.createAppender('rejects');
     const summary = createSummaryAccumulator();
@@ -286,72 +297,102 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       counters.totalRows,
     );
     const loadedModel = model;
-    await time('scoreMs', async () => {
-      for await (const batch of batchChunks(
-        readTripChunks(conn, { file: inputFile, columns }),
-        PREDICT_BATCH_ROWS,
-      )) {
-        // The course's batch job scores trips of 1..60 minutes only (its read_data filter).
-        const checked = validateTripChunk(batch, {
-          ...request,
-          requireCourseDuration: true,
-          policy: validation,
-        });
-        const { reasons, validCount: valid } = checked;
-        for (const [anomaly, n] of Object.entries(checked.anomalyCounts))
-          anomalyCounts[anomaly] = (anomalyCounts[anomaly] ?? 0) + n;
-        const pu = new Int32Array(valid);
-        const dropoff = new Int32Array(valid);
-        const distance = new Float32Array(valid);
-        const actual = new Float32Array(valid);
-        // TLC times are New York wall-clock read as UTC: the same encoding online and stream use.
-        const pickupMs = new Float64Array(valid);
-        for (let i = 0, j = 0; i < batch.length; i++) {
-          if (reasons[i] !== 0) continue;
-          pu[j] = batch.pu[i]!;
-          dropoff[j] = batch.do[i]!;
-          distance[j] = batch.distance[i]!;
-          pickupMs[j] = batch.pickupMs[i]!;
-          actual[j] = (batch.dropoffMs[i]! - batch.pickupMs[i]!) / 60_000;
-          j++;
-        }
-        const rides = { pu, do: dropoff, distance, pickupMs };
-        const predicted = valid > 0 ? await loadedModel.predict(rides) : new Float32Array(0);
-        summary.addScored(predicted, actual, valid);
-        const monitorStart = performance.now();
-        productionMetrics.add(predicted, actual, valid);
-        productionDrift?.add({ ...rides, predicted }, valid);
-        monitoringMs += performance.now() - monitorStart;
-        const challengerPredictions = await scoreChallengers(
-          challengers,
-          rides,
-          valid,
-          { predicted, actual },
-          runLog,
-          (ms) => (monitoringMs += ms),
-        );
-        appendPredictions(
-          predictionsAppender,
-          rejectsAppender,
-          batch,
-          { reasons, anomalies: checked.anomalies },
-          predicted,
-          rejectCounts,
-          challengerPredictions,
-        );
-        // Commit every ~1M rows: an appender keeps unflushed rows in transaction-local memory,
-        // which the memory limit cannot evict (the whole month's predictions would sit in RAM);
-        // committing every 64k-row batch instead cost ~15% more CPU (many small row-group writes).
-        if ((rowsSinceFlush += batch.length) >= FLUSH_EVERY_ROWS) {
-          predictionsAppender.flushSync();
-          rejectsAppender.flushSync();
-          rowsSinceFlush = 0;
-        }
-        counters.rowsRead += batch.length;
-        counters.rowsScored += valid;
-        counters.rowsRejected += batch.length - valid;
-        progress.update(counters);
+    // What a scored vector leaves for the JS thread to do after its prediction has gone back to
+    // DuckDB: figures, drift, challengers and the appends. DuckDB's threads wait while the score
+    // function runs, not while this runs (it runs between calls), so it is queued, within a bound.
+    const recordScored = (vector: TScoredVector) => {
+      const { batch, checked, rides, actual, predicted } = vector;
+      const valid = checked.validCount;
+      summary.addScored(predicted, actual, valid);
+      const monitorStart = performance.now();
+      productionMetrics.add(predicted, actual, valid);
+      productionDrift?.add({ ...rides, predicted }, valid);
+      monitoringMs += performance.now() - monitorStart;
+      const challengerPredictions = scoreChallengers(
+        challengers,
+        rides,
+        valid,
+        { predicted, actual },
+        runLog,
+        (ms) => (monitoringMs += ms),
+      );
+      appendPredictions(
+        keepsScoredRows ? predictionsAppender : null,
+        rejectsAppender,
+        batch,
+        checked,
+        rejectCounts,
+        challengerPredictions,
+      );
+      // Commit every ~1M rows: an appender keeps unflushed rows in transaction-local memory,
+      // which the memory limit cannot evict (the whole month's rows would sit in RAM).
+      if ((rowsSinceFlush += batch.length) >= FLUSH_EVERY_ROWS) {
+        predictionsAppender.flushSync();
+        rejectsAppender.flushSync();
+        rowsSinceFlush = 0;
       }
+    };
+    const recorder = createVectorQueue(recordScored, MAX_QUEUED_VECTORS);
+    // Called by DuckDB for each vector of the month while the output COPY runs (score-function.ts):
+    // synchronous, on the JS thread, in no particular order.
+    registerScoreFunction(conn, (view) => {
+      // The vectors are DuckDB's memory, valid during this call only: the queued work gets copies.
+      const batch = copyVectorBatch(view);
+      // The course's batch job scores trips of 1..60 minutes only (its read_data filter).
+      const checked = validateTripChunk(batch, {
+        ...request,
+        requireCourseDuration: true,
+        policy: validation,
+      });
+      const { reasons, validCount: valid } = checked;
+      for (const [anomaly, n] of Object.entries(checked.anomalyCounts))
+        anomalyCounts[anomaly] = (anomalyCounts[anomaly] ?? 0) + n;
+      const pu = new Int32Array(valid);
+      const dropoff = new Int32Array(valid);
+      const distance = new Float32Array(valid);
+      const actual = new Float32Array(valid);
+      // TLC times are New York wall-clock read as UTC: the same encoding online and stream use.
+      const pickupMs = new Float64Array(valid);
+      for (let i = 0, j = 0; i < batch.length; i++) {
+        if (reasons[i] !== 0) continue;
+        pu[j] = batch.pu[i]!;
+        dropoff[j] = batch.do[i]!;
+        distance[j] = batch.distance[i]!;
+        pickupMs[j] = batch.pickupMs[i]!;
+        actual[j] = (batch.dropoffMs[i]! - batch.pickupMs[i]!) / 60_000;
+        j++;
+      }
+      const rides = { pu, do: dropoff, distance, pickupMs };
+      const predicted = loadedModel.predictSync(rides);
+      recorder.push({ batch, checked, rides, actual, predicted });
+      counters.rowsRead += batch.length;
+      counters.rowsScored += valid;
+      counters.rowsRejected += batch.length - valid;
+      progress.update(counters);
+      return { reasons, predicted };
+    });
+
+    const localOutput = path.join(scratch, 'predictions.parquet');
+    const localRejects = path.join(scratch, 'rejects.parquet');
+    // One pass: the COPY reads the month, scores each vector and writes the course's Parquet.
+    await time('scoreMs', async () => {
+      let copyError: Error | null = null;
+      try {
+        await conn.run(
+          buildOutputCopy({
+            ...request,
+            columns,
+            inputFile,
+            modelVersion: loadedModel.version,
+            target: localOutput,
+          }),
+        );
+      } catch (error) {
+        copyError = error as Error;
+      }
+      // A recording error is the cause when there is one (the COPY then failed with its message).
+      recorder.drain();
+      if (copyError) throw copyError;
     });
     predictionsAppender.flushSync();
     predictionsAppender.closeSync();
@@ -371,39 +412,32 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     });
     summary.addRejects(reasonCounts);
 
-    const localOutput = path.join(scratch, 'predictions.parquet');
-    const localRejects = path.join(scratch, 'rejects.parquet');
-    // One DuckDB COPY keeps about one core busy: the rejects file is written beside the output on
-    // the (now idle) appender connection, and each challenger's file on a connection of its own
-    // (two sibling files: 0.92 -> 0.45 s for a 3M-row month).
+    // One DuckDB COPY keeps about one core busy: the rejects file and each challenger's file are
+    // written at once, each on a connection of its own (two sibling files: 0.92 -> 0.45 s).
+    const scoredChallengers = challengers.filter((c) => c.error === null);
+    const duck = instance;
     const writerConnection = writer;
+    if (keepsScoredRows) {
+      // Appended in the order DuckDB scored the vectors: sorted once by row index, every later
+      // read (challenger files, Postgres rows) takes the file's order straight from the table.
+      await time('sortMs', () =>
+        writerConnection.run(
+          'CREATE OR REPLACE TABLE predictions AS SELECT * FROM predictions ORDER BY row_index',
+        ),
+      );
+    }
     await time('writeMs', () =>
       Promise.all([
-        conn.run(
-          buildOutputCopy({
-            ...request,
-            columns,
-            inputFile,
-            modelVersion: loadedModel.version,
-            target: localOutput,
-          }),
-        ),
         time('writeRejectsMs', () =>
           writerConnection.run(buildRejectsCopy({ target: localRejects })),
         ),
-      ]),
-    );
-    const scoredChallengers = challengers.filter((c) => c.error === null);
-    const duck = instance;
-    await time('writeChallengersMs', () =>
-      Promise.all(
-        scoredChallengers.map(async (c) => {
+        ...scoredChallengers.map(async (c) => {
           c.localFile = path.join(scratch, `${c.column}.parquet`);
           const own = await duck.connect();
           try {
             await own.run(
               buildChallengerCopy({
-                productionFile: localOutput,
+                ...request,
                 column: c.column,
                 modelVersion: c.version,
                 target: c.localFile,
@@ -413,7 +447,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
             own.closeSync();
           }
         }),
-      ),
+      ]),
     );
     phaseDone = pool && deps.writePredictions ? 0.85 : 0.95;
     await time('publishMs', async () => {
@@ -596,10 +630,10 @@ async function loadChallengerSlots(
 }
 
 /**
- * One predict call per live challenger on the batch production just scored. A challenger that
+ * One predict call per live challenger on the vector production just scored. A challenger that
  * throws is marked failed from then on (its partial figures are worthless) and the run goes on.
  */
-async function scoreChallengers(
+function scoreChallengers(
   slots: TChallengerSlot[],
   rides: Parameters<TLoadedModel['predict']>[0],
   valid: number,
@@ -607,7 +641,7 @@ async function scoreChallengers(
   log: Logger,
   /** Time spent on the challenger's figures and drift (the run's monitoring cost). */
   addMonitoringMs: (ms: number) => void,
-): Promise<(Float32Array | null)[]> {
+): (Float32Array | null)[] {
   const out: (Float32Array | null)[] = [];
   for (const slot of slots) {
     if (slot.error !== null || !slot.model) {
@@ -615,7 +649,7 @@ async function scoreChallengers(
       continue;
     }
     try {
-      const predicted = valid > 0 ? await slot.model.predict(rides) : new Float32Array(0);
+      const predicted = slot.model.predictSync(rides);
       if (predicted.length !== valid)
         throw new Error(`returned ${predicted.length} predictions for ${valid} rows`);
       const monitorStart = performance.now();

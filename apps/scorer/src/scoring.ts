@@ -1,7 +1,7 @@
-// The scoring half of a batch run: DuckDB reads, validation, ONNX predictions appended in row
-// order, and the COPY statements that write the course's Parquet, the rejects file and the rows
-// for Postgres. score-month.ts runs these in order between the run record's claim and its end
-// (run-lifecycle.ts).
+// The scoring half of a batch run: the output COPY that scores the month as it writes it (through
+// score-function.ts), what each scored vector leaves behind for the later writes, and the COPY
+// statements that write the rejects file, the challengers' files and the rows for Postgres.
+// score-month.ts runs these in order between the run record's claim and its end (run-lifecycle.ts).
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -26,25 +26,22 @@ import {
   isCsvTripFile,
   REJECT_REASON_TEXT,
   REJECT_REASONS,
-  type TTripChunk,
+  tripColumnExpressions,
   type TTripColumns,
 } from '@tripcast/model/trips';
 
 import type { TMonth } from './month';
+import { SCORE_FUNCTION, type TVectorBatch } from './score-function';
 import { sqlIdentifier, sqlString } from './trip-reader';
 
-/** Rows per predict call: large enough that onnxruntime's per-call cost vanishes, small enough to bound memory. */
-export const PREDICT_BATCH_ROWS = 65_536;
 /**
  * The Parquet writer's settings for every file a run writes. zstd at level 1 writes files of the
  * same size as DuckDB's default zstd level (72.7 vs 73.1 MB for a 3M-row month) for about 25% less
  * CPU (1.14-1.32 vs 1.58-1.73 CPU-s); snappy costs less again but writes 27% more; larger row
- * groups cost more (bench/batch/README.md).
+ * groups cost more, and half DuckDB's default (122,880) lets the output COPY run at full speed in
+ * the run's memory limit, for files 0.1% larger (bench/batch/README.md).
  */
-export const PARQUET_WRITE_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1';
-
-/** DuckDB's vector size: the most one appended data chunk may hold. */
-const DUCKDB_VECTOR = 2_048;
+export const PARQUET_WRITE_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 61440';
 
 export type TBatchPredictionChunk = {
   rowIndex: Int32Array;
@@ -114,146 +111,73 @@ async function fetchInputFile(
   return local;
 }
 
-/** Regroups DuckDB's 2,048-row chunks into batches of about `rows` rows (fewer predict calls). */
-export async function* batchChunks(
-  chunks: AsyncIterable<TTripChunk>,
-  rows: number,
-): AsyncGenerator<TTripChunk> {
-  let pending: TTripChunk[] = [];
-  let pendingRows = 0;
-  for await (const chunk of chunks) {
-    pending.push(chunk);
-    pendingRows += chunk.length;
-    if (pendingRows >= rows) {
-      yield concatChunks(pending, pendingRows);
-      pending = [];
-      pendingRows = 0;
-    }
-  }
-  if (pendingRows > 0) yield concatChunks(pending, pendingRows);
-}
-
-function concatChunks(chunks: TTripChunk[], total: number): TTripChunk {
-  if (chunks.length === 1) return chunks[0]!;
-  const out: TTripChunk = {
-    rowOffset: chunks[0]!.rowOffset,
-    length: total,
-    pickupMs: new Float64Array(total),
-    dropoffMs: new Float64Array(total),
-    pu: new Int32Array(total),
-    do: new Int32Array(total),
-    distance: new Float64Array(total),
-  };
-  let at = 0;
-  for (const c of chunks) {
-    out.pickupMs.set(c.pickupMs, at);
-    out.dropoffMs.set(c.dropoffMs, at);
-    out.pu.set(c.pu, at);
-    out.do.set(c.do, at);
-    out.distance.set(c.distance, at);
-    at += c.length;
-  }
-  return out;
-}
-
-/** A numeric DuckDB vector being filled (FLOAT, UTINYINT): the calls appendPredictions makes. */
-type TFloatVector = { setItem(i: number, v: number | null): void; flush(): void };
+/** A numeric DuckDB vector being filled (INTEGER, FLOAT, UTINYINT): the calls appendPredictions makes. */
+type TNumericVector = { setItem(i: number, v: number | null): void; flush(): void };
 type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
 
 /**
- * One predictions row per input row, in input order (NULL for a rejected row), so the output
- * COPY can join them to the file POSITIONALly; rejected rows also go to `rejects` with their code.
+ * Appends one scored vector's rows (at most DuckDB's 2,048) where the later writes find them:
+ * each scored row to `predictions` (its index, anomaly mask and distance for the Postgres rows,
+ * one column per challenger), each rejected row to `rejects` with its reason code.
  */
 export function appendPredictions(
-  predictions: TAppender,
+  /** null: nothing reads the scored rows back (no Postgres sink, no challenger). */
+  predictions: TAppender | null,
   rejects: TAppender,
-  batch: TTripChunk,
-  checked: { reasons: Uint8Array; anomalies: Uint8Array },
-  predicted: Float32Array,
+  batch: TVectorBatch,
+  checked: { reasons: Uint8Array; anomalies: Uint8Array; validCount: number },
   rejectCounts: Float64Array,
-  /** One array per challenger column of the table (same rows as `predicted`); null = no prediction. */
+  /** One array per challenger column of the table (the scored rows); null = no prediction. */
   challengers: readonly (Float32Array | null)[] = [],
 ): void {
-  const { reasons, anomalies } = checked;
-  let j = 0;
-  for (let start = 0; start < batch.length; start += DUCKDB_VECTOR) {
-    const n = Math.min(DUCKDB_VECTOR, batch.length - start);
+  const { reasons, anomalies, validCount: valid } = checked;
+  const n = batch.length;
+  if (predictions && valid > 0) {
     const chunk = DuckDBDataChunk.create(
-      [FLOAT, UTINYINT, FLOAT, ...challengers.map(() => FLOAT)],
-      n,
+      [INTEGER, UTINYINT, FLOAT, ...challengers.map(() => FLOAT)],
+      valid,
     );
-    const vector = chunk.getColumnVector(0) as unknown as TFloatVector;
-    const challengerVectors = challengers.map(
-      (_, k) => chunk.getColumnVector(3 + k) as unknown as TFloatVector,
-    );
-    const rejectRows: number[] = [];
-    const firstScored = j;
-    for (let i = 0; i < n; i++) {
-      const reason = reasons[start + i]!;
-      if (reason === 0) vector.setItem(i, predicted[j++]!);
-      else {
-        vector.setItem(i, null);
-        rejectRows.push(start + i);
-        rejectCounts[reason]!++;
-      }
-    }
-    vector.flush();
-    challengers.forEach((values, k) => {
-      const target = challengerVectors[k]!;
-      for (let i = 0, c = firstScored; i < n; i++) {
-        target.setItem(i, values && reasons[start + i] === 0 ? values[c++]! : null);
-      }
-      target.flush();
-    });
+    const vector = (k: number) => chunk.getColumnVector(k) as unknown as TNumericVector;
     // Value by value into the vectors: no JS array per column and chunk for the GC to collect.
-    const anomalyVector = chunk.getColumnVector(1) as unknown as TFloatVector;
-    const distanceVector = chunk.getColumnVector(2) as unknown as TFloatVector;
-    for (let i = 0; i < n; i++) {
-      anomalyVector.setItem(i, anomalies[start + i]!);
-      const d = batch.distance[start + i]!;
-      distanceVector.setItem(i, Number.isNaN(d) ? null : d);
+    const [rowVector, anomalyVector, distanceVector] = [vector(0), vector(1), vector(2)];
+    for (let i = 0, j = 0; i < n; i++) {
+      if (reasons[i] !== 0) continue;
+      rowVector.setItem(j, batch.rowIndex[i]!);
+      anomalyVector.setItem(j, anomalies[i]!);
+      const d = batch.distance[i]!;
+      distanceVector.setItem(j++, Number.isNaN(d) ? null : d);
     }
+    rowVector.flush();
     anomalyVector.flush();
     distanceVector.flush();
+    challengers.forEach((values, k) => {
+      const target = vector(3 + k);
+      for (let j = 0; j < valid; j++) target.setItem(j, values ? values[j]! : null);
+      target.flush();
+    });
     predictions.appendDataChunk(chunk);
-    if (rejectRows.length > 0) {
-      // The row as the scorer read it (normalised fields) and why: a few % of a month, so a cheap
-      // append here instead of a second full-width read of the input file.
-      const rejectChunk = DuckDBDataChunk.create(
-        [INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE],
-        rejectRows.length,
-      );
-      const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
-      rejectChunk.setColumnValues(
-        0,
-        rejectRows.map((i) => batch.rowOffset + i),
-      );
-      rejectChunk.setColumnValues(
-        1,
-        rejectRows.map((i) => reasons[i]!),
-      );
-      rejectChunk.setColumnValues(
-        2,
-        rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)),
-      );
-      rejectChunk.setColumnValues(
-        3,
-        rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)),
-      );
-      rejectChunk.setColumnValues(
-        4,
-        rejectRows.map((i) => batch.pu[i]!),
-      );
-      rejectChunk.setColumnValues(
-        5,
-        rejectRows.map((i) => batch.do[i]!),
-      );
-      rejectChunk.setColumnValues(
-        6,
-        rejectRows.map((i) => nanToNull(batch.distance[i]!)),
-      );
-      rejects.appendDataChunk(rejectChunk);
+  }
+  if (valid < n) {
+    // The row as the scorer read it (normalised fields) and why: a few % of a month.
+    const rejectRows: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (reasons[i] === 0) continue;
+      rejectRows.push(i);
+      rejectCounts[reasons[i]!]!++;
     }
+    const rejectChunk = DuckDBDataChunk.create(
+      [INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE],
+      rejectRows.length,
+    );
+    const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
+    rejectChunk.setColumnValues(0, rejectRows.map((i) => batch.rowIndex[i]!));
+    rejectChunk.setColumnValues(1, rejectRows.map((i) => reasons[i]!));
+    rejectChunk.setColumnValues(2, rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)));
+    rejectChunk.setColumnValues(3, rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)));
+    rejectChunk.setColumnValues(4, rejectRows.map((i) => batch.pu[i]!));
+    rejectChunk.setColumnValues(5, rejectRows.map((i) => batch.do[i]!));
+    rejectChunk.setColumnValues(6, rejectRows.map((i) => nanToNull(batch.distance[i]!)));
+    rejects.appendDataChunk(rejectChunk);
   }
 }
 
@@ -278,17 +202,22 @@ export function buildOutputCopy(
     pu: sqlIdentifier(c.pu),
     do: sqlIdentifier(c.do),
   };
+  const e = tripColumnExpressions(c);
+  // The subquery calls the score function once per row; the WHERE keeps the scored ones.
   return `COPY (
     SELECT ${sqlString(rideIdPrefix(options))} || i.file_row_number AS ride_id,
            i.${names.pickup}::TIMESTAMP AS pickup_datetime,
            i.${names.pu}::INTEGER AS PULocationID,
            i.${names.do}::INTEGER AS DOLocationID,
            date_diff('microsecond', i.${names.pickup}::TIMESTAMP, i.${names.dropoff}::TIMESTAMP) / 60e6 AS actual_duration,
-           p.predicted::DOUBLE AS predicted_duration,
+           i.__tripcast_predicted::DOUBLE AS predicted_duration,
            actual_duration - predicted_duration AS diff,
            ${sqlString(options.modelVersion)} AS model_version
-    FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false) i POSITIONAL JOIN predictions p
-    WHERE p.predicted IS NOT NULL
+    FROM (
+      SELECT *, ${SCORE_FUNCTION}(${e.pickupMs}, ${e.dropoffMs}, ${e.pu}, ${e.do}, ${e.distance}, file_row_number::INTEGER) AS __tripcast_predicted
+      FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false)
+    ) i
+    WHERE i.__tripcast_predicted IS NOT NULL
   ) TO ${sqlString(options.target)} (${PARQUET_WRITE_OPTIONS})`;
 }
 
@@ -298,17 +227,14 @@ export function buildOutputCopy(
  * production's file (join on ride_id); repeating them would cost a full course write per
  * challenger (the ride_id strings alone are half of one), against 1.5x one model's run for two.
  */
-export function buildChallengerCopy(options: {
-  productionFile: string;
-  column: string;
-  modelVersion: string;
-  target: string;
-}): string {
+export function buildChallengerCopy(
+  options: TMonth & { column: string; modelVersion: string; target: string },
+): string {
   const column = sqlIdentifier(options.column);
   return `COPY (
-    SELECT o.ride_id, p.${column}::DOUBLE AS predicted_duration, ${sqlString(options.modelVersion)} AS model_version
-    FROM read_parquet(${sqlString(options.productionFile)}, hive_partitioning = false) o
-    POSITIONAL JOIN (SELECT ${column} FROM predictions WHERE predicted IS NOT NULL) p
+    SELECT ${sqlString(rideIdPrefix(options))} || row_index AS ride_id, ${column}::DOUBLE AS predicted_duration,
+           ${sqlString(options.modelVersion)} AS model_version
+    FROM predictions
   ) TO ${sqlString(options.target)} (${PARQUET_WRITE_OPTIONS})`;
 }
 
@@ -346,14 +272,14 @@ export async function* readPredictionChunks(
   month: TMonth,
 ): AsyncGenerator<TBatchPredictionChunk> {
   const prefix = rideIdPrefix(month);
-  // The scored rows of \`predictions\` are the file's rows in the same order (the output COPY
-  // wrote exactly those, in input order): joined positionally for the distance and anomaly mask.
+  // \`predictions\` holds exactly the file's rows (the scored ones), sorted by row index once
+  // the output is written (score-month.ts): they join the file positionally.
   const result = await connection.stream(
     `SELECT CAST(substr(o.ride_id, ${prefix.length + 1}) AS INTEGER) AS row_index, epoch_ms(o.pickup_datetime)::DOUBLE,
             o.PULocationID, o.DOLocationID, coalesce(o.actual_duration, 'NaN')::FLOAT, o.predicted_duration::FLOAT,
             coalesce(p.distance, 'NaN')::FLOAT, p.anomalies
      FROM read_parquet(${sqlString(file)}, hive_partitioning = false) o
-     POSITIONAL JOIN (SELECT distance, anomalies FROM predictions WHERE predicted IS NOT NULL) p`,
+     POSITIONAL JOIN (SELECT distance, anomalies FROM predictions) p`,
   );
   const anomalyText = Array.from({ length: 1 << ANOMALIES.length }, (_, mask) =>
     formatAnomalies(mask),
@@ -390,9 +316,9 @@ async function* streamNumericChunks(
 }
 
 /**
- * A challenger's predictions of the run for Postgres, from its column of the predictions table:
- * the table has one row per input row in file order, so its rowid is the row's index in the
- * month (the ride_id suffix and batch_predictions.row_index).
+ * A challenger's predictions of the run for Postgres, from its column of the predictions table
+ * (one row per scored row, with its index in the month: the ride_id suffix and
+ * batch_predictions.row_index).
  */
 export async function* readChallengerChunks(
   connection: DuckDBConnection,
@@ -401,7 +327,7 @@ export async function* readChallengerChunks(
   for (const { column, version } of challengers) {
     const name = sqlIdentifier(column);
     const result = await connection.stream(
-      `SELECT rowid::INTEGER, ${name} FROM predictions WHERE ${name} IS NOT NULL ORDER BY rowid`,
+      `SELECT row_index, ${name} FROM predictions WHERE ${name} IS NOT NULL`,
     );
     for await (const column of streamNumericChunks(result)) {
       yield {

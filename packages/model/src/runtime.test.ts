@@ -82,6 +82,8 @@ describe('linear pair model (standard ops)', () => {
     for (const n of [1, 100_000]) {
       const rides = randomRides(n, n);
       const predicted = await model.predict(rides);
+      // The synchronous path (the batch scorer's, inside a DuckDB query) gives the same values.
+      expect(model.predictSync(rides)).toEqual(predicted);
       expect(predicted).toBeInstanceOf(Float32Array);
       expect(predicted).toHaveLength(n);
       let maxError = 0;
@@ -189,6 +191,7 @@ describe('a foreign model (ai.onnx.ml LabelEncoder on PU_DO strings, float64 [N,
       distance: Float64Array.from([2, 3.66, 0.5, 10]),
     };
     const predicted = await model.predict(rides);
+    expect(model.predictSync(rides)).toEqual(predicted); // the synchronous path, same values
     const expected = [5.5 + 2 * coef, -2.25 + 3.66 * coef, 12 + 0.5 * coef, 10 * coef].map(
       (v) => v + intercept,
     );
@@ -242,6 +245,12 @@ describe('a model with int64 zone inputs', () => {
       distance: Float64Array.from([1.5, 0]),
     });
     expect(Array.from(predicted)).toEqual([10 * 0.5 + 40 * 0.25 + 1.5, 265 * 0.5 + 0.25]);
+    const syncPredicted = model.predictSync({
+      pu: Int32Array.from([10, 265]),
+      do: Int32Array.from([40, 1]),
+      distance: Float64Array.from([1.5, 0]),
+    });
+    expect(syncPredicted).toEqual(predicted); // the synchronous path, BigInt64 tensors too
     expect(
       await model.predict({
         pu: new Int32Array(0),

@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 
 import * as ort from 'onnxruntime-node';
+// The native session onnxruntime-node's own backend wraps: its run() is synchronous (the public
+// InferenceSession.run only defers it to a promise). Pinned onnxruntime-node version; a test
+// checks it against the public API.
+import { binding } from 'onnxruntime-node/dist/binding';
 
 import { computeFeatures, type TFeatureValues, type TRideColumns } from './features';
 import { ZModelCard, type TModelCard, type TModelInput } from './model-card';
@@ -19,6 +23,11 @@ export type TLoadedModel = {
   uri: string;
   /** Columnar rides in, predicted minutes out (one per row). Goes through computeFeatures. */
   predict(columns: TRideColumns): Promise<Float32Array>;
+  /**
+   * The same prediction, on the calling thread: for callers that must answer synchronously, such
+   * as a DuckDB scalar function scoring the vectors of a query while it runs (the batch scorer).
+   */
+  predictSync(columns: TRideColumns): Float32Array;
   close(): Promise<void>;
 };
 
@@ -90,11 +99,12 @@ export async function createLoadedModel(
     );
   }
   assertSelfContainedOnnx(modelBytes);
-  const session = await ort.InferenceSession.create(modelBytes, {
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: options.threads ?? 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
-  });
+  };
+  const session = await ort.InferenceSession.create(modelBytes, sessionOptions);
   for (const input of card.inputs) {
     if (!session.inputNames.includes(input.name)) {
       throw new ModelIntegrityError(
@@ -108,6 +118,21 @@ export async function createLoadedModel(
     );
   }
 
+  // Opened on the first predictSync only (most processes never call it). The public session
+  // above has already initialised onnxruntime, which the native one needs.
+  let syncSession: InstanceType<typeof binding.InferenceSession> | null = null;
+  const feedsOf = (columns: TRideColumns): Record<string, ort.Tensor> => {
+    const features = computeFeatures(columns, card.inputs);
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of card.inputs) feeds[input.name] = toTensor(features[input.feature]!, input);
+    return feeds;
+  };
+  const outputOf = (data: ort.Tensor['data'], n: number): Float32Array => {
+    if (data.length !== n) throw new Error(`model returned ${data.length} values for ${n} rows`);
+    // Our own models already return float32: hand the buffer over without a copy.
+    return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+  };
+
   return {
     card,
     name: card.name,
@@ -117,18 +142,27 @@ export async function createLoadedModel(
     async predict(columns) {
       const n = columns.pu.length;
       if (n === 0) return new Float32Array(0);
-      const features = computeFeatures(columns, card.inputs);
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const input of card.inputs)
-        feeds[input.name] = toTensor(features[input.feature]!, input);
-      const results = await session.run(feeds, [card.output.name]);
-      const output = results[card.output.name]!;
-      const data = output.data;
-      if (data.length !== n) throw new Error(`model returned ${data.length} values for ${n} rows`);
-      // Our own models already return float32: hand the buffer over without a copy.
-      return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>);
+      const results = await session.run(feedsOf(columns), [card.output.name]);
+      return outputOf(results[card.output.name]!.data, n);
+    },
+    predictSync(columns) {
+      const n = columns.pu.length;
+      if (n === 0) return new Float32Array(0);
+      if (!syncSession) {
+        syncSession = new binding.InferenceSession();
+        syncSession.loadModel(
+          modelBytes.buffer as ArrayBuffer,
+          modelBytes.byteOffset,
+          modelBytes.byteLength,
+          sessionOptions,
+        );
+      }
+      const results = syncSession.run(feedsOf(columns), { [card.output.name]: null }, {});
+      return outputOf((results[card.output.name] as ort.Tensor).data, n);
     },
     async close() {
+      syncSession?.dispose();
+      syncSession = null;
       await session.release();
     },
   };

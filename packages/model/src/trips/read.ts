@@ -94,8 +94,18 @@ async function describeColumns(connection: DuckDBConnection, file: string): Prom
   return reader.getRowObjectsJS().map((r) => r.column_name as string);
 }
 
-/** SQL that reads only the five needed columns, normalizing types and nulls for every vintage. */
-export function tripSelectSql(file: string, columns: TTripColumns): string {
+/**
+ * The five model columns as SQL expressions over the file's own columns, types and nulls
+ * normalised for every vintage: times as epoch ms (NaN when null or unreadable), zones as INTEGER
+ * (0 = null, -1 = a literal zone 0), distance as DOUBLE (NaN when null). Never NULL.
+ */
+export function tripColumnExpressions(columns: TTripColumns): {
+  pickupMs: string;
+  dropoffMs: string;
+  pu: string;
+  do: string;
+  distance: string;
+} {
   const id = (col: string) =>
     // TRY_CAST: INT64 (to 2023-01), INT32 (from 2023-02), DOUBLE (some fhv years), or an all-null column.
     `CASE WHEN TRY_CAST(${sqlIdentifier(col)} AS INTEGER) IS NULL THEN 0 WHEN TRY_CAST(${sqlIdentifier(col)} AS INTEGER) = 0 THEN -1 ELSE TRY_CAST(${sqlIdentifier(col)} AS INTEGER) END`;
@@ -104,8 +114,20 @@ export function tripSelectSql(file: string, columns: TTripColumns): string {
   const distance = columns.distance
     ? `COALESCE(TRY_CAST(${sqlIdentifier(columns.distance)} AS DOUBLE), 'NaN'::DOUBLE)`
     : `'NaN'::DOUBLE`;
-  return `SELECT ${ms(columns.pickup)} AS pickup_ms, ${ms(columns.dropoff)} AS dropoff_ms,
-    ${id(columns.pu)} AS pu, ${id(columns.do)} AS do_, ${distance} AS distance
+  return {
+    pickupMs: ms(columns.pickup),
+    dropoffMs: ms(columns.dropoff),
+    pu: id(columns.pu),
+    do: id(columns.do),
+    distance,
+  };
+}
+
+/** SQL that reads only the five needed columns, normalizing types and nulls for every vintage. */
+export function tripSelectSql(file: string, columns: TTripColumns): string {
+  const e = tripColumnExpressions(columns);
+  return `SELECT ${e.pickupMs} AS pickup_ms, ${e.dropoffMs} AS dropoff_ms,
+    ${e.pu} AS pu, ${e.do} AS do_, ${e.distance} AS distance
     FROM read_parquet(${sqlString(file)})`;
 }
 
