@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-node';
 // The native session onnxruntime-node's own backend wraps: its run() is synchronous (the public
 // InferenceSession.run only defers it to a promise). Pinned onnxruntime-node version; a test
 // checks it against the public API.
-import { binding } from 'onnxruntime-node/dist/binding';
+import { binding } from 'onnxruntime-node/dist/binding.js';
 
 import { computeFeatures, type TFeatureValues, type TRideColumns } from './features';
 import { ZModelCard, type TModelCard, type TModelInput } from './model-card';
