@@ -1,27 +1,14 @@
 // The score function on a real DuckDB (no model: the scorer callback is the test's, so each case
 // can reject, predict or fail where it wants); the whole run with real models is scorer-cli.test.
-import { DuckDBInstance } from '@duckdb/node-api';
+import { withDuckDb } from '@tripcast/model/trips';
 import { describe, expect, it } from 'vitest';
 import { createVectorQueue, registerScoreFunction, SCORE_FUNCTION } from './score-function';
-
-async function withConnection<T>(
-  work: (connection: Awaited<ReturnType<DuckDBInstance['connect']>>) => Promise<T>,
-): Promise<T> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
-  const connection = await instance.connect();
-  try {
-    return await work(connection);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 const CALL = `${SCORE_FUNCTION}(i * 1000.0, i * 1000.0 + 600000.0, (i % 265 + 1)::INTEGER, 7, i / 10.0, i::INTEGER)`;
 
 describe('the score function', () => {
   it('is called once per row, with each row index, and returns NULL for the rejected rows', async () => {
-    await withConnection(async (connection) => {
+    await withDuckDb(async (connection) => {
       const seen = new Set<number>();
       let calls = 0;
       registerScoreFunction(connection, (batch) => {
@@ -53,7 +40,7 @@ describe('the score function', () => {
   });
 
   it('fails the query with the scorer error, naming it', async () => {
-    await withConnection(async (connection) => {
+    await withDuckDb(async (connection) => {
       let calls = 0;
       registerScoreFunction(connection, (batch) => {
         if (++calls === 3) throw new Error('model returned 12 values for 2048 rows');

@@ -26,13 +26,14 @@ import {
   isCsvTripFile,
   REJECT_REASON_TEXT,
   REJECT_REASONS,
+  sqlIdentifier,
+  sqlString,
   tripColumnExpressions,
   type TTripColumns,
 } from '@tripcast/model/trips';
 
 import type { TMonth } from './month';
 import { SCORE_FUNCTION, type TVectorBatch } from './score-function';
-import { sqlIdentifier, sqlString } from './trip-reader';
 
 /**
  * The Parquet writer's settings for every file a run writes. zstd at level 1 writes files of the

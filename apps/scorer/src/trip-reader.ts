@@ -3,15 +3,7 @@
 // @tripcast/model/trips' (`resolveTripColumns`, `tripColumnExpressions`).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { TTaxiType } from '@tripcast/model';
-import { resolveTripColumns, type TTripColumns } from '@tripcast/model/trips';
-
-export function sqlString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-export function sqlIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+import { resolveTripColumns, sqlString, type TTripColumns } from '@tripcast/model/trips';
 
 /** The file's trip columns for this taxi type; throws naming the missing column. */
 export async function readTripColumns(connection: DuckDBConnection, file: string, taxiType: TTaxiType): Promise<TTripColumns> {

@@ -55,7 +55,7 @@ export async function queryDuckDb(sql: string): Promise<Record<string, unknown>[
 }
 
 /** A SQL string literal (for DuckDB queries over paths the tests made). */
-export const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+export { sqlString } from '@tripcast/model/trips';
 
 /** The course's output Parquet columns and their DuckDB types, in order. */
 export const COURSE_COLUMNS = [

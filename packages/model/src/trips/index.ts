@@ -4,3 +4,4 @@ export * from './validate';
 export * from './generate';
 export * from './source';
 export * from './csv';
+export { sqlIdentifier, sqlString, withDuckDb } from './duckdb';
