@@ -39,6 +39,26 @@ describe('the score function', () => {
     });
   });
 
+  it('hands a constant argument as a full column (fhv months have no trip_distance: NaN for every row)', async () => {
+    await withDuckDb(async (connection) => {
+      const distances: number[] = [];
+      const zones: number[] = [];
+      registerScoreFunction(connection, (batch) => {
+        for (let k = 0; k < batch.length; k++) {
+          distances.push(batch.distance[k]!);
+          zones.push(batch.pu[k]!);
+        }
+        return { reasons: new Uint8Array(batch.length), predicted: new Float32Array(batch.length) };
+      });
+      await connection.run(
+        `SELECT ${SCORE_FUNCTION}(i * 1.0, i * 1.0, 5, 7, 'NaN'::DOUBLE, i::INTEGER) FROM range(5000) t(i)`,
+      );
+      expect(distances).toHaveLength(5000);
+      expect(distances.every((d) => Number.isNaN(d))).toBe(true);
+      expect(zones.every((z) => z === 5)).toBe(true);
+    });
+  });
+
   it('fails the query with the scorer error, naming it', async () => {
     await withDuckDb(async (connection) => {
       let calls = 0;
