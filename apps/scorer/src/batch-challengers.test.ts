@@ -123,6 +123,12 @@ describe('batch run with challengers', () => {
         `SELECT ride_id, predicted_duration, model_version FROM read_parquet(${sqlString(m.outputUri!)}) ORDER BY ride_id`,
       );
       expect(rows.map((r) => r.ride_id)).toEqual(production.map((r) => r.ride_id));
+      // In production's order too: the two files line up row by row, as DuckDB reads them.
+      const inFileOrder = await queryDuckDb(
+        `SELECT c.ride_id = p.ride_id AS same FROM read_parquet(${sqlString(m.outputUri!)}) c
+         POSITIONAL JOIN read_parquet(${sqlString(result.outputUri)}) p`,
+      );
+      expect(inFileOrder.every((r) => r.same === true)).toBe(true);
       rows.forEach((r, i) => {
         expect(r.model_version).toBe(version);
         expect(r.predicted_duration as number).toBeCloseTo(

@@ -4,13 +4,13 @@
 //
 // Flow: input (local or s3://, downloaded) -> one DuckDB COPY reads the month and writes the
 // course's Parquet to scratch, scoring each vector on its way through a scalar function
-// (score-function.ts: validate, reason per rejected row, features + ONNX predict, the scored rows'
-// extras and the rejects appended to DuckDB tables) -> rejects and challenger files written from
-// those tables -> published by temp + rename/copy -> optionally COPY into Postgres (one
+// (score-function.ts: validate, reason per rejected row, features + ONNX predict, the rejects and
+// (for Postgres) the scored rows' extras appended to DuckDB tables) -> rejects file written from
+// its table, challenger files from their columns -> published by temp + rename/copy -> optionally COPY into Postgres (one
 // transaction per run) -> run record succeeded with counts and statistics.
 //
 // Challengers (registry stage `challenger`) score the same vectors after production, one model
-// call each per vector: each gets a sibling Parquet (paths.ts challengerOutputUri), its rows in
+// call each per vector, kept by row index (challenger-columns.ts): each gets a sibling Parquet (paths.ts challengerOutputUri), its rows in
 // batch_challenger_predictions and its figures in batch_run_model_metrics beside production's.
 // A challenger that fails to load or to score is recorded with its error and skipped: it never
 // fails the run or changes production's output.
@@ -60,12 +60,16 @@ import {
   buildRejectsCopy,
   fetchInput,
   firstLine,
-  readChallengerChunks,
   readPredictionChunks,
   ScoreRunError,
   type TBatchPredictionChunk,
 } from './scoring';
 import { createSummaryAccumulator, type TRunSummary } from './stats';
+import {
+  createChallengerColumns,
+  registerChallengerFunction,
+  type TChallengerColumns,
+} from './challenger-columns';
 import { countParquetRows, readTripColumns } from './trip-reader';
 
 export { ScoreRunError, type TBatchPredictionChunk } from './scoring';
@@ -271,16 +275,21 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     // (DuckDB runs one statement per connection at a time).
     writer = await instance.connect();
     // One row per scored row: its index, anomaly mask and distance for the Postgres rows (the
-    // Parquet keeps the course's columns only), and each challenger's prediction.
+    // Parquet keeps the course's columns only).
     await writer.run(
-      `CREATE TABLE predictions (row_index INTEGER, anomalies UTINYINT, distance FLOAT${challengers.map((c) => `, ${c.column} FLOAT`).join('')})`,
+      'CREATE TABLE predictions (row_index INTEGER, anomalies UTINYINT, distance FLOAT)',
     );
     await writer.run(
       'CREATE TABLE rejects (row_index INTEGER, reason UTINYINT, pickup_ms DOUBLE, dropoff_ms DOUBLE, pu INTEGER, do_ INTEGER, distance DOUBLE)',
     );
-    // Read back only by the Postgres rows and the challengers' files: without them, a Parquet-only
-    // run skips the appends (about a sixth of its JS work).
-    const keepsScoredRows = Boolean(pool && deps.writePredictions) || challengers.length > 0;
+    // Read back only by the Postgres rows: without them, a run skips the appends (about a sixth of
+    // its JS work).
+    const keepsScoredRows = Boolean(pool && deps.writePredictions);
+    const challengerColumns =
+      challengers.length > 0
+        ? createChallengerColumns(counters.totalRows, challengers.length)
+        : null;
+    if (challengerColumns) registerChallengerFunction(conn, challengerColumns);
     const predictionsAppender = await writer.createAppender('predictions');
     const rejectsAppender = await writer.createAppender('rejects');
     const summary = createSummaryAccumulator();
@@ -308,21 +317,24 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       productionMetrics.add(predicted, actual, valid);
       productionDrift?.add({ ...rides, predicted }, valid);
       monitoringMs += performance.now() - monitorStart;
-      const challengerPredictions = scoreChallengers(
-        challengers,
-        rides,
-        valid,
-        { predicted, actual },
-        runLog,
-        (ms) => (monitoringMs += ms),
-      );
+      if (challengerColumns) {
+        const rowIndex = scoredRowIndex(batch.rowIndex, checked.reasons, valid);
+        challengerColumns.markScored(rowIndex);
+        scoreChallengers(
+          challengers,
+          rides,
+          { rowIndex, predicted, actual },
+          challengerColumns,
+          runLog,
+          (ms) => (monitoringMs += ms),
+        );
+      }
       appendPredictions(
         keepsScoredRows ? predictionsAppender : null,
         rejectsAppender,
         batch,
         checked,
         rejectCounts,
-        challengerPredictions,
       );
       // Commit every ~1M rows: an appender keeps unflushed rows in transaction-local memory,
       // which the memory limit cannot evict (the whole month's rows would sit in RAM).
@@ -413,13 +425,13 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     summary.addRejects(reasonCounts);
 
     // One DuckDB COPY keeps about one core busy: the rejects file and each challenger's file are
-    // written at once, each on a connection of its own (two sibling files: 0.92 -> 0.45 s).
+    // written at once, each on a connection of its own (two sibling files: 0.92 -> 0.46 s).
     const scoredChallengers = challengers.filter((c) => c.error === null);
     const duck = instance;
     const writerConnection = writer;
     if (keepsScoredRows) {
-      // Appended in the order DuckDB scored the vectors: sorted once by row index, every later
-      // read (challenger files, Postgres rows) takes the file's order straight from the table.
+      // Appended in the order DuckDB scored the vectors: sorted once by row index, the Postgres
+      // rows take the file's order straight from the table.
       await time('sortMs', () =>
         writerConnection.run(
           'CREATE OR REPLACE TABLE predictions AS SELECT * FROM predictions ORDER BY row_index',
@@ -432,13 +444,14 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
           writerConnection.run(buildRejectsCopy({ target: localRejects })),
         ),
         ...scoredChallengers.map(async (c) => {
-          c.localFile = path.join(scratch, `${c.column}.parquet`);
+          c.localFile = path.join(scratch, `challenger-${c.slot}.parquet`);
           const own = await duck.connect();
           try {
             await own.run(
               buildChallengerCopy({
                 ...request,
-                column: c.column,
+                slot: c.slot,
+                totalRows: counters.totalRows,
                 modelVersion: c.version,
                 target: c.localFile,
               }),
@@ -474,7 +487,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         replaceRunChallengerPredictions({
           pool,
           runKey: key,
-          rows: readChallengerChunks(conn, scoredChallengers),
+          rows: challengerRows(challengerColumns, scoredChallengers),
         }),
       );
     }
@@ -573,11 +586,11 @@ async function removeStaleScratch(root: string, prefix: string): Promise<void> {
   );
 }
 
-/** A challenger during a run: its column of the predictions table and its running figures. */
+/** A challenger during a run: its slot in the run's challenger columns and its running figures. */
 type TChallengerSlot = {
   version: string;
-  /** Column of the DuckDB predictions table holding its predictions (c0, c1, ...). */
-  column: string;
+  /** Its index in the run's challenger columns (challenger-columns.ts). */
+  slot: number;
   model: TLoadedModel | null;
   error: string | null;
   metrics: ReturnType<typeof createErrorMetrics>;
@@ -614,7 +627,7 @@ async function loadChallengerSlots(
     )
     .map((c, k) => ({
       version: c.version,
-      column: `c${k}`,
+      slot: k,
       model: c.model,
       error: c.model ? null : `failed to load: ${c.error ?? 'unknown error'}`,
       metrics: createErrorMetrics(),
@@ -630,24 +643,22 @@ async function loadChallengerSlots(
 }
 
 /**
- * One predict call per live challenger on the vector production just scored. A challenger that
- * throws is marked failed from then on (its partial figures are worthless) and the run goes on.
+ * One predict call per live challenger on the vector production just scored, kept in `columns` by
+ * row index. A challenger that throws is marked failed from then on (its partial figures are
+ * worthless) and the run goes on.
  */
 function scoreChallengers(
   slots: TChallengerSlot[],
   rides: Parameters<TLoadedModel['predict']>[0],
-  valid: number,
-  production: { predicted: Float32Array; actual: Float32Array },
+  production: { rowIndex: Int32Array; predicted: Float32Array; actual: Float32Array },
+  columns: TChallengerColumns,
   log: Logger,
   /** Time spent on the challenger's figures and drift (the run's monitoring cost). */
   addMonitoringMs: (ms: number) => void,
-): (Float32Array | null)[] {
-  const out: (Float32Array | null)[] = [];
+): void {
+  const valid = production.rowIndex.length;
   for (const slot of slots) {
-    if (slot.error !== null || !slot.model) {
-      out.push(null);
-      continue;
-    }
+    if (slot.error !== null || !slot.model) continue;
     try {
       const predicted = slot.model.predictSync(rides);
       if (predicted.length !== valid)
@@ -657,17 +668,33 @@ function scoreChallengers(
       slot.agreement.add(predicted, production.predicted, valid);
       slot.drift?.add({ ...rides, predicted }, valid);
       addMonitoringMs(performance.now() - monitorStart);
-      out.push(predicted);
+      columns.set(slot.slot, production.rowIndex, predicted);
     } catch (error) {
       slot.error = `failed to score: ${firstLine(error)}`;
       log.warn(
         { challenger: slot.version, err: error },
         `challenger ${slot.version} skipped: ${slot.error}`,
       );
-      out.push(null);
     }
   }
+}
+
+/** The file row index of each scored row of a vector (reason 0), in row order. */
+function scoredRowIndex(rowIndex: Int32Array, reasons: Uint8Array, valid: number): Int32Array {
+  const out = new Int32Array(valid);
+  for (let i = 0, j = 0; i < reasons.length; i++) if (reasons[i] === 0) out[j++] = rowIndex[i]!;
   return out;
+}
+
+/** Each scored challenger's predictions as batch_challenger_predictions rows, in file order. */
+function* challengerRows(
+  columns: TChallengerColumns | null,
+  scored: readonly TChallengerSlot[],
+): Generator<{ modelVersion: string; rowIndex: Int32Array; predicted: Float32Array }> {
+  if (!columns) return;
+  for (const c of scored)
+    for (const { rowIndex, predicted } of columns.chunks(65_536))
+      yield { modelVersion: c.version, rowIndex, predicted: predicted[c.slot]! };
 }
 
 type TDriftTracker = ReturnType<typeof createRunDriftTracker>;

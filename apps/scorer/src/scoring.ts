@@ -33,6 +33,7 @@ import {
 } from '@tripcast/model/trips';
 
 import type { TMonth } from './month';
+import { CHALLENGER_FUNCTION } from './challenger-columns';
 import { SCORE_FUNCTION, type TVectorBatch } from './score-function';
 
 /**
@@ -42,7 +43,8 @@ import { SCORE_FUNCTION, type TVectorBatch } from './score-function';
  * groups cost more, and half DuckDB's default (122,880) lets the output COPY run at full speed in
  * the run's memory limit, for files 0.1% larger (bench/batch/README.md).
  */
-export const PARQUET_WRITE_OPTIONS = 'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 61440';
+export const PARQUET_WRITE_OPTIONS =
+  'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 61440';
 
 export type TBatchPredictionChunk = {
   rowIndex: Int32Array;
@@ -118,26 +120,21 @@ type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
 
 /**
  * Appends one scored vector's rows (at most DuckDB's 2,048) where the later writes find them:
- * each scored row to `predictions` (its index, anomaly mask and distance for the Postgres rows,
- * one column per challenger), each rejected row to `rejects` with its reason code.
+ * each scored row to `predictions` (its index, anomaly mask and distance for the Postgres rows),
+ * each rejected row to `rejects` with its reason code.
  */
 export function appendPredictions(
-  /** null: nothing reads the scored rows back (no Postgres sink, no challenger). */
+  /** null: nothing reads the scored rows back (no Postgres sink). */
   predictions: TAppender | null,
   rejects: TAppender,
   batch: TVectorBatch,
   checked: { reasons: Uint8Array; anomalies: Uint8Array; validCount: number },
   rejectCounts: Float64Array,
-  /** One array per challenger column of the table (the scored rows); null = no prediction. */
-  challengers: readonly (Float32Array | null)[] = [],
 ): void {
   const { reasons, anomalies, validCount: valid } = checked;
   const n = batch.length;
   if (predictions && valid > 0) {
-    const chunk = DuckDBDataChunk.create(
-      [INTEGER, UTINYINT, FLOAT, ...challengers.map(() => FLOAT)],
-      valid,
-    );
+    const chunk = DuckDBDataChunk.create([INTEGER, UTINYINT, FLOAT], valid);
     const vector = (k: number) => chunk.getColumnVector(k) as unknown as TNumericVector;
     // Value by value into the vectors: no JS array per column and chunk for the GC to collect.
     const [rowVector, anomalyVector, distanceVector] = [vector(0), vector(1), vector(2)];
@@ -151,11 +148,6 @@ export function appendPredictions(
     rowVector.flush();
     anomalyVector.flush();
     distanceVector.flush();
-    challengers.forEach((values, k) => {
-      const target = vector(3 + k);
-      for (let j = 0; j < valid; j++) target.setItem(j, values ? values[j]! : null);
-      target.flush();
-    });
     predictions.appendDataChunk(chunk);
   }
   if (valid < n) {
@@ -171,13 +163,34 @@ export function appendPredictions(
       rejectRows.length,
     );
     const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
-    rejectChunk.setColumnValues(0, rejectRows.map((i) => batch.rowIndex[i]!));
-    rejectChunk.setColumnValues(1, rejectRows.map((i) => reasons[i]!));
-    rejectChunk.setColumnValues(2, rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)));
-    rejectChunk.setColumnValues(3, rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)));
-    rejectChunk.setColumnValues(4, rejectRows.map((i) => batch.pu[i]!));
-    rejectChunk.setColumnValues(5, rejectRows.map((i) => batch.do[i]!));
-    rejectChunk.setColumnValues(6, rejectRows.map((i) => nanToNull(batch.distance[i]!)));
+    rejectChunk.setColumnValues(
+      0,
+      rejectRows.map((i) => batch.rowIndex[i]!),
+    );
+    rejectChunk.setColumnValues(
+      1,
+      rejectRows.map((i) => reasons[i]!),
+    );
+    rejectChunk.setColumnValues(
+      2,
+      rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)),
+    );
+    rejectChunk.setColumnValues(
+      3,
+      rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)),
+    );
+    rejectChunk.setColumnValues(
+      4,
+      rejectRows.map((i) => batch.pu[i]!),
+    );
+    rejectChunk.setColumnValues(
+      5,
+      rejectRows.map((i) => batch.do[i]!),
+    );
+    rejectChunk.setColumnValues(
+      6,
+      rejectRows.map((i) => nanToNull(batch.distance[i]!)),
+    );
     rejects.appendDataChunk(rejectChunk);
   }
 }
@@ -224,18 +237,23 @@ export function buildOutputCopy(
 
 /**
  * A challenger's predictions beside production's file: `ride_id`, `predicted_duration`,
- * `model_version`, the same rows in the same order. The ride's fields and actual duration are in
- * production's file (join on ride_id); repeating them would cost a full course write per
- * challenger (the ride_id strings alone are half of one), against 1.5x one model's run for two.
+ * `model_version`, the same rows in the same order, read by row index from the run's challenger
+ * columns (challenger-columns.ts). The ride's fields and actual duration are in production's file
+ * (join on ride_id); repeating them would cost a full course write per challenger (the ride_id
+ * strings alone are half of one), against 1.5x one model's run for two.
  */
 export function buildChallengerCopy(
-  options: TMonth & { column: string; modelVersion: string; target: string },
+  options: TMonth & { slot: number; totalRows: number; modelVersion: string; target: string },
 ): string {
-  const column = sqlIdentifier(options.column);
   return `COPY (
-    SELECT ${sqlString(rideIdPrefix(options))} || row_index AS ride_id, ${column}::DOUBLE AS predicted_duration,
+    SELECT ${sqlString(rideIdPrefix(options))} || row_index AS ride_id, predicted_duration,
            ${sqlString(options.modelVersion)} AS model_version
-    FROM predictions
+    FROM (
+      SELECT range::INTEGER AS row_index,
+             ${CHALLENGER_FUNCTION}(${Math.trunc(options.slot)}, range::INTEGER)::DOUBLE AS predicted_duration
+      FROM range(${Math.trunc(options.totalRows)})
+    )
+    WHERE predicted_duration IS NOT NULL
   ) TO ${sqlString(options.target)} (${PARQUET_WRITE_OPTIONS})`;
 }
 
@@ -313,30 +331,6 @@ async function* streamNumericChunks(
     if (!chunk || chunk.rowCount === 0) return;
     const n = chunk.rowCount;
     yield (k) => (chunk.getColumnVector(k) as unknown as TTypedVector).items.subarray(0, n);
-  }
-}
-
-/**
- * A challenger's predictions of the run for Postgres, from its column of the predictions table
- * (one row per scored row, with its index in the month: the ride_id suffix and
- * batch_predictions.row_index).
- */
-export async function* readChallengerChunks(
-  connection: DuckDBConnection,
-  challengers: readonly { column: string; version: string }[],
-): AsyncGenerator<{ modelVersion: string; rowIndex: Int32Array; predicted: Float32Array }> {
-  for (const { column, version } of challengers) {
-    const name = sqlIdentifier(column);
-    const result = await connection.stream(
-      `SELECT row_index, ${name} FROM predictions WHERE ${name} IS NOT NULL`,
-    );
-    for await (const column of streamNumericChunks(result)) {
-      yield {
-        modelVersion: version,
-        rowIndex: Int32Array.from(column(0)),
-        predicted: Float32Array.from(column(1)),
-      };
-    }
   }
 }
 

@@ -1,0 +1,114 @@
+// Each challenger's predictions of a run, held by row index until its sibling Parquet and its
+// Postgres rows are written. The score function sees the month's vectors in no particular order;
+// kept by row index they come out in the file's order with no sort: each sibling COPY reads them
+// through CHALLENGER_FUNCTION over range(rows). Appending them to a DuckDB table per scored vector
+// and sorting it cost a 3M-row run with two challengers about 0.6 s more (bench/batch/README.md).
+//
+// Memory: 1 byte per row of the month (which rows production scored) and 4 per row per
+// challenger: 3M rows with two challengers 27 MB, 12M rows 108 MB.
+import { DuckDBScalarFunction, FLOAT, INTEGER, type DuckDBConnection } from '@duckdb/node-api';
+
+/**
+ * CHALLENGER_FUNCTION(slot, row_index) -> FLOAT: challenger `slot`'s prediction of the row, NULL
+ * for a row production did not score.
+ */
+export const CHALLENGER_FUNCTION = 'tripcast_challenger_prediction';
+
+/** Scored rows in file order, with each challenger's predictions of them (one array per slot). */
+export type TChallengerChunk = { rowIndex: Int32Array; predicted: Float32Array[] };
+
+export type TChallengerColumns = {
+  readonly slots: number;
+  /** Records the rows production scored (their indices in the file). */
+  markScored(rowIndex: Int32Array): void;
+  /** Challenger `slot`'s predictions of the rows `rowIndex`, in the same order. */
+  set(slot: number, rowIndex: Int32Array, predicted: Float32Array): void;
+  /** The scored rows in file order, `size` at a time. */
+  chunks(size: number): Generator<TChallengerChunk>;
+  /** Writes challenger `slot`'s predictions of `rows` into a FLOAT result vector (NULL: not scored). */
+  gather(slot: number, rows: Int32Array, out: TFloatOutput): void;
+};
+
+/** Columns for `slots` challengers over a month of `totalRows` rows. */
+export function createChallengerColumns(totalRows: number, slots: number): TChallengerColumns {
+  const scored = new Uint8Array(totalRows);
+  const values = Array.from({ length: slots }, () => new Float32Array(totalRows));
+  return {
+    slots,
+    markScored(rowIndex) {
+      for (const i of rowIndex) scored[i] = 1;
+    },
+    set(slot, rowIndex, predicted) {
+      const target = values[slot];
+      if (!target) throw new Error(`no challenger column ${slot} (${slots} kept)`);
+      for (let j = 0; j < rowIndex.length; j++) target[rowIndex[j]!] = predicted[j]!;
+    },
+    gather(slot, rows, out) {
+      const column = values[slot];
+      if (!column) throw new Error(`no challenger column ${slot} (${slots} kept)`);
+      // As the score function does: straight into the vector while it has no NULL row (setItem
+      // tests a validity bit per row once it has one).
+      const isFresh = out.validity.data === null;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        if (scored[row] !== 1) out.setItem(i, null);
+        else if (isFresh) out.items[i] = column[row]!;
+        else out.setItem(i, column[row]!);
+      }
+      out.flush();
+    },
+    *chunks(size) {
+      const take = (n: number, from: Int32Array): TChallengerChunk => ({
+        rowIndex: from.slice(0, n),
+        predicted: values.map((column) =>
+          Float32Array.from(from.subarray(0, n), (i) => column[i]!),
+        ),
+      });
+      const rowIndex = new Int32Array(size);
+      let n = 0;
+      for (let i = 0; i < totalRows; i++) {
+        if (scored[i] === 0) continue;
+        rowIndex[n++] = i;
+        if (n === size) {
+          yield take(n, rowIndex);
+          n = 0;
+        }
+      }
+      if (n > 0) yield take(n, rowIndex);
+    },
+  };
+}
+
+type TIntegerInput = { items: Int32Array };
+/** node-api's FLOAT vector: its values, and its validity mask (data null = no NULL row). */
+type TFloatOutput = {
+  items: Float32Array;
+  validity: { data: unknown };
+  setItem(i: number, v: number | null): void;
+  flush(): void;
+};
+
+/**
+ * Registers CHALLENGER_FUNCTION, reading `columns`, on the database of `connection` (its other
+ * connections see it too: the sibling COPYs run on connections of their own).
+ */
+export function registerChallengerFunction(
+  connection: DuckDBConnection,
+  columns: TChallengerColumns,
+): void {
+  connection.registerScalarFunction(
+    DuckDBScalarFunction.create({
+      name: CHALLENGER_FUNCTION,
+      returnType: FLOAT,
+      parameterTypes: [INTEGER, INTEGER],
+      // Reads state that changes during a run: never folded or cached.
+      volatile: true,
+      mainFunction: (_info, input, output) => {
+        const n = input.rowCount;
+        const slot = (input.getColumnVector(0) as unknown as TIntegerInput).items[0]!;
+        const rows = (input.getColumnVector(1) as unknown as TIntegerInput).items;
+        columns.gather(slot, rows.subarray(0, n), output as unknown as TFloatOutput);
+      },
+    }),
+  );
+}
