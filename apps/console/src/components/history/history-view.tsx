@@ -37,19 +37,38 @@ export function HistoryView() {
   // The filters live in the URL: a refresh or a shared link shows the same page. A change is
   // applied here at once (controls must not lag behind router.replace) and written to the URL; a
   // URL changed from outside (back/forward, a pasted link) is read back when it differs from the
-  // one last seen.
+  // one last seen. The URLs this page wrote itself arrive later, one by one: reading one of them
+  // back would undo a change made since (two ticks in a row: the first URL re-ticks the second).
   const urlQuery = searchParams.toString();
   const [synced, setSynced] = useState(() => ({
     seenQuery: urlQuery,
     filter: readHistoryFilter(new URLSearchParams(urlQuery)),
+    /** Queries written by navigate and not seen in the URL yet, oldest first. */
+    written: [] as string[],
   }));
-  if (synced.seenQuery !== urlQuery)
-    setSynced({ seenQuery: urlQuery, filter: readHistoryFilter(new URLSearchParams(urlQuery)) });
+  if (synced.seenQuery !== urlQuery) {
+    const own = synced.written.indexOf(urlQuery);
+    setSynced(
+      own >= 0
+        ? { ...synced, seenQuery: urlQuery, written: synced.written.slice(own + 1) }
+        : {
+            seenQuery: urlQuery,
+            filter: readHistoryFilter(new URLSearchParams(urlQuery)),
+            written: [],
+          },
+    );
+  }
   const state = synced.filter;
   const { sources, modelVersion, role, zoneId, from, to, page } = state;
   const navigate = (next: THistoryPageFilter) => {
-    setSynced((current) => ({ ...current, filter: next }));
     const query = writeHistoryFilter(next).toString();
+    // A URL that does not change never arrives: only a new one is waited for.
+    setSynced((current) => ({
+      ...current,
+      filter: next,
+      written:
+        query === current.seenQuery ? current.written : [...current.written, query].slice(-20),
+    }));
     router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
   };
   /** A filter change goes back to page 1. */
