@@ -53,12 +53,12 @@ describe('challenger columns', () => {
     });
   });
 
-  it('chunks the scored rows in file order with every challenger beside them', () => {
+  it("chunks a challenger's predictions of the scored rows in file order", () => {
     const columns = recordOutOfOrder();
-    const chunks = [...columns.chunks(3000)];
+    const chunks = [...columns.chunks(1, 3000)];
     expect(chunks.map((c) => c.rowIndex.length)).toEqual([3000, 3000, scoredRows.length - 6000]);
     const rowIndex = chunks.flatMap((c) => [...c.rowIndex]);
     expect(rowIndex).toEqual(scoredRows);
-    expect(chunks.flatMap((c) => [...c.predicted[1]!])).toEqual(scoredRows.map((i) => -i));
+    expect(chunks.flatMap((c) => [...c.predicted])).toEqual(scoredRows.map((i) => -i));
   });
 });

@@ -14,17 +14,13 @@ import { DuckDBScalarFunction, FLOAT, INTEGER, type DuckDBConnection } from '@du
  */
 export const CHALLENGER_FUNCTION = 'tripcast_challenger_prediction';
 
-/** Scored rows in file order, with each challenger's predictions of them (one array per slot). */
-export type TChallengerChunk = { rowIndex: Int32Array; predicted: Float32Array[] };
-
 export type TChallengerColumns = {
-  readonly slots: number;
   /** Records the rows production scored (their indices in the file). */
   markScored(rowIndex: Int32Array): void;
   /** Challenger `slot`'s predictions of the rows `rowIndex`, in the same order. */
   set(slot: number, rowIndex: Int32Array, predicted: Float32Array): void;
-  /** The scored rows in file order, `size` at a time. */
-  chunks(size: number): Generator<TChallengerChunk>;
+  /** Challenger `slot`'s predictions of the scored rows, in file order, `size` rows at a time. */
+  chunks(slot: number, size: number): Generator<{ rowIndex: Int32Array; predicted: Float32Array }>;
   /** Writes challenger `slot`'s predictions of `rows` into a FLOAT result vector (NULL: not scored). */
   gather(slot: number, rows: Int32Array, out: TFloatOutput): void;
 };
@@ -34,7 +30,6 @@ export function createChallengerColumns(totalRows: number, slots: number): TChal
   const scored = new Uint8Array(totalRows);
   const values = Array.from({ length: slots }, () => new Float32Array(totalRows));
   return {
-    slots,
     markScored(rowIndex) {
       for (const i of rowIndex) scored[i] = 1;
     },
@@ -57,24 +52,24 @@ export function createChallengerColumns(totalRows: number, slots: number): TChal
       }
       out.flush();
     },
-    *chunks(size) {
-      const take = (n: number, from: Int32Array): TChallengerChunk => ({
-        rowIndex: from.slice(0, n),
-        predicted: values.map((column) =>
-          Float32Array.from(from.subarray(0, n), (i) => column[i]!),
-        ),
-      });
-      const rowIndex = new Int32Array(size);
+    *chunks(slot, size) {
+      const column = values[slot];
+      if (!column) throw new Error(`no challenger column ${slot} (${slots} kept)`);
+      let rowIndex = new Int32Array(size);
+      let predicted = new Float32Array(size);
       let n = 0;
       for (let i = 0; i < totalRows; i++) {
         if (scored[i] === 0) continue;
-        rowIndex[n++] = i;
+        rowIndex[n] = i;
+        predicted[n++] = column[i]!;
         if (n === size) {
-          yield take(n, rowIndex);
+          yield { rowIndex, predicted };
+          rowIndex = new Int32Array(size);
+          predicted = new Float32Array(size);
           n = 0;
         }
       }
-      if (n > 0) yield take(n, rowIndex);
+      if (n > 0) yield { rowIndex: rowIndex.subarray(0, n), predicted: predicted.subarray(0, n) };
     },
   };
 }

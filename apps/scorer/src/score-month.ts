@@ -693,8 +693,7 @@ function* challengerRows(
 ): Generator<{ modelVersion: string; rowIndex: Int32Array; predicted: Float32Array }> {
   if (!columns) return;
   for (const c of scored)
-    for (const { rowIndex, predicted } of columns.chunks(65_536))
-      yield { modelVersion: c.version, rowIndex, predicted: predicted[c.slot]! };
+    for (const chunk of columns.chunks(c.slot, 65_536)) yield { modelVersion: c.version, ...chunk };
 }
 
 type TDriftTracker = ReturnType<typeof createRunDriftTracker>;
