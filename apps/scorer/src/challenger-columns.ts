@@ -6,7 +6,9 @@
 //
 // Memory: 1 byte per row of the month (which rows production scored) and 4 per row per
 // challenger: 3M rows with two challengers 27 MB, 12M rows 108 MB.
-import { DuckDBScalarFunction, FLOAT, INTEGER, type DuckDBConnection } from '@duckdb/node-api';
+import { FLOAT, INTEGER, type DuckDBConnection } from '@duckdb/node-api';
+
+import { registerFloatVectorFunction, type TFloatResult } from './vector-function';
 
 /**
  * CHALLENGER_FUNCTION(slot, row_index) -> FLOAT: challenger `slot`'s prediction of the row, NULL
@@ -22,7 +24,7 @@ export type TChallengerColumns = {
   /** Challenger `slot`'s predictions of the scored rows, in file order, `size` rows at a time. */
   chunks(slot: number, size: number): Generator<{ rowIndex: Int32Array; predicted: Float32Array }>;
   /** Writes challenger `slot`'s predictions of `rows` into a FLOAT result vector (NULL: not scored). */
-  gather(slot: number, rows: Int32Array, out: TFloatOutput): void;
+  gather(slot: number, rows: Int32Array, out: TFloatResult): void;
 };
 
 /** Columns for `slots` challengers over a month of `totalRows` rows. */
@@ -41,16 +43,11 @@ export function createChallengerColumns(totalRows: number, slots: number): TChal
     gather(slot, rows, out) {
       const column = values[slot];
       if (!column) throw new Error(`no challenger column ${slot} (${slots} kept)`);
-      // As the score function does: straight into the vector while it has no NULL row (setItem
-      // tests a validity bit per row once it has one).
-      const isFresh = out.validity.data === null;
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i]!;
-        if (scored[row] !== 1) out.setItem(i, null);
-        else if (isFresh) out.items[i] = column[row]!;
-        else out.setItem(i, column[row]!);
+        if (scored[row] === 1) out.values[i] = column[row]!;
+        else out.setNull(i);
       }
-      out.flush();
     },
     *chunks(slot, size) {
       const column = values[slot];
@@ -74,15 +71,6 @@ export function createChallengerColumns(totalRows: number, slots: number): TChal
   };
 }
 
-type TIntegerInput = { items: Int32Array };
-/** node-api's FLOAT vector: its values, and its validity mask (data null = no NULL row). */
-type TFloatOutput = {
-  items: Float32Array;
-  validity: { data: unknown };
-  setItem(i: number, v: number | null): void;
-  flush(): void;
-};
-
 /**
  * Registers CHALLENGER_FUNCTION, reading `columns`, on the database of `connection` (its other
  * connections see it too: the sibling COPYs run on connections of their own).
@@ -91,19 +79,10 @@ export function registerChallengerFunction(
   connection: DuckDBConnection,
   columns: TChallengerColumns,
 ): void {
-  connection.registerScalarFunction(
-    DuckDBScalarFunction.create({
-      name: CHALLENGER_FUNCTION,
-      returnType: FLOAT,
-      parameterTypes: [INTEGER, INTEGER],
-      // Reads state that changes during a run: never folded or cached.
-      volatile: true,
-      mainFunction: (_info, input, output) => {
-        const n = input.rowCount;
-        const slot = (input.getColumnVector(0) as unknown as TIntegerInput).items[0]!;
-        const rows = (input.getColumnVector(1) as unknown as TIntegerInput).items;
-        columns.gather(slot, rows.subarray(0, n), output as unknown as TFloatOutput);
-      },
-    }),
-  );
+  registerFloatVectorFunction(connection, {
+    name: CHALLENGER_FUNCTION,
+    returnType: FLOAT,
+    parameterTypes: [INTEGER, INTEGER],
+    main: (input, output) => columns.gather(input.int32(0)[0]!, input.int32(1), output),
+  });
 }

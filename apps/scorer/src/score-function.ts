@@ -1,21 +1,17 @@
 // The scoring pass inside DuckDB's own query. A scalar function, registered on the connection
 // that runs the output COPY, is handed each vector of the month as the COPY reads it; it validates
-// and scores the rows on DuckDB's own column vectors and returns the predictions (NULL for a
+// and scores the rows of DuckDB's column vectors and returns the predictions (NULL for a
 // rejected row, which the COPY's WHERE leaves out). So the month is read once and written once:
 // the scoring work is the only cost beyond DuckDB's own read and write (bench/batch/README.md).
 //
 // DuckDB calls the function from its worker threads but node-api runs it on the JS thread, one
 // call at a time, while those threads wait: everything in it is synchronous (onnxruntime's
 // predictSync), and the calls come in no particular order, so each row carries its index.
-import {
-  DOUBLE,
-  DuckDBScalarFunction,
-  FLOAT,
-  INTEGER,
-  type DuckDBConnection,
-} from '@duckdb/node-api';
+import { DOUBLE, FLOAT, INTEGER, type DuckDBConnection } from '@duckdb/node-api';
 import type { TRideColumns } from '@tripcast/model/features';
 import type { TTripChunk, validateTripChunk } from '@tripcast/model/trips';
+
+import { registerFloatVectorFunction } from './vector-function';
 
 export const SCORE_FUNCTION = 'tripcast_score';
 
@@ -24,15 +20,15 @@ export type TVectorBatch = TTripChunk & { rowIndex: Int32Array };
 
 /**
  * Scores one vector: `reasons[i]` 0 = scored, else rejected; `predicted` holds the scored rows'
- * predictions in row order. The arrays are views over DuckDB's memory, valid during the call
- * only: copy what must outlive it.
+ * predictions in row order. The batch's arrays are the callee's own (copies of DuckDB's vectors,
+ * see vector-function.ts): the work queued for later keeps them without another copy.
  */
 export type TScoreVectors = (batch: TVectorBatch) => {
   reasons: Uint8Array;
   predicted: Float32Array;
 };
 
-/** A scored vector, copied out of DuckDB's memory, for the work that can wait (createVectorQueue). */
+/** A scored vector, for the work that can wait (createVectorQueue). */
 export type TScoredVector = {
   batch: TVectorBatch;
   checked: ReturnType<typeof validateTripChunk>;
@@ -47,29 +43,6 @@ export type TScoredVector = {
  * the recording falls behind DuckDB; past it, the score function records before it returns.
  */
 export const MAX_QUEUED_VECTORS = 64;
-
-type TItems = { items: Float64Array | Int32Array };
-/** node-api's FLOAT vector: its values, and its validity mask (data null = no NULL row). */
-type TFloatOutput = {
-  items: Float32Array;
-  validity: { data: unknown };
-  setItem(i: number, v: number | null): void;
-  flush(): void;
-};
-
-/** A copy of the vector batch that outlives the score function's call. */
-export function copyVectorBatch(view: TVectorBatch): TVectorBatch {
-  return {
-    rowOffset: view.rowOffset,
-    length: view.length,
-    pickupMs: view.pickupMs.slice(),
-    dropoffMs: view.dropoffMs.slice(),
-    pu: view.pu.slice(),
-    do: view.do.slice(),
-    distance: view.distance.slice(),
-    rowIndex: view.rowIndex.slice(),
-  };
-}
 
 /**
  * Runs `record` on each pushed item, in order, on the JS thread between DuckDB's calls of the
@@ -124,43 +97,27 @@ export function registerScoreFunction(
   connection: DuckDBConnection,
   scoreVectors: TScoreVectors,
 ): void {
-  connection.registerScalarFunction(
-    DuckDBScalarFunction.create({
-      name: SCORE_FUNCTION,
-      returnType: FLOAT,
-      parameterTypes: [DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE, INTEGER],
-      // Not a pure function of its arguments: it counts, accumulates and appends as it goes, so
-      // DuckDB must call it exactly once per row (no folding, no reuse of results).
-      volatile: true,
-      mainFunction: (_info, input, output) => {
-        const n = input.rowCount;
-        const column = <T extends Float64Array | Int32Array>(k: number) =>
-          (input.getColumnVector(k) as unknown as TItems).items.subarray(0, n) as T;
-        const rowIndex = column<Int32Array>(5);
-        const { reasons, predicted } = scoreVectors({
-          rowOffset: rowIndex[0] ?? 0,
-          length: n,
-          pickupMs: column<Float64Array>(0),
-          dropoffMs: column<Float64Array>(1),
-          pu: column<Int32Array>(2),
-          do: column<Int32Array>(3),
-          distance: column<Float64Array>(4),
-          rowIndex,
-        });
-        const out = output as unknown as TFloatOutput;
-        if (out.validity.data === null) {
-          // No row marked NULL yet: the scored rows' values go straight into the vector (setItem
-          // would test a validity bit per row once the first NULL is set).
-          for (let i = 0, j = 0; i < n; i++) {
-            if (reasons[i] === 0) out.items[i] = predicted[j++]!;
-            else out.setItem(i, null);
-          }
-        } else {
-          for (let i = 0, j = 0; i < n; i++)
-            out.setItem(i, reasons[i] === 0 ? predicted[j++]! : null);
-        }
-        out.flush();
-      },
-    }),
-  );
+  registerFloatVectorFunction(connection, {
+    name: SCORE_FUNCTION,
+    returnType: FLOAT,
+    parameterTypes: [DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE, INTEGER],
+    main: (input, output) => {
+      const n = input.rowCount;
+      const rowIndex = input.int32(5);
+      const { reasons, predicted } = scoreVectors({
+        rowOffset: rowIndex[0] ?? 0,
+        length: n,
+        pickupMs: input.float64(0),
+        dropoffMs: input.float64(1),
+        pu: input.int32(2),
+        do: input.int32(3),
+        distance: input.float64(4),
+        rowIndex,
+      });
+      for (let i = 0, j = 0; i < n; i++) {
+        if (reasons[i] === 0) output.values[i] = predicted[j++]!;
+        else output.setNull(i);
+      }
+    },
+  });
 }

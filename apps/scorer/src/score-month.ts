@@ -47,7 +47,6 @@ import { publishFile, removeScratch } from './publish';
 import { beginRun } from './run-lifecycle';
 import type { TRunTrigger } from '@tripcast/db/queries/runs';
 import {
-  copyVectorBatch,
   createVectorQueue,
   MAX_QUEUED_VECTORS,
   registerScoreFunction,
@@ -61,9 +60,12 @@ import {
   fetchInput,
   firstLine,
   readPredictionChunks,
+  PREDICTION_COLUMNS,
+  REJECT_COLUMNS,
   ScoreRunError,
   type TBatchPredictionChunk,
 } from './scoring';
+import { createColumnAppender } from './column-appender';
 import { createSummaryAccumulator, type TRunSummary } from './stats';
 import {
   createChallengerColumns,
@@ -290,8 +292,13 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         ? createChallengerColumns(counters.totalRows, challengers.length)
         : null;
     if (challengerColumns) registerChallengerFunction(conn, challengerColumns);
-    const predictionsAppender = await writer.createAppender('predictions');
-    const rejectsAppender = await writer.createAppender('rejects');
+    const predictionsAppender = keepsScoredRows
+      ? createColumnAppender(await writer.createAppender('predictions'), PREDICTION_COLUMNS)
+      : null;
+    const rejectsAppender = createColumnAppender(
+      await writer.createAppender('rejects'),
+      REJECT_COLUMNS,
+    );
     const summary = createSummaryAccumulator();
     const productionMetrics = createErrorMetrics();
     // Quality and drift work (counting and recording): reported as timings.monitoringMs.
@@ -329,27 +336,19 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
           (ms) => (monitoringMs += ms),
         );
       }
-      appendPredictions(
-        keepsScoredRows ? predictionsAppender : null,
-        rejectsAppender,
-        batch,
-        checked,
-        rejectCounts,
-      );
+      appendPredictions(predictionsAppender, rejectsAppender, batch, checked, rejectCounts);
       // Commit every ~1M rows: an appender keeps unflushed rows in transaction-local memory,
       // which the memory limit cannot evict (the whole month's rows would sit in RAM).
       if ((rowsSinceFlush += batch.length) >= FLUSH_EVERY_ROWS) {
-        predictionsAppender.flushSync();
-        rejectsAppender.flushSync();
+        predictionsAppender?.flush();
+        rejectsAppender.flush();
         rowsSinceFlush = 0;
       }
     };
     const recorder = createVectorQueue(recordScored, MAX_QUEUED_VECTORS);
     // Called by DuckDB for each vector of the month while the output COPY runs (score-function.ts):
     // synchronous, on the JS thread, in no particular order.
-    registerScoreFunction(conn, (view) => {
-      // The vectors are DuckDB's memory, valid during this call only: the queued work gets copies.
-      const batch = copyVectorBatch(view);
+    registerScoreFunction(conn, (batch) => {
       // The course's batch job scores trips of 1..60 minutes only (its read_data filter).
       const checked = validateTripChunk(batch, {
         ...request,
@@ -406,10 +405,8 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       recorder.drain();
       if (copyError) throw copyError;
     });
-    predictionsAppender.flushSync();
-    predictionsAppender.closeSync();
-    rejectsAppender.flushSync();
-    rejectsAppender.closeSync();
+    predictionsAppender?.close();
+    rejectsAppender.close();
     progress.stop();
 
     if (counters.rowsRead !== counters.totalRows) {

@@ -5,14 +5,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 
-import {
-  DOUBLE,
-  DuckDBDataChunk,
-  FLOAT,
-  INTEGER,
-  UTINYINT,
-  type DuckDBConnection,
-} from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   downloadToFile,
   isS3Uri,
@@ -34,6 +27,7 @@ import {
 
 import type { TMonth } from './month';
 import { CHALLENGER_FUNCTION } from './challenger-columns';
+import type { TColumnAppender } from './column-appender';
 import { SCORE_FUNCTION, type TVectorBatch } from './score-function';
 
 /**
@@ -114,19 +108,28 @@ async function fetchInputFile(
   return local;
 }
 
-/** A numeric DuckDB vector being filled (INTEGER, FLOAT, UTINYINT): the calls appendPredictions makes. */
-type TNumericVector = { setItem(i: number, v: number | null): void; flush(): void };
-type TAppender = { appendDataChunk(chunk: DuckDBDataChunk): void };
+/** The run's scored rows (Postgres only): row index, anomaly mask, distance. */
+export const PREDICTION_COLUMNS = ['integer', 'utinyint', 'float'] as const;
+/** The run's rejected rows: row index, reason code, and the fields as the scorer read them. */
+export const REJECT_COLUMNS = [
+  'integer',
+  'utinyint',
+  'double',
+  'double',
+  'integer',
+  'integer',
+  'double',
+] as const;
 
 /**
- * Appends one scored vector's rows (at most DuckDB's 2,048) where the later writes find them:
- * each scored row to `predictions` (its index, anomaly mask and distance for the Postgres rows),
- * each rejected row to `rejects` with its reason code.
+ * Appends one scored vector's rows where the later writes find them: each scored row to
+ * `predictions` (its index, anomaly mask and distance for the Postgres rows), each rejected row
+ * to `rejects` with its reason code (NaN fields become NULL).
  */
 export function appendPredictions(
   /** null: nothing reads the scored rows back (no Postgres sink). */
-  predictions: TAppender | null,
-  rejects: TAppender,
+  predictions: TColumnAppender<typeof PREDICTION_COLUMNS> | null,
+  rejects: TColumnAppender<typeof REJECT_COLUMNS>,
   batch: TVectorBatch,
   checked: { reasons: Uint8Array; anomalies: Uint8Array; validCount: number },
   rejectCounts: Float64Array,
@@ -134,64 +137,30 @@ export function appendPredictions(
   const { reasons, anomalies, validCount: valid } = checked;
   const n = batch.length;
   if (predictions && valid > 0) {
-    const chunk = DuckDBDataChunk.create([INTEGER, UTINYINT, FLOAT], valid);
-    const vector = (k: number) => chunk.getColumnVector(k) as unknown as TNumericVector;
-    // Value by value into the vectors: no JS array per column and chunk for the GC to collect.
-    const [rowVector, anomalyVector, distanceVector] = [vector(0), vector(1), vector(2)];
-    for (let i = 0, j = 0; i < n; i++) {
-      if (reasons[i] !== 0) continue;
-      rowVector.setItem(j, batch.rowIndex[i]!);
-      anomalyVector.setItem(j, anomalies[i]!);
-      const d = batch.distance[i]!;
-      distanceVector.setItem(j++, Number.isNaN(d) ? null : d);
-    }
-    rowVector.flush();
-    anomalyVector.flush();
-    distanceVector.flush();
-    predictions.appendDataChunk(chunk);
-  }
-  if (valid < n) {
-    // The row as the scorer read it (normalised fields) and why: a few % of a month.
-    const rejectRows: number[] = [];
+    const [rowIndex, anomalyMask, distance] = predictions.columns;
     for (let i = 0; i < n; i++) {
-      if (reasons[i] === 0) continue;
-      rejectRows.push(i);
-      rejectCounts[reasons[i]!]!++;
+      if (reasons[i] !== 0) continue;
+      const j = predictions.addRow();
+      rowIndex[j] = batch.rowIndex[i]!;
+      anomalyMask[j] = anomalies[i]!;
+      distance[j] = batch.distance[i]!;
     }
-    const rejectChunk = DuckDBDataChunk.create(
-      [INTEGER, UTINYINT, DOUBLE, DOUBLE, INTEGER, INTEGER, DOUBLE],
-      rejectRows.length,
-    );
-    const nanToNull = (v: number) => (Number.isNaN(v) ? null : v);
-    rejectChunk.setColumnValues(
-      0,
-      rejectRows.map((i) => batch.rowIndex[i]!),
-    );
-    rejectChunk.setColumnValues(
-      1,
-      rejectRows.map((i) => reasons[i]!),
-    );
-    rejectChunk.setColumnValues(
-      2,
-      rejectRows.map((i) => nanToNull(batch.pickupMs[i]!)),
-    );
-    rejectChunk.setColumnValues(
-      3,
-      rejectRows.map((i) => nanToNull(batch.dropoffMs[i]!)),
-    );
-    rejectChunk.setColumnValues(
-      4,
-      rejectRows.map((i) => batch.pu[i]!),
-    );
-    rejectChunk.setColumnValues(
-      5,
-      rejectRows.map((i) => batch.do[i]!),
-    );
-    rejectChunk.setColumnValues(
-      6,
-      rejectRows.map((i) => nanToNull(batch.distance[i]!)),
-    );
-    rejects.appendDataChunk(rejectChunk);
+  }
+  if (valid === n) return;
+  // The row as the scorer read it (normalised fields) and why: a few % of a month.
+  const [rowIndex, reason, pickupMs, dropoffMs, pu, dropoffZone, distance] = rejects.columns;
+  for (let i = 0; i < n; i++) {
+    const code = reasons[i]!;
+    if (code === 0) continue;
+    rejectCounts[code]!++;
+    const j = rejects.addRow();
+    rowIndex[j] = batch.rowIndex[i]!;
+    reason[j] = code;
+    pickupMs[j] = batch.pickupMs[i]!;
+    dropoffMs[j] = batch.dropoffMs[i]!;
+    pu[j] = batch.pu[i]!;
+    dropoffZone[j] = batch.do[i]!;
+    distance[j] = batch.distance[i]!;
   }
 }
 

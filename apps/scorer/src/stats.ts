@@ -51,15 +51,20 @@ export function createSummaryAccumulator(): TSummaryAccumulator {
 
   return {
     addScored(predicted, actual, n = predicted.length) {
+      // Running figures in locals, written back once: a double kept in a closure variable is
+      // boxed, so updating it per row allocates.
+      let sumPredicted = 0;
+      let lowest = min;
+      let highest = max;
       for (let i = 0; i < n; i++) {
         const p = predicted[i]!;
-        count++;
-        sum += p;
-        if (p < min) min = p;
-        if (p > max) max = p;
+        sumPredicted += p;
+        if (p < lowest) lowest = p;
+        if (p > highest) highest = p;
         const bin = p <= 0 ? 0 : Math.min(QUANTILE_BINS, Math.floor(p / QUANTILE_BIN_MINUTES));
         quantileBins[bin]!++;
-        const bucket = p <= 0 ? 0 : Math.min(displayBuckets.length - 1, Math.floor(p / DISPLAY_BUCKET_MINUTES));
+        const bucket =
+          p <= 0 ? 0 : Math.min(displayBuckets.length - 1, Math.floor(p / DISPLAY_BUCKET_MINUTES));
         displayBuckets[bucket]!++;
         const a = actual[i]!;
         if (Number.isFinite(a)) {
@@ -74,6 +79,10 @@ export function createSummaryAccumulator(): TSummaryAccumulator {
           }
         }
       }
+      count += n;
+      sum += sumPredicted;
+      min = lowest;
+      max = highest;
     },
     addRejects(reasonCounts) {
       for (const [reason, n] of Object.entries(reasonCounts)) {
@@ -117,7 +126,11 @@ function quantileOf(bins: Uint32Array, count: number, q: number): number | null 
 
 function summarizeErrors(acc: TErrorAccumulator): TErrorSummary {
   if (acc.count === 0) return { count: 0, rmse: null, mae: null };
-  return { count: acc.count, rmse: round(Math.sqrt(acc.sumSquared / acc.count)), mae: round(acc.sumAbsolute / acc.count) };
+  return {
+    count: acc.count,
+    rmse: round(Math.sqrt(acc.sumSquared / acc.count)),
+    mae: round(acc.sumAbsolute / acc.count),
+  };
 }
 
 function round(value: number): number {

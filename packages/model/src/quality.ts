@@ -28,16 +28,28 @@ export function createErrorMetrics() {
   let off = 0;
   return {
     add(predicted: ArrayLike<number>, actual: ArrayLike<number>, count = predicted.length): void {
+      // Sums in locals, written back once: a double kept in a closure variable is boxed, so
+      // updating it per row allocates (a 3M-row run spent more in the GC than in the sums).
+      let n = 0;
+      let sumSquared = 0;
+      let sumAbsolute = 0;
+      let sumErrors = 0;
+      let offRows = 0;
       for (let i = 0; i < count; i++) {
         const a = actual[i]!;
         if (Number.isNaN(a)) continue;
         const error = predicted[i]! - a;
-        rows++;
-        sse += error * error;
-        sae += error < 0 ? -error : error;
-        sum += error;
-        if (error > OFF_BY_MINUTES || error < -OFF_BY_MINUTES) off++;
+        n++;
+        sumSquared += error * error;
+        sumAbsolute += error < 0 ? -error : error;
+        sumErrors += error;
+        if (error > OFF_BY_MINUTES || error < -OFF_BY_MINUTES) offRows++;
       }
+      rows += n;
+      sse += sumSquared;
+      sae += sumAbsolute;
+      sum += sumErrors;
+      off += offRows;
     },
     result(): TErrorMetrics {
       if (rows === 0) return { rows, rmse: null, mae: null, bias: null, shareOff10Minutes: null };
@@ -89,18 +101,27 @@ export function createAgreementAccumulator() {
   let rows = 0;
   return {
     add(a: ArrayLike<number>, b: ArrayLike<number>, count = a.length): void {
+      // Sums in locals, written back once (see createErrorMetrics).
+      let n = 0;
+      let sumDifferences = 0;
+      let sumAbsolute = 0;
+      let overRows = 0;
       for (let i = 0; i < count; i++) {
         const d = a[i]! - b[i]!;
         if (Number.isNaN(d)) continue;
         const abs = d < 0 ? -d : d;
-        rows++;
-        sum += d;
-        sumAbs += abs;
-        if (abs > DISAGREE_MINUTES) over++;
+        n++;
+        sumDifferences += d;
+        sumAbsolute += abs;
+        if (abs > DISAGREE_MINUTES) overRows++;
         absBins[Math.min(ABS_BINS, Math.floor(abs / ABS_BIN))]! += 1;
         const signed = Math.floor((d - SIGNED_FROM) / SIGNED_BIN);
         signedBins[signed < 0 ? 0 : signed >= SIGNED_BINS ? SIGNED_BINS - 1 : signed]! += 1;
       }
+      rows += n;
+      sum += sumDifferences;
+      sumAbs += sumAbsolute;
+      over += overRows;
     },
     result(): TAgreement {
       let seen = 0;
