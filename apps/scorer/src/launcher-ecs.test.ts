@@ -18,33 +18,12 @@ describe('launchRun, ECS mode', () => {
   const suite = useMigratedTestDatabase();
 
   it('gives the container the same command line a local run gets', () => {
-    const request = ZLaunchRequest.parse({
-      taxiType: 'yellow',
-      year: 2024,
-      month: 1,
-      model: 'm@v3',
-      input: 's3://b/{year:04d}.parquet',
-    });
+    const request = ZLaunchRequest.parse({ taxiType: 'yellow', year: 2024, month: 1, model: 'm@v3', input: 's3://b/{year:04d}.parquet' });
     expect(buildRunArgs({ ...request, runId: 'r1' })).toEqual([
-      'run',
-      '--run-id',
-      'r1',
-      '--taxi-type',
-      'yellow',
-      '--year',
-      '2024',
-      '--month',
-      '1',
-      '--trigger',
-      'manual',
-      '--input',
-      's3://b/{year:04d}.parquet',
-      '--model',
-      'm@v3',
+      'run', '--run-id', 'r1', '--taxi-type', 'yellow', '--year', '2024', '--month', '1', '--trigger', 'manual',
+      '--input', 's3://b/{year:04d}.parquet', '--model', 'm@v3',
     ]);
-    expect(() => ZLaunchRequest.parse({ taxiType: 'blue', year: 2024, month: 1 })).toThrow(
-      /taxiType/,
-    );
+    expect(() => ZLaunchRequest.parse({ taxiType: 'blue', year: 2024, month: 1 })).toThrow(/taxiType/);
   });
 
   it('fails the record with the reason when ECS is not configured', async () => {
@@ -52,18 +31,11 @@ describe('launchRun, ECS mode', () => {
     const store = await mkdtemp(path.join(os.tmpdir(), 'tripcast-ecs-'));
     await mkdir(path.join(store, 'trip-data'));
     await writeFile(path.join(store, 'trip-data', 'green_tripdata_2024-02.parquet'), '');
-    const env = parseScorerEnv({
-      DATABASE_URL: suite.url,
-      SCORER_LAUNCHER: 'ecs',
-      OBJECT_STORE_URI: store,
-    });
+    const env = parseScorerEnv({ DATABASE_URL: suite.url, SCORER_LAUNCHER: 'ecs', OBJECT_STORE_URI: store });
     const ecs = new ECSClient({ region: 'us-east-1' });
-    await expect(
-      launchRun(
-        { taxiType: 'green', year: 2024, month: 2, runId: 'ecs-misconfigured' },
-        { env, pool: suite.pool, ecs },
-      ),
-    ).rejects.toThrow(/needs ECS_CLUSTER and ECS_TASK_DEFINITION/);
+    await expect(launchRun({ taxiType: 'green', year: 2024, month: 2, runId: 'ecs-misconfigured' }, { env, pool: suite.pool, ecs })).rejects.toThrow(
+      /needs ECS_CLUSTER and ECS_TASK_DEFINITION/,
+    );
     const record = (await getRunRecord(suite.pool, 'ecs-misconfigured'))!;
     expect(record.status).toBe('failed');
     expect(record.error).toMatch(/could not start the scorer: SCORER_LAUNCHER=ecs needs/);

@@ -36,15 +36,9 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-readme-'));
-  env = cliEnv({
-    DATABASE_URL: suite.url,
-    OBJECT_STORE_URI: path.join(dir, 'store'),
-    TRIPCAST_HOME: dir,
-    TRIPCAST_NO_DOWNLOAD: 'true',
-  });
+  env = cliEnv({ DATABASE_URL: suite.url, OBJECT_STORE_URI: path.join(dir, 'store'), TRIPCAST_HOME: dir, TRIPCAST_NO_DOWNLOAD: 'true' });
   // As typed in a fresh terminal: npm sets INIT_CWD itself to the folder it is run from.
-  for (const name of Object.keys(env))
-    if (name === 'INIT_CWD' || name.startsWith('npm_')) delete env[name];
+  for (const name of Object.keys(env)) if (name === 'INIT_CWD' || name.startsWith('npm_')) delete env[name];
 });
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -52,32 +46,25 @@ afterAll(async () => {
 
 const SHARED = ['green_tripdata_2021-01.parquet', 'green_tripdata_2021-03.parquet'];
 
-describe.skipIf(!SHARED.every(hasSharedData))(
-  'README "Using it" commands, from the repo root',
-  () => {
-    it('trains and promotes a model, then scores the month, as written', async () => {
-      const commands = await readUsingItCommands();
-      const train = commands.find((c) => c.startsWith('npm run train') && c.includes('--train '));
-      const score = commands.find((c) => c.startsWith('npm run scorer') && c.includes(' run '));
-      expect(train, commands.join('\n')).toContain('../shared/data/');
-      expect(score, commands.join('\n')).toContain('--input ../shared/data/');
-      for (const command of [train!, score!]) {
-        const out = await run('sh', ['-c', command], {
-          cwd: REPO_ROOT,
-          env,
-          timeout: 240_000,
-        }).catch((error: { stdout: string; stderr: string; code: number }) => error);
-        expect('code' in out ? out.code : 0, `${command}\n${out.stdout}\n${out.stderr}`).toBe(0);
-      }
-      const { rows } = await suite.pool.query<{ id: string }>(
-        `SELECT id FROM batch_runs WHERE year = 2021 AND month = 1`,
+describe.skipIf(!SHARED.every(hasSharedData))('README "Using it" commands, from the repo root', () => {
+  it('trains and promotes a model, then scores the month, as written', async () => {
+    const commands = await readUsingItCommands();
+    const train = commands.find((c) => c.startsWith('npm run train') && c.includes('--train '));
+    const score = commands.find((c) => c.startsWith('npm run scorer') && c.includes(' run '));
+    expect(train, commands.join('\n')).toContain('../shared/data/');
+    expect(score, commands.join('\n')).toContain('--input ../shared/data/');
+    for (const command of [train!, score!]) {
+      const out = await run('sh', ['-c', command], { cwd: REPO_ROOT, env, timeout: 240_000 }).catch(
+        (error: { stdout: string; stderr: string; code: number }) => error,
       );
-      expect(rows).toHaveLength(1);
-      const record = (await getRunRecord(suite.pool, rows[0]!.id))!;
-      expect(record.status).toBe('succeeded');
-      expect(record.rowsRead).toBe(76_518);
-      // The course's row set of green 2021-01 (1 <= duration <= 60 min).
-      expect(record.rowsScored).toBe(73_908);
-    }, 600_000);
-  },
-);
+      expect('code' in out ? out.code : 0, `${command}\n${out.stdout}\n${out.stderr}`).toBe(0);
+    }
+    const { rows } = await suite.pool.query<{ id: string }>(`SELECT id FROM batch_runs WHERE year = 2021 AND month = 1`);
+    expect(rows).toHaveLength(1);
+    const record = (await getRunRecord(suite.pool, rows[0]!.id))!;
+    expect(record.status).toBe('succeeded');
+    expect(record.rowsRead).toBe(76_518);
+    // The course's row set of green 2021-01 (1 <= duration <= 60 min).
+    expect(record.rowsScored).toBe(73_908);
+  }, 600_000);
+});

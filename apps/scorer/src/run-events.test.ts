@@ -65,19 +65,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const runArgs = (runId: string, input: string) => [
-  'run',
-  '--taxi-type',
-  'green',
-  '--year',
-  '2021',
-  '--month',
-  '2',
-  '--input',
-  input,
-  '--run-id',
-  runId,
-];
+const runArgs = (runId: string, input: string) => ['run', '--taxi-type', 'green', '--year', '2021', '--month', '2', '--input', input, '--run-id', runId];
 
 describe('scorer run-finished webhook', () => {
   it('a succeeded run is announced with a signed body carrying its counts, model version and output, after a retry', async () => {
@@ -107,13 +95,8 @@ describe('scorer run-finished webhook', () => {
         error: null,
       },
     });
-    const { rows } = await suite.pool.query(
-      'SELECT target, status, attempts, last_status_code FROM webhook_deliveries WHERE run_id = $1',
-      ['events-ok'],
-    );
-    expect(rows).toEqual([
-      { target: 'webhook', status: 'delivered', attempts: 2, last_status_code: 200 },
-    ]);
+    const { rows } = await suite.pool.query('SELECT target, status, attempts, last_status_code FROM webhook_deliveries WHERE run_id = $1', ['events-ok']);
+    expect(rows).toEqual([{ target: 'webhook', status: 'delivered', attempts: 2, last_status_code: 200 }]);
   });
 
   it('a failed run is announced too, with its error', async () => {
@@ -125,11 +108,7 @@ describe('scorer run-finished webhook', () => {
     expect(out.code).toBe(1);
     expect(received).toHaveLength(1);
     const event = JSON.parse(received[0]!.body) as TRunFinishedEnvelope;
-    expect(event.detail).toMatchObject({
-      runId: 'events-failed',
-      status: 'failed',
-      outputUri: null,
-    });
+    expect(event.detail).toMatchObject({ runId: 'events-failed', status: 'failed', outputUri: null });
     expect(event.detail.error).toMatch(/not a readable Parquet file/);
   });
 
@@ -141,23 +120,17 @@ describe('scorer run-finished webhook', () => {
     });
     expect(out.code, out.stderr).toBe(0);
     expect((await getRunRecord(suite.pool, 'events-down'))!.status).toBe('succeeded');
-    const { rows } = await suite.pool.query<{
-      status: string;
-      attempts: number;
-      last_error: string;
-    }>('SELECT status, attempts, last_error FROM webhook_deliveries WHERE run_id = $1', [
-      'events-down',
-    ]);
+    const { rows } = await suite.pool.query<{ status: string; attempts: number; last_error: string }>(
+      'SELECT status, attempts, last_error FROM webhook_deliveries WHERE run_id = $1',
+      ['events-down'],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'failed', attempts: 2 });
     expect(rows[0]!.last_error).toMatch(/ECONNREFUSED|fetch failed/);
   });
 
   it('refuses a webhook URL without its secret, naming the variable', async () => {
-    const out = await runCli(runArgs('events-nosecret', monthFile), {
-      ...baseEnv,
-      RUN_WEBHOOK_SECRET: '',
-    });
+    const out = await runCli(runArgs('events-nosecret', monthFile), { ...baseEnv, RUN_WEBHOOK_SECRET: '' });
     expect(out.code).not.toBe(0);
     expect(out.stderr).toMatch(/RUN_WEBHOOK_SECRET/);
   });

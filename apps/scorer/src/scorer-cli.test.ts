@@ -7,17 +7,14 @@ import path from 'node:path';
 
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { useMigratedTestDatabase } from '@tripcast/db/testing';
-import { createS3Client, createTestBucket, getTestAws } from '@tripcast/local-stack/testing';
+import {
+  createS3Client,
+  createTestBucket,
+  getTestAws,
+} from '@tripcast/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import {
-  cliEnv,
-  COURSE_COLUMNS,
-  queryDuckDb,
-  runCli,
-  sqlString as sql,
-  startCli,
-} from './testing/cli-harness';
+import { cliEnv, COURSE_COLUMNS, queryDuckDb, runCli, sqlString as sql, startCli } from './testing/cli-harness';
 import {
   DIRTY_RULES,
   expectedCounts,
@@ -51,6 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
 
 async function dbRowsOf(runId: string): Promise<{ count: number; sum: number } | null> {
   const { rows } = await suite.pool.query<{ count: string; sum: number | null }>(
@@ -210,10 +208,7 @@ describe('scorer run on a generated month with dirty rows', () => {
 describe('scorer run, course policy (the default), on the same dirty month', () => {
   let result: TScoreResult;
   beforeAll(async () => {
-    const out = await runCli(
-      ['run', '-y', '2021', '-M', '2', '--input', monthFile, '--run-id', 'course-1', '--json'],
-      baseEnv,
-    );
+    const out = await runCli(['run', '-y', '2021', '-M', '2', '--input', monthFile, '--run-id', 'course-1', '--json'], baseEnv);
     expect(out.code, out.stderr).toBe(0);
     result = JSON.parse(out.stdout) as TScoreResult;
   });
@@ -231,51 +226,31 @@ describe('scorer run, course policy (the default), on the same dirty month', () 
       duration_out_of_range: strict.byReason.duration_out_of_range,
       missing_dropoff_datetime: strict.byReason.missing_dropoff_datetime,
     });
-    expect(result.summary.anomaliesByReason).toEqual({
-      zero_distance: zero,
-      pickup_outside_month: outside,
-    });
+    expect(result.summary.anomaliesByReason).toEqual({ zero_distance: zero, pickup_outside_month: outside });
   });
 
-  it("flags exactly those rows in Postgres (column anomaly) and keeps every row's distance", async () => {
-    const { rows } = await suite.pool.query<{
-      row_index: number;
-      anomaly: string | null;
-      trip_distance: number | null;
-    }>(
+  it('flags exactly those rows in Postgres (column anomaly) and keeps every row\'s distance', async () => {
+    const { rows } = await suite.pool.query<{ row_index: number; anomaly: string | null; trip_distance: number | null }>(
       `SELECT row_index, anomaly, trip_distance FROM batch_predictions p JOIN batch_runs r ON r.key = p.run_key
        WHERE r.id = 'course-1' ORDER BY row_index`,
     );
     expect(rows).toHaveLength(result.rowsScored);
-    const input = await queryDuckDb(
-      `SELECT file_row_number AS idx, trip_distance FROM read_parquet(${sql(monthFile)}, file_row_number = true)`,
-    );
+    const input = await queryDuckDb(`SELECT file_row_number AS idx, trip_distance FROM read_parquet(${sql(monthFile)}, file_row_number = true)`);
     const distanceOf = new Map(input.map((r) => [Number(r.idx), r.trip_distance as number]));
     for (const row of rows) {
       const k = row.row_index % 50;
-      expect(row.anomaly, `row ${row.row_index}`).toBe(
-        k === 3 ? 'zero_distance' : k === 5 ? 'pickup_outside_month' : null,
-      );
+      expect(row.anomaly, `row ${row.row_index}`).toBe(k === 3 ? 'zero_distance' : k === 5 ? 'pickup_outside_month' : null);
       expect(row.trip_distance!).toBeCloseTo(distanceOf.get(row.row_index)!, 4);
     }
   });
 
   it('reads a TLC CSV month (.csv.gz) to the same rows as its Parquet', async () => {
     const csv = path.join(dir, 'data', 'green_tripdata_2021-02.csv.gz');
-    await queryDuckDb(
-      `COPY (SELECT * FROM read_parquet(${sql(monthFile)})) TO ${sql(csv)} (HEADER, COMPRESSION gzip)`,
-    );
-    const out = await runCli(
-      ['run', '-y', '2021', '-M', '2', '--input', csv, '--no-db', '--json'],
-      baseEnv,
-    );
+    await queryDuckDb(`COPY (SELECT * FROM read_parquet(${sql(monthFile)})) TO ${sql(csv)} (HEADER, COMPRESSION gzip)`);
+    const out = await runCli(['run', '-y', '2021', '-M', '2', '--input', csv, '--no-db', '--json'], baseEnv);
     expect(out.code, out.stderr).toBe(0);
     const fromCsv = JSON.parse(out.stdout) as TScoreResult;
-    expect([fromCsv.rowsRead, fromCsv.rowsScored, fromCsv.rowsRejected]).toEqual([
-      result.rowsRead,
-      result.rowsScored,
-      result.rowsRejected,
-    ]);
+    expect([fromCsv.rowsRead, fromCsv.rowsScored, fromCsv.rowsRejected]).toEqual([result.rowsRead, result.rowsScored, result.rowsRejected]);
     expect(fromCsv.summary.rejectsByReason).toEqual(result.summary.rejectsByReason);
     const [diff] = await queryDuckDb(
       `SELECT count(*)::INTEGER AS n FROM (SELECT ride_id, PULocationID, DOLocationID, actual_duration, predicted_duration FROM read_parquet(${sql(fromCsv.outputUri)})

@@ -99,19 +99,7 @@ describe.skipIf(!hasSharedData('green_tripdata_2021-01.parquet'))(
     it('--validation strict scores every valid trip; counts agree with an independent SQL count of the same rules', async () => {
       const file = sharedDataPath('green_tripdata_2021-01.parquet');
       const out = await runCli(
-        [
-          'run',
-          '--year',
-          '2021',
-          '--month',
-          '1',
-          '--input',
-          file,
-          '--no-db',
-          '--validation',
-          'strict',
-          '--json',
-        ],
+        ['run', '--year', '2021', '--month', '1', '--input', file, '--no-db', '--validation', 'strict', '--json'],
         env,
       );
       expect(out.code, out.stderr).toBe(0);
@@ -202,12 +190,7 @@ describe('launchRun (the console API), local mode', () => {
   it('creates the queued record and starts a detached scorer that completes it', async () => {
     const launched = await launchRun(
       { taxiType: 'green', year: 2021, month: 2, requestedBy: 'analyst@example.com' },
-      {
-        env: parseScorerEnv(env),
-        pool: suite.pool,
-        processEnv: env,
-        audit: { action: 'run.trigger', details: { month: 2 } },
-      },
+      { env: parseScorerEnv(env), pool: suite.pool, processEnv: env, audit: { action: 'run.trigger', details: { month: 2 } } },
     );
     expect(launched.mode).toBe('local');
     // The audit row the console's trigger asks for: who, what, which run.
@@ -232,26 +215,15 @@ describe('launchRun (the console API), local mode', () => {
     // The child's output goes to its log file (it prints its result after completing the record).
     if (launched.mode === 'local') expect(existsSync(launched.logFile)).toBe(true);
     await expect(
-      launchRun(
-        { taxiType: 'green', year: 2021, month: 13 },
-        { env: parseScorerEnv(env), pool: suite.pool },
-      ),
+      launchRun({ taxiType: 'green', year: 2021, month: 13 }, { env: parseScorerEnv(env), pool: suite.pool }),
     ).rejects.toThrow(/month/);
   });
 
   it('lists the months of the store (Parquet and CSV) and refuses one it lacks before any record exists', async () => {
-    const storeEnv: NodeJS.ProcessEnv = {
-      ...env,
-      OBJECT_STORE_URI: path.join(dir, 'store-months'),
-    };
+    const storeEnv: NodeJS.ProcessEnv = { ...env, OBJECT_STORE_URI: path.join(dir, 'store-months') };
     delete storeEnv.INPUT_FILE_PATTERN;
     const tripData = path.join(dir, 'store-months', 'trip-data');
-    await writeTestMonth({
-      file: path.join(tripData, 'green_tripdata_2021-01.parquet'),
-      rows: 10,
-      year: 2021,
-      month: 1,
-    });
+    await writeTestMonth({ file: path.join(tripData, 'green_tripdata_2021-01.parquet'), rows: 10, year: 2021, month: 1 });
     await queryDuckDb(
       `COPY (SELECT * FROM read_parquet('${path.join(tripData, 'green_tripdata_2021-01.parquet')}')) TO '${path.join(tripData, 'yellow_tripdata_2020-12.csv.gz')}' (HEADER)`,
     );
@@ -264,14 +236,9 @@ describe('launchRun (the console API), local mode', () => {
       ['yellow', 2020, 12, 'yellow_tripdata_2020-12.csv.gz'],
     ]);
     const before = await suite.pool.query('SELECT count(*)::int AS n FROM batch_runs');
-    const refused = launchRun(
-      { taxiType: 'green', year: 2021, month: 5 },
-      { env: scorerEnv, pool: suite.pool },
-    );
+    const refused = launchRun({ taxiType: 'green', year: 2021, month: 5 }, { env: scorerEnv, pool: suite.pool });
     await expect(refused).rejects.toBeInstanceOf(MonthNotInStoreError);
-    await expect(refused).rejects.toThrow(
-      `no trip data for green 2021-05 in the store: put green_tripdata_2021-05.parquet`,
-    );
+    await expect(refused).rejects.toThrow(`no trip data for green 2021-05 in the store: put green_tripdata_2021-05.parquet`);
     const after = await suite.pool.query('SELECT count(*)::int AS n FROM batch_runs');
     expect(after.rows[0]).toEqual(before.rows[0]);
   });

@@ -36,22 +36,8 @@ let env: TScorerEnv;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'tripcast-train-launcher-'));
   const tripData = path.join(dir, 'store', 'trip-data');
-  await generateTripMonth({
-    taxiType: 'green',
-    year: 2024,
-    month: 1,
-    rows: 20_000,
-    seed: 3,
-    outPath: tripData,
-  });
-  await generateTripMonth({
-    taxiType: 'green',
-    year: 2024,
-    month: 2,
-    rows: 8_000,
-    seed: 4,
-    outPath: tripData,
-  });
+  await generateTripMonth({ taxiType: 'green', year: 2024, month: 1, rows: 20_000, seed: 3, outPath: tripData });
+  await generateTripMonth({ taxiType: 'green', year: 2024, month: 2, rows: 8_000, seed: 4, outPath: tripData });
   processEnv = cliEnv({
     DATABASE_URL: suite.url,
     OBJECT_STORE_URI: path.join(dir, 'store'),
@@ -64,11 +50,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function waitForJob(
-  jobId: string,
-  isDone: (job: TTrainingJobRecord) => boolean,
-  seen?: Set<string>,
-) {
+async function waitForJob(jobId: string, isDone: (job: TTrainingJobRecord) => boolean, seen?: Set<string>) {
   // Generous: the child's start-up (tsx, DuckDB, onnxruntime) alone takes seconds on a loaded machine.
   const deadline = Date.now() + 150_000;
   for (;;) {
@@ -95,11 +77,7 @@ describe('launchTrainingJob, local mode', () => {
     );
     expect(launched.mode).toBe('local');
     const phases = new Set<string>();
-    const job = await waitForJob(
-      launched.jobId,
-      (j) => j.status === 'succeeded' || j.status === 'failed',
-      phases,
-    );
+    const job = await waitForJob(launched.jobId, (j) => j.status === 'succeeded' || j.status === 'failed', phases);
     expect(job.status, `${job.error ?? ''}\n${job.logTail}`).toBe('succeeded');
     expect(job).toMatchObject({
       recipe: 'zones',
@@ -120,10 +98,7 @@ describe('launchTrainingJob, local mode', () => {
     expect(job.logTail).toContain(`registered ${MODEL}@${job.modelVersion}`);
 
     // The card in the job is the registered one, with validation metrics on green 2024-02.
-    const card = job.card as {
-      version: string;
-      metrics: { validation: { rmse: number; rows: number } };
-    };
+    const card = job.card as { version: string; metrics: { validation: { rmse: number; rows: number } } };
     expect(card.version).toBe(job.modelVersion);
     expect(card.metrics.validation.rows).toBeGreaterThan(5_000);
     expect(card.metrics.validation.rmse).toBeGreaterThan(0);
@@ -134,12 +109,7 @@ describe('launchTrainingJob, local mode', () => {
     // A candidate, never promoted by itself; registered in the analyst's name.
     expect(versions).toEqual([{ stage: 'candidate', created_by: 'analyst@example.com' }]);
 
-    const { rows: audit } = await suite.pool.query<{
-      action: string;
-      actor: string;
-      target_id: string;
-      details: unknown;
-    }>(
+    const { rows: audit } = await suite.pool.query<{ action: string; actor: string; target_id: string; details: unknown }>(
       `SELECT action, actor, target_id, details FROM audit_log WHERE action IN ('model.train', 'model.register') ORDER BY id`,
     );
     expect(audit.map((a) => [a.action, a.actor, a.target_id])).toEqual([
@@ -153,21 +123,13 @@ describe('launchTrainingJob, local mode', () => {
       trainMonths: ['green 2024-01'],
       validationMonth: 'green 2024-02',
     });
-    if (launched.mode === 'local')
-      expect(await readFile(launched.logFile, 'utf8')).toContain('trained');
+    if (launched.mode === 'local') expect(await readFile(launched.logFile, 'utf8')).toContain('trained');
   }, 180_000);
 
   it('refuses a month the store does not have, a validation month among the training months and a bad parameter, creating nothing', async () => {
-    const base = {
-      modelName: MODEL,
-      requestedBy: 'a@example.com',
-      recipe: { recipe: 'zones' as const },
-    };
+    const base = { modelName: MODEL, requestedBy: 'a@example.com', recipe: { recipe: 'zones' as const } };
     await expect(
-      launchTrainingJob(
-        { ...base, trainMonths: [month(1), month(5)] },
-        { env, pool: suite.pool, processEnv },
-      ),
+      launchTrainingJob({ ...base, trainMonths: [month(1), month(5)] }, { env, pool: suite.pool, processEnv }),
     ).rejects.toThrow(MonthNotInStoreError);
     const validation = launchTrainingJob(
       { ...base, trainMonths: [month(1)], validationMonth: month(1) },
@@ -187,33 +149,21 @@ describe('launchTrainingJob, local mode', () => {
         { env, pool: suite.pool, processEnv },
       ),
     ).rejects.toThrow(/lambda/);
-    const { rows } = await suite.pool.query(
-      `SELECT id FROM training_jobs WHERE requested_by = 'a@example.com'`,
-    );
+    const { rows } = await suite.pool.query(`SELECT id FROM training_jobs WHERE requested_by = 'a@example.com'`);
     expect(rows).toEqual([]);
   });
 
   it('a training process killed mid-job fails its job with the reason; the reaper fails a silent one', async () => {
     const launched = await launchTrainingJob(
-      {
-        modelName: MODEL,
-        trainMonths: [month(1)],
-        recipe: { recipe: 'course' },
-        requestedBy: 'b@example.com',
-      },
+      { modelName: MODEL, trainMonths: [month(1)], recipe: { recipe: 'course' }, requestedBy: 'b@example.com' },
       { env, pool: suite.pool, processEnv },
     );
     if (launched.mode !== 'local') throw new Error('expected a local launch');
     // At once, while it starts up (seconds): it never gets to finish. Its whole process group.
     process.kill(-launched.pid, 'SIGKILL');
-    const job = await waitForJob(
-      launched.jobId,
-      (j) => j.status === 'failed' || j.status === 'succeeded',
-    );
+    const job = await waitForJob(launched.jobId, (j) => j.status === 'failed' || j.status === 'succeeded');
     expect(job.status).toBe('failed');
-    expect(job.error).toMatch(
-      /^the training process was killed by SIGKILL before finishing the job \(log: .*train-.*\.log\)$/,
-    );
+    expect(job.error).toMatch(/^the training process was killed by SIGKILL before finishing the job \(log: .*train-.*\.log\)$/);
 
     // A job whose process went silent without this console seeing it exit (an ECS task that
     // vanished): the reaper fails it once its heartbeat is stale.
@@ -223,9 +173,7 @@ describe('launchTrainingJob, local mode', () => {
       [MODEL],
     );
     expect(await reapDeadTrainingJobs(suite.pool, { staleAfterMs: 60_000 })).toContain('silent');
-    expect((await getTrainingJobRecord(suite.pool, 'silent'))?.error).toMatch(
-      /^heartbeat stopped: .* during fitting/,
-    );
+    expect((await getTrainingJobRecord(suite.pool, 'silent'))?.error).toMatch(/^heartbeat stopped: .* during fitting/);
   }, 180_000);
 });
 
@@ -233,20 +181,13 @@ describe('launchTrainingJob, ECS mode', () => {
   it('runs the trainer task with the train command, the analyst as actor, on the configured subnets', async () => {
     // A double for the ECS API only: moto 5.2's RunTask crashes on Fargate (see launcher-ecs.test.ts),
     // so the request is captured at the SDK's last step and answered with a task ARN.
-    const ecs = new ECSClient({
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
-    });
+    const ecs = new ECSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     const sent: unknown[] = [];
     ecs.middlewareStack.add(
       () => (args) => {
         sent.push(args.input);
         return Promise.resolve({
-          output: {
-            tasks: [{ taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' }],
-            failures: [],
-            $metadata: {},
-          },
+          output: { tasks: [{ taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc' }], failures: [], $metadata: {} },
         } as never);
       },
       { step: 'initialize', name: 'captureRunTask' },
@@ -277,30 +218,16 @@ describe('launchTrainingJob, ECS mode', () => {
         taskDefinition: 'tripcast-prod-train',
         launchType: 'FARGATE',
         networkConfiguration: {
-          awsvpcConfiguration: {
-            subnets: ['subnet-a', 'subnet-b'],
-            securityGroups: ['sg-scorer'],
-            assignPublicIp: 'DISABLED',
-          },
+          awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-scorer'], assignPublicIp: 'DISABLED' },
         },
         overrides: {
           containerOverrides: [
             {
               name: 'train',
               command: [
-                '--train',
-                path.join(store, 'green_tripdata_2024-01.parquet'),
-                '--validation',
-                path.join(store, 'green_tripdata_2024-02.parquet'),
-                '--name',
-                MODEL,
-                '--recipe',
-                'course',
-                '--solver',
-                'exact',
-                '--register',
-                '--job-id',
-                launched.jobId,
+                '--train', path.join(store, 'green_tripdata_2024-01.parquet'),
+                '--validation', path.join(store, 'green_tripdata_2024-02.parquet'),
+                '--name', MODEL, '--recipe', 'course', '--solver', 'exact', '--register', '--job-id', launched.jobId,
               ],
               environment: [{ name: 'TRIPCAST_ACTOR', value: 'analyst@example.com' }],
             },
@@ -309,10 +236,7 @@ describe('launchTrainingJob, ECS mode', () => {
       }),
     ]);
     const job = (await getTrainingJobRecord(suite.pool, launched.jobId))!;
-    expect(job).toMatchObject({
-      status: 'queued',
-      launchedAs: 'arn:aws:ecs:us-east-1:1:task/c/abc',
-    });
+    expect(job).toMatchObject({ status: 'queued', launchedAs: 'arn:aws:ecs:us-east-1:1:task/c/abc' });
     ecs.destroy();
   });
 
@@ -326,21 +250,8 @@ describe('launchTrainingJob, ECS mode', () => {
         recipe: { recipe: 'zones', params: { useTime: false, knots: [1, 4.5] } },
       }),
     ).toEqual([
-      '--train',
-      's3://b/trip-data/a.parquet',
-      '--train',
-      's3://b/trip-data/b.parquet',
-      '--name',
-      'm',
-      '--recipe',
-      'zones',
-      '--param',
-      'useTime=false',
-      '--param',
-      'knots=1,4.5',
-      '--register',
-      '--job-id',
-      'j',
+      '--train', 's3://b/trip-data/a.parquet', '--train', 's3://b/trip-data/b.parquet', '--name', 'm',
+      '--recipe', 'zones', '--param', 'useTime=false', '--param', 'knots=1,4.5', '--register', '--job-id', 'j',
     ]);
   });
 
@@ -348,18 +259,11 @@ describe('launchTrainingJob, ECS mode', () => {
     const ecsEnv = parseScorerEnv({ ...processEnv, TRAINER_LAUNCHER: 'ecs', ECS_CLUSTER: 'c' });
     await expect(
       launchTrainingJob(
-        {
-          modelName: MODEL,
-          trainMonths: [month(1)],
-          recipe: { recipe: 'zones' },
-          requestedBy: 'd@example.com',
-        },
+        { modelName: MODEL, trainMonths: [month(1)], recipe: { recipe: 'zones' }, requestedBy: 'd@example.com' },
         { env: ecsEnv, pool: suite.pool },
       ),
     ).rejects.toThrow(/TRAINER_LAUNCHER=ecs needs ECS_CLUSTER and TRAINER_TASK_DEFINITION/);
-    const { rows } = await suite.pool.query(
-      `SELECT id FROM training_jobs WHERE requested_by = 'd@example.com'`,
-    );
+    const { rows } = await suite.pool.query(`SELECT id FROM training_jobs WHERE requested_by = 'd@example.com'`);
     expect(rows).toEqual([]);
   });
 });
@@ -367,25 +271,13 @@ describe('launchTrainingJob, ECS mode', () => {
 describe('uploadStoreMonth (the Training page\'s "or upload a month")', () => {
   it('puts a readable TLC month into the store, audited, and refuses a bad name, bad content or a month it has', async () => {
     const scratch = await mkdtemp(path.join(tmpdir(), 'tripcast-upload-'));
-    const { path: generated } = await generateTripMonth({
-      taxiType: 'green',
-      year: 2023,
-      month: 7,
-      rows: 500,
-      seed: 9,
-      outPath: scratch,
-    });
+    const { path: generated } = await generateTripMonth({ taxiType: 'green', year: 2023, month: 7, rows: 500, seed: 9, outPath: scratch });
     const bytes = new Uint8Array(await readFile(generated));
     const options = { env, pool: suite.pool, requestedBy: 'uploader@example.com' };
 
-    const added = await uploadStoreMonth(
-      { name: 'green_tripdata_2023-07.parquet', bytes },
-      options,
-    );
+    const added = await uploadStoreMonth({ name: 'green_tripdata_2023-07.parquet', bytes }, options);
     expect(added).toMatchObject({ taxiType: 'green', year: 2023, month: 7 });
-    expect(
-      (await listStoreMonths(env.objectStoreUri)).map((m) => `${m.taxiType} ${m.year}-${m.month}`),
-    ).toContain('green 2023-7');
+    expect((await listStoreMonths(env.objectStoreUri)).map((m) => `${m.taxiType} ${m.year}-${m.month}`)).toContain('green 2023-7');
     const { rows } = await suite.pool.query<{ actor: string; target_id: string }>(
       `SELECT actor, target_id FROM audit_log WHERE action = 'store.add_month'`,
     );
@@ -396,20 +288,14 @@ describe('uploadStoreMonth (the Training page\'s "or upload a month")', () => {
       ['trips.parquet', bytes, /name the file as the TLC does/],
       ['../green_tripdata_2023-08.parquet', bytes, /name the file as the TLC does/],
       ['green_tripdata_2023-08.parquet', new Uint8Array(0), /is empty/],
-      [
-        'green_tripdata_2023-08.parquet',
-        new TextEncoder().encode('not parquet at all'),
-        /is not a readable TLC month/,
-      ],
+      ['green_tripdata_2023-08.parquet', new TextEncoder().encode('not parquet at all'), /is not a readable TLC month/],
     ];
     for (const [name, content, message] of refusals) {
       const refused = uploadStoreMonth({ name, bytes: content }, options);
       await expect(refused).rejects.toThrow(StoreMonthRefusedError);
       await expect(refused).rejects.toThrow(message);
     }
-    expect(
-      (await listStoreMonths(env.objectStoreUri)).some((m) => m.month === 8 && m.year === 2023),
-    ).toBe(false);
+    expect((await listStoreMonths(env.objectStoreUri)).some((m) => m.month === 8 && m.year === 2023)).toBe(false);
     await rm(scratch, { recursive: true, force: true });
   });
 });
@@ -419,7 +305,7 @@ const REAL_VALIDATION = 'green_tripdata_2021-03.parquet';
 
 describe('launchTrainingJob on the real shared months', () => {
   it.skipIf(!hasSharedData(REAL_TRAIN) || !hasSharedData(REAL_VALIDATION))(
-    "trains the default recipe on green 2021-01 in a child process and meets the issue's target on green 2021-03",
+    'trains the default recipe on green 2021-01 in a child process and meets the issue\'s target on green 2021-03',
     async () => {
       // A store of its own whose trip-data links to the shared TLC files (never copied in).
       const store = await mkdtemp(path.join(tmpdir(), 'tripcast-real-train-'));
@@ -438,10 +324,7 @@ describe('launchTrainingJob on the real shared months', () => {
         },
         { env: realEnv, pool: suite.pool, processEnv: { ...processEnv, OBJECT_STORE_URI: store } },
       );
-      const job = await waitForJob(
-        launched.jobId,
-        (j) => j.status === 'succeeded' || j.status === 'failed',
-      );
+      const job = await waitForJob(launched.jobId, (j) => j.status === 'succeeded' || j.status === 'failed');
       expect(job.status, `${job.error ?? ''}\n${job.logTail}`).toBe('succeeded');
       const card = job.card as { metrics: { validation: { rmse: number; rows: number } } };
       // The issue's target with pickup time on this split (scikit-learn's best, HistGradientBoosting: 5.6579).
