@@ -1,4 +1,4 @@
-// Batch scoring benchmark: `npx tsx bench/batch/run.ts [--rows 3000000] [--repeat 3] [--skip-python]`.
+// Batch scoring benchmark: `npx tsx bench/batch/run.ts [--help]`.
 // Also: production + two challengers (--challenger-location) against production alone, and a
 // 12M-row month (--large-rows N, --skip-large) whose peak RSS must stay where the 3M one's is.
 // Generates a yellow month and prints, in one run, each figure next to its target:
@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import { applyMigrations } from '@tripcast/db/migrate';
@@ -25,14 +26,55 @@ import { currentLoad, reportFigure } from '../report';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SCORER_BIN = path.resolve(HERE, '../../apps/scorer/bin/scorer.js');
-const args = process.argv.slice(2);
-const ROWS = Number(args[args.indexOf('--rows') + 1] ?? 0) || 3_000_000;
-const SKIP_PYTHON = args.includes('--skip-python');
+const HELP = `Usage: npx tsx bench/batch/run.ts [--rows N] [--repeat N] [--large-rows N] [--skip-large] [--skip-python]
+
+Generates a yellow month of --rows rows (default 3,000,000) and measures, on this machine, one after the
+other: the scorer (Parquet in, course Parquet out, no database), the same with two challengers, the same with
+the Postgres sink (an embedded Postgres), the DuckDB I/O floor (the same rows and columns, no model), the
+course's pandas + scikit-learn pipeline (installs python3-pandas and python3-sklearn when missing; skip with
+--skip-python), and a --large-rows month (default 12,000,000; skip with --skip-large) for peak memory.
+The scorer runs and the floor are each the median of --repeat runs (default 3). Prints every figure next to
+its target, with the load average.`;
+
+/** The command line, or a usage error (not a stack trace) for an unknown or malformed option. */
+function parseCommandLine() {
+  try {
+    return parseArgs({
+      options: {
+        rows: { type: 'string', default: '3000000' },
+        repeat: { type: 'string', default: '3' },
+        'large-rows': { type: 'string', default: '12000000' },
+        'skip-large': { type: 'boolean', default: false },
+        'skip-python': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${HELP}`);
+    process.exit(2);
+  }
+}
+const options = parseCommandLine();
+if (options.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+/** A count option: a positive whole number, or the bench stops before it starts. */
+function countOption(name: 'rows' | 'repeat' | 'large-rows'): number {
+  const value = Number(options[name]);
+  if (!Number.isInteger(value) || value < 1) {
+    console.error(`--${name} must be a positive whole number, got "${options[name]}"`);
+    process.exit(2);
+  }
+  return value;
+}
+const ROWS = countOption('rows');
+const SKIP_PYTHON = options['skip-python'];
 /** A 2015-size yellow month beside the main one: peak RSS must not grow with the month. */
-const LARGE_ROWS = args.includes('--skip-large') ? 0 : Number(args[args.indexOf('--large-rows') + 1] ?? 0) || 12_000_000;
+const LARGE_ROWS = options['skip-large'] ? 0 : countOption('large-rows');
 const PYTHON = '/usr/bin/python3';
 /** Runs of each timed contender (ours, with challengers, the floor): the median is reported. */
-const REPEAT = Number(args[args.indexOf('--repeat') + 1] ?? 0) || 3;
+const REPEAT = countOption('repeat');
 
 type TPythonResult = { read_s: number; pipeline_s: number; prepare_s: number; vectorize_s: number; predict_s: number; scored: number };
 type TRun = { wallMs: number; runMs: number; peakRssMb: number; scored: number; timings: Record<string, number> };
