@@ -13,6 +13,8 @@ import {
   type DuckDBAppender,
 } from '@duckdb/node-api';
 
+import { createValidityMask, markNull, writeValidityMask } from './validity-mask';
+
 /** DuckDB's vector size: the most rows one appended chunk holds. */
 const CHUNK_ROWS = 2048;
 
@@ -48,7 +50,6 @@ export function createColumnAppender<const K extends readonly TColumnType[]>(
   const specs = types.map((t) => COLUMN_TYPES[t]);
   const columns = specs.map((s) => new s.array(CHUNK_ROWS)) as TColumnAppender<K>['columns'];
   const arrays = columns as unknown as (Int32Array | Uint8Array | Float32Array | Float64Array)[];
-  const validity = new Uint8Array(CHUNK_ROWS / 8);
   let rows = 0;
 
   const appendGathered = () => {
@@ -67,17 +68,14 @@ export function createColumnAppender<const K extends readonly TColumnType[]>(
         rows * values.BYTES_PER_ELEMENT,
       );
       if (!(values instanceof Float32Array || values instanceof Float64Array)) return;
-      let hasNull = false;
-      validity.fill(0xff);
+      let mask: Uint8Array | null = null;
       for (let i = 0; i < rows; i++) {
         if (values[i] !== values[i]) {
-          validity[i >> 3]! &= ~(1 << (i & 7));
-          hasNull = true;
+          mask ??= createValidityMask(rows);
+          markNull(mask, i);
         }
       }
-      if (!hasNull) return;
-      duckdb.vector_ensure_validity_writable(vector);
-      duckdb.copy_data_to_vector_validity(vector, 0, validity.buffer, 0, Math.ceil(rows / 64) * 8);
+      if (mask) writeValidityMask(vector, mask);
     });
     appender.appendDataChunk(chunk);
     rows = 0;

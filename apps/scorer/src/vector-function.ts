@@ -7,6 +7,8 @@
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBScalarFunction, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
 
+import { createValidityMask, markNull, writeValidityMask } from './validity-mask';
+
 /**
  * The arguments of one call: `rowCount` rows, each column a fresh copy of DuckDB's vector that
  * the function may keep after it returns (score-function.ts queues them for later work).
@@ -62,37 +64,21 @@ export function registerFloatVectorFunction(
         return new Int32Array(data.buffer, data.byteOffset, rowCount);
       },
     };
-    const data = bytes(output, 4);
-    let validity: Uint8Array | null = null;
+    const values = new Float32Array(rowCount);
+    // Typed by assertion: assigned only in setNull, so TS would otherwise narrow it to null below.
+    let validity = null as Uint8Array | null;
     spec.main(input, {
-      values: new Float32Array(data.buffer, data.byteOffset, rowCount),
+      values,
       setNull(row) {
-        // Built on the first NULL (all rows valid until then): one bit per row, in 64-bit
-        // little-endian words, as DuckDB keeps it.
-        validity ??= new Uint8Array(Math.ceil(rowCount / 64) * 8).fill(0xff);
-        validity[row >> 3]! &= ~(1 << (row & 7));
+        // Built on the first NULL: all rows are valid until then.
+        validity ??= createValidityMask(rowCount);
+        markNull(validity, row);
       },
     });
-    // The binding hands out copies of DuckDB's memory (it is built without external buffers):
-    // the values, and the NULL mask if any, are copied into the vector.
-    duckdb.copy_data_to_vector(
-      output,
-      0,
-      data.buffer as ArrayBuffer,
-      data.byteOffset,
-      data.byteLength,
-    );
-    if (validity) {
-      const mask: Uint8Array = validity;
-      duckdb.vector_ensure_validity_writable(output);
-      duckdb.copy_data_to_vector_validity(
-        output,
-        0,
-        mask.buffer as ArrayBuffer,
-        0,
-        mask.byteLength,
-      );
-    }
+    // The binding hands out copies of DuckDB's memory (it is built without external buffers), so
+    // the results are copied into the vector: the values, and the NULL mask if any.
+    duckdb.copy_data_to_vector(output, 0, values.buffer, 0, values.byteLength);
+    if (validity) writeValidityMask(output, validity);
   });
   connection.registerScalarFunction(fn);
 }
