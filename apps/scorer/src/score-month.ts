@@ -6,7 +6,7 @@
 // course's Parquet to scratch, scoring each vector on its way through a scalar function
 // (score-function.ts: validate, reason per rejected row, features + ONNX predict, the rejects and
 // (for Postgres) the scored rows' extras appended to DuckDB tables) -> rejects file written from
-// its table, challenger files from their columns -> published by temp + rename/copy -> optionally COPY into Postgres (one
+// its table, challenger files from their columns -> published by rename (S3: temp key + copy) -> optionally COPY into Postgres (one
 // transaction per run) -> run record succeeded with counts and statistics.
 //
 // Challengers (registry stage `challenger`) score the same vectors after production, one model
@@ -460,8 +460,13 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       ]),
     );
     phaseDone = pool && deps.writePredictions ? 0.85 : 0.95;
+    // Where the output's bytes can still be read locally once published (the Postgres rows).
+    let publishedOutput = localOutput;
     await time('publishMs', async () => {
-      await publishFile(localOutput, request.outputUri, { s3: deps.s3, runId: request.runId });
+      publishedOutput = await publishFile(localOutput, request.outputUri, {
+        s3: deps.s3,
+        runId: request.runId,
+      });
       await publishFile(localRejects, request.rejectsUri, { s3: deps.s3, runId: request.runId });
       for (const c of scoredChallengers) {
         c.outputUri = challengerOutputUri(request.outputUri, c.version);
@@ -476,7 +481,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         deps.writePredictions!({
           pool,
           runKey: key,
-          rows: readPredictionChunks(conn, localOutput, request),
+          rows: readPredictionChunks(conn, publishedOutput, request),
         }),
       );
       // Always, even with no challenger: a rerun without them must drop the earlier run's rows.
