@@ -319,7 +319,7 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     const recordScored = (vector: TScoredVector) => {
       const { batch, checked, rides, actual, predicted } = vector;
       const valid = checked.validCount;
-      summary.addScored(predicted, actual, valid);
+      summary.addScored(predicted, valid);
       const monitorStart = performance.now();
       productionMetrics.add(predicted, actual, valid);
       productionDrift?.add({ ...rides, predicted }, valid);
@@ -535,7 +535,12 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
       modelName: loadedModel.name,
       modelVersion: loadedModel.version,
       models,
-      summary: { ...summary.summarize(), validation, anomaliesByReason: anomalyCounts, timings },
+      summary: {
+        ...summary.summarize(productionMetrics.result()),
+        validation,
+        anomaliesByReason: anomalyCounts,
+        timings,
+      },
     };
     await lifecycle.succeed({
       counters,

@@ -1,36 +1,44 @@
+import { createErrorMetrics } from '@tripcast/model/quality';
 import { describe, expect, it } from 'vitest';
 
 import { canTransition } from './run-state';
 import { createSummaryAccumulator } from './stats';
 
 describe('summary statistics', () => {
-  it('computes mean, nearest-rank p50/p95, the histogram and RMSE/MAE across chunks', () => {
+  it("computes mean, nearest-rank p50/p95 and the histogram across chunks, with production's error figures", () => {
     const acc = createSummaryAccumulator();
-    // predictions 1..100 minutes in two chunks; actual = predicted + 2 except one unknown, one of 70 min.
+    // predictions 1..100 minutes in two chunks; actual = predicted + 2.
     const p1 = Float32Array.from({ length: 50 }, (_, i) => i + 1);
     const p2 = Float32Array.from({ length: 50 }, (_, i) => i + 51);
-    const a1 = p1.map((p) => p + 2);
-    const a2 = p2.map((p) => p + 2);
-    a2[0] = NaN;
-    acc.addScored(p1, a1);
-    acc.addScored(p2, a2);
+    const metrics = createErrorMetrics();
+    metrics.add(
+      p1,
+      p1.map((p) => p + 2),
+    );
+    metrics.add(
+      p2,
+      p2.map((p) => p + 2),
+    );
+    acc.addScored(p1);
+    // Only the first 40 of the second chunk's rows count.
+    acc.addScored(p2, 40);
     acc.addRejects({ null_zone: 3 });
     acc.addRejects({ null_zone: 1, zone_out_of_range: 2 });
-    const s = acc.summarize();
-    expect(s.predicted).toEqual({ count: 100, mean: 50.5, min: 1, max: 100, p50: 50, p95: 95 });
-    expect(s.error).toEqual({ count: 99, rmse: 2, mae: 2 });
-    // course range: actual in 1..60 -> predictions 1..58 (actual 3..60), less prediction 51 (actual unknown)
-    expect(s.errorCourseRange.count).toBe(57);
+    const s = acc.summarize(metrics.result());
+    expect(s.predicted).toEqual({ count: 90, mean: 45.5, min: 1, max: 90, p50: 45, p95: 86 });
+    // The scored rows are the course's 1..60 min trips: the same figures under both names.
+    expect(s.error).toEqual({ count: 100, rmse: 2, mae: 2 });
+    expect(s.errorCourseRange).toEqual(s.error);
     expect(s.histogram[0]).toEqual({ from: 0, to: 5, count: 4 }); // 1,2,3,4
-    expect(s.histogram.at(-1)).toEqual({ from: 60, to: null, count: 41 }); // 60..100
-    expect(s.histogram.reduce((n, b) => n + b.count, 0)).toBe(100);
+    expect(s.histogram.at(-1)).toEqual({ from: 60, to: null, count: 31 }); // 60..90
+    expect(s.histogram.reduce((n, b) => n + b.count, 0)).toBe(90);
     expect(s.rejectsByReason).toEqual({ null_zone: 4, zone_out_of_range: 2 });
   });
 
   it('has no figures for an empty run rather than NaN', () => {
-    const s = createSummaryAccumulator().summarize();
+    const s = createSummaryAccumulator().summarize(createErrorMetrics().result());
     expect(s.predicted.mean).toBeNull();
-    expect(s.error.rmse).toBeNull();
+    expect(s.error).toEqual({ count: 0, rmse: null, mae: null });
   });
 });
 

@@ -1,6 +1,9 @@
-// Summary statistics of a run, accumulated chunk by chunk in bounded memory.
+// Summary statistics of a run, accumulated chunk by chunk in bounded memory. The error figures
+// are production's own (@tripcast/model/quality's createErrorMetrics, also stored per model in
+// batch_run_model_metrics): summed once, not again here.
 // Quantiles come from a fine fixed-width histogram (0.01 min up to 600 min), so a 3M-row month
 // costs 240 kB whatever its size, and the figures are deterministic (same input, same summary).
+import type { TErrorMetrics } from '@tripcast/model/quality';
 
 const QUANTILE_BIN_MINUTES = 0.01;
 const QUANTILE_MAX_MINUTES = 600;
@@ -30,19 +33,19 @@ export type TRunSummary = {
   rejectsByReason: Record<string, number>;
 };
 
-type TErrorAccumulator = { count: number; sumSquared: number; sumAbsolute: number };
-
 export type TSummaryAccumulator = {
-  addScored(predicted: Float32Array, actual: Float32Array, count?: number): void;
+  addScored(predicted: Float32Array, count?: number): void;
   addRejects(reasonCounts: Record<string, number>): void;
-  summarize(): TRunSummary;
+  /**
+   * `errors`: production's figures on the scored rows. A run scores trips of 1..60 minutes only
+   * (the course's filter), so they are the course-range figures too.
+   */
+  summarize(errors: TErrorMetrics): TRunSummary;
 };
 
 export function createSummaryAccumulator(): TSummaryAccumulator {
   const quantileBins = new Uint32Array(QUANTILE_BINS + 1);
   const displayBuckets = new Float64Array(DISPLAY_BUCKET_LIMIT / DISPLAY_BUCKET_MINUTES + 1);
-  const all: TErrorAccumulator = { count: 0, sumSquared: 0, sumAbsolute: 0 };
-  const courseRange: TErrorAccumulator = { count: 0, sumSquared: 0, sumAbsolute: 0 };
   const rejectsByReason: Record<string, number> = {};
   let count = 0;
   let sum = 0;
@@ -50,7 +53,7 @@ export function createSummaryAccumulator(): TSummaryAccumulator {
   let max = -Infinity;
 
   return {
-    addScored(predicted, actual, n = predicted.length) {
+    addScored(predicted, n = predicted.length) {
       // Running figures in locals, written back once: a double kept in a closure variable is
       // boxed, so updating it per row allocates.
       let sumPredicted = 0;
@@ -66,18 +69,6 @@ export function createSummaryAccumulator(): TSummaryAccumulator {
         const bucket =
           p <= 0 ? 0 : Math.min(displayBuckets.length - 1, Math.floor(p / DISPLAY_BUCKET_MINUTES));
         displayBuckets[bucket]!++;
-        const a = actual[i]!;
-        if (Number.isFinite(a)) {
-          const d = a - p;
-          all.count++;
-          all.sumSquared += d * d;
-          all.sumAbsolute += Math.abs(d);
-          if (a >= 1 && a <= 60) {
-            courseRange.count++;
-            courseRange.sumSquared += d * d;
-            courseRange.sumAbsolute += Math.abs(d);
-          }
-        }
       }
       count += n;
       sum += sumPredicted;
@@ -89,7 +80,8 @@ export function createSummaryAccumulator(): TSummaryAccumulator {
         rejectsByReason[reason] = (rejectsByReason[reason] ?? 0) + n;
       }
     },
-    summarize() {
+    summarize(errors) {
+      const error = summarizeErrors(errors);
       return {
         predicted: {
           count,
@@ -104,8 +96,8 @@ export function createSummaryAccumulator(): TSummaryAccumulator {
           to: i === displayBuckets.length - 1 ? null : (i + 1) * DISPLAY_BUCKET_MINUTES,
           count: n,
         })),
-        error: summarizeErrors(all),
-        errorCourseRange: summarizeErrors(courseRange),
+        error,
+        errorCourseRange: error,
         rejectsByReason: { ...rejectsByReason },
       };
     },
@@ -124,13 +116,10 @@ function quantileOf(bins: Uint32Array, count: number, q: number): number | null 
   return QUANTILE_MAX_MINUTES;
 }
 
-function summarizeErrors(acc: TErrorAccumulator): TErrorSummary {
-  if (acc.count === 0) return { count: 0, rmse: null, mae: null };
-  return {
-    count: acc.count,
-    rmse: round(Math.sqrt(acc.sumSquared / acc.count)),
-    mae: round(acc.sumAbsolute / acc.count),
-  };
+function summarizeErrors(errors: TErrorMetrics): TErrorSummary {
+  if (errors.rows === 0 || errors.rmse === null || errors.mae === null)
+    return { count: 0, rmse: null, mae: null };
+  return { count: errors.rows, rmse: round(errors.rmse), mae: round(errors.mae) };
 }
 
 function round(value: number): number {
