@@ -111,6 +111,15 @@ describe('scorer run on a generated month with dirty rows', () => {
       `DESCRIBE SELECT * FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false)`,
     );
     expect(schema.map((c) => [c.column_name, c.column_type])).toEqual(COURSE_COLUMNS);
+    // What any Parquet reader (pandas, Spark) sees: model_version, written from a one-value ENUM
+    // (constantStringSql), is a plain UTF8 string column like ride_id.
+    const physical = await queryDuckDb(
+      `SELECT name, type, converted_type FROM parquet_schema(${sql(result.outputUri)}) WHERE name IN ('ride_id', 'model_version')`,
+    );
+    expect(physical).toEqual([
+      { name: 'ride_id', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+      { name: 'model_version', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+    ]);
     const rows = await queryDuckDb(
       `SELECT o.*, i.trip_distance, i.file_row_number AS idx FROM read_parquet(${sql(result.outputUri)}, hive_partitioning = false) o
        JOIN read_parquet(${sql(monthFile)}, file_row_number = true) i ON o.ride_id = '2021/02_' || i.file_row_number

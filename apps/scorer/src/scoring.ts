@@ -40,6 +40,18 @@ import { SCORE_FUNCTION, type TVectorBatch } from './score-function';
 export const PARQUET_WRITE_OPTIONS =
   'FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 61440';
 
+/**
+ * A string that is the same on every row (`model_version`) as SQL for a COPY to Parquet. As a
+ * one-value ENUM, DuckDB's Parquet writer writes it from the enum's codes: the same UTF8 column
+ * with the same one-entry dictionary and statistics, which reads back as VARCHAR, without the
+ * per-row dictionary lookup of a VARCHAR constant (about 150 ms per 3M rows: a fifth of a
+ * challenger's file; bench/batch/README.md).
+ */
+export function constantStringSql(value: string): string {
+  const literal = sqlString(value);
+  return `${literal}::ENUM(${literal})`;
+}
+
 export type TBatchPredictionChunk = {
   rowIndex: Int32Array;
   rideId: string[];
@@ -195,7 +207,7 @@ export function buildOutputCopy(
            date_diff('microsecond', i.${names.pickup}::TIMESTAMP, i.${names.dropoff}::TIMESTAMP) / 60e6 AS actual_duration,
            i.__tripcast_predicted::DOUBLE AS predicted_duration,
            actual_duration - predicted_duration AS diff,
-           ${sqlString(options.modelVersion)} AS model_version
+           ${constantStringSql(options.modelVersion)} AS model_version
     FROM (
       SELECT *, ${SCORE_FUNCTION}(${e.pickupMs}, ${e.dropoffMs}, ${e.pu}, ${e.do}, ${e.distance}, file_row_number::INTEGER) AS __tripcast_predicted
       FROM read_parquet(${sqlString(options.inputFile)}, file_row_number = true, hive_partitioning = false)
@@ -216,7 +228,7 @@ export function buildChallengerCopy(
 ): string {
   return `COPY (
     SELECT ${sqlString(rideIdPrefix(options))} || row_index AS ride_id, predicted_duration,
-           ${sqlString(options.modelVersion)} AS model_version
+           ${constantStringSql(options.modelVersion)} AS model_version
     FROM (
       SELECT range::INTEGER AS row_index,
              ${CHALLENGER_FUNCTION}(${Math.trunc(options.slot)}, range::INTEGER)::DOUBLE AS predicted_duration

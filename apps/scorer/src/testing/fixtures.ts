@@ -141,4 +141,4 @@ export function expectedCounts(
 }
 
 /** The run's Parquet writer settings, for bench/batch's I/O floor (the same writer, no model). */
-export { PARQUET_WRITE_OPTIONS } from '../scoring';
+export { constantStringSql, PARQUET_WRITE_OPTIONS } from '../scoring';
