@@ -12,6 +12,7 @@ import {
   createTestBucket,
   getTestAws,
 } from '@tripcast/local-stack/testing';
+import { REJECT_REASON_TEXT } from '@tripcast/model/trips';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { cliEnv, COURSE_COLUMNS, queryDuckDb, runCli, sqlString as sql, startCli } from './testing/cli-harness';
@@ -145,14 +146,22 @@ describe('scorer run on a generated month with dirty rows', () => {
 
   it('keeps every rejected row with its reason in the rejects file', async () => {
     const rejects = await queryDuckDb(
-      `SELECT row_index, reason, PULocationID FROM read_parquet(${sql(result.rejectsUri)}) ORDER BY row_index`,
+      `SELECT row_index, reason, reason_text, PULocationID FROM read_parquet(${sql(result.rejectsUri)}) ORDER BY row_index`,
     );
     expect(rejects).toHaveLength(expectedCounts(ROWS).rejected);
     for (const row of rejects) {
-      expect(row.reason).toBe(
-        DIRTY_RULES[(Number(row.row_index) % 50) as keyof typeof DIRTY_RULES],
-      );
+      const reason = DIRTY_RULES[(Number(row.row_index) % 50) as keyof typeof DIRTY_RULES];
+      expect(row.reason).toBe(reason);
+      expect(row.reason_text).toBe(REJECT_REASON_TEXT[reason]);
     }
+    // Written from ENUM codes, read by any Parquet reader as plain UTF8 strings.
+    const physical = await queryDuckDb(
+      `SELECT name, type, converted_type FROM parquet_schema(${sql(result.rejectsUri)}) WHERE name LIKE 'reason%'`,
+    );
+    expect(physical).toEqual([
+      { name: 'reason', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+      { name: 'reason_text', type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+    ]);
   });
 
   it('records the run: succeeded, counts, model version, statistics matching the Parquet', async () => {

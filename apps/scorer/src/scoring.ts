@@ -243,14 +243,16 @@ export function buildChallengerCopy(
  * scorer read (nulls as null; a literal zone 0 in the file reads as -1, see @tripcast/model/trips).
  */
 export function buildRejectsCopy(options: { target: string }): string {
-  const reasonCase = REJECT_REASONS.map((reason, i) => `WHEN ${i} THEN ${sqlString(reason)}`).join(
-    ' ',
-  );
-  const textCase = REJECT_REASONS.map(
-    (reason, i) => `WHEN ${i} THEN ${sqlString(REJECT_REASON_TEXT[reason])}`,
-  ).join(' ');
+  // Each branch a constant of one ENUM type: the Parquet writer writes the codes (see
+  // constantStringSql) instead of looking a string up in its dictionary per row.
+  const caseOf = (labels: readonly string[]) => {
+    const type = `ENUM(${[...new Set(labels)].map(sqlString).join(', ')})`;
+    return `CASE reason ${labels.map((label, i) => `WHEN ${i} THEN ${sqlString(label)}::${type}`).join(' ')} END`;
+  };
+  const reasonCase = caseOf(REJECT_REASONS);
+  const textCase = caseOf(REJECT_REASONS.map((reason) => REJECT_REASON_TEXT[reason]));
   return `COPY (
-    SELECT row_index, CASE reason ${reasonCase} END AS reason, CASE reason ${textCase} END AS reason_text,
+    SELECT row_index, ${reasonCase} AS reason, ${textCase} AS reason_text,
            make_timestamp((pickup_ms * 1000)::BIGINT) AS pickup_datetime, make_timestamp((dropoff_ms * 1000)::BIGINT) AS dropoff_datetime,
            CASE WHEN pu = 0 THEN NULL WHEN pu = -1 THEN 0 ELSE pu END AS PULocationID,
            CASE WHEN do_ = 0 THEN NULL WHEN do_ = -1 THEN 0 ELSE do_ END AS DOLocationID,
