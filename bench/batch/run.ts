@@ -2,8 +2,10 @@
 // Also: production + two challengers (--challenger-location) against production alone, and a
 // 12M-row month (--large-rows N, --skip-large) whose peak RSS must stay where the 3M one's is.
 // Generates a yellow month and prints, in one run, each figure next to its target:
-//   ours end to end (Parquet in -> scored Parquet out), ours with the Postgres sink,
-//   the I/O floor (DuckDB copying the same rows Parquet -> Parquet, no model),
+//   ours end to end (Parquet in -> scored Parquet out), in-run and as a whole process the way the
+//   container image runs it (the bundled CLI on plain node), ours with the Postgres sink,
+//   the I/O floor (DuckDB copying the same rows Parquet -> Parquet, no model), in-process and as a
+//   whole process (node + DuckDB, the same way),
 //   the course pipeline in Python (pandas + DictVectorizer + LinearRegression; CSV read apart),
 //   and our peak memory (RSS of the scorer process).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -25,16 +27,20 @@ import { constantStringSql, PARQUET_WRITE_OPTIONS } from '@tripcast/scorer/testi
 import { currentLoad, reportFigure } from '../report';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const SCORER_BIN = path.resolve(HERE, '../../apps/scorer/bin/scorer.js');
+const REPO = path.resolve(HERE, '../..');
+/** The development bin: TypeScript compiled by tsx as it loads. */
+const SCORER_BIN = path.join(REPO, 'apps/scorer/bin/scorer.js');
+const SCORER_ENTRY = 'apps/scorer/src/cli.ts';
 const HELP = `Usage: npx tsx bench/batch/run.ts [--rows N] [--repeat N] [--large-rows N] [--skip-large] [--skip-python]
 
 Generates a yellow month of --rows rows (default 3,000,000) and measures, on this machine, one after the
-other: the scorer (Parquet in, course Parquet out, no database), the same with two challengers, the same with
+other: the scorer (Parquet in, course Parquet out, no database; in-run, and as a whole process with the
+container image's bundled CLI, built here by infra/images/bundle.mjs), the same with two challengers, the same with
 the Postgres sink (an embedded Postgres), the DuckDB I/O floor (the same rows and columns, no model), the
 course's pandas + scikit-learn pipeline (installs python3-pandas and python3-sklearn when missing; skip with
 --skip-python), and a --large-rows month (default 12,000,000; skip with --skip-large) for peak memory.
-The scorer runs and the floor are each the median of --repeat runs (default 3). Prints every figure next to
-its target, with the load average.`;
+The scorer runs and the floor (in-process and as a whole process) are each the median of --repeat runs
+(default 3). Prints every figure next to its target, with the load average.`;
 
 /** The command line, or a usage error (not a stack trace) for an unknown or malformed option. */
 function parseCommandLine() {
@@ -79,10 +85,13 @@ const REPEAT = countOption('repeat');
 type TPythonResult = { read_s: number; pipeline_s: number; prepare_s: number; vectorize_s: number; predict_s: number; scored: number };
 type TRun = { wallMs: number; runMs: number; peakRssMb: number; scored: number; timings: Record<string, number> };
 
-/** Runs the scorer CLI, sampling its peak RSS (VmHWM) from /proc until it exits. */
-async function runScorer(cliArgs: string[], env: NodeJS.ProcessEnv): Promise<TRun> {
+/**
+ * Runs the scorer CLI (`script`: the development bin, or the image's bundle), sampling its peak RSS
+ * (VmHWM) from /proc until it exits.
+ */
+async function runScorer(cliArgs: string[], env: NodeJS.ProcessEnv, script = SCORER_BIN): Promise<TRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, [SCORER_BIN, ...cliArgs, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...cliArgs, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -127,12 +136,48 @@ function ensurePython(): boolean {
   return install.status === 0;
 }
 
-/** The run with the median in-run time of REPEAT runs (load on a 2-core machine moves one run by 10%). */
-async function medianRun<T extends { runMs: number }>(run: () => Promise<T>): Promise<T> {
+/**
+ * The run with the median time of REPEAT runs (load on a 2-core machine moves one run by 10%): by
+ * its in-run time, or by `timeOf` (a whole process's wall time).
+ */
+async function medianRun<T extends { runMs: number }>(run: () => Promise<T>, timeOf = (r: T) => r.runMs): Promise<T> {
   const runs: T[] = [];
   for (let i = 0; i < REPEAT; i++) runs.push(await run());
-  runs.sort((a, b) => a.runMs - b.runMs);
+  runs.sort((a, b) => timeOf(a) - timeOf(b));
   return runs[Math.floor(runs.length / 2)]!;
+}
+
+/**
+ * The scorer as its container image holds it (apps/scorer/Dockerfile): our TypeScript bundled into
+ * plain ESM and the run-time packages copied beside it, so `node <bundle>` starts with no compile.
+ * Returns the bundle's path; a floor script written next to it finds DuckDB the same way.
+ */
+function buildImageLayout(outRoot: string): string {
+  const built = spawnSync(process.execPath, [path.join(REPO, 'infra/images/bundle.mjs'), '--out-root', outRoot, '--copy-packages', SCORER_ENTRY], {
+    cwd: REPO,
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`bundling the scorer failed: ${built.stderr || built.stdout}`);
+  return path.join(outRoot, SCORER_ENTRY.replace(/\.ts$/, '.mjs'));
+}
+
+/** A whole node process that runs one DuckDB statement, as the floor beside the scorer's process. */
+const FLOOR_PROCESS_SCRIPT = `import { DuckDBInstance } from '@duckdb/node-api';
+const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+const connection = await instance.connect();
+await connection.run(process.argv[2]);
+connection.closeSync();
+instance.closeSync();
+`;
+
+async function runProcess(args: string[]): Promise<{ runMs: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`${args.join(' ')} exited ${code}: ${stderr}`);
+  return { runMs: performance.now() - started };
 }
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -168,6 +213,15 @@ async function main(): Promise<void> {
     const loadBefore = currentLoad();
     await runScorer([...common, '--no-db', '--run-id', 'warmup'], env);
     const ours = await medianRun(() => runScorer([...common, '--no-db', '--run-id', 'parquet-only'], env));
+    t = performance.now();
+    const imageRoot = path.join(dir, 'image');
+    const bundle = buildImageLayout(imageRoot);
+    console.log(`bundled the scorer as its image does in ${fmt(performance.now() - t)}`);
+    await runScorer([...common, '--no-db', '--run-id', 'warmup-bundle'], env, bundle);
+    const oursDeployed = await medianRun(
+      () => runScorer([...common, '--no-db', '--run-id', 'parquet-only-bundle'], env, bundle),
+      (r) => r.wallMs,
+    );
     // Two challengers scoring every batch beside production, each with its own sibling Parquet.
     const challengerDirs = await Promise.all(
       [0, 1].map((i) => writeModel(path.join(dir, `challenger-${i}`), `challenger-${i}`)),
@@ -189,19 +243,22 @@ async function main(): Promise<void> {
     // I/O floor: the same input rows to the same output columns with the scorer's Parquet writer
     // settings and its cheapest way to write each column (constantStringSql), no model (prediction = 0).
     const floorOut = path.join(dir, 'floor.parquet');
-    const floorMs = (
-      await medianRun(async () => {
-        const started = performance.now();
-        await duck((run) =>
-      run(`COPY (SELECT '2021/03_' || file_row_number AS ride_id, tpep_pickup_datetime::TIMESTAMP AS pickup_datetime,
+    const floorSql = `COPY (SELECT '2021/03_' || file_row_number AS ride_id, tpep_pickup_datetime::TIMESTAMP AS pickup_datetime,
               PULocationID::INTEGER AS PULocationID, DOLocationID::INTEGER AS DOLocationID,
               date_diff('microsecond', tpep_pickup_datetime::TIMESTAMP, tpep_dropoff_datetime::TIMESTAMP) / 60e6 AS actual_duration,
               0.0::DOUBLE AS predicted_duration, actual_duration - predicted_duration AS diff, ${constantStringSql('none')} AS model_version
-            FROM read_parquet('${input}', file_row_number = true)) TO '${floorOut}' (${PARQUET_WRITE_OPTIONS})`),
-    );
+            FROM read_parquet('${input}', file_row_number = true)) TO '${floorOut}' (${PARQUET_WRITE_OPTIONS})`;
+    const floorMs = (
+      await medianRun(async () => {
+        const started = performance.now();
+        await duck((run) => run(floorSql));
         return { runMs: performance.now() - started };
       })
     ).runMs;
+    // The same floor as a whole process, started the way the bundled scorer is: node + DuckDB.
+    const floorScript = path.join(imageRoot, 'floor.mjs');
+    await writeFile(floorScript, FLOOR_PROCESS_SCRIPT);
+    const floorProcessMs = (await medianRun(() => runProcess([floorScript, floorSql]))).runMs;
 
     let python: TPythonResult | null = null;
     if (!SKIP_PYTHON && ensurePython()) {
@@ -234,7 +291,12 @@ async function main(): Promise<void> {
 
     const rows: [string, string, string][] = [
       ['ours, Parquet in -> scored Parquet out (in-run)', fmt(ours.runMs), `${ours.scored.toLocaleString('en')} scored; ${JSON.stringify(ours.timings)}`],
-      ['ours, same, whole process (node + tsx start)', fmt(ours.wallMs), ''],
+      ['ours, same, whole process (development bin: node + tsx)', fmt(ours.wallMs), 'tsx compiles our TypeScript as it loads'],
+      [
+        'ours, same, whole process as the image runs it',
+        fmt(oursDeployed.wallMs),
+        `bundled CLI on plain node (${fmt(oursDeployed.runMs)} in-run)`,
+      ],
       [
         'ours, production + 2 challengers (in-run)',
         fmt(withChallengers.runMs),
@@ -247,6 +309,7 @@ async function main(): Promise<void> {
         `${(((withDb.timings.monitoringMs ?? 0) / withDb.runMs) * 100).toFixed(1)}% of the run (per-model figures, drift counted and recorded)`,
       ],
       ['I/O floor: DuckDB Parquet -> Parquet, no model', fmt(floorMs), 'same rows, same output columns'],
+      ['I/O floor, whole process (node + DuckDB)', fmt(floorProcessMs), ''],
     ];
     if (python) {
       rows.push(['Python course pipeline: prepare + vectorize + predict', fmt(python.pipeline_s * 1000), `prepare ${python.prepare_s.toFixed(2)} s, DictVectorizer ${python.vectorize_s.toFixed(2)} s, predict ${python.predict_s.toFixed(2)} s`]);
@@ -265,6 +328,10 @@ async function main(): Promise<void> {
     console.log('');
     const vsFloor = ours.runMs / floorMs;
     console.log(`target: within 1.5x of the I/O floor      -> ${vsFloor.toFixed(2)}x ${vsFloor <= 1.5 ? 'MET' : 'NOT MET'}`);
+    const vsFloorProcess = oursDeployed.wallMs / floorProcessMs;
+    console.log(
+      `target: the same, whole processes         -> ${vsFloorProcess.toFixed(2)}x ${vsFloorProcess <= 1.5 ? 'MET' : 'NOT MET'}`,
+    );
     if (python) {
       const speedup = (python.pipeline_s * 1000) / ours.runMs;
       const speedupWithRead = ((python.pipeline_s + python.read_s) * 1000) / ours.runMs;
@@ -281,6 +348,15 @@ async function main(): Promise<void> {
       value: ours.runMs / 1000,
       unit: 's',
       reference: { name: 'DuckDB I/O floor', value: floorMs / 1000, unit: 's' },
+      target: { kind: 'ratio-at-most', value: 1.5 },
+      loadBefore,
+    });
+    reportFigure({
+      bench: 'batch',
+      name: `${rowsLabel}, Parquet -> course Parquet (whole process, image's bundled CLI)`,
+      value: oursDeployed.wallMs / 1000,
+      unit: 's',
+      reference: { name: 'DuckDB I/O floor, whole process', value: floorProcessMs / 1000, unit: 's' },
       target: { kind: 'ratio-at-most', value: 1.5 },
       loadBefore,
     });
