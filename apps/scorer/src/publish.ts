@@ -6,10 +6,10 @@
 import { rename, mkdir, copyFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
-import { CopyObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import {
   createS3Client,
   isS3Uri,
+  loadS3Sdk,
   parseS3Uri,
   uploadFile,
   type TS3Options,
@@ -42,7 +42,8 @@ export async function publishFile(
   const { bucket, key } = parseS3Uri(uri);
   const tmpKey = `${key}.${options.runId}.tmp`;
   await uploadFile(localPath, `s3://${bucket}/${tmpKey}`, { s3: options.s3 });
-  const client = createS3Client(options.s3);
+  const client = await createS3Client(options.s3);
+  const { CopyObjectCommand, DeleteObjectCommand } = await loadS3Sdk();
   await client.send(
     new CopyObjectCommand({
       Bucket: bucket,

@@ -23,13 +23,17 @@ export type TNotifyRunFinished = (run: TRunFinished) => Promise<void>;
 /** Null when no target is configured (the default: nothing is sent). */
 export function createRunFinishedNotifier(options: { env: TScorerEnv; pool: pg.Pool | null; log: Logger }): TNotifyRunFinished | null {
   const { env, pool, log } = options;
-  const config: TRunEventsConfig = {
-    eventBridge: env.RUN_EVENTS_BUS_NAME
+  const busName = env.RUN_EVENTS_BUS_NAME;
+  // Created on the first event: the SDK is loaded only by a run that publishes one.
+  let eventBridgeClient: ReturnType<typeof createEventBridgeClient> | null = null;
+  const eventBridge = async () =>
+    busName
       ? {
-          client: createEventBridgeClient({ region: env.AWS_REGION, endpoint: env.EVENTBRIDGE_ENDPOINT_URL }),
-          busName: env.RUN_EVENTS_BUS_NAME,
+          client: await (eventBridgeClient ??= createEventBridgeClient({ region: env.AWS_REGION, endpoint: env.EVENTBRIDGE_ENDPOINT_URL })),
+          busName,
         }
-      : null,
+      : null;
+  const config: Omit<TRunEventsConfig, 'eventBridge'> = {
     webhook:
       env.RUN_WEBHOOK_URL && env.RUN_WEBHOOK_SECRET
         ? {
@@ -43,13 +47,13 @@ export function createRunFinishedNotifier(options: { env: TScorerEnv; pool: pg.P
     sql: pool,
     log: (level, message, fields) => log[level](fields ?? {}, message),
   };
-  if (!config.eventBridge && !config.webhook) return null;
+  if (!busName && !config.webhook) return null;
 
   return async (run) => {
     try {
       const detail = await buildDetail(pool, run);
       if (!detail) return;
-      await publishRunFinished(config, detail);
+      await publishRunFinished({ ...config, eventBridge: await eventBridge() }, detail);
     } catch (error) {
       log.warn({ runId: run.runId, err: error }, 'could not publish the run-finished event (the run itself is unaffected)');
     }

@@ -1,9 +1,13 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RUN_EVENT_SOURCE, RUN_FINISHED_DETAIL_TYPE } from './run-finished';
 import type { TRunFinishedDetail } from './run-finished';
 
+/** The SDK's EventBridge module, loaded on first use: a process that puts no event never loads it. */
+const loadEventBridgeSdk = () => import('@aws-sdk/client-eventbridge');
+
 /** An EventBridge client; `endpoint` for a local stand-in (moto), as KINESIS_ENDPOINT_URL does for Kinesis. */
-export function createEventBridgeClient(options: { region: string; endpoint?: string }): EventBridgeClient {
+export async function createEventBridgeClient(options: { region: string; endpoint?: string }): Promise<EventBridgeClient> {
+  const { EventBridgeClient } = await loadEventBridgeSdk();
   return new EventBridgeClient({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint } : {}) });
 }
 
@@ -16,6 +20,7 @@ export async function putRunFinishedEvent(options: {
   busName: string;
   detail: TRunFinishedDetail;
 }): Promise<string> {
+  const { PutEventsCommand } = await loadEventBridgeSdk();
   const result = await options.client.send(
     new PutEventsCommand({
       Entries: [
