@@ -138,11 +138,13 @@ function ensurePython(): boolean {
 
 /**
  * The run with the median time of REPEAT runs (load on a 2-core machine moves one run by 10%): by
- * its in-run time, or by `timeOf` (a whole process's wall time).
+ * its in-run time, or by `timeOf` (a whole process's wall time). `run` gets the attempt's number:
+ * each scorer run takes a run id of its own, as a month's run does (publishing over an earlier
+ * run's 70 MB file of the same id costs its removal, ~50 ms: a rerun's cost, not a run's).
  */
-async function medianRun<T extends { runMs: number }>(run: () => Promise<T>, timeOf = (r: T) => r.runMs): Promise<T> {
+async function medianRun<T extends { runMs: number }>(run: (attempt: number) => Promise<T>, timeOf = (r: T) => r.runMs): Promise<T> {
   const runs: T[] = [];
-  for (let i = 0; i < REPEAT; i++) runs.push(await run());
+  for (let i = 0; i < REPEAT; i++) runs.push(await run(i));
   runs.sort((a, b) => timeOf(a) - timeOf(b));
   return runs[Math.floor(runs.length / 2)]!;
 }
@@ -212,23 +214,23 @@ async function main(): Promise<void> {
     // Warm the OS page cache for every contender alike.
     const loadBefore = currentLoad();
     await runScorer([...common, '--no-db', '--run-id', 'warmup'], env);
-    const ours = await medianRun(() => runScorer([...common, '--no-db', '--run-id', 'parquet-only'], env));
+    const ours = await medianRun((i) => runScorer([...common, '--no-db', '--run-id', `parquet-only-${i}`], env));
     t = performance.now();
     const imageRoot = path.join(dir, 'image');
     const bundle = buildImageLayout(imageRoot);
     console.log(`bundled the scorer as its image does in ${fmt(performance.now() - t)}`);
     await runScorer([...common, '--no-db', '--run-id', 'warmup-bundle'], env, bundle);
     const oursDeployed = await medianRun(
-      () => runScorer([...common, '--no-db', '--run-id', 'parquet-only-bundle'], env, bundle),
+      (i) => runScorer([...common, '--no-db', '--run-id', `parquet-only-bundle-${i}`], env, bundle),
       (r) => r.wallMs,
     );
     // Two challengers scoring every batch beside production, each with its own sibling Parquet.
     const challengerDirs = await Promise.all(
       [0, 1].map((i) => writeModel(path.join(dir, `challenger-${i}`), `challenger-${i}`)),
     );
-    const withChallengers = await medianRun(() =>
+    const withChallengers = await medianRun((i) =>
       runScorer(
-      [...common, '--no-db', '--run-id', 'two-challengers', ...challengerDirs.flatMap((d) => ['--challenger-location', d])],
+      [...common, '--no-db', '--run-id', `two-challengers-${i}`, ...challengerDirs.flatMap((d) => ['--challenger-location', d])],
       env,
     ),
     );
@@ -242,23 +244,23 @@ async function main(): Promise<void> {
 
     // I/O floor: the same input rows to the same output columns with the scorer's Parquet writer
     // settings and its cheapest way to write each column (constantStringSql), no model (prediction = 0).
-    const floorOut = path.join(dir, 'floor.parquet');
-    const floorSql = `COPY (SELECT '2021/03_' || file_row_number AS ride_id, tpep_pickup_datetime::TIMESTAMP AS pickup_datetime,
+    // Each attempt writes a file of its own, as each scorer run does.
+    const floorSql = (name: string) => `COPY (SELECT '2021/03_' || file_row_number AS ride_id, tpep_pickup_datetime::TIMESTAMP AS pickup_datetime,
               PULocationID::INTEGER AS PULocationID, DOLocationID::INTEGER AS DOLocationID,
               date_diff('microsecond', tpep_pickup_datetime::TIMESTAMP, tpep_dropoff_datetime::TIMESTAMP) / 60e6 AS actual_duration,
               0.0::DOUBLE AS predicted_duration, actual_duration - predicted_duration AS diff, ${constantStringSql('none')} AS model_version
-            FROM read_parquet('${input}', file_row_number = true)) TO '${floorOut}' (${PARQUET_WRITE_OPTIONS})`;
+            FROM read_parquet('${input}', file_row_number = true)) TO '${path.join(dir, `${name}.parquet`)}' (${PARQUET_WRITE_OPTIONS})`;
     const floorMs = (
-      await medianRun(async () => {
+      await medianRun(async (i) => {
         const started = performance.now();
-        await duck((run) => run(floorSql));
+        await duck((run) => run(floorSql(`floor-${i}`)));
         return { runMs: performance.now() - started };
       })
     ).runMs;
     // The same floor as a whole process, started the way the bundled scorer is: node + DuckDB.
     const floorScript = path.join(imageRoot, 'floor.mjs');
     await writeFile(floorScript, FLOOR_PROCESS_SCRIPT);
-    const floorProcessMs = (await medianRun(() => runProcess([floorScript, floorSql]))).runMs;
+    const floorProcessMs = (await medianRun((i) => runProcess([floorScript, floorSql(`floor-process-${i}`)]))).runMs;
 
     let python: TPythonResult | null = null;
     if (!SKIP_PYTHON && ensurePython()) {
