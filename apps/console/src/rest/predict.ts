@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatFieldErrors, TRUNCATED_ISSUES_PATH, ZPredictRequest } from '@tripcast/model';
 import type { TRideId } from '@tripcast/model';
@@ -6,6 +5,7 @@ import { ridesToColumns } from '@tripcast/model/features';
 import { HttpError, sendJson } from './http-error';
 import type { THistoryRow, THistoryWriter } from './history-writer';
 import { readJsonBody } from './read-json-body';
+import { createTimeOrderedId } from './time-ordered-id';
 import type { TRideScorer } from './ride-scorer';
 import type { TModelRouting } from './challengers';
 
@@ -27,20 +27,6 @@ const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** Minutes to 4 decimals (6 ms): the model computes in float32, whose digits beyond that are noise. */
 function roundMinutes(value: number): number {
   return Math.round(value * 1e4) / 1e4;
-}
-
-/**
- * A UUIDv7 (RFC 9562: 48-bit millisecond timestamp first, then random bits). Keys that grow with
- * time land at the right edge of the (source, idempotency_key) unique index instead of on random
- * pages: measured 10-20% more history rows/s than random v4 keys on a small table, more on a big one.
- */
-function createTimeOrderedId(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const MODEL_VERSION_PATTERN = /^[\x21-\x7e]{1,100}$/;
