@@ -1,19 +1,26 @@
-// The column appender on a real DuckDB table: rows gathered across many small appends, chunks
-// cut at DuckDB's 2,048 rows, NaN written as NULL, and every row committed by flush and close.
+// The column table on a real DuckDB database: the table made from its spec, rows gathered across
+// many small appends, chunks cut at DuckDB's 2,048 rows, NaN written as NULL, and every row
+// committed by flush and close.
 import { withDuckDb } from '@tripcast/model/trips';
 import { describe, expect, it } from 'vitest';
 
-import { createColumnAppender } from './column-appender';
+import { createColumnTable } from './column-appender';
 
-describe('createColumnAppender', () => {
+describe('createColumnTable', () => {
   it('appends every row in order with its types, NaN as NULL, across chunk and flush boundaries', async () => {
     await withDuckDb(async (connection) => {
-      await connection.run('CREATE TABLE t (i INTEGER, code UTINYINT, f FLOAT, d DOUBLE)');
-      const appender = createColumnAppender(await connection.createAppender('t'), [
-        'integer',
-        'utinyint',
-        'float',
-        'double',
+      const appender = await createColumnTable(connection, 't', [
+        ['i', 'integer'],
+        ['code', 'utinyint'],
+        ['f', 'float'],
+        ['d', 'double'],
+      ]);
+      const schema = await connection.runAndReadAll('DESCRIBE t');
+      expect(schema.getRowObjectsJS().map((c) => [c.column_name, c.column_type])).toEqual([
+        ['i', 'INTEGER'],
+        ['code', 'UTINYINT'],
+        ['f', 'FLOAT'],
+        ['d', 'DOUBLE'],
       ]);
       const [i, code, f, d] = appender.columns;
       const total = 5000;
@@ -45,8 +52,7 @@ describe('createColumnAppender', () => {
 
   it('appends nothing when no row was added', async () => {
     await withDuckDb(async (connection) => {
-      await connection.run('CREATE TABLE t (i INTEGER)');
-      const appender = createColumnAppender(await connection.createAppender('t'), ['integer']);
+      const appender = await createColumnTable(connection, 't', [['i', 'integer']]);
       appender.close();
       const reader = await connection.runAndReadAll('SELECT count(*)::INTEGER AS n FROM t');
       expect(reader.getRowObjectsJS()[0]?.n).toBe(0);

@@ -11,6 +11,7 @@ import {
   INTEGER,
   UTINYINT,
   type DuckDBAppender,
+  type DuckDBConnection,
 } from '@duckdb/node-api';
 
 import { createValidityMask, markNull, writeValidityMask } from './validity-mask';
@@ -27,10 +28,12 @@ const COLUMN_TYPES = {
 
 export type TColumnType = keyof typeof COLUMN_TYPES;
 type TColumnArray<K extends TColumnType> = InstanceType<(typeof COLUMN_TYPES)[K]['array']>;
+/** One column of a table: its name and its type. */
+export type TColumnSpec = readonly [name: string, type: TColumnType];
 
-export type TColumnAppender<K extends readonly TColumnType[]> = {
-  /** One typed array per column: a row is written at the index `addRow` returns. */
-  columns: { [I in keyof K]: TColumnArray<K[I]> };
+export type TColumnAppender<K extends readonly TColumnSpec[]> = {
+  /** One typed array per column, in `K`'s order: a row is written at the index `addRow` returns. */
+  columns: { [I in keyof K]: TColumnArray<K[I][1]> };
   /** Reserves the next row (appending the gathered chunk first when it is full). */
   addRow(): number;
   /** Appends the gathered rows and commits the appender (its unflushed rows cannot spill). */
@@ -40,16 +43,34 @@ export type TColumnAppender<K extends readonly TColumnType[]> = {
 };
 
 /**
- * Gathers rows for `appender`'s table, whose columns have `types` in order. A NaN in a FLOAT or
+ * Creates `table` with `columns` (the one place its names and types are written) and returns an
+ * appender that fills it.
+ */
+export async function createColumnTable<const K extends readonly TColumnSpec[]>(
+  connection: DuckDBConnection,
+  table: string,
+  columns: K,
+): Promise<TColumnAppender<K>> {
+  const definitions = columns.map(
+    ([name, type]) => `${name} ${COLUMN_TYPES[type].type.toString()}`,
+  );
+  await connection.run(`CREATE TABLE ${table} (${definitions.join(', ')})`);
+  return createColumnAppender(await connection.createAppender(table), columns);
+}
+
+/**
+ * Gathers rows for `appender`'s table, whose columns are `columns` in order. A NaN in a FLOAT or
  * DOUBLE column is appended as NULL.
  */
-export function createColumnAppender<const K extends readonly TColumnType[]>(
+function createColumnAppender<const K extends readonly TColumnSpec[]>(
   appender: DuckDBAppender,
-  types: K,
+  columns: K,
 ): TColumnAppender<K> {
-  const specs = types.map((t) => COLUMN_TYPES[t]);
-  const columns = specs.map((s) => new s.array(CHUNK_ROWS)) as TColumnAppender<K>['columns'];
-  const arrays = columns as unknown as (Int32Array | Uint8Array | Float32Array | Float64Array)[];
+  const specs = columns.map(([, type]) => COLUMN_TYPES[type]);
+  const arraysByColumn = specs.map((s) => new s.array(CHUNK_ROWS)) as TColumnAppender<K>['columns'];
+  const arrays = arraysByColumn as unknown as (
+    Int32Array | Uint8Array | Float32Array | Float64Array
+  )[];
   let rows = 0;
 
   const appendGathered = () => {
@@ -82,7 +103,7 @@ export function createColumnAppender<const K extends readonly TColumnType[]>(
   };
 
   return {
-    columns,
+    columns: arraysByColumn,
     addRow() {
       if (rows === CHUNK_ROWS) appendGathered();
       return rows++;

@@ -65,7 +65,7 @@ import {
   ScoreRunError,
   type TBatchPredictionChunk,
 } from './scoring';
-import { createColumnAppender } from './column-appender';
+import { createColumnTable } from './column-appender';
 import { createSummaryAccumulator, type TRunSummary } from './stats';
 import {
   createChallengerColumns,
@@ -276,14 +276,6 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
     // Appenders on a second connection: the scoring connection is busy with the output COPY
     // (DuckDB runs one statement per connection at a time).
     writer = await instance.connect();
-    // One row per scored row: its index, anomaly mask and distance for the Postgres rows (the
-    // Parquet keeps the course's columns only).
-    await writer.run(
-      'CREATE TABLE predictions (row_index INTEGER, anomalies UTINYINT, distance FLOAT)',
-    );
-    await writer.run(
-      'CREATE TABLE rejects (row_index INTEGER, reason UTINYINT, pickup_ms DOUBLE, dropoff_ms DOUBLE, pu INTEGER, do_ INTEGER, distance DOUBLE)',
-    );
     // Read back only by the Postgres rows: without them, a run skips the appends (about a sixth of
     // its JS work).
     const keepsScoredRows = Boolean(pool && deps.writePredictions);
@@ -292,13 +284,12 @@ export async function scoreMonth(deps: TScoreDeps, request: TScoreRequest): Prom
         ? createChallengerColumns(counters.totalRows, challengers.length)
         : null;
     if (challengerColumns) registerChallengerFunction(conn, challengerColumns);
+    // One row per scored row: its index, anomaly mask and distance for the Postgres rows (the
+    // Parquet keeps the course's columns only).
     const predictionsAppender = keepsScoredRows
-      ? createColumnAppender(await writer.createAppender('predictions'), PREDICTION_COLUMNS)
+      ? await createColumnTable(writer, 'predictions', PREDICTION_COLUMNS)
       : null;
-    const rejectsAppender = createColumnAppender(
-      await writer.createAppender('rejects'),
-      REJECT_COLUMNS,
-    );
+    const rejectsAppender = await createColumnTable(writer, 'rejects', REJECT_COLUMNS);
     const summary = createSummaryAccumulator();
     const productionMetrics = createErrorMetrics();
     // Quality and drift work (counting and recording): reported as timings.monitoringMs.

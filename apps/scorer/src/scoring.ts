@@ -120,17 +120,21 @@ async function fetchInputFile(
   return local;
 }
 
-/** The run's scored rows (Postgres only): row index, anomaly mask, distance. */
-export const PREDICTION_COLUMNS = ['integer', 'utinyint', 'float'] as const;
-/** The run's rejected rows: row index, reason code, and the fields as the scorer read them. */
+/** The run's `predictions` table (Postgres only): each scored row's index, anomaly mask, distance. */
+export const PREDICTION_COLUMNS = [
+  ['row_index', 'integer'],
+  ['anomalies', 'utinyint'],
+  ['distance', 'float'],
+] as const;
+/** The run's `rejects` table: each rejected row's index, reason code, and fields as the scorer read them. */
 export const REJECT_COLUMNS = [
-  'integer',
-  'utinyint',
-  'double',
-  'double',
-  'integer',
-  'integer',
-  'double',
+  ['row_index', 'integer'],
+  ['reason', 'utinyint'],
+  ['pickup_ms', 'double'],
+  ['dropoff_ms', 'double'],
+  ['pu', 'integer'],
+  ['do_', 'integer'],
+  ['distance', 'double'],
 ] as const;
 
 /**
