@@ -291,6 +291,9 @@ async function main(): Promise<void> {
 
     // 6. Report.
     const ratio = oursAutocannon.requestsPerSec / flaskWrk.requestsPerSec;
+    // The same load generator on both sides: autocannon is a node process that takes a larger share
+    // of the two cores than wrk, so ours measured by it competes with more load than Flask did.
+    const ratioSameTool = oursWrk.requestsPerSec / flaskWrk.requestsPerSec;
     const mark = (ok: boolean) => (ok ? 'MET ' : 'MISS');
     const lines = [
       '',
@@ -306,7 +309,8 @@ async function main(): Promise<void> {
         `written ${drainSec.toFixed(1)} s later (history write rate ~${(rowsWritten / (durationSec + drainSec)).toFixed(0)} rows/s)`,
       '',
       `targets                               measured`,
-      `${mark(ratio >= TARGETS.ratioToFlask)} >= ${TARGETS.ratioToFlask}x Flask req/s                 ${ratio.toFixed(2)}x`,
+      `${mark(ratio >= TARGETS.ratioToFlask)} >= ${TARGETS.ratioToFlask}x Flask req/s (autocannon / wrk)    ${ratio.toFixed(2)}x`,
+      `${mark(ratioSameTool >= TARGETS.ratioToFlask)} >= ${TARGETS.ratioToFlask}x Flask req/s (wrk / wrk)           ${ratioSameTool.toFixed(2)}x`,
       `${mark(oursAutocannon.requestsPerSec >= TARGETS.requestsPerSec)} ~${TARGETS.requestsPerSec} req/s                          ${oursAutocannon.requestsPerSec.toFixed(0)} req/s`,
       `${mark(oursAutocannon.p99Ms < TARGETS.p99Ms)} p99 < ${TARGETS.p99Ms} ms                          ${oursAutocannon.p99Ms.toFixed(2)} ms`,
       formatRow('ours, 2 challengers, saturated', withChallengers),
@@ -326,6 +330,15 @@ async function main(): Promise<void> {
       target: { kind: 'ratio-at-least', value: TARGETS.ratioToFlask },
       loadBefore,
     });
+    reportFigure({
+      bench: 'online',
+      name: `keyed /api/v1/predict, ${connections} connections (wrk)`,
+      value: oursWrk.requestsPerSec,
+      unit: 'req/s',
+      reference: { name: 'course Flask/gunicorn (wrk)', value: flaskWrk.requestsPerSec, unit: 'req/s' },
+      target: { kind: 'ratio-at-least', value: TARGETS.ratioToFlask },
+      loadBefore,
+    });
     for (const [tool, result] of [['autocannon', oursAutocannon], ['wrk', oursWrk]] as const)
       reportFigure({ bench: 'online', name: `keyed predict p99 (${tool})`, value: result.p99Ms, unit: 'ms', target: { kind: 'at-most', value: TARGETS.p99Ms }, loadBefore });
     reportFigure({
@@ -340,7 +353,7 @@ async function main(): Promise<void> {
     const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
     await mkdir(resultsDir, { recursive: true });
     const resultFile = path.join(resultsDir, `online-${new Date().toISOString().replaceAll(':', '-')}.json`);
-    await writeFile(resultFile, JSON.stringify({ loadAtStart, loadAtEnd: loadavg(), connections, durationSec, oursAutocannon, oursWrk, flaskWrk, withChallengers, fixedRate, fixedNone, fixedWith, ratio, rowsWritten, backlogAtEnd, drainSec, history, targets: TARGETS }, null, 2));
+    await writeFile(resultFile, JSON.stringify({ loadAtStart, loadAtEnd: loadavg(), connections, durationSec, oursAutocannon, oursWrk, flaskWrk, withChallengers, fixedRate, fixedNone, fixedWith, ratio, ratioSameTool, rowsWritten, backlogAtEnd, drainSec, history, targets: TARGETS }, null, 2));
     step(`results saved to ${path.relative(REPO_ROOT, resultFile)}`);
   } finally {
     for (const child of children.reverse()) await stopChild(child);

@@ -201,6 +201,13 @@ function castNumeric(
   }
 }
 
+function asksInt32(
+  inputs: readonly { feature: TFeatureName; type: string }[],
+  feature: TFeatureName,
+): boolean {
+  return inputs.some((input) => input.feature === feature && input.type === 'int32');
+}
+
 /**
  * THE feature function: every mode (batch, online, streaming) and training go through it, so they
  * can never disagree. Computes only the features the model's card asks for, in the element type
@@ -218,9 +225,7 @@ export function computeFeatures(
     throw new Error('computeFeatures: pu, do, distance and pickupMs must have the same length');
   }
   const features: TFeatures = {};
-  const asks = (feature: TFeatureName) =>
-    inputs.some((input) => input.feature === feature && input.type === 'int32');
-  if (asks('pair_index') && asks('borough_pair_hour_index')) {
+  if (asksInt32(inputs, 'pair_index') && asksInt32(inputs, 'borough_pair_hour_index')) {
     const pairs = new Int32Array(columns.pu.length);
     features.borough_pair_hour_index = boroughPairHourColumn(columns, pairs);
     features.pair_index = pairs;

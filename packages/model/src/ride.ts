@@ -204,6 +204,11 @@ export type TPredictRequest = { isBatch: boolean; rides: TRideWithId[] };
 /** Path of the extra issue that says validation stopped at MAX_REPORTED_ISSUES (always the last issue). */
 export const TRUNCATED_ISSUES_PATH = '(more)';
 
+/** Adds a ride's issues to the request's, under `prefix` (a module function: made once, not per request). */
+function copyIssues(ctx: z.core.$RefinementCtx, issues: z.core.$ZodIssue[], prefix: (string | number)[]): void {
+  for (const issue of issues) ctx.addIssue({ code: 'custom', message: issue.message, path: [...prefix, ...issue.path] });
+}
+
 /**
  * Body of `POST /predict`: the course's single ride, or `{ rides: [...] }` with an optional
  * `ride_id` per ride. The form is chosen by the presence of `rides` (not a zod union) so a
@@ -219,19 +224,15 @@ export const ZPredictRequest: z.ZodType<TPredictRequest, TPredictRequestInput> =
     },
   )
   .transform((body, ctx): TPredictRequest => {
-    const copyIssues = (issues: z.core.$ZodIssue[], prefix: (string | number)[]) => {
-      for (const issue of issues)
-        ctx.addIssue({ code: 'custom', message: issue.message, path: [...prefix, ...issue.path] });
-    };
     if (!('rides' in body)) {
       const ride = ZRideWithId.safeParse(body);
       if (ride.success) return { isBatch: false, rides: [ride.data] };
-      copyIssues(ride.error.issues, []);
+      copyIssues(ctx, ride.error.issues, []);
       return z.NEVER;
     }
     const envelope = ZBatchEnvelope.safeParse(body);
     if (!envelope.success) {
-      copyIssues(envelope.error.issues, []);
+      copyIssues(ctx, envelope.error.issues, []);
       return z.NEVER;
     }
     const input = envelope.data.rides;
@@ -244,7 +245,7 @@ export const ZPredictRequest: z.ZodType<TPredictRequest, TPredictRequestInput> =
         continue;
       }
       const room = MAX_REPORTED_ISSUES - reported;
-      copyIssues(ride.error.issues.slice(0, room), ['rides', i]);
+      copyIssues(ctx, ride.error.issues.slice(0, room), ['rides', i]);
       reported += Math.min(room, ride.error.issues.length);
       if (
         ride.error.issues.length > room ||

@@ -34,7 +34,9 @@ const MODEL_VERSION_PATTERN = /^[\x21-\x7e]{1,100}$/;
 /** `X-Model-Version` header or `?model_version=` (tests, A/B): the version that must answer, or null. */
 function readRequestedVersion(req: IncomingMessage): { requestedVersion: string | null; field: string } {
   const header = req.headers['x-model-version'];
-  const query = new URL(req.url ?? '/', 'http://x').searchParams.get('model_version');
+  const url = req.url ?? '/';
+  // Parsing the URL costs more than the rest of this check: only when there is a query.
+  const query = url.includes('?') ? new URL(url, 'http://x').searchParams.get('model_version') : null;
   const [value, field] = typeof header === 'string' ? [header, 'headers.x-model-version'] : [query, 'query.model_version'];
   if (value === null || value === undefined) return { requestedVersion: null, field };
   if (!MODEL_VERSION_PATTERN.test(value))

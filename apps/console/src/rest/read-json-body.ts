@@ -9,6 +9,7 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 /** `application/json`, optionally with `charset=utf-8` (RFC 8259 JSON is UTF-8; anything else is refused). */
 function checkContentType(header: string | undefined): void {
+  if (header === 'application/json') return; // what nearly every client sends
   const [mediaType = '', ...params] = (header ?? '').split(';').map((part) => part.trim().toLowerCase());
   const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replaceAll('"', '');
   if (mediaType !== 'application/json' || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
@@ -44,50 +45,55 @@ export function readJsonBody(req: IncomingMessage, options: { maxBytes: number }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
+    // The listeners are methods of one object, not arrow functions in constants: the server runs
+    // with esbuild's keepNames (tsx, the image's bundle), which names each such function with an
+    // Object.defineProperty when it is made, per request: 2.5% of the API's CPU under load.
+    const listeners = {
+      data(this: void, chunk: Buffer) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          listeners.detach();
+          req.pause();
+          reject(tooLarge(maxBytes));
+          return;
+        }
+        chunks.push(chunk);
+      },
+      end(this: void) {
+        listeners.detach();
+        const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
+        if (text.trim() === '') {
+          reject(new HttpError({ status: 400, code: 'invalid_json', message: 'Request body is empty; send a JSON object' }));
+          return;
+        }
+        try {
+          resolve(JSON.parse(text));
+        } catch (error) {
+          // JSON.parse's message names the position ("Unexpected token } in JSON at position 12"), which helps
+          // the caller; it carries no server internals.
+          const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
+          reject(new HttpError({ status: 400, code: 'invalid_json', message: `Request body is not valid JSON${detail}` }));
+        }
+      },
+      error(this: void, error: Error) {
+        listeners.detach();
+        reject(error);
+      },
+      // A client that disconnects mid-body: without this the promise (and its chunks) would never settle.
+      close(this: void) {
+        listeners.detach();
+        reject(new HttpError({ status: 400, code: 'invalid_request', message: 'The connection closed before the body was complete' }));
+      },
+      detach(this: void) {
+        req.off('data', listeners.data);
+        req.off('end', listeners.end);
+        req.off('error', listeners.error);
+        req.off('close', listeners.close);
+      },
     };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        cleanup();
-        req.pause();
-        reject(tooLarge(maxBytes));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
-      if (text.trim() === '') {
-        reject(new HttpError({ status: 400, code: 'invalid_json', message: 'Request body is empty; send a JSON object' }));
-        return;
-      }
-      try {
-        resolve(JSON.parse(text));
-      } catch (error) {
-        // JSON.parse's message names the position ("Unexpected token } in JSON at position 12"), which helps
-        // the caller; it carries no server internals.
-        const detail = error instanceof SyntaxError ? `: ${error.message}` : '';
-        reject(new HttpError({ status: 400, code: 'invalid_json', message: `Request body is not valid JSON${detail}` }));
-      }
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    // A client that disconnects mid-body: without this the promise (and its chunks) would never settle.
-    const onClose = () => {
-      cleanup();
-      reject(new HttpError({ status: 400, code: 'invalid_request', message: 'The connection closed before the body was complete' }));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+    req.on('data', listeners.data);
+    req.on('end', listeners.end);
+    req.on('error', listeners.error);
+    req.on('close', listeners.close);
   });
 }

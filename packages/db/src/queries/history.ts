@@ -8,6 +8,7 @@ import type { Prisma, TDb } from '../client';
 import { isDataRefusal } from '../connection-errors';
 import type { PredictionRole, PredictionSource, PredictionStatus } from '../generated/prisma/enums';
 import { recordDeadLetters } from './dead-letters';
+import { numberArrayLiteral, textArrayLiteral, timestampArrayLiteral } from './array-literal';
 
 const PREDICTION_HISTORY_SELECT = {
   id: true,
@@ -253,32 +254,32 @@ FROM unnest($1::"PredictionSource"[], $2::"PredictionStatus"[], $3::text[], $4::
 ON CONFLICT (source, idempotency_key, model_version) DO NOTHING`;
 
 /**
- * Writes a batch of history rows in one statement (one array parameter per column, so the
- * statement text does not grow with the batch). A row whose (source, idempotency key, model
- * version) is already stored, in the table or earlier in the same batch, is skipped: a replayed stream
- * record or a retried request never makes a second row. Returns how many rows were new.
+ * Writes a batch of history rows in one statement (one array parameter per column, sent as the
+ * literal array-literal.ts builds, so the statement text does not grow with the batch). A row
+ * whose (source, idempotency key, model version) is already stored, in the table or earlier in
+ * the same batch, is skipped: a replayed stream record or a retried request never makes a second
+ * row. Returns how many rows were new.
  */
 export async function insertHistoryBatch(
   sql: TSqlClient,
   rows: readonly THistoryInput[],
 ): Promise<{ inserted: number; duplicates: number }> {
   if (rows.length === 0) return { inserted: 0, duplicates: 0 };
-  const column = <T>(pick: (row: THistoryInput) => T) => rows.map(pick);
   const result = await sql.query(INSERT_HISTORY_BATCH, [
-    column((row) => row.source),
-    column((row) => row.status ?? 'scored'),
-    column((row) => row.idempotencyKey),
-    column((row) => row.rideId ?? null),
-    column((row) => row.puLocationId ?? null),
-    column((row) => row.doLocationId ?? null),
-    column((row) => row.tripDistance ?? null),
-    column((row) => row.predictedDuration ?? null),
-    column((row) => row.modelName ?? null),
-    column((row) => row.modelVersion ?? null),
-    column((row) => row.latencyMs ?? null),
-    column((row) => row.reason ?? null),
-    column((row) => row.createdAt ?? null),
-    column((row) => row.role ?? 'production'),
+    textArrayLiteral(rows, (row) => row.source),
+    textArrayLiteral(rows, (row) => row.status ?? 'scored'),
+    textArrayLiteral(rows, (row) => row.idempotencyKey),
+    textArrayLiteral(rows, (row) => row.rideId),
+    numberArrayLiteral(rows, (row) => row.puLocationId),
+    numberArrayLiteral(rows, (row) => row.doLocationId),
+    numberArrayLiteral(rows, (row) => row.tripDistance),
+    numberArrayLiteral(rows, (row) => row.predictedDuration),
+    textArrayLiteral(rows, (row) => row.modelName),
+    textArrayLiteral(rows, (row) => row.modelVersion),
+    numberArrayLiteral(rows, (row) => row.latencyMs),
+    textArrayLiteral(rows, (row) => row.reason),
+    timestampArrayLiteral(rows, (row) => row.createdAt),
+    textArrayLiteral(rows, (row) => row.role ?? 'production'),
   ]);
   const inserted = result.rowCount ?? 0;
   return { inserted, duplicates: rows.length - inserted };

@@ -209,6 +209,55 @@ describe('history', () => {
     expect(rows[0]?.n).toBe(4);
   });
 
+  it('stores every value as given: quotes, backslashes, braces, the word NULL, exact instants, special floats', async () => {
+    // The statement's array parameters are literals we build (array-literal.ts); each of these
+    // would be misread by a literal that did not quote or escape it.
+    const awkward = ['"quoted"', 'back\\slash', '{a,b}', 'NULL', ' padded ', '', 'ünï 🚕', 'tab\there'];
+    const at = new Date('2026-12-05T09:07:28.146Z');
+    const batch = [
+      ...awkward.map((rideId, i) =>
+        row(`lit-${i}`, { rideId, modelVersion: `v"${i}\\`, createdAt: new Date(at.getTime() + i), reason: rideId }),
+      ),
+      row('lit-nulls', { rideId: null, puLocationId: null, tripDistance: null, predictedDuration: null, createdAt: null }),
+      row('lit-floats', { tripDistance: 1e21, predictedDuration: Number.NaN, latencyMs: -0 }),
+    ];
+    expect(await insertHistoryBatch(suite.pool, batch)).toEqual({ inserted: batch.length, duplicates: 0 });
+    const { rows } = await suite.pool.query<{
+      key: string;
+      ride_id: string | null;
+      model_version: string;
+      reason: string | null;
+      created_at: Date;
+      pu: number | null;
+      distance: number | null;
+      predicted: number | null;
+    }>(
+      `SELECT idempotency_key AS key, ride_id, model_version, reason, created_at, pu_location_id AS pu,
+              trip_distance::float8 AS distance, predicted_duration::float8 AS predicted
+         FROM prediction_history WHERE idempotency_key LIKE 'lit-%' ORDER BY idempotency_key`,
+    );
+    const byKey = new Map(rows.map((r) => [r.key, r]));
+    awkward.forEach((rideId, i) => {
+      const stored = byKey.get(`lit-${i}`)!;
+      expect(stored).toMatchObject({ ride_id: rideId, reason: rideId, model_version: `v"${i}\\` });
+      expect(stored.created_at.toISOString()).toBe(new Date(at.getTime() + i).toISOString());
+    });
+    const nulls = byKey.get('lit-nulls')!;
+    expect(nulls).toMatchObject({ ride_id: null, pu: null, distance: null, predicted: null });
+    expect(Math.abs(nulls.created_at.getTime() - Date.now())).toBeLessThan(60_000); // now() stood in
+    const floats = byKey.get('lit-floats')!;
+    expect(floats.distance).toBeCloseTo(1e21, -15);
+    expect(floats.predicted).toBeNaN();
+  });
+
+  it('keeps a row with an invalid Date aside as refused and writes the rest', async () => {
+    const batch = [row('date-ok-1'), row('date-bad', { createdAt: new Date(Number.NaN) }), row('date-ok-2')];
+    const result = await writeHistoryBatch(suite.pool, batch);
+    expect(result.inserted).toBe(2);
+    expect(result.refused.map((r) => r.row.idempotencyKey)).toEqual(['date-bad']);
+    expect(result.refused[0]!.reason).toMatch(/invalid input syntax for type timestamp/);
+  });
+
   it('keeps one row per model version for the same input (production + challengers), still once on replay', async () => {
     const batch = [
       row('r1'),
