@@ -214,9 +214,10 @@ describe('history', () => {
     // would be misread by a literal that did not quote or escape it.
     const awkward = ['"quoted"', 'back\\slash', '{a,b}', 'NULL', ' padded ', '', 'ünï 🚕', 'tab\there'];
     const at = new Date('2026-12-05T09:07:28.146Z');
+    // Rows two by two in the same millisecond: the literal reuses the last instant's text.
     const batch = [
       ...awkward.map((rideId, i) =>
-        row(`lit-${i}`, { rideId, modelVersion: `v"${i}\\`, createdAt: new Date(at.getTime() + i), reason: rideId }),
+        row(`lit-${i}`, { rideId, modelVersion: `v"${i}\\`, createdAt: new Date(at.getTime() + (i >> 1)), reason: rideId }),
       ),
       row('lit-nulls', { rideId: null, puLocationId: null, tripDistance: null, predictedDuration: null, createdAt: null }),
       row('lit-floats', { tripDistance: 1e21, predictedDuration: Number.NaN, latencyMs: -0 }),
@@ -240,7 +241,7 @@ describe('history', () => {
     awkward.forEach((rideId, i) => {
       const stored = byKey.get(`lit-${i}`)!;
       expect(stored).toMatchObject({ ride_id: rideId, reason: rideId, model_version: `v"${i}\\` });
-      expect(stored.created_at.toISOString()).toBe(new Date(at.getTime() + i).toISOString());
+      expect(stored.created_at.toISOString()).toBe(new Date(at.getTime() + (i >> 1)).toISOString());
     });
     const nulls = byKey.get('lit-nulls')!;
     expect(nulls).toMatchObject({ ride_id: null, pu: null, distance: null, predicted: null });
