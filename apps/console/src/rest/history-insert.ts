@@ -10,10 +10,7 @@ import type { THistoryRow, TInsertHistoryBatch } from './history-writer';
  */
 export function createHistoryInserter(sql: TSqlClient): TInsertHistoryBatch {
   return async (rows: readonly THistoryRow[]) => {
-    const { inserted, refused } = await writeHistoryBatch(
-      sql,
-      rows.map((row) => ({ source: 'online' as const, status: 'scored' as const, ...row })),
-    );
+    const { inserted, refused } = await writeHistoryBatch(sql, rows);
     return { inserted, refused: refused.length };
   };
 }

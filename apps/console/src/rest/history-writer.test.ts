@@ -10,6 +10,7 @@ import type { THistoryRow } from './history-writer';
 
 function rows(n: number, prefix = 'r'): THistoryRow[] {
   return Array.from({ length: n }, (_, i) => ({
+    source: 'online' as const,
     idempotencyKey: `${prefix}:${i}`,
     rideId: null,
     puLocationId: 1,

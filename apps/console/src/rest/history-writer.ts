@@ -18,6 +18,8 @@
  */
 
 export type THistoryRow = {
+  /** This writer's rows are the prediction API's: set where the row is made, so the sink passes rows as they are. */
+  source: 'online';
   idempotencyKey: string;
   rideId: string | null;
   puLocationId: number;

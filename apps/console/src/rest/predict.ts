@@ -106,6 +106,7 @@ export function createPredictHandler(deps: {
     for (let i = 0; i < n; i++) {
       const ride = rides[i]!;
       historyRows[i] = {
+        source: 'online',
         idempotencyKey: `${requestKey}:${i}`,
         rideId: ride.ride_id === undefined ? null : String(ride.ride_id),
         puLocationId: ride.PULocationID,

@@ -383,7 +383,7 @@ describe('prediction history', () => {
     // flush fail, forever, with /api/health still ok.
     const key = `refused-${Date.now()}`;
     const refusedBefore = history.stats().refused;
-    const base = { puLocationId: 10, doLocationId: 50, tripDistance: 4, predictedDuration: 12, modelName: 'm', modelVersion: 'v1', latencyMs: 1, createdAt: new Date() };
+    const base = { source: 'online' as const, puLocationId: 10, doLocationId: 50, tripDistance: 4, predictedDuration: 12, modelName: 'm', modelVersion: 'v1', latencyMs: 1, createdAt: new Date() };
     history.enqueue([
       { ...base, idempotencyKey: `${key}:0`, rideId: 'before' },
       { ...base, idempotencyKey: `${key}:1`, rideId: 'bad\u0000id' },
