@@ -4,26 +4,38 @@
 // local-time date formatter per timestamp: 7% of the prediction API's CPU under load. Each
 // builder below reads one field of every row, so no per-column JS array is made either.
 
-const NEEDS_ESCAPE = /["\\]/;
-const ESCAPED = /["\\]/g;
-
-/**
- * Every element double-quoted (so commas, braces, spaces and the word NULL stay data), with `"`
- * and `\` escaped. Anything else goes as is: a NUL byte is refused by Postgres for the whole
- * statement, as it was when pg built the literal, and the caller's refusal handling finds the row.
- */
-export function textArrayLiteral<T>(
+/** `{e1,e2,...}`: each row's value through `format`, NULL for null or undefined. */
+function arrayLiteral<T, V>(
   rows: readonly T[],
-  pick: (row: T) => string | null | undefined,
+  pick: (row: T) => V | null | undefined,
+  format: (value: V) => string,
 ): string {
   let out = '{';
   for (let i = 0; i < rows.length; i++) {
     const value = pick(rows[i]!);
     if (i > 0) out += ',';
-    if (value === null || value === undefined) out += 'NULL';
-    else out += '"' + (NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, '\\$&') : value) + '"';
+    out += value === null || value === undefined ? 'NULL' : format(value);
   }
   return out + '}';
+}
+
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/**
+ * Double-quoted (so commas, braces, spaces and the word NULL stay data), with `"` and `\`
+ * escaped. Anything else goes as is: a NUL byte is refused by Postgres for the whole statement,
+ * as it was when pg built the literal, and the caller's refusal handling finds the row.
+ */
+function quoteElement(value: string): string {
+  return '"' + (NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, '\\$&') : value) + '"';
+}
+
+export function textArrayLiteral<T>(
+  rows: readonly T[],
+  pick: (row: T) => string | null | undefined,
+): string {
+  return arrayLiteral(rows, pick, quoteElement);
 }
 
 /**
@@ -34,13 +46,7 @@ export function numberArrayLiteral<T>(
   rows: readonly T[],
   pick: (row: T) => number | null | undefined,
 ): string {
-  let out = '{';
-  for (let i = 0; i < rows.length; i++) {
-    const value = pick(rows[i]!);
-    if (i > 0) out += ',';
-    out += value === null || value === undefined ? 'NULL' : String(value);
-  }
-  return out + '}';
+  return arrayLiteral(rows, pick, String);
 }
 
 /**
@@ -53,22 +59,14 @@ export function timestampArrayLiteral<T>(
   rows: readonly T[],
   pick: (row: T) => Date | null | undefined,
 ): string {
-  let out = '{';
   let lastMs = Number.NaN;
   let lastText = '';
-  for (let i = 0; i < rows.length; i++) {
-    const value = pick(rows[i]!);
-    if (i > 0) out += ',';
-    if (value === null || value === undefined) {
-      out += 'NULL';
-      continue;
-    }
+  return arrayLiteral(rows, pick, (value) => {
     const ms = value.getTime();
     if (ms !== lastMs) {
       lastMs = ms; // NaN never equals itself: an invalid Date is never taken for the last one
       lastText = Number.isNaN(ms) ? '"invalid date"' : value.toISOString();
     }
-    out += lastText;
-  }
-  return out + '}';
+    return lastText;
+  });
 }
