@@ -75,25 +75,23 @@ export function readJsonBody(req: IncomingMessage, options: { maxBytes: number }
           reject(new HttpError({ status: 400, code: 'invalid_json', message: `Request body is not valid JSON${detail}` }));
         }
       },
-      error(this: void, error: Error) {
-        listeners.detach();
-        reject(error);
-      },
-      // A client that disconnects mid-body: without this the promise (and its chunks) would never settle.
-      close(this: void) {
+      // A client that disconnects mid-body: node reports it as an 'error' ("aborted") or only as a
+      // 'close'. Either way it is the client's doing: a 400 (if the socket still takes it), not a
+      // server failure in the logs, and the promise (and its chunks) always settles.
+      gone(this: void) {
         listeners.detach();
         reject(new HttpError({ status: 400, code: 'invalid_request', message: 'The connection closed before the body was complete' }));
       },
       detach(this: void) {
         req.off('data', listeners.data);
         req.off('end', listeners.end);
-        req.off('error', listeners.error);
-        req.off('close', listeners.close);
+        req.off('error', listeners.gone);
+        req.off('close', listeners.gone);
       },
     };
     req.on('data', listeners.data);
     req.on('end', listeners.end);
-    req.on('error', listeners.error);
-    req.on('close', listeners.close);
+    req.on('error', listeners.gone);
+    req.on('close', listeners.gone);
   });
 }
