@@ -26,8 +26,7 @@ import { createHistoryWriter } from './src/rest/history-writer';
 import { createConsoleHttpServer } from './src/rest/http-server';
 import { HttpError } from './src/rest/http-error';
 import { createRestApi } from './src/rest/rest-api';
-import { createMicroBatchingScorer } from './src/rest/ride-scorer';
-import type { TScoringModel } from '@tripcast/model/features';
+import { createMicroBatchingScorer, type TSyncScoringModel } from './src/rest/ride-scorer';
 import { createStreamDescriber } from './src/rest/stream-status';
 import { getConsoleDb } from './src/server/db';
 import { getModelWatcher } from './src/server/model-session';
@@ -107,7 +106,7 @@ async function main(): Promise<void> {
   );
 
   /** The production model, or a 503 the client can act on (retry later) when none is loaded yet. */
-  const getModel = (): TScoringModel => {
+  const getModel = (): TSyncScoringModel => {
     const model = watcher.currentOrNull();
     if (model) return model;
     throw new HttpError({

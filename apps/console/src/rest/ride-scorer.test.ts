@@ -1,23 +1,28 @@
 /**
- * Micro-batching on a real onnxruntime session (the linear pair graph): the model's predict is
- * wrapped only to count calls, which is what micro-batching changes.
+ * Micro-batching on a real onnxruntime session (the linear pair graph): the model's predict and
+ * predictSync are wrapped only to count calls, which is what micro-batching changes.
  */
 import { buildLinearPairModel, linearPairCardIo, PAIR_TABLE_SIZE } from '@tripcast/model/onnx';
 import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMicroBatchingScorer } from './ride-scorer';
-import type { TRideColumns, TScoringModel } from '@tripcast/model/features';
+import { createMicroBatchingScorer, type TSyncScoringModel } from './ride-scorer';
+import type { TRideColumns } from '@tripcast/model/features';
 
 let loaded: TLoadedModel;
 let calls: number[] = [];
 let isBroken = false;
-const model: TScoringModel = {
+const model: TSyncScoringModel = {
   name: 'm',
   version: 'v1',
   predict: (columns) => {
     calls.push(columns.pu.length);
     return isBroken ? Promise.reject(new Error('session failed')) : loaded.predict(columns);
+  },
+  predictSync: (columns) => {
+    calls.push(columns.pu.length);
+    if (isBroken) throw new Error('session failed');
+    return loaded.predictSync(columns);
   },
 };
 
