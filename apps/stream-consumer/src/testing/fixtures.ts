@@ -6,12 +6,12 @@ import path from 'node:path';
 
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { createPgPool } from '@tripcast/db/client';
 import { applyMigrations } from '@tripcast/db/migrate';
 import { createTestDatabase } from '@tripcast/local-stack/testing';
 import { PAIR_TABLE_SIZE, buildLinearPairModel, linearPairCardIo } from '@tripcast/model/onnx';
 import { createLoadedModel, sha256Hex } from '@tripcast/model/runtime';
 import type { TLoadedModel } from '@tripcast/model/runtime';
-import pg from 'pg';
 import pino from 'pino';
 
 export const TEST_MODEL_NAME = 'ride_duration_prediction_model';
@@ -20,7 +20,10 @@ export const TEST_MODEL_NAME = 'ride_duration_prediction_model';
 export async function createMigratedDatabase() {
   const database = await createTestDatabase();
   await applyMigrations({ databaseUrl: database.url });
-  const pool = new pg.Pool({ connectionString: database.url, max: 8 });
+  // The platform's pool, with its listener for idle connections lost: pool.end() resolves once its
+  // clients are told to end, before their sockets close, so the DROP ... WITH (FORCE) of drop() can
+  // still terminate one (57P01), which a pool without a listener throws as an uncaught error.
+  const pool = createPgPool(database.url, { max: 8, applicationName: 'stream-consumer-tests' });
   return {
     url: database.url,
     pool,
