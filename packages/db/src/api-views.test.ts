@@ -2,7 +2,7 @@
 // in schema tripcast_api, read as a login role that was only granted tripcast_reader, the way a
 // downstream team connects. Real Postgres 17 from the local-stack harness, real password login.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replaceRunPredictions } from './batch-predictions';
 import { createPgPool } from './client';
@@ -134,14 +134,8 @@ beforeAll(async () => {
   await owner.query(`CREATE ROLE ${readerRole} LOGIN PASSWORD 'reader-secret'`);
   await owner.query(`GRANT tripcast_reader TO ${readerRole}`);
   await owner.query(`CREATE ROLE ${outsiderRole} LOGIN PASSWORD 'outsider-secret'`);
-  reader = new pg.Pool({
-    connectionString: urlAs(database.url, readerRole, 'reader-secret'),
-    max: 1,
-  });
-  outsider = new pg.Pool({
-    connectionString: urlAs(database.url, outsiderRole, 'outsider-secret'),
-    max: 1,
-  });
+  reader = createPgPool(urlAs(database.url, readerRole, 'reader-secret'), { max: 1 });
+  outsider = createPgPool(urlAs(database.url, outsiderRole, 'outsider-secret'), { max: 1 });
 
   await createFinishedRun({ id: 'green-2021-01-done', status: 'succeeded', rows: 3 });
   // A rerun in progress and a failed run: their rows exist in batch_predictions but are not a
