@@ -1,4 +1,5 @@
 import type { TRideColumns, TScoringModel } from '@tripcast/model/features';
+import type { TLoadedModel } from '@tripcast/model/runtime';
 
 export type TScoredRides = { durations: Float32Array; modelName: string; modelVersion: string };
 
@@ -33,8 +34,8 @@ export function createDirectScorer(getModel: () => TScoringModel): TRideScorer {
   };
 }
 
-/** A model that can also predict on the calling thread (@tripcast/model/runtime's loaded models). */
-export type TSyncScoringModel = TScoringModel & { predictSync(columns: TRideColumns): Float32Array };
+/** A model that can also predict on the calling thread, as @tripcast/model/runtime's loaded models do. */
+export type TSyncScoringModel = TScoringModel & Pick<TLoadedModel, 'predictSync'>;
 
 /**
  * Micro-batching: rides of requests that reach the scorer in the same event-loop turn are
