@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 // The slice of @duckdb/node-api the test uses, loaded from the image tree (not a dependency of infra).
 type TDuckDb = {
@@ -239,6 +239,7 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
 
   it('exits non-zero when a run fails (the failed-run alarm counts non-zero exits)', () => {
     const scratch = mkdtempSync(path.join(tmpdir(), 'tripcast-fail-'));
+    onTestFinished(() => rm(scratch, { recursive: true, force: true }));
     const result = run(['apps/scorer/src/cli.mjs', 'run'], {
       DATE: '2021-03-02T03:00:00Z',
       TRIPCAST_HOME: scratch,
@@ -255,6 +256,7 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
   describe.skipIf(!SHARED_MONTH)('on the real green 2021-01 month', () => {
     it("trains a model, then scores the month before the scheduler's DATE with it", async () => {
       const scratch = mkdtempSync(path.join(tmpdir(), 'tripcast-month-'));
+      onTestFinished(() => rm(scratch, { recursive: true, force: true }));
       const modelDir = path.join(scratch, 'model');
       const train = run(
         ['packages/model/src/cli/train.mjs', '--train', SHARED_MONTH ?? '', '--out', modelDir],
@@ -311,7 +313,6 @@ describe('run-time tree (infra/images/bundle.mjs)', () => {
           .replace('$${year}', '2021')
           .replace('$${month}', '01'),
       ).toBe(`${monthDir}/`);
-      await rm(scratch, { recursive: true, force: true });
     }, 120_000);
   });
 

@@ -96,6 +96,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('reading predictions from another appl
     await app?.stop();
     await db?.$disconnect();
     await database?.drop();
+    if (home) fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('an admin creates a read-only key on the API keys page', async () => {

@@ -1,7 +1,7 @@
 import { createDbClient } from '@tripcast/db/client';
 import { promoteModel, registerModel } from '@tripcast/model/store';
 import { ZModelCard } from '@tripcast/model';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ describe('createRegistryModelSource (registry in Postgres, object store folder, 
   afterAll(async () => {
     await prisma.$disconnect();
     await db.drop();
+    await rm(storeUri, { recursive: true, force: true });
   });
 
   async function register(version: string, intercept: number) {

@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestDatabase, getTestPostgres } from '@tripcast/local-stack/testing';
 import type { TTestDatabase } from '@tripcast/local-stack/testing';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DatabaseConnectionError } from './connection-errors';
 import { applyMigrations, computeChecksum, readMigrationFiles } from './migrate';
 
@@ -113,6 +113,7 @@ describe('applyMigrations', () => {
   it('rolls a failing migration back whole, records it as rolled back, and applies the fixed one later', async () => {
     const database = await fresh();
     const dir = await mkdtemp(path.join(tmpdir(), 'tripcast-migrations-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const write = async (name: string, sql: string) => {
       await mkdir(path.join(dir, name), { recursive: true });
       await writeFile(path.join(dir, name, 'migration.sql'), sql);

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -6,7 +6,7 @@ import { createDbClient } from '@tripcast/db/client';
 import { createTestStream } from '@tripcast/local-stack/testing';
 import { ZModelCard } from '@tripcast/model';
 import { addChallenger, promoteModel, registerModel } from '@tripcast/model/store';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { spawnConsumer } from '../testing/consumer-process';
 import { useConsumerSuite } from '../testing/consumer-suite';
@@ -20,6 +20,7 @@ describe('challengers on the stream (real CLI, kinesalite, Postgres, registry)',
   it('production output unchanged, each challenger recorded with version and role, its own stream when configured; a broken one skipped and reported', async () => {
     const prisma = createDbClient(suite.db.url, { max: 2 });
     const storeUri = await mkdtemp(path.join(tmpdir(), 'tripcast-store-'));
+    onTestFinished(() => rm(storeUri, { recursive: true, force: true }));
     // duration = intercept + 2 * distance: prod 5, good challenger 20, broken challenger 50.
     for (const [version, intercept] of [['prod', 5], ['good', 20], ['broken', 50]] as const) {
       const { onnx, card } = buildTestModelFiles(version, intercept);

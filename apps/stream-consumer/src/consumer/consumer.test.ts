@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -7,7 +7,7 @@ import { createDbClient } from '@tripcast/db/client';
 import { createKinesisClient, createTestStream } from '@tripcast/local-stack/testing';
 import { ZModelCard } from '@tripcast/model';
 import { promoteModel, registerModel } from '@tripcast/model/store';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { createKinesisPublisher } from '../core/put-records';
 import { createPgSinks } from '../stores/pg-sinks';
@@ -181,6 +181,7 @@ describe('standalone consumer: scoring, poison, model promotion, resharding (kin
   it('serves the registry production model and picks up a promotion without restart', async () => {
     const prisma = createDbClient(suite.db.url, { max: 2 });
     const storeUri = await mkdtemp(path.join(tmpdir(), 'tripcast-store-'));
+    onTestFinished(() => rm(storeUri, { recursive: true, force: true }));
     for (const [version, intercept] of [['r1', 5], ['r2', 100]] as const) {
       const { onnx, card } = buildTestModelFiles(version, intercept);
       await registerModel({ db: prisma, storeUri, onnx, card: ZModelCard.parse(card), actor: 'test' });

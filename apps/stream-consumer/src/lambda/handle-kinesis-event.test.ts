@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient, createTestStream, getTestAws } from '@tripcast/local-stack/testing';
 import type { TLoadedModel } from '@tripcast/model/runtime';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 
 import { createKinesisPublisher } from '../core/put-records';
 import type { THandlerDeps } from '../core/process-records';
@@ -137,6 +137,8 @@ describe('Lambda handler', () => {
 
   it('the deployed entry (src/lambda.ts) builds its deps from env and handles an event', async () => {
     const output = await createTestStream({ shardCount: 1 });
+    const modelFolder = await writeTestModelFolder('v7');
+    onTestFinished(() => rm(modelFolder, { recursive: true, force: true }));
     const aws = getTestAws();
     Object.assign(process.env, {
       DATABASE_URL: db.url,
@@ -145,7 +147,7 @@ describe('Lambda handler', () => {
       AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
       PREDICTIONS_STREAM_NAME: output,
-      MODEL_LOCATION: await writeTestModelFolder('v7'),
+      MODEL_LOCATION: modelFolder,
       LOG_LEVEL: 'silent',
     });
     const { handler } = await import('../lambda');

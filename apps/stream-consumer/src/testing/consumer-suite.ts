@@ -1,5 +1,7 @@
 // Shared set-up of the consumer suites: a migrated database, a model folder, child consumers
 // killed after each test, and helpers to put events and count history rows.
+import { rm } from 'node:fs/promises';
+
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { createKinesisClient } from '@tripcast/local-stack/testing';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
@@ -64,6 +66,7 @@ export function useConsumerSuite() {
   afterAll(async () => {
     suite.kinesis.destroy();
     await suite.db.drop();
+    if (suite.modelFolder) await rm(suite.modelFolder, { recursive: true, force: true });
   });
   return suite;
 }
