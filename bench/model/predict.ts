@@ -150,6 +150,7 @@ try {
       hingeWeights: [1.1, 4.7, -0.7, -0.6, -1.5, -1.3, 0.4, -1.5],
       zeroDistanceLevel: 8,
       rowSlopeFloor: -0.2,
+      minDuration: 1,
       time: {
         hourLevel: synthetic(169, 4),
         hourSlope: synthetic(169, 0.5),

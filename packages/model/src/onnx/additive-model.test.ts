@@ -134,13 +134,47 @@ describe('zones ONNX graph', () => {
     const ops = graph.node.map((n) => n.op_type);
     expect(ops).not.toContain('Gather');
     expect(ops.filter((op) => op === 'GatherElements')).toHaveLength(6);
-    // Three keys computed once each (pair, borough pair x hour, distance cell): 16 nodes, 3 inputs.
-    expect(ops).toHaveLength(16);
+    // Three keys computed once each (pair, borough pair x hour, distance cell), the prediction's
+    // floor last: 17 nodes, 3 inputs.
+    expect(ops).toHaveLength(17);
+    expect(ops.at(-1)).toBe('Max');
     expect(graph.input.map((i) => i.name)).toEqual([
       'pair_index',
       'trip_distance',
       'borough_pair_hour_index',
     ]);
+  });
+
+  it('never predicts below the shortest trip trained on, whatever a pair level says', async () => {
+    const fit = fitOnGeneratedRides({ useTime: false });
+    const low = pairIndexOf(7, 7);
+    // A same-zone pair whose level sits far below the rest (what green 2021-01 gave zone 193).
+    fit.levelTable[low] = -40;
+    const onnx = buildAdditiveModel(additiveModelSpec(fit));
+    const model = await createLoadedModel(onnx, {
+      schemaVersion: 1,
+      name: 'test',
+      version: 'zones',
+      createdAt: new Date(0).toISOString(),
+      sha256: sha256Hex(onnx),
+      ...additiveCardIo(false),
+      metrics: {},
+    });
+    try {
+      const minutes = await model.predict({
+        pu: Int32Array.of(7, 7, 7, 7),
+        do: Int32Array.of(7, 7, 8, 8),
+        distance: Float32Array.of(0.2, 0, 0.2, 3),
+      });
+      expect(fit.minDuration).toBe(1);
+      expect(Array.from(minutes.subarray(0, 2))).toEqual([1, 1]);
+      expect(predictAdditive(fit, low, 0.2, 168)).toBe(1);
+      // Rows whose sum is above the floor are unchanged.
+      expect(minutes[3]).toBeGreaterThan(1);
+      expect(minutes[3]).toBeCloseTo(predictAdditive(fit, pairIndexOf(7, 8), 3, 168), 4);
+    } finally {
+      await model.close();
+    }
   });
 
   it('scores a NaN distance as NaN without failing the rows around it', async () => {

@@ -17,6 +17,8 @@ export type TAdditiveModelSpec = {
   zeroDistanceLevel: number;
   /** A row's slope (pair + hour) is raised to at least this: predictions grow with distance. */
   rowSlopeFloor: number;
+  /** Every prediction is raised to at least this many minutes (the shortest trip trained on). */
+  minDuration: number;
   /** Time blocks; absent = the model ignores pickup time. */
   time?: {
     /** Per hour-of-week slot (HOUR_OF_WEEK_SLOTS, 168 = unknown). */
@@ -51,8 +53,9 @@ const MAX_CURVE_CELLS = 1 << 16;
  *
  *   d        = Clip(trip_distance, 0, clip)
  *   cell     = Clip(Cast(Ceil(d · m)), 0, cells - 1)          cell 0 = exactly 0 miles
- *   duration = Sum(level[pair], timeLevel[bph], cellLevel[cell],
- *                  d · (Max(slope[pair] + timeSlope[bph], floor) + cellSlope[cell]))
+ *   duration = Max(Sum(level[pair], timeLevel[bph], cellLevel[cell],
+ *                      d · (Max(slope[pair] + timeSlope[bph], floor) + cellSlope[cell])),
+ *                  minDuration)
  *
  * - pair = pair_index (PU*266+DO): μ + pair + PU + DO + borough-pair levels, and PU + DO +
  *   borough-pair slopes, summed per pair at export;
@@ -65,9 +68,12 @@ const MAX_CURVE_CELLS = 1 << 16;
  *   [N, K] Relu + MatMul (several times slower) plus Equal/Where for the zero-distance level.
  * The Max keeps every segment's slope >= minSlope (see additive-fit.ts); it binds for about a
  * third of (pair, hour) combinations, so the pair and hour slopes stay separate lookups.
+ * The outer Max keeps a prediction at or above the shortest trip trained on: a same-zone pair's
+ * level can be far below the others' (green 2021-01's default model predicted down to -9 min for
+ * short trips within zones 193 and 145). A NaN passes through it (onnxruntime's Max keeps NaN).
  * The int Clip keeps a NaN distance (Cast gives INT_MIN) from failing the whole call on an
  * out-of-range index: such a row comes out NaN.
- * 16 nodes with pickup time, 13 without (the course graph has 3); at batch 1 each node costs
+ * 17 nodes with pickup time, 14 without (the course graph has 3); at batch 1 each node costs
  * about 0.25 µs and each input about 1 µs (onnxruntime-node 1.30, measured).
  */
 export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
@@ -100,6 +106,7 @@ export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
     f32('clip_min', [0], []),
     f32('clip_max', [spec.distanceClip], []),
     f32('slope_floor', [spec.rowSlopeFloor], []),
+    f32('min_duration', [spec.minDuration], []),
   ];
   const nodes: TNode[] = [
     op('Clip', [ADDITIVE_INPUTS.tripDistance, 'clip_min', 'clip_max'], 'd'),
@@ -148,12 +155,13 @@ export function buildAdditiveModel(spec: TAdditiveModelSpec): Uint8Array {
   }
   nodes.push(
     op('Mul', ['d', slope], 'slope_part'),
-    op('Sum', [...levels, 'slope_part'], ADDITIVE_INPUTS.output),
+    op('Sum', [...levels, 'slope_part'], 'duration_sum'),
+    op('Max', ['duration_sum', 'min_duration'], ADDITIVE_INPUTS.output),
   );
   return encodeOnnxModel({
     name: 'tripcast_additive_zones',
     docString:
-      'duration (minutes) = level[pair] [+ level[borough pair, hour of week]] + curve level[cell(d)] + d*(max(slope[pair] [+ slope[hour of week]], floor) + curve slope[cell(d)]), d = clip(trip_distance, 0, clip)',
+      'duration (minutes) = max(level[pair] [+ level[borough pair, hour of week]] + curve level[cell(d)] + d*(max(slope[pair] [+ slope[hour of week]], floor) + curve slope[cell(d)]), min_duration), d = clip(trip_distance, 0, clip)',
     metadata: spec.metadata,
     inputs,
     outputs: [{ name: ADDITIVE_INPUTS.output, type: 'float', shape: ['N'] }],

@@ -1,6 +1,7 @@
 import type { TAdditiveModelSpec } from '../onnx/additive-model';
 import { HOUR_OF_WEEK_SLOTS } from '../features';
 import { PAIR_TABLE_SIZE, ZONE_SLOTS } from '../onnx/linear-pair-model';
+import { COURSE_MIN_MINUTES } from '../trips/validate';
 import { BOROUGH_PAIRS, boroughPairIndexOf } from '../zone-boroughs';
 
 /**
@@ -139,6 +140,8 @@ export type TAdditiveFit = {
   trainRmse: number;
   /** Floor on a row's slope (pair + hour) that keeps every segment's slope >= minSlope. */
   rowSlopeFloor: number;
+  /** Floor on every prediction: the shortest trip the course filter trains on. */
+  minDuration: number;
 };
 
 export function clipDistance(distance: number, clip: number): number {
@@ -389,6 +392,7 @@ export function fitAdditiveModel(rows: TAdditiveRows, params: TAdditiveParams): 
     rows: n,
     trainRmse: 0,
     rowSlopeFloor,
+    minDuration: COURSE_MIN_MINUTES,
   };
   let sse = 0;
   for (let i = 0; i < n; i++) {
@@ -416,7 +420,7 @@ export function predictAdditive(
     const h = d - fit.knots[k]!;
     if (h > 0) v += fit.hingeWeights[k]! * h;
   }
-  return v;
+  return Math.max(v, fit.minDuration);
 }
 
 /** The tables buildAdditiveModel needs, from a fit. */
@@ -429,6 +433,7 @@ export function additiveModelSpec(fit: TAdditiveFit): TAdditiveModelSpec {
     hingeWeights: fit.hingeWeights,
     zeroDistanceLevel: fit.zeroDistanceLevel,
     rowSlopeFloor: fit.rowSlopeFloor,
+    minDuration: fit.minDuration,
   };
   if (!fit.params.useTime) return spec;
   const hourBand = new Int32Array(HOUR_OF_WEEK_SLOTS);

@@ -70,9 +70,13 @@ export function durationMinutes(pickupMs: number, dropoffMs: number): number {
   return (dropoffMs - pickupMs) / 60_000;
 }
 
+/** The course's filter keeps trips of COURSE_MIN_MINUTES to COURSE_MAX_MINUTES. */
+export const COURSE_MIN_MINUTES = 1;
+export const COURSE_MAX_MINUTES = 60;
+
 /** The course's filter: keep trips with 1 <= duration <= 60 minutes. */
 export function isCourseDuration(minutes: number): boolean {
-  return minutes >= 1 && minutes <= 60;
+  return minutes >= COURSE_MIN_MINUTES && minutes <= COURSE_MAX_MINUTES;
 }
 
 export type TValidateOptions = {

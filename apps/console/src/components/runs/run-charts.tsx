@@ -61,8 +61,12 @@ export function DurationHistogram({
 
 export function PredictedVsActual({ points }: { points: { actual: number; predicted: number }[] }) {
   // Clip the axes at 90 minutes: real months carry multi-day "trips" that would flatten the cloud.
+  // A model may predict below 0 for the shortest trips; such a point stretched the axis to a
+  // domain like [-0.11, 90] and its ticks to labels like -0.1112705, so both axes keep 0..90.
   const LIMIT = 90;
-  const data = points.filter((p) => p.actual >= 0 && p.actual <= LIMIT && p.predicted <= LIMIT);
+  const TICKS = [0, 15, 30, 45, 60, 75, 90];
+  const isShown = (minutes: number) => minutes >= 0 && minutes <= LIMIT;
+  const data = points.filter((p) => isShown(p.actual) && isShown(p.predicted));
   return (
     <div
       className="h-64"
@@ -77,6 +81,7 @@ export function PredictedVsActual({ points }: { points: { actual: number; predic
             type="number"
             dataKey="actual"
             domain={[0, LIMIT]}
+            ticks={TICKS}
             tick={{ fontSize: 11 }}
             label={{ value: 'actual minutes', position: 'insideBottom', offset: -10, fontSize: 11 }}
           />
@@ -84,6 +89,7 @@ export function PredictedVsActual({ points }: { points: { actual: number; predic
             type="number"
             dataKey="predicted"
             domain={[0, LIMIT]}
+            ticks={TICKS}
             tick={{ fontSize: 11 }}
             label={{ value: 'predicted', angle: -90, position: 'insideLeft', fontSize: 11 }}
           />

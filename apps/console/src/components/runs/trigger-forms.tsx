@@ -88,7 +88,7 @@ export function TriggerRunForm() {
         ) : (
           <form
             onSubmit={submit}
-            className="grid grid-cols-[14rem_14rem_auto] items-end justify-start gap-3"
+            className="grid grid-cols-[14rem_16rem_auto] items-end justify-start gap-3"
             aria-label="Score a month"
           >
             <StoreMonthSelect
