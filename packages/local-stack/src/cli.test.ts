@@ -29,11 +29,15 @@ async function runCli(
   env: Record<string, string>,
 ): Promise<{ code: number | null; output: string }> {
   // Only what the CLI needs: no DATABASE_URL or ports leaking in from the developer's shell, and
-  // a free port for the stream consumer's health server (another stack may hold its 8081).
+  // free ports for everything a test does not choose itself: a running `npm start` holds the
+  // defaults (Kinesis 4567, the console 3000, the consumer's health server 8081), and `npm test`
+  // must pass beside it.
   const baseEnv = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
     NO_COLOR: '1',
+    TRIPCAST_KINESIS_PORT: String(await getFreePort()),
+    CONSOLE_PORT: String(await getFreePort()),
     HEALTH_PORT: String(await getFreePort()),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
