@@ -58,10 +58,10 @@ function probeRides(): TRideColumns {
   return columns;
 }
 
-async function scoreAndCompare(params: Partial<TAdditiveParams>) {
-  const fit = fitOnGeneratedRides(params);
+/** The fit's graph, loaded on onnxruntime. */
+async function loadGraph(fit: ReturnType<typeof fitOnGeneratedRides>) {
   const onnx = buildAdditiveModel(additiveModelSpec(fit));
-  const card = {
+  const model = await createLoadedModel(onnx, {
     schemaVersion: 1,
     name: 'test',
     version: 'zones',
@@ -69,8 +69,13 @@ async function scoreAndCompare(params: Partial<TAdditiveParams>) {
     sha256: sha256Hex(onnx),
     ...additiveCardIo(fit.params.useTime),
     metrics: {},
-  };
-  const model = await createLoadedModel(onnx, card);
+  });
+  return { onnx, model };
+}
+
+async function scoreAndCompare(params: Partial<TAdditiveParams>) {
+  const fit = fitOnGeneratedRides(params);
+  const { onnx, model } = await loadGraph(fit);
   try {
     const rides = probeRides();
     const minutes = await model.predict(rides);
@@ -150,16 +155,7 @@ describe('zones ONNX graph', () => {
     const low = pairIndexOf(7, 7);
     // A same-zone pair whose level sits far below the rest (what green 2021-01 gave zone 193).
     fit.levelTable[low] = -40;
-    const onnx = buildAdditiveModel(additiveModelSpec(fit));
-    const model = await createLoadedModel(onnx, {
-      schemaVersion: 1,
-      name: 'test',
-      version: 'zones',
-      createdAt: new Date(0).toISOString(),
-      sha256: sha256Hex(onnx),
-      ...additiveCardIo(false),
-      metrics: {},
-    });
+    const { model } = await loadGraph(fit);
     try {
       const minutes = await model.predict({
         pu: Int32Array.of(7, 7, 7, 7),
@@ -179,16 +175,7 @@ describe('zones ONNX graph', () => {
 
   it('scores a NaN distance as NaN without failing the rows around it', async () => {
     const fit = fitOnGeneratedRides({ useTime: false });
-    const onnx = buildAdditiveModel(additiveModelSpec(fit));
-    const model = await createLoadedModel(onnx, {
-      schemaVersion: 1,
-      name: 'test',
-      version: 'zones',
-      createdAt: new Date(0).toISOString(),
-      sha256: sha256Hex(onnx),
-      ...additiveCardIo(false),
-      metrics: {},
-    });
+    const { model } = await loadGraph(fit);
     try {
       const minutes = await model.predict({
         pu: Int32Array.of(7, 7, 7),
